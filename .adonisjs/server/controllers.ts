@@ -1,0 +1,3 @@
+export const controllers = {
+  HealthChecks: () => import('#controllers/health_checks_controller'),
+}

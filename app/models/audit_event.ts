@@ -1,0 +1,66 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { belongsTo } from '@adonisjs/lucid/orm'
+import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import { AuditEventSchema } from '#database/schema'
+import { jsonColumn } from '#models/json_column'
+import Project from '#models/project'
+
+export type ActorType = 'system' | 'agent' | 'user'
+export type Actor = { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
+
+type Recordable = {
+  actor: Actor | 'system'
+  action: string
+  subject?: { constructor: Function; id: number | bigint } | null
+  projectId?: number | null
+  details?: Record<string, unknown>
+  ipAddress?: string | null
+}
+
+/** An immutable record of something that happened (the table refuses updates and deletes). */
+export default class AuditEvent extends AuditEventSchema {
+  declare actorType: ActorType
+
+  @jsonColumn()
+  declare details: Record<string, unknown>
+
+  @belongsTo(() => Project)
+  declare project: BelongsTo<typeof Project>
+
+  /** Writes the event inside the transaction of the change it records. */
+  static async record(trx: TransactionClientContract, event: Recordable) {
+    const { actorType, actorId } = resolveActor(event.actor)
+    return this.create(
+      {
+        actorType,
+        actorId,
+        action: event.action,
+        subjectType: event.subject ? subjectType(event.subject) : null,
+        subjectId: event.subject ? Number(event.subject.id) : null,
+        projectId: event.projectId ?? projectOf(event.subject),
+        details: event.details ?? {},
+        ipAddress: event.ipAddress ?? null,
+      },
+      { client: trx }
+    )
+  }
+}
+
+function resolveActor(actor: Recordable['actor']): { actorType: ActorType; actorId: number | null } {
+  if (actor === 'system') return { actorType: 'system', actorId: null }
+  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id ?? null }
+  const name = actor.constructor.name
+  return { actorType: name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
+}
+
+/** work_item, run, project…: the model's name in snake case. */
+function subjectType(subject: { constructor: Function }) {
+  return subject.constructor.name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()
+}
+
+function projectOf(subject: Recordable['subject']): number | null {
+  if (!subject) return null
+  if (subject.constructor.name === 'Project') return Number(subject.id)
+  const projectId = (subject as { projectId?: number }).projectId
+  return projectId ?? null
+}

@@ -1,0 +1,54 @@
+import { hasMany } from '@adonisjs/lucid/orm'
+import type { HasMany } from '@adonisjs/lucid/types/relations'
+import { ProjectSchema } from '#database/schema'
+import { jsonColumn } from '#models/json_column'
+import WorkItem from '#models/work_item'
+import Run from '#models/run'
+import Integration from '#models/integration'
+import Policy from '#models/policy'
+import AuditEvent from '#models/audit_event'
+import WebhookDelivery from '#models/webhook_delivery'
+
+export const PROJECT_STATES = ['draft', 'active', 'paused', 'archived'] as const
+export type ProjectState = (typeof PROJECT_STATES)[number]
+export type BranchStatus = 'unknown' | 'passing' | 'failing'
+
+/** gates_config (spec §4): which gates a project uses and their parameters. */
+export type GatesConfig = {
+  wip_limit?: number | null
+  require_approval?: boolean
+  monthly_budget_usd?: number | null
+  default_branch_green?: boolean
+  tests_reported?: boolean
+  max_cost_usd?: number | null
+  human_review?: boolean
+  required_checks?: string[]
+  e2e_check_name?: string
+  min_approvals?: number | null
+}
+
+export default class Project extends ProjectSchema {
+  declare state: ProjectState
+  declare defaultBranchStatus: BranchStatus
+
+  @jsonColumn()
+  declare gatesConfig: GatesConfig
+
+  @hasMany(() => WorkItem)
+  declare workItems: HasMany<typeof WorkItem>
+
+  @hasMany(() => Run)
+  declare runs: HasMany<typeof Run>
+
+  @hasMany(() => Integration)
+  declare integrations: HasMany<typeof Integration>
+
+  @hasMany(() => Policy)
+  declare policies: HasMany<typeof Policy>
+
+  @hasMany(() => AuditEvent)
+  declare auditEvents: HasMany<typeof AuditEvent>
+
+  @hasMany(() => WebhookDelivery)
+  declare webhookDeliveries: HasMany<typeof WebhookDelivery>
+}

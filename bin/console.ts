@@ -1,0 +1,41 @@
+import 'reflect-metadata'
+import { Ignitor, prettyPrintError } from '@adonisjs/core'
+
+const APP_ROOT = new URL('../', import.meta.url)
+
+const IMPORTER = (filePath: string) => {
+  if (filePath.startsWith('./') || filePath.startsWith('../')) {
+    return import(new URL(filePath, APP_ROOT).href)
+  }
+  return import(filePath)
+}
+
+/** Commands that never touch the database do not start the embedded Postgres. */
+function needsDatabase(argv: string[]) {
+  const [command] = argv
+  if (!command || command.startsWith('-') || argv.includes('--help') || argv.includes('-h')) {
+    return false
+  }
+  return !/^(list|help|test|serve|build|add|configure|eject|make:.*|env:.*|generate:key|inspect:.*)$/.test(
+    command
+  )
+}
+
+new Ignitor(APP_ROOT, { importer: IMPORTER })
+  .tap((app) => {
+    app.booting(async () => {
+      await import('#start/env')
+      if (needsDatabase(process.argv.slice(2))) {
+        const { default: DatabaseServer } = await import('#services/database_server')
+        await DatabaseServer.ensure()
+      }
+    })
+    app.listen('SIGTERM', () => app.terminate())
+    app.listenIf(app.managedByPm2, 'SIGINT', () => app.terminate())
+  })
+  .ace()
+  .handle(process.argv.splice(2))
+  .catch((error) => {
+    process.exitCode = 1
+    prettyPrintError(error)
+  })
