@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -26,6 +26,7 @@ type Resolved = { connectionString: string; embedded?: EmbeddedPostgres }
  */
 export default class DatabaseServer {
   static #embedded?: EmbeddedPostgres
+  static #throwawayDirectory?: string
 
   static isConfigured() {
     return Boolean(process.env.DATABASE_URL || process.env.PGHOST || process.env.PGDATABASE)
@@ -38,6 +39,7 @@ export default class DatabaseServer {
       fastUnsafe: options.fastUnsafe,
     })
     this.#embedded = started.embedded
+    if (options.persistent === false && options.directory) this.#throwawayDirectory = options.directory
     process.env.DATABASE_URL = started.connectionString
   }
 
@@ -66,6 +68,8 @@ export default class DatabaseServer {
     const embedded = this.#embedded
     this.#embedded = undefined
     await embedded?.stop()
+    if (this.#throwawayDirectory) rmSync(this.#throwawayDirectory, { recursive: true, force: true })
+    this.#throwawayDirectory = undefined
   }
 }
 

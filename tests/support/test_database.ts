@@ -1,0 +1,32 @@
+import { chmodSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import DatabaseServer from '#services/database_server'
+
+/**
+ * DATABASE_URL names the test database (CI: the machine's Postgres); it is created when
+ * missing. Without it, a throwaway embedded cluster (fsync off) lives for this run only.
+ */
+export async function prepareTestDatabase() {
+  if (!DatabaseServer.isConfigured()) {
+    const directory = mkdtempSync(join(tmpdir(), 'gatehouse-test-'))
+    // As root, Postgres runs as the postgres user, which must reach the cluster inside.
+    chmodSync(directory, 0o755)
+    await DatabaseServer.ensure({ directory, persistent: false, fastUnsafe: true })
+    return
+  }
+  const url = new URL(DatabaseServer.connectionString())
+  const database = decodeURIComponent(url.pathname.slice(1))
+  const maintenance = new URL(url)
+  maintenance.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: maintenance.toString() })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database])
+    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`)
+  } finally {
+    await client.end()
+  }
+}
