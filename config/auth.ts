@@ -1,5 +1,6 @@
 import { defineConfig } from '@adonisjs/auth'
 import { sessionGuard, sessionUserProvider } from '@adonisjs/auth/session'
+import { tokensGuard, tokensUserProvider } from '@adonisjs/auth/access_tokens'
 import type { InferAuthenticators, InferAuthEvents, Authenticators } from '@adonisjs/auth/types'
 
 const authConfig = defineConfig({
@@ -9,6 +10,13 @@ const authConfig = defineConfig({
       useRememberMeTokens: false,
       provider: sessionUserProvider({
         model: () => import('#models/user'),
+      }),
+    }),
+    // Agents on /api/v1: `Authorization: Bearer gha_…`.
+    api: tokensGuard({
+      provider: tokensUserProvider({
+        tokens: 'accessTokens',
+        model: () => import('#models/agent'),
       }),
     }),
   },

@@ -15,4 +15,6 @@ router.use([
   () => import('@adonisjs/auth/initialize_auth_middleware'),
 ])
 
-export const middleware = router.named({})
+export const middleware = router.named({
+  agentAuth: () => import('#middleware/agent_auth_middleware'),
+})

@@ -3,3 +3,6 @@ import { controllers } from '#generated/controllers'
 
 router.get('/health', [controllers.HealthChecks, 'live']).as('health.live')
 router.get('/health/ready', [controllers.HealthChecks, 'ready']).as('health.ready')
+
+// One file per audience, so that each area's routes read together.
+await import('#start/routes/api')

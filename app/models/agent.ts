@@ -1,3 +1,4 @@
+import { DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
 import { hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { AgentSchema } from '#database/schema'
@@ -9,6 +10,13 @@ import WorkItem from '#models/work_item'
 export type AgentCapabilities = { work_types: string[]; tags: string[] }
 
 export default class Agent extends AgentSchema {
+  /** Bearer tokens (`gha_…`): only sha256 of the secret is stored; shown once when issued. */
+  static accessTokens = DbAccessTokensProvider.forModel(Agent, {
+    table: 'agent_access_tokens',
+    type: 'agent_token',
+    prefix: 'gha_',
+  })
+
   @jsonColumn()
   declare capabilities: AgentCapabilities
 
