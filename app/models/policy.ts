@@ -1,8 +1,23 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { PolicySchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
+
+/** The policies of spec §4 with their defaults; a project's rows override them. */
+export const POLICY_DEFAULTS = {
+  max_attempts: 3,
+  lease_seconds: 600,
+  max_run_seconds: 4 * 60 * 60,
+  retry_backoff_seconds: 30,
+  ci_timeout_minutes: 60,
+  merge_strategy: 'squash' as 'merge' | 'squash' | 'rebase',
+  intake_label: 'agent-ready',
+  report_to_github: true,
+}
+export type ProjectPolicies = typeof POLICY_DEFAULTS
+export type PolicyKey = keyof ProjectPolicies
 
 export default class Policy extends PolicySchema {
   @jsonColumn()
@@ -10,4 +25,16 @@ export default class Policy extends PolicySchema {
 
   @belongsTo(() => Project)
   declare project: BelongsTo<typeof Project>
+
+  /** A project's effective policies: its own values over the defaults. */
+  static async forProject(
+    projectId: number,
+    client?: TransactionClientContract
+  ): Promise<ProjectPolicies> {
+    const rows = await this.query({ client }).where('projectId', projectId)
+    const own = Object.fromEntries(
+      rows.filter((row) => row.key in POLICY_DEFAULTS).map((row) => [row.key, row.value])
+    )
+    return { ...POLICY_DEFAULTS, ...own }
+  }
 }
