@@ -81,7 +81,7 @@ export class AuditEventSchema extends BaseModel {
   @column()
   declare projectId: number | null
   @column()
-  declare subjectId: bigint | number | null
+  declare subjectId: number | null
   @column()
   declare subjectType: string | null
 }

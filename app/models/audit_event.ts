@@ -19,6 +19,8 @@ type Recordable = {
 
 /** An immutable record of something that happened (the table refuses updates and deletes). */
 export default class AuditEvent extends AuditEventSchema {
+  // bigserial, parsed as a number (see database_server.ts)
+  declare id: number
   declare actorType: ActorType
 
   @jsonColumn()

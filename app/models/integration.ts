@@ -17,8 +17,13 @@ export default class Integration extends IntegrationSchema {
   @belongsTo(() => Project)
   declare project: BelongsTo<typeof Project>
 
+  /** Ciphertext bound to the integration's kind and name (set those first). */
+  static seal(kind: IntegrationKind, name: string, plaintext: string) {
+    return encryption.encrypt(plaintext, undefined, `integration:${kind}:${name}`)
+  }
+
   set secret(plaintext: string) {
-    this.value = encryption.encrypt(plaintext, undefined, `integration:${this.kind}:${this.name}`)
+    this.value = Integration.seal(this.kind, this.name, plaintext)
   }
 
   /** The plaintext, for the code that calls the service; never for a page. */

@@ -1,4 +1,4 @@
-import { hasMany } from '@adonisjs/lucid/orm'
+import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { ProjectSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
@@ -33,6 +33,10 @@ export default class Project extends ProjectSchema {
 
   @jsonColumn()
   declare gatesConfig: GatesConfig
+
+  // The generated schema maps this property to "e_2_e_required"; the column is e2e_required.
+  @column({ columnName: 'e2e_required' })
+  declare e2ERequired: boolean
 
   @hasMany(() => WorkItem)
   declare workItems: HasMany<typeof WorkItem>

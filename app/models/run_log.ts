@@ -7,6 +7,8 @@ import Run from '#models/run'
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 export default class RunLog extends RunLogSchema {
+  // bigserial, parsed as a number (see database_server.ts)
+  declare id: number
   declare level: LogLevel
   declare stream: 'stdout' | 'stderr' | null
 
