@@ -1,0 +1,115 @@
+import { test } from '@japa/runner'
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const appRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** `npm start` as a newcomer runs it: no DATABASE_URL, no PG*, no APP_KEY. */
+function npmStart(dataDir: string, port: number, databaseUrl?: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, PORT: String(port) }
+  for (const name of ['DATABASE_URL', 'PGHOST', 'PGDATABASE', 'PGPORT', 'PGUSER', 'APP_KEY', 'NODE_ENV', 'HOST']) {
+    delete env[name]
+  }
+  if (databaseUrl) env.DATABASE_URL = databaseUrl
+  const child = spawn('npm', ['start'], { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${output}`)), 60_000)
+    child.stdout!.on('data', () => {
+      if (output.includes('Gatehouse is running at')) {
+        clearTimeout(timer)
+        setTimeout(() => resolve(output), 100)
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`exited early (${code}):\n${output}`)))
+  })
+  return { child, ready, output: () => output }
+}
+
+function stop(child: ChildProcess): Promise<{ code: number | null; ms: number }> {
+  const started = Date.now()
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve({ code, ms: Date.now() - started }))
+    child.kill('SIGTERM')
+  })
+}
+
+function postgresProcessesFor(dataDir: string) {
+  try {
+    return execFileSync('pgrep', ['-f', `postgres.*${dataDir}`], { encoding: 'utf8' }).trim()
+  } catch {
+    return ''
+  }
+}
+
+test.group('npm start (process level)', () => {
+  test('boots an embedded Postgres, serves /health, stops cleanly on SIGTERM and keeps its data', async ({
+    assert,
+  }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-start-'))
+    chmodSync(dataDir, 0o755)
+    const port = await freePort()
+    try {
+      const first = npmStart(dataDir, port)
+      const banner = await first.ready
+      assert.include(banner, `http://localhost:${port}`)
+      assert.match(banner, /sign in as admin@gatehouse\.local with password \S{12,}/)
+      assert.notInclude(banner, 'DATABASE_URL')
+
+      const health = await fetch(`http://127.0.0.1:${port}/health`)
+      assert.equal(health.status, 200)
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`)
+      assert.equal(ready.status, 200)
+      assert.isNotEmpty(postgresProcessesFor(dataDir), 'the embedded Postgres runs')
+
+      const firstStop = await stop(first.child)
+      assert.equal(firstStop.code, 0)
+      assert.isBelow(firstStop.ms, 10_000)
+      assert.equal(postgresProcessesFor(dataDir), '', 'no postgres process is left behind')
+
+      const second = npmStart(dataDir, port)
+      const secondBanner = await second.ready
+      assert.notInclude(secondBanner, 'password', 'the admin exists already: no new password')
+      assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200)
+      const secondStop = await stop(second.child)
+      assert.equal(secondStop.code, 0)
+      assert.equal(postgresProcessesFor(dataDir), '')
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }).timeout(120_000)
+
+  test('with DATABASE_URL set, no embedded Postgres starts', async ({ assert }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-start-'))
+    chmodSync(dataDir, 0o755)
+    const port = await freePort()
+    try {
+      // The test run's own database (the machine's Postgres in CI, or this run's embedded one).
+      const server = npmStart(dataDir, port, process.env.DATABASE_URL)
+      const banner = await server.ready
+      assert.include(banner, 'Database: DATABASE_URL')
+      assert.equal((await fetch(`http://127.0.0.1:${port}/health/ready`)).status, 200)
+      assert.equal(postgresProcessesFor(dataDir), '')
+      assert.equal((await stop(server.child)).code, 0)
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }).timeout(60_000)
+})
