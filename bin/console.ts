@@ -31,7 +31,7 @@ new Ignitor(APP_ROOT, { importer: IMPORTER })
       }
     })
     app.listen('SIGTERM', () => app.terminate())
-    app.listenIf(app.managedByPm2, 'SIGINT', () => app.terminate())
+    app.listen('SIGINT', () => app.terminate())
   })
   .ace()
   .handle(process.argv.splice(2))

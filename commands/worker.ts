@@ -1,0 +1,31 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import Worker from '#services/worker'
+
+/**
+ * A jobs-only process (spec §8: add `worker` processes for more load). Runs until SIGTERM or
+ * Ctrl-C; the app's shutdown (WorkerProvider) lets running jobs finish and leaves nothing locked.
+ */
+export default class WorkerCommand extends BaseCommand {
+  static commandName = 'worker'
+  static description = 'Run the graphile-worker job runner until stopped (SIGTERM/Ctrl-C)'
+
+  static options: CommandOptions = { startApp: true, staysAlive: true }
+
+  @flags.number({ description: 'How many jobs run at once', default: 5 })
+  declare concurrency: number
+
+  async run() {
+    await Worker.migrate()
+    const worker = await this.app.container.make('worker')
+    await worker.start({ concurrency: this.concurrency })
+    this.logger.info(`worker running (concurrency ${this.concurrency}); Ctrl-C to stop`)
+    try {
+      await worker.promise
+      this.logger.info('worker stopped')
+    } catch (error) {
+      this.logger.error(`worker crashed: ${(error as Error).message}`)
+      this.exitCode = 1
+    }
+  }
+}
