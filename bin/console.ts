@@ -16,7 +16,7 @@ function needsDatabase(argv: string[]) {
   if (!command || command.startsWith('-') || argv.includes('--help') || argv.includes('-h')) {
     return false
   }
-  return !/^(list|help|test|serve|build|add|configure|eject|make:.*|env:.*|generate:key|inspect:.*)$/.test(
+  return !/^(list|help|test|serve|build|add|configure|eject|agent:run|make:.*|env:.*|generate:key|inspect:.*)$/.test(
     command
   )
 }
