@@ -31,7 +31,7 @@ export type ClaimResult =
  * it enforces. Bindings: open project ids, approval-only project ids, fix-ci-only project ids
  * (+ the work type), whether any work type goes, the accepted work types, agent id.
  */
-const NEXT_ELIGIBLE_ITEM = `
+export const NEXT_ELIGIBLE_ITEM = `
 select wi.id, wi.project_id
   from work_items wi
  where wi.status = 'pending'                                        -- §3.3 pending (the partial index work_items_claim_order)
