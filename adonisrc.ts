@@ -22,6 +22,7 @@ export default defineConfig({
     () => import('@adonisjs/auth/auth_provider'),
     // After Lucid so that it shuts down before it: running jobs finish while the database is up.
     () => import('#providers/worker_provider'),
+    () => import('#providers/claim_notifier_provider'),
   ],
 
   preloads: [() => import('#start/routes'), () => import('#start/kernel')],

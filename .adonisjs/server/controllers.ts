@@ -4,5 +4,9 @@
  */
 
 export const controllers = {
+  api: {
+    Agent: () => import('#controllers/api/agent_controller'),
+    Claims: () => import('#controllers/api/claims_controller'),
+  },
   HealthChecks: () => import('#controllers/health_checks_controller'),
 }

@@ -4,7 +4,8 @@ import Problem from '#exceptions/problem'
 
 /**
  * Authenticates an agent by its bearer token (401 when unknown, revoked or expired) and
- * refuses a disabled agent (403). `ctx.auth.use('api').user` is the agent afterwards.
+ * refuses a disabled agent (403); keeps its last_seen_at fresh. `ctx.auth.use('api').user`
+ * is the agent afterwards.
  */
 export default class AgentAuthMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
@@ -12,6 +13,7 @@ export default class AgentAuthMiddleware {
     if (!agent.enabled) {
       throw new Problem(403, 'Forbidden', `Agent "${agent.key}" is disabled.`)
     }
+    await agent.markSeen()
     return next()
   }
 }

@@ -1,0 +1,421 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import AuditEvent from '#models/audit_event'
+import Policy from '#models/policy'
+import Run from '#models/run'
+import WorkItem from '#models/work_item'
+import {
+  createAgent,
+  createItem,
+  createProject,
+  emptyWorld,
+  finishRun,
+  setSettings,
+} from '#tests/support/claim_world'
+import type { ApiClient } from '@japa/api-client'
+
+function claim(client: ApiClient, token: string, body: Record<string, unknown> = {}) {
+  return client.post('/api/v1/claims').bearerToken(token).json(body)
+}
+
+test.group('POST /api/v1/claims', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('a claim answers 201 with the run and the work item, and starts the run', async ({
+    client,
+    assert,
+  }) => {
+    const project = await createProject({ slug: 'shop' })
+    const item = await createItem(project, { title: 'Fix the cart', priority: 5 })
+    const { agent, token } = await createAgent()
+
+    const response = await claim(client, token)
+
+    response.assertStatus(201)
+    const body = response.body()
+    assert.deepInclude(body.work_item, {
+      id: item.id,
+      project: { slug: 'shop', repo_full_name: 'acme/shop', repo_default_branch: 'main' },
+      work_type: 'code',
+      title: 'Fix the cart',
+      payload: { note: 'test' },
+      priority: 5,
+    })
+    assert.equal(body.run.attempt, 1)
+    assert.equal(body.run.heartbeat_interval_seconds, 200)
+    const lease = DateTime.fromISO(body.run.lease_expires_at)
+    assert.closeTo(lease.diffNow('seconds').seconds, 600, 5)
+
+    const run = await Run.findOrFail(body.run.id)
+    assert.equal(run.status, 'running')
+    assert.equal(run.agentId, agent.id)
+    assert.equal(run.projectId, project.id)
+    assert.equal(run.workItemId, item.id)
+    await item.refresh()
+    assert.equal(item.status, 'in_progress')
+    assert.equal(item.lockedByAgentId, agent.id)
+    assert.isNotNull(item.lockedAt)
+    assert.equal(item.attempts, 1)
+    const audit = await AuditEvent.findByOrFail('action', 'work_item.claimed')
+    assert.equal(audit.actorType, 'agent')
+    assert.equal(audit.actorId, agent.id)
+    assert.equal(audit.subjectType, 'work_item')
+    assert.equal(audit.subjectId, item.id)
+    assert.equal(audit.projectId, project.id)
+    assert.equal(audit.details.run_id, run.id)
+  })
+
+  test('the lease and heartbeat interval follow the project lease_seconds policy', async ({
+    client,
+    assert,
+  }) => {
+    const project = await createProject()
+    await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 90 })
+    await createItem(project)
+    const { token } = await createAgent()
+
+    const response = await claim(client, token)
+
+    response.assertStatus(201)
+    assert.equal(response.body().run.heartbeat_interval_seconds, 30)
+    assert.closeTo(DateTime.fromISO(response.body().run.lease_expires_at).diffNow('seconds').seconds, 90, 5)
+  })
+
+  test('a retried item is claimed as the next attempt', async ({ client, assert }) => {
+    const project = await createProject()
+    const item = await createItem(project)
+    await WorkItem.query().where('id', item.id).update({ attempts: 2 })
+    const { token } = await createAgent()
+
+    const response = await claim(client, token)
+
+    assert.equal(response.body().run.attempt, 3)
+    await item.refresh()
+    assert.equal(item.attempts, 3)
+  })
+
+  test('nothing eligible answers 204', async ({ client }) => {
+    await createProject()
+    const { token } = await createAgent()
+    const response = await claim(client, token)
+    response.assertStatus(204)
+  })
+
+  test('an agent at its limit gets 429 with Retry-After', async ({ client, assert }) => {
+    const project = await createProject()
+    await createItem(project)
+    await createItem(project)
+    const { token } = await createAgent({ maxConcurrency: 1 })
+
+    ;(await claim(client, token)).assertStatus(201)
+    const response = await claim(client, token)
+
+    response.assertStatus(429)
+    assert.equal(response.header('retry-after'), '30')
+    assert.equal(response.header('content-type'), 'application/problem+json; charset=utf-8')
+    assert.lengthOf(await WorkItem.query().where('status', 'pending'), 1)
+  })
+
+  test('a disabled agent gets 403', async ({ client }) => {
+    const project = await createProject()
+    await createItem(project)
+    const { token } = await createAgent({ enabled: false })
+    const response = await claim(client, token)
+    response.assertStatus(403)
+  })
+
+  test('without a valid token the answer is 401', async ({ client }) => {
+    const response = await client.post('/api/v1/claims').bearerToken('gha_nope.nope').json({})
+    response.assertStatus(401)
+  })
+
+  test('while the kill switch is on, claims get 503 with Retry-After', async ({ client, assert }) => {
+    const project = await createProject()
+    await createItem(project)
+    const { token } = await createAgent()
+    await setSettings({ agents_enabled: false })
+
+    const response = await claim(client, token)
+
+    response.assertStatus(503)
+    assert.equal(response.header('retry-after'), '60')
+    assert.lengthOf(await Run.all(), 0)
+  })
+
+  test('the global cap on parallel runs answers 429 once reached', async ({ client, assert }) => {
+    const project = await createProject()
+    await createItem(project)
+    await createItem(project)
+    await createItem(project)
+    const first = await createAgent()
+    const second = await createAgent()
+    await setSettings({ max_parallel_runs: 1 })
+
+    ;(await claim(client, first.token)).assertStatus(201)
+    const response = await claim(client, second.token)
+
+    response.assertStatus(429)
+    assert.isString(response.header('retry-after'))
+    await setSettings({ max_parallel_runs: 2 })
+    ;(await claim(client, second.token)).assertStatus(201)
+  })
+
+  test('invalid requests answer 422 with the fields at fault', async ({ client, assert }) => {
+    const { token } = await createAgent()
+    const response = await claim(client, token, { wait_seconds: 31, work_types: 'code', project: 'nope' })
+    response.assertStatus(422)
+    const fields = response.body().errors.map((error: { field: string }) => error.field).sort()
+    assert.deepEqual(fields, ['project', 'wait_seconds', 'work_types'])
+  })
+})
+
+test.group('Claim order and eligibility', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('items are claimed by priority, then earliest run_after, then lowest id', async ({
+    client,
+    assert,
+  }) => {
+    const project = await createProject()
+    const now = DateTime.now()
+    const low = await createItem(project, { priority: 0, runAfter: now.minus({ hours: 3 }) })
+    const laterTie = await createItem(project, { priority: 10, runAfter: now.minus({ minutes: 1 }) })
+    const firstTie = await createItem(project, { priority: 10, runAfter: now.minus({ minutes: 5 }) })
+    const sameTimeA = await createItem(project, { priority: 5, runAfter: now.minus({ minutes: 2 }) })
+    const sameTimeB = await createItem(project, { priority: 5, runAfter: now.minus({ minutes: 2 }) })
+    const high = await createItem(project, { priority: 100 })
+    const { token } = await createAgent({ maxConcurrency: 10 })
+
+    const order: number[] = []
+    for (let i = 0; i < 6; i++) order.push((await claim(client, token)).body().work_item.id)
+
+    assert.deepEqual(order, [high.id, firstTie.id, laterTie.id, sameTimeA.id, sameTimeB.id, low.id])
+  })
+
+  test('an item is not claimable before its run_after', async ({ client }) => {
+    const project = await createProject()
+    await createItem(project, { runAfter: DateTime.now().plus({ minutes: 5 }) })
+    const { token } = await createAgent()
+    ;(await claim(client, token)).assertStatus(204)
+  })
+
+  test('only pending items are claimable', async ({ client }) => {
+    const project = await createProject()
+    for (const status of ['blocked', 'failed', 'cancelled', 'completed', 'verifying'] as const) {
+      await createItem(project, { status })
+    }
+    const { token } = await createAgent()
+    ;(await claim(client, token)).assertStatus(204)
+  })
+
+  test('an item waits until every item it depends on is completed', async ({ client, assert }) => {
+    const project = await createProject()
+    const first = await createItem(project, { priority: 0 })
+    const second = await createItem(project, { priority: 0 })
+    const dependant = await createItem(project, { priority: 100 }, [first, second])
+    const { token } = await createAgent({ maxConcurrency: 5 })
+
+    const a = (await claim(client, token)).body()
+    assert.equal(a.work_item.id, first.id)
+    await finishRun(a.run.id)
+    const b = (await claim(client, token)).body()
+    assert.equal(b.work_item.id, second.id, 'one dependency still open')
+    ;(await claim(client, token)).assertStatus(204)
+    await finishRun(b.run.id)
+    assert.equal((await claim(client, token)).body().work_item.id, dependant.id)
+  })
+
+  test('an agent claims only the work types it accepts; * accepts all', async ({ client, assert }) => {
+    const project = await createProject()
+    const docs = await createItem(project, { workType: 'docs', priority: 10 })
+    const code = await createItem(project, { workType: 'code', priority: 0 })
+    const coder = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
+    const anything = await createAgent({ capabilities: { work_types: ['*'], tags: [] } })
+
+    assert.equal((await claim(client, coder.token)).body().work_item.id, code.id)
+    assert.equal((await claim(client, anything.token)).body().work_item.id, docs.id)
+  })
+
+  test('a pinned item goes only to its agent', async ({ client, assert }) => {
+    const project = await createProject()
+    const pinnedTo = await createAgent()
+    const other = await createAgent()
+    const pinned = await createItem(project, { assignedAgentId: pinnedTo.agent.id, priority: 10 })
+    const free = await createItem(project, { priority: 0 })
+
+    assert.equal((await claim(client, other.token)).body().work_item.id, free.id)
+    ;(await claim(client, (await createAgent()).token)).assertStatus(204)
+    assert.equal((await claim(client, pinnedTo.token)).body().work_item.id, pinned.id)
+  })
+
+  test('a claim may narrow by work types and by project', async ({ client, assert }) => {
+    const shop = await createProject({ slug: 'shop' })
+    const blog = await createProject({ slug: 'blog' })
+    await createItem(shop, { workType: 'code', priority: 100 })
+    const shopDocs = await createItem(shop, { workType: 'docs', priority: 50 })
+    const blogCode = await createItem(blog, { workType: 'code', priority: 10 })
+    const { token } = await createAgent({ maxConcurrency: 5 })
+
+    assert.equal((await claim(client, token, { work_types: ['docs'] })).body().work_item.id, shopDocs.id)
+    assert.equal((await claim(client, token, { project: 'blog' })).body().work_item.id, blogCode.id)
+    ;(await claim(client, token, { project: 'blog' })).assertStatus(204)
+  })
+
+  test('requested work types the agent does not accept find nothing', async ({ client }) => {
+    const project = await createProject()
+    await createItem(project, { workType: 'docs' })
+    const { token } = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
+    ;(await claim(client, token, { work_types: ['docs'] })).assertStatus(204)
+  })
+
+  test('items of projects that are not active are not claimable', async ({ client }) => {
+    for (const state of ['draft', 'paused', 'archived'] as const) {
+      await createItem(await createProject({ state }))
+    }
+    const { token } = await createAgent()
+    ;(await claim(client, token)).assertStatus(204)
+  })
+})
+
+test.group('Claim gates', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('wip_limit: a project with N items in progress or verifying is closed', async ({
+    client,
+    assert,
+  }) => {
+    const project = await createProject({ gatesConfig: { wip_limit: 2 } })
+    await createItem(project, { status: 'verifying' })
+    const items = [await createItem(project), await createItem(project)]
+    const other = await createProject()
+    const elsewhere = await createItem(other, { priority: -1 })
+    const { token } = await createAgent({ maxConcurrency: 5 })
+
+    const first = (await claim(client, token)).body()
+    assert.equal(first.work_item.id, items[0].id)
+    assert.equal((await claim(client, token)).body().work_item.id, elsewhere.id, 'project full')
+    ;(await claim(client, token)).assertStatus(204)
+
+    await finishRun(first.run.id)
+    assert.equal((await claim(client, token)).body().work_item.id, items[1].id, 'gate reopened')
+  })
+
+  test('require_approval: only approved items are claimable', async ({ client, assert }) => {
+    const project = await createProject({ gatesConfig: { require_approval: true } })
+    await createItem(project, { priority: 100 })
+    const approved = await createItem(project, { approvedAt: DateTime.now() })
+    const { token } = await createAgent({ maxConcurrency: 5 })
+
+    assert.equal((await claim(client, token)).body().work_item.id, approved.id)
+    ;(await claim(client, token)).assertStatus(204)
+  })
+
+  test('monthly_budget_usd: no claims once this month cost the budget', async ({ client, assert }) => {
+    const project = await createProject({ gatesConfig: { monthly_budget_usd: 10 } })
+    await createItem(project)
+    await createItem(project)
+    const { agent, token } = await createAgent({ maxConcurrency: 5 })
+
+    const first = (await claim(client, token)).body()
+    await Run.query().where('id', first.run.id).update({ costUsd: 9.99 })
+    assert.equal((await claim(client, token)).status(), 201, 'still under budget')
+
+    const lastMonth = await createItem(project, { status: 'completed' })
+    await Run.create({
+      workItemId: lastMonth.id,
+      projectId: project.id,
+      agentId: agent.id,
+      attempt: 1,
+      status: 'succeeded',
+      startedAt: DateTime.utc().startOf('month').minus({ minutes: 1 }),
+      leaseExpiresAt: DateTime.utc().startOf('month'),
+      costUsd: 1000,
+    })
+    await createItem(project)
+    assert.equal((await claim(client, token)).status(), 201, 'last month does not count')
+
+    await Run.query().where('id', first.run.id).update({ costUsd: 10 })
+    await createItem(project)
+    ;(await claim(client, token)).assertStatus(204)
+  })
+
+  test('default_branch_green: while the default branch fails, only fix_ci items', async ({
+    client,
+    assert,
+  }) => {
+    const project = await createProject({
+      gatesConfig: { default_branch_green: true },
+      defaultBranchStatus: 'failing',
+    })
+    await createItem(project, { workType: 'code', priority: 100 })
+    const fix = await createItem(project, { workType: 'fix_ci' })
+    const { token } = await createAgent({ maxConcurrency: 5 })
+
+    assert.equal((await claim(client, token)).body().work_item.id, fix.id)
+    ;(await claim(client, token)).assertStatus(204)
+
+    project.defaultBranchStatus = 'passing'
+    await project.save()
+    ;(await claim(client, token)).assertStatus(201)
+  })
+
+  test('a failing default branch does not matter without the gate', async ({ client }) => {
+    const project = await createProject({ defaultBranchStatus: 'failing' })
+    await createItem(project, { workType: 'code' })
+    const { token } = await createAgent()
+    ;(await claim(client, token)).assertStatus(201)
+  })
+})
+
+test.group('GET /api/v1/agent', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('answers the agent, its limits and its running runs', async ({ client, assert }) => {
+    const project = await createProject()
+    const item = await createItem(project, { title: 'Refactor' })
+    await createItem(project)
+    const { agent, token } = await createAgent({ maxConcurrency: 3 })
+    const claimed = (await claim(client, token)).body()
+
+    const response = await client.get('/api/v1/agent').bearerToken(token)
+
+    response.assertStatus(200)
+    const body = response.body()
+    assert.equal(body.agent.key, agent.key)
+    assert.deepEqual(body.agent.capabilities, { work_types: ['*'], tags: [] })
+    assert.deepEqual(body.limits, { max_concurrency: 3, running: 1, available: 2 })
+    assert.lengthOf(body.running_runs, 1)
+    assert.equal(body.running_runs[0].id, claimed.run.id)
+    assert.deepEqual(body.running_runs[0].work_item, { id: item.id, work_type: 'code', title: 'Refactor' })
+  })
+
+  test('last_seen_at is recorded, but written at most every 30 s', async ({ client, assert }) => {
+    const { agent, token } = await createAgent()
+
+    await client.get('/api/v1/agent').bearerToken(token)
+    await agent.refresh()
+    const firstSeen = agent.lastSeenAt!
+    assert.isNotNull(firstSeen)
+
+    await client.get('/api/v1/agent').bearerToken(token)
+    await agent.refresh()
+    assert.equal(agent.lastSeenAt!.toMillis(), firstSeen.toMillis(), 'fresh: not written again')
+
+    await db.rawQuery(`update agents set last_seen_at = now() - interval '31 seconds' where id = ?`, [agent.id])
+    await client.get('/api/v1/agent').bearerToken(token)
+    await agent.refresh()
+    assert.isAbove(agent.lastSeenAt!.toMillis(), firstSeen.toMillis())
+  })
+
+  test('a token records its last use at most once a minute', async ({ client, assert }) => {
+    const { token } = await createAgent()
+    await client.get('/api/v1/agent').bearerToken(token)
+    const first = await db.from('agent_access_tokens').select('last_used_at').firstOrFail()
+    assert.isNotNull(first.last_used_at)
+
+    await client.get('/api/v1/agent').bearerToken(token)
+    const second = await db.from('agent_access_tokens').select('last_used_at').firstOrFail()
+    assert.equal(second.last_used_at.getTime(), first.last_used_at.getTime())
+  })
+})

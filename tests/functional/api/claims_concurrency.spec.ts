@@ -1,0 +1,204 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import type WorkItem from '#models/work_item'
+import type Project from '#models/project'
+import {
+  createAgent,
+  createItem,
+  createProject,
+  emptyWorld,
+  setSettings,
+} from '#tests/support/claim_world'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const jitter = (max: number) => sleep(Math.floor(Math.random() * max))
+
+/** Limits broken at this moment, read in one snapshot. */
+const VIOLATIONS = `
+select
+  (select count(*)::int from agents a
+    where (select count(*) from runs r where r.agent_id = a.id and r.status = 'running') > a.max_concurrency)
+    as agents_over,
+  (select count(*)::int from projects p
+    where jsonb_typeof(p.gates_config -> 'wip_limit') = 'number'
+      and (select count(*) from work_items w
+            where w.project_id = p.id and w.status in ('in_progress', 'verifying'))
+          > (p.gates_config ->> 'wip_limit')::int)
+    as projects_over,
+  (select count(*)::int from (select 1 from runs where status = 'running'
+                               group by work_item_id having count(*) > 1) d)
+    as items_twice,
+  (select coalesce(max(n), 0)::int from (select count(*) as n from work_items
+    where status in ('in_progress', 'verifying') and project_id = ? group by project_id) w)
+    as busiest_wip`
+
+/** The lifecycle's part, played by the test: succeeded → verifying, then completed. */
+async function complete(runId: number) {
+  const { rows } = await db.rawQuery(
+    `update runs set status = 'succeeded', finished_at = now() where id = ? and status = 'running'
+     returning work_item_id`,
+    [runId]
+  )
+  await db.rawQuery(`update work_items set status = 'verifying' where id = ?`, [rows[0].work_item_id])
+  await jitter(5)
+  await db.rawQuery(
+    `update work_items set status = 'completed', completed_at = now(), locked_by_agent_id = null
+      where id = ?`,
+    [rows[0].work_item_id]
+  )
+}
+
+test.group('Claiming under concurrency', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('54 claimers on 6 agents drain 500 items with every limit exact at every moment', async ({
+    client,
+    assert,
+  }) => {
+    const wipThree = await createProject({ gatesConfig: { wip_limit: 3 } })
+    const wipFive = await createProject({ gatesConfig: { wip_limit: 5 } })
+    const approvalOnly = await createProject({ gatesConfig: { require_approval: true } })
+    const open = await createProject()
+    const agents = await Promise.all(
+      [1, 1, 2, 2, 5, 5].map((maxConcurrency, index) =>
+        createAgent({
+          maxConcurrency,
+          capabilities: { work_types: index === 0 ? ['code'] : ['*'], tags: [] },
+        })
+      )
+    )
+    const pinnedAgent = agents[3].agent
+
+    const eligible = new Set<number>()
+    const ineligible = new Set<number>()
+    async function fill(project: Project, count: number) {
+      let previous: WorkItem | null = null
+      for (let i = 0; i < count; i++) {
+        const approved = project !== approvalOnly || i % 2 === 0
+        const dependsOn = previous && i % 10 === 0 ? [previous] : []
+        const item: WorkItem = await createItem(
+          project,
+          {
+            workType: i % 4 === 0 ? 'docs' : 'code',
+            priority: i % 3,
+            approvedAt: approved && project === approvalOnly ? DateTime.now() : null,
+            assignedAgentId: i % 25 === 0 ? pinnedAgent.id : null,
+          },
+          dependsOn
+        )
+        const blockedByDependency = dependsOn.some((d) => ineligible.has(d.id))
+        ;(approved && !blockedByDependency ? eligible : ineligible).add(item.id)
+        previous = item
+      }
+    }
+    await fill(wipThree, 125)
+    await fill(wipFive, 125)
+    await fill(approvalOnly, 125)
+    await fill(open, 125)
+
+    const claimedOnce = new Set<number>()
+    const problems: string[] = []
+    let done = false
+    let maxWipSeen = 0
+
+    async function checkLimits(context: string) {
+      const { rows } = await db.rawQuery(VIOLATIONS, [wipThree.id])
+      const row = rows[0]
+      maxWipSeen = Math.max(maxWipSeen, row.busiest_wip)
+      if (row.agents_over || row.projects_over || row.items_twice) {
+        problems.push(`${context}: ${JSON.stringify(row)}`)
+      }
+    }
+
+    async function remaining() {
+      const { rows } = await db.rawQuery(
+        `select count(*)::int as n from work_items where id = any(?::int[]) and status <> 'completed'`,
+        [[...eligible]]
+      )
+      return rows[0].n as number
+    }
+
+    async function claimer(token: string) {
+      while (!done) {
+        const response = await client.post('/api/v1/claims').bearerToken(token).json({})
+        if (response.status() === 201) {
+          const { run, work_item: item } = response.body()
+          if (claimedOnce.has(item.id)) problems.push(`item ${item.id} claimed twice`)
+          claimedOnce.add(item.id)
+          await checkLimits(`after claiming ${item.id}`)
+          await jitter(10)
+          await complete(run.id)
+        } else if (response.status() === 204) {
+          if ((await remaining()) === 0) done = true
+          else await jitter(20)
+        } else if (response.status() === 429) {
+          await jitter(10)
+        } else {
+          problems.push(`unexpected ${response.status()}: ${response.text()}`)
+          done = true
+        }
+      }
+    }
+
+    async function sampler() {
+      while (!done) {
+        await checkLimits('sampler')
+        await sleep(2)
+      }
+    }
+
+    const claimers = Array.from({ length: 54 }, (_, index) => claimer(agents[index % agents.length].token))
+    await Promise.all([...claimers, sampler()])
+
+    assert.deepEqual(problems, [])
+    assert.sameMembers([...claimedOnce], [...eligible], 'every eligible item claimed, nothing else')
+    assert.isAbove(eligible.size, 400)
+    const runs = await db.rawQuery(
+      `select count(*)::int as runs, count(distinct work_item_id)::int as items from runs`
+    )
+    assert.deepEqual(runs.rows[0], { runs: eligible.size, items: eligible.size }, 'exactly once')
+    const leftovers = await db.rawQuery(
+      `select count(*)::int as n from work_items where id = any(?::int[]) and status = 'pending'`,
+      [[...ineligible]]
+    )
+    assert.equal(leftovers.rows[0].n, ineligible.size, 'unapproved items and their dependants wait')
+    assert.equal(maxWipSeen, 3, 'the WIP limit was reached, not just respected')
+    const pinned = await db.rawQuery(
+      `select count(*)::int as n from runs r join work_items w on w.id = r.work_item_id
+        where w.assigned_agent_id is not null and r.agent_id <> w.assigned_agent_id`
+    )
+    assert.equal(pinned.rows[0].n, 0, 'pinned items went to their agent')
+  }).timeout(120_000)
+
+  test('the global cap holds with 30 claimers on 10 agents', async ({ client, assert }) => {
+    const project = await createProject()
+    for (let i = 0; i < 120; i++) await createItem(project)
+    const agents = await Promise.all(Array.from({ length: 10 }, () => createAgent({ maxConcurrency: 5 })))
+    await setSettings({ max_parallel_runs: 7 })
+
+    let done = false
+    let maxRunning = 0
+    let claimed = 0
+    async function claimer(token: string) {
+      while (!done) {
+        const response = await client.post('/api/v1/claims').bearerToken(token).json({})
+        if (response.status() === 201) {
+          claimed++
+          const { rows } = await db.rawQuery(`select count(*)::int as n from runs where status = 'running'`)
+          maxRunning = Math.max(maxRunning, rows[0].n)
+          await jitter(10)
+          await complete(response.body().run.id)
+        } else if (response.status() === 204) {
+          done = true
+        } else {
+          await jitter(5)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: 30 }, (_, i) => claimer(agents[i % 10].token)))
+
+    assert.equal(claimed, 120)
+    assert.equal(maxRunning, 7)
+  }).timeout(60_000)
+})

@@ -1,0 +1,102 @@
+import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import Agent from '#models/agent'
+import Project from '#models/project'
+import WorkItem from '#models/work_item'
+import type { GatesConfig } from '#models/project'
+
+/** Rows for claim tests, until the shared factories land. Unique names per call. */
+let sequence = 0
+const next = () => `${Date.now().toString(36)}-${++sequence}`
+
+export async function createProject(
+  attributes: Partial<Pick<Project, 'state' | 'defaultBranchStatus' | 'slug'>> & {
+    gatesConfig?: GatesConfig
+  } = {}
+) {
+  const slug = attributes.slug ?? `project-${next()}`
+  return Project.create({
+    name: slug,
+    repoFullName: `acme/${slug}`,
+    state: 'active',
+    gatesConfig: {},
+    ...attributes,
+    slug,
+  })
+}
+
+export async function createAgent(
+  attributes: Partial<Pick<Agent, 'maxConcurrency' | 'enabled' | 'capabilities'>> = {}
+) {
+  const key = `agent-${next()}`
+  const agent = await Agent.create({
+    key,
+    name: key,
+    capabilities: { work_types: ['*'], tags: [] },
+    maxConcurrency: 1,
+    enabled: true,
+    ...attributes,
+  })
+  const token = await Agent.accessTokens.create(agent)
+  return { agent, token: token.value!.release() }
+}
+
+export async function createItem(
+  project: Project,
+  attributes: Partial<
+    Pick<WorkItem, 'workType' | 'priority' | 'assignedAgentId' | 'status' | 'approvedAt' | 'runAfter' | 'title'>
+  > = {},
+  dependsOn: WorkItem[] = []
+) {
+  const item = await WorkItem.create({
+    projectId: project.id,
+    workType: 'code',
+    title: `Item ${next()}`,
+    payload: { note: 'test' },
+    priority: 0,
+    runAfter: DateTime.now().minus({ seconds: 1 }),
+    ...attributes,
+  })
+  if (dependsOn.length > 0) await item.related('dependsOn').attach(dependsOn.map((d) => d.id))
+  return item
+}
+
+/** The global switches, as an admin would set them. */
+export async function setSettings(settings: { agents_enabled?: boolean; max_parallel_runs?: number | null }) {
+  for (const [key, value] of Object.entries(settings)) {
+    await db.rawQuery(
+      `insert into settings (key, value) values (?, ?::jsonb)
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [key, JSON.stringify(value)]
+    )
+  }
+}
+
+/** Ends a run as the lifecycle code would (that code is not this module's concern). */
+export async function finishRun(runId: number, itemStatus: 'completed' | 'pending' = 'completed') {
+  await db.transaction(async (trx) => {
+    const { rows } = await trx.rawQuery(
+      `update runs set status = 'succeeded', finished_at = now() where id = ? and status = 'running'
+       returning work_item_id`,
+      [runId]
+    )
+    await trx.rawQuery(
+      `update work_items set status = ?, locked_by_agent_id = null, completed_at = case when ? = 'completed' then now() end
+        where id = ?`,
+      [itemStatus, itemStatus, rows[0].work_item_id]
+    )
+  })
+}
+
+/**
+ * An empty world before each test (Lucid's truncate() only truncates after a test, leaving
+ * whatever ran before visible to the first one), with the settings rows the migration seeds.
+ */
+export async function emptyWorld() {
+  const { rows } = await db.rawQuery(
+    `select string_agg(format('%I', tablename), ', ') as tables from pg_tables
+      where schemaname = 'public' and tablename not like 'adonis_schema%'`
+  )
+  await db.rawQuery(`truncate ${rows[0].tables} restart identity cascade`)
+  await setSettings({ agents_enabled: true, max_parallel_runs: null })
+}
