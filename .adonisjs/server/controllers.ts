@@ -4,5 +4,12 @@
  */
 
 export const controllers = {
+  api: {
+    RunCompletions: () => import('#controllers/api/run_completions_controller'),
+    RunHeartbeats: () => import('#controllers/api/run_heartbeats_controller'),
+    RunLogs: () => import('#controllers/api/run_logs_controller'),
+    RunReleases: () => import('#controllers/api/run_releases_controller'),
+    Runs: () => import('#controllers/api/runs_controller'),
+  },
   HealthChecks: () => import('#controllers/health_checks_controller'),
 }

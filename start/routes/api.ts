@@ -1,8 +1,22 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
+import { controllers } from '#generated/controllers'
 
 /** The agent JSON API of spec §5. */
 router
-  .group(() => {})
+  .group(() => {
+    router
+      .group(() => {
+        router.get('/', [controllers.api.Runs, 'show']).as('show')
+        router.post('/heartbeat', [controllers.api.RunHeartbeats, 'store']).as('heartbeat')
+        router.post('/logs', [controllers.api.RunLogs, 'store']).as('logs')
+        router.post('/complete', [controllers.api.RunCompletions, 'store']).as('complete')
+        router.post('/release', [controllers.api.RunReleases, 'store']).as('release')
+      })
+      .prefix('/runs/:id')
+      .where('id', router.matchers.number())
+      .as('runs')
+  })
   .prefix('/api/v1')
+  .as('api')
   .use(middleware.agentAuth())

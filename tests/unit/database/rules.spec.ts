@@ -96,7 +96,8 @@ test.group('Database rules', (group) => {
     const item = await WorkItemFactory.with('project').create()
     const agent = await AgentFactory.create()
     await RunFactory.merge({ workItemId: item.id, projectId: item.projectId, agentId: agent.id }).create()
-    assert.equal(await refusal(agent.delete()), '23001')
+    // restrict_violation on Postgres 18, foreign_key_violation before it (the CI machine runs 15)
+    assert.include(['23001', '23503'], await refusal(agent.delete()))
   })
 
   test('the claim query is served by the partial claim index', async ({ assert }) => {
