@@ -85,7 +85,7 @@ export default class WorkItem extends WorkItemSchema {
   async approve(by: User, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.approved', async () => {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
-      if (this.approvedAt) return { announce: false }
+      if (this.approvedAt) return { unchanged: true }
       ;(this as WorkItem).merge({ approvedAt: DateTime.now(), approvedByUserId: by.id })
       return { announce: true }
     })
@@ -232,11 +232,12 @@ export default class WorkItem extends WorkItemSchema {
     action: string,
     change: (
       trx: TransactionClientContract
-    ) => Promise<{ announce?: boolean; details?: Record<string, unknown> } | void>
+    ) => Promise<{ announce?: boolean; unchanged?: boolean; details?: Record<string, unknown> } | void>
   ) {
     await db.transaction(async (trx) => {
       await this.lockRowIn(trx)
       const outcome = (await change(trx)) ?? {}
+      if (outcome.unchanged) return
       await this.save()
       await AuditEvent.record(trx, {
         actor: by,
