@@ -7,6 +7,11 @@ export const controllers = {
   api: {
     Agent: () => import('#controllers/api/agent_controller'),
     Claims: () => import('#controllers/api/claims_controller'),
+    RunCompletions: () => import('#controllers/api/run_completions_controller'),
+    RunHeartbeats: () => import('#controllers/api/run_heartbeats_controller'),
+    RunLogs: () => import('#controllers/api/run_logs_controller'),
+    RunReleases: () => import('#controllers/api/run_releases_controller'),
+    Runs: () => import('#controllers/api/runs_controller'),
   },
   HealthChecks: () => import('#controllers/health_checks_controller'),
 }

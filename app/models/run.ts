@@ -1,12 +1,20 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import { belongsTo, hasMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { RunSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import WorkItem from '#models/work_item'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
-import RunLog from '#models/run_log'
+import RunLog, { type LogLevel } from '#models/run_log'
+import AuditEvent from '#models/audit_event'
+import Policy from '#models/policy'
+import GateEvaluator from '#services/gate_evaluator'
+import InvalidTransition from '#exceptions/invalid_transition'
 
 export const RUN_STATUSES = [
   'running',
@@ -21,6 +29,16 @@ export type GateStatus = 'pending' | 'passed' | 'failed'
 export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
 export type RunCosts = { input_tokens?: number; output_tokens?: number; usd?: number; model?: string }
 export type RunTests = { passed: number; failed: number; skipped?: number }
+export type ReviewDecision = 'approved' | 'rejected'
+
+/** One line an agent streams; the server assigns its seq. */
+export type LogLine = {
+  level: LogLevel
+  message: string
+  stream?: 'stdout' | 'stderr' | null
+  data?: Record<string, unknown> | null
+  loggedAt?: DateTime | null
+}
 
 export default class Run extends RunSchema {
   declare status: RunStatus
@@ -50,4 +68,148 @@ export default class Run extends RunSchema {
 
   @hasMany(() => RunLog)
   declare logs: HasMany<typeof RunLog>
+
+  /** A run of this agent: another agent's run is as invisible as one that does not exist (404). */
+  static async findForAgentOrFail(agent: Agent, id: number) {
+    return this.query().where('id', id).where('agentId', agent.id).firstOrFail()
+  }
+
+  get isRunning() {
+    return this.status === 'running'
+  }
+
+  /**
+   * The agent is alive: extends the lease by the project's `lease_seconds` and keeps its
+   * progress note. One conditional UPDATE, so a run the reaper has just timed out is refused.
+   */
+  async heartbeat(progress?: string | null) {
+    const { lease_seconds: leaseSeconds } = await Policy.forProject(this.projectId)
+    const rows = await db
+      .from('runs')
+      .where('id', this.id)
+      .where('status', 'running')
+      .update({
+        heartbeat_at: db.raw('now()'),
+        lease_expires_at: db.raw('now() + make_interval(secs => ?)', [leaseSeconds]),
+        progress: progress === undefined ? db.raw('progress') : progress,
+        updated_at: db.raw('now()'),
+      })
+      .returning(['heartbeat_at', 'lease_expires_at', 'cancel_requested_at', 'progress'])
+    if (rows.length === 0) {
+      await this.refresh()
+      throw this.#notRunning()
+    }
+    const [row] = rows
+    ;(this as Run).merge({
+      heartbeatAt: DateTime.fromJSDate(row.heartbeat_at),
+      leaseExpiresAt: DateTime.fromJSDate(row.lease_expires_at),
+      cancelRequestedAt: row.cancel_requested_at ? DateTime.fromJSDate(row.cancel_requested_at) : null,
+      progress: row.progress,
+    })
+    this.$hydrateOriginals()
+    return this
+  }
+
+  /**
+   * Appends a batch of log lines with consecutive server-assigned seqs: the counter is bumped
+   * by the batch size in one UPDATE … RETURNING, so concurrent batches never interleave seqs.
+   */
+  async appendLogs(lines: LogLine[]): Promise<{ accepted: number; lastSeq: number }> {
+    return db.transaction(async (trx) => {
+      const rows = await trx
+        .from('runs')
+        .where('id', this.id)
+        .where('status', 'running')
+        .increment('last_log_seq', lines.length)
+        .returning('last_log_seq')
+      if (rows.length === 0) {
+        await this.refresh()
+        throw this.#notRunning()
+      }
+      const lastSeq: number = rows[0].last_log_seq
+      const firstSeq = lastSeq - lines.length + 1
+      if (lines.length > 0) {
+        await trx.table('run_logs').multiInsert(
+          lines.map((line, index) => ({
+            run_id: this.id,
+            seq: firstSeq + index,
+            level: line.level,
+            stream: line.stream ?? null,
+            message: line.message,
+            data: line.data ? JSON.stringify(line.data) : null,
+            logged_at: (line.loggedAt ?? DateTime.now()).toJSDate(),
+          }))
+        )
+      }
+      this.lastLogSeq = lastSeq
+      return { accepted: lines.length, lastSeq }
+    })
+  }
+
+  /** A reviewer's decision for the `human_review` gate; the gates are re-evaluated at once. */
+  async review(by: User, decision: ReviewDecision, note?: string | null, ip?: string | null) {
+    await db.transaction(async (trx) => {
+      const item = await WorkItem.findOrFail(this.workItemId, { client: trx })
+      await item.lockRowIn(trx)
+      await this.lockRowIn(trx)
+      if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
+        throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
+      }
+      ;(this as Run).merge({ reviewStatus: decision, reviewedByUserId: by.id, reviewedAt: DateTime.now() })
+      await this.save()
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'run.reviewed',
+        subject: this,
+        details: { decision, note: note ?? null },
+        ipAddress: ip ?? null,
+      })
+      await GateEvaluator.evaluateWithin(trx, this, item)
+    })
+  }
+
+  /** Locks this run's row for the caller's transaction and reloads it from there. */
+  async lockRowIn(trx: TransactionClientContract) {
+    const fresh = await Run.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+    this.useTransaction(trx)
+    ;(this as Run).fill(fresh.$attributes as Partial<ModelAttributes<Run>>)
+    this.$hydrateOriginals()
+    return this
+  }
+
+  /** What the agent API shows of a run. */
+  toAgentJson() {
+    return {
+      id: this.id,
+      work_item_id: this.workItemId,
+      attempt: this.attempt,
+      status: this.status,
+      started_at: this.startedAt.toISO(),
+      heartbeat_at: this.heartbeatAt?.toISO() ?? null,
+      lease_expires_at: this.leaseExpiresAt.toISO(),
+      finished_at: this.finishedAt?.toISO() ?? null,
+      cancel_requested: this.cancelRequestedAt !== null,
+      cancel_requested_at: this.cancelRequestedAt?.toISO() ?? null,
+      progress: this.progress,
+      summary: this.summary,
+      error: this.error,
+      branch_name: this.branchName,
+      pr_url: this.prUrl,
+      pr_number: this.prNumber,
+      head_sha: this.headSha,
+      logs_url: this.logsUrl,
+      artifacts_url: this.artifactsUrl,
+      costs: this.costs,
+      cost_usd: Number(this.costUsd),
+      tests: this.tests,
+      gate_status: this.gateStatus,
+      gate_results: this.gateResults ?? [],
+      review_status: this.reviewStatus,
+      last_log_seq: this.lastLogSeq,
+    }
+  }
+
+  #notRunning() {
+    return new InvalidTransition(`Run ${this.id} is ${this.status}, no longer running: stop working on it.`)
+  }
 }

@@ -1,11 +1,19 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import { belongsTo, hasMany, manyToMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany, ManyToMany } from '@adonisjs/lucid/types/relations'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { WorkItemSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
+import AuditEvent from '#models/audit_event'
+import type { ProjectPolicies } from '#models/policy'
+import Claimable from '#services/claimable'
+import InvalidTransition from '#exceptions/invalid_transition'
 
 export const WORK_ITEM_STATUSES = [
   'pending',
@@ -18,6 +26,18 @@ export const WORK_ITEM_STATUSES = [
 ] as const
 export type WorkItemStatus = (typeof WORK_ITEM_STATUSES)[number]
 export type WorkItemSource = 'manual' | 'api' | 'github'
+
+/** Retries wait at most an hour, however many attempts came before (spec §2). */
+export const MAX_RETRY_BACKOFF_SECONDS = 60 * 60
+
+/** Exponential backoff: the policy's base after the first attempt, doubling with each further one. */
+export function retryBackoffSeconds(attempts: number, baseSeconds: number) {
+  const delay = baseSeconds * 2 ** Math.max(0, attempts - 1)
+  return Math.min(delay, MAX_RETRY_BACKOFF_SECONDS)
+}
+
+/** Why a run gave its item back (kept in the audit trail). */
+export type RetryCause = { run: Run; reason: string }
 
 export default class WorkItem extends WorkItemSchema {
   declare status: WorkItemStatus
@@ -59,5 +79,195 @@ export default class WorkItem extends WorkItemSchema {
 
   get isFinal() {
     return ['completed', 'failed', 'cancelled'].includes(this.status)
+  }
+
+  /** Reviewers let items through the `require_approval` claim gate. Approving twice keeps the first. */
+  async approve(by: User, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.approved', async () => {
+      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+      if (this.approvedAt) return { unchanged: true }
+      ;(this as WorkItem).merge({ approvedAt: DateTime.now(), approvedByUserId: by.id })
+      return { announce: true }
+    })
+  }
+
+  /**
+   * Cancels an unfinished item. A running run is asked to stop (cancel_requested_at): the
+   * agent learns it on its next heartbeat, and the run ends as `cancelled` however it reports.
+   */
+  async cancel(by: User, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
+      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
+      const previousStatus = this.status
+      const runId = await this.#requestStopOfRunningRun(trx)
+      ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
+      return { details: { previous_status: previousStatus, stopping_run_id: runId } }
+    })
+  }
+
+  /** Gives a failed or cancelled item a fresh set of attempts. */
+  async requeue(by: User, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
+      if (!['failed', 'cancelled'].includes(this.status)) {
+        throw new InvalidTransition(`Only failed or cancelled items can be requeued; this one is ${this.status}.`)
+      }
+      await this.#ensureNoRunStillStopping(trx)
+      const previousStatus = this.status
+      ;(this as WorkItem).merge({ status: 'pending', attempts: 0, runAfter: DateTime.now(), completedAt: null })
+      return { announce: true, details: { previous_status: previousStatus } }
+    })
+  }
+
+  /** A human puts the item on hold; a running run is asked to stop, as on cancel. */
+  async block(by: User, reason: string, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.blocked', async (trx) => {
+      if (!['pending', 'in_progress'].includes(this.status)) {
+        throw new InvalidTransition(`Only pending or running items can be blocked; this one is ${this.status}.`)
+      }
+      const previousStatus = this.status
+      const runId = await this.#requestStopOfRunningRun(trx)
+      ;(this as WorkItem).merge({ status: 'blocked', lockedByAgentId: null, lockedAt: null })
+      return { details: { reason, previous_status: previousStatus, stopping_run_id: runId } }
+    })
+  }
+
+  async unblock(by: User, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.unblocked', async (trx) => {
+      if (this.status !== 'blocked') throw new InvalidTransition(`Work item ${this.id} is not blocked.`)
+      await this.#ensureNoRunStillStopping(trx)
+      ;(this as WorkItem).merge({ status: 'pending', runAfter: DateTime.now() })
+      return { announce: true }
+    })
+  }
+
+  async reprioritise(by: User, priority: number, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.reprioritised', async () => {
+      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+      const previous = this.priority
+      this.priority = priority
+      return { details: { from: previous, to: priority } }
+    })
+  }
+
+  /** Only the pinned agent may claim the item from now on. */
+  async pin(by: User, agent: Agent, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.pinned', async () => {
+      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+      this.assignedAgentId = agent.id
+      return { announce: true, details: { agent_id: agent.id, agent_key: agent.key } }
+    })
+  }
+
+  async unpin(by: User, ip?: string | null) {
+    await this.#humanChange(by, ip, 'work_item.unpinned', async () => {
+      const previous = this.assignedAgentId
+      this.assignedAgentId = null
+      return { announce: true, details: { agent_id: previous } }
+    })
+  }
+
+  /**
+   * Step of a run's failure (failed, timed out, rejected by gates): back to `pending` after a
+   * backoff while attempts remain, else `failed`. Runs inside the caller's transaction, with
+   * this item locked by it.
+   */
+  async retryOrFail(trx: TransactionClientContract, policies: ProjectPolicies, cause: RetryCause) {
+    this.useTransaction(trx)
+    const maxAttempts = this.maxAttempts ?? policies.max_attempts
+    const details = { run_id: cause.run.id, reason: cause.reason, attempts: this.attempts, max_attempts: maxAttempts }
+    ;(this as WorkItem).merge({ lockedByAgentId: null, lockedAt: null })
+    if (this.attempts >= maxAttempts) {
+      this.status = 'failed'
+      await this.save()
+      await AuditEvent.record(trx, { actor: 'system', action: 'work_item.failed', subject: this, details })
+      return
+    }
+    const delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
+    ;(this as WorkItem).merge({ status: 'pending', runAfter: DateTime.now().plus({ seconds: delay }) })
+    await this.save()
+    await AuditEvent.record(trx, {
+      actor: 'system',
+      action: 'work_item.retry_scheduled',
+      subject: this,
+      details: { ...details, run_after: this.runAfter.toISO(), backoff_seconds: delay },
+    })
+    if (delay === 0) await Claimable.announce(trx, this.projectId)
+  }
+
+  /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */
+  async recordCompletion(trx: TransactionClientContract, run: Run) {
+    this.useTransaction(trx)
+    ;(this as WorkItem).merge({ status: 'completed', completedAt: DateTime.now(), lockedByAgentId: null, lockedAt: null })
+    await this.save()
+    await AuditEvent.record(trx, {
+      actor: 'system',
+      action: 'work_item.completed',
+      subject: this,
+      details: { run_id: run.id },
+    })
+    const dependantProjects = await trx
+      .from('work_item_dependencies')
+      .join('work_items', 'work_items.id', 'work_item_dependencies.work_item_id')
+      .where('work_item_dependencies.depends_on_id', this.id)
+      .where('work_items.status', 'pending')
+      .distinct('work_items.project_id')
+    for (const { project_id: projectId } of dependantProjects) {
+      await Claimable.announce(trx, projectId)
+    }
+  }
+
+  /** Locks this item's row for the caller's transaction and reloads it from there. */
+  async lockRowIn(trx: TransactionClientContract) {
+    const fresh = await WorkItem.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+    this.useTransaction(trx)
+    ;(this as WorkItem).fill(fresh.$attributes as Partial<ModelAttributes<WorkItem>>)
+    this.$hydrateOriginals()
+    return this
+  }
+
+  /** One human action: one transaction on the locked row, its audit event, and the NOTIFY if claimable. */
+  async #humanChange(
+    by: User,
+    ip: string | null | undefined,
+    action: string,
+    change: (
+      trx: TransactionClientContract
+    ) => Promise<{ announce?: boolean; unchanged?: boolean; details?: Record<string, unknown> } | void>
+  ) {
+    await db.transaction(async (trx) => {
+      await this.lockRowIn(trx)
+      const outcome = (await change(trx)) ?? {}
+      if (outcome.unchanged) return
+      await this.save()
+      await AuditEvent.record(trx, {
+        actor: by,
+        action,
+        subject: this,
+        details: outcome.details,
+        ipAddress: ip ?? null,
+      })
+      if (outcome.announce && this.status === 'pending') await Claimable.announce(trx, this.projectId)
+    })
+  }
+
+  /** The agent is told on its next heartbeat; returns the run's id, if one was running. */
+  async #requestStopOfRunningRun(trx: TransactionClientContract): Promise<number | null> {
+    const rows = await trx
+      .from('runs')
+      .where('work_item_id', this.id)
+      .where('status', 'running')
+      .update({ cancel_requested_at: trx.raw('coalesce(cancel_requested_at, now())'), updated_at: trx.raw('now()') })
+      .returning('id')
+    return rows[0]?.id ?? null
+  }
+
+  /** A second run must not start while the agent of a stopped one has not yet let go. */
+  async #ensureNoRunStillStopping(trx: TransactionClientContract) {
+    const running = await trx.from('runs').where('work_item_id', this.id).where('status', 'running').first()
+    if (running) {
+      throw new InvalidTransition(
+        `Run ${running.id} of work item ${this.id} is still stopping; try again once it has ended or timed out.`
+      )
+    }
   }
 }

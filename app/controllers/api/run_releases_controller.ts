@@ -1,0 +1,18 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import Run from '#models/run'
+import RunLifecycle from '#services/run_lifecycle'
+import { runReleaseValidator } from '#validators/run'
+
+/** POST /api/v1/runs/:id/release: the agent gives the item back unworked. */
+export default class RunReleasesController {
+  async store({ params, request, auth }: HttpContext) {
+    const agent = auth.use('api').getUserOrFail()
+    const run = await Run.findForAgentOrFail(agent, params.id)
+    const { reason } = await request.validateUsing(runReleaseValidator)
+    const settled = await RunLifecycle.release(run, agent, reason)
+    return {
+      run: settled.run.toAgentJson(),
+      work_item: { id: settled.workItem.id, status: settled.workItem.status },
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import Run from '#models/run'
+
+/** GET /api/v1/runs/:id: the agent's own run, with its gate verdicts and whether to stop. */
+export default class RunsController {
+  async show({ params, auth }: HttpContext) {
+    const run = await Run.findForAgentOrFail(auth.use('api').getUserOrFail(), params.id)
+    return run.toAgentJson()
+  }
+}
