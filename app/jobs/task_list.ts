@@ -1,10 +1,12 @@
 import type { TaskList } from 'graphile-worker'
+import announceClaimable from '#jobs/announce_claimable'
 import evaluateGates from '#jobs/evaluate_gates'
 import reapRuns from '#jobs/reap_runs'
 import recheckGates from '#jobs/recheck_gates'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
+  announce_claimable: announceClaimable,
   evaluate_gates: evaluateGates,
   reap_runs: reapRuns,
   recheck_gates: recheckGates,

@@ -13,6 +13,7 @@ import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#services/claimable'
+import JobQueue from '#services/job_queue'
 import InvalidTransition from '#exceptions/invalid_transition'
 
 export const WORK_ITEM_STATUSES = [
@@ -191,7 +192,17 @@ export default class WorkItem extends WorkItemSchema {
       subject: this,
       details: { ...details, run_after: this.runAfter.toISO(), backoff_seconds: delay },
     })
-    if (delay === 0) await Claimable.announce(trx, this.projectId)
+    if (delay === 0) {
+      await Claimable.announce(trx, this.projectId)
+    } else {
+      // Waiting claimers hear of changes, not of time passing: tell them when the backoff ends.
+      await JobQueue.enqueue(
+        trx,
+        'announce_claimable',
+        { projectId: this.projectId },
+        { runAt: this.runAfter, jobKey: `announce_claimable:${this.id}` }
+      )
+    }
   }
 
   /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */

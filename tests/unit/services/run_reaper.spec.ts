@@ -5,6 +5,7 @@ import { claimedRun } from '#tests/support/claimed_run'
 import { UserFactory } from '#database/factories/user_factory'
 import RunReaper from '#services/run_reaper'
 import AuditEvent from '#models/audit_event'
+import db from '@adonisjs/lucid/services/db'
 
 test.group('RunReaper', (group) => {
   group.each.setup(() => testUtils.db().truncate())
@@ -27,6 +28,15 @@ test.group('RunReaper', (group) => {
     assert.closeTo(item.runAfter.diffNow('seconds').seconds, 30, 2)
     const event = await AuditEvent.findByOrFail('action', 'run.timed_out')
     assert.equal(event.actorType, 'system')
+
+    // Long-polling claimers are woken when the backoff ends, by a job due at run_after.
+    const { rows } = await db.rawQuery(
+      `select run_at, payload from graphile_worker._private_jobs where key = ?`,
+      [`announce_claimable:${item.id}`]
+    )
+    assert.lengthOf(rows, 1)
+    assert.deepEqual(rows[0].payload, { projectId: item.projectId })
+    assert.closeTo(new Date(rows[0].run_at).getTime(), item.runAfter.toMillis(), 1000)
   })
 
   test('a run past max_run_seconds times out even while it heartbeats', async ({ assert }) => {
