@@ -1,6 +1,15 @@
 import pg from 'pg'
 import logger from '@adonisjs/core/services/logger'
-import { Logger, parseCrontab, run, runMigrations, type Runner, type TaskList } from 'graphile-worker'
+import { EventEmitter } from 'node:events'
+import {
+  Logger,
+  parseCrontab,
+  run,
+  runMigrations,
+  type Runner,
+  type TaskList,
+  type WorkerEvents,
+} from 'graphile-worker'
 import DatabaseServer from '#services/database_server'
 import { taskList as applicationTasks, crontab } from '#jobs/task_list'
 
@@ -21,6 +30,8 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
+  /** The ids this runner's pools lock jobs with (`locked_by`). */
+  #lockIds: string[] = []
 
   static async migrate() {
     const pool = createPool(2)
@@ -38,8 +49,11 @@ export default class Worker {
   async start(options: WorkerOptions = {}) {
     const concurrency = options.concurrency ?? 5
     this.#pool = createPool(concurrency + 2)
+    const events: WorkerEvents = new EventEmitter()
+    events.on('pool:create', ({ workerPool }) => this.#lockIds.push(workerPool.id))
     this.#runner = await run({
       pgPool: this.#pool,
+      events,
       concurrency,
       noHandleSignals: true,
       pollInterval: 1000,
@@ -57,8 +71,25 @@ export default class Worker {
     const runner = this.#runner
     this.#runner = undefined
     if (runner) await runner.stop()
+    await this.#releaseOrphanedLocks()
     await this.#pool?.end()
     this.#pool = undefined
+  }
+
+  /**
+   * A job a worker picks up while shutdown begins can run to success without its lock being
+   * cleared (seen with 0.18), and would then wait 4 hours for the stale-lock sweep. Nothing of
+   * this runner runs any more, so any lock it still holds is an orphan: give the job back.
+   */
+  async #releaseOrphanedLocks() {
+    const ids = this.#lockIds
+    this.#lockIds = []
+    if (!ids.length || !this.#pool) return
+    try {
+      await this.#pool.query('select graphile_worker.force_unlock_workers($1::text[])', [ids])
+    } catch (error) {
+      logger.warn({ err: error }, 'could not release job locks at shutdown')
+    }
   }
 
   /** Resolves when the runner stops, rejects if it crashes. */

@@ -6,7 +6,16 @@ import db from '@adonisjs/lucid/services/db'
 const appRoot = fileURLToPath(new URL('../../', import.meta.url))
 
 test.group('npm run worker (process level)', () => {
-  test('runs until SIGTERM, then exits 0 and leaves no job locked', async ({ assert }) => {
+  test('runs until SIGTERM, then exits 0 and leaves no job locked', async ({ assert, cleanup }) => {
+    // Work to be in the middle of when the signal arrives.
+    const keys = Array.from({ length: 40 }, (_, i) => `worker-shutdown-test:${i}`)
+    await db.rawQuery(
+      `select graphile_worker.add_job('announce_claimable', json_build_object('projectId', 1), job_key => k)
+         from unnest(?::text[]) k`,
+      [keys]
+    )
+    cleanup(() => db.rawQuery('select graphile_worker.remove_job(k) from unnest(?::text[]) k', [keys]))
+
     const child = spawn('npm', ['run', 'worker'], {
       cwd: appRoot,
       env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info' },
