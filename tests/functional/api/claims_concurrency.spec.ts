@@ -187,7 +187,8 @@ test.group('Claiming under concurrency', (group) => {
           claimed++
           const { rows } = await db.rawQuery(`select count(*)::int as n from runs where status = 'running'`)
           maxRunning = Math.max(maxRunning, rows[0].n)
-          await jitter(10)
+          // Held long enough that 30 claimers certainly fill the cap, however loaded the machine.
+          await sleep(50 + Math.floor(Math.random() * 20))
           await complete(response.body().run.id)
         } else if (response.status() === 204) {
           done = true
