@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Problem from '#exceptions/problem'
 import ClaimService from '#services/claim_service'
+import RunLifecycle from '#services/run_lifecycle'
 import { claimValidator } from '#validators/claim'
 
 /** Seconds an agent at a limit should wait before asking again. */
@@ -28,6 +29,11 @@ export default class ClaimsController {
     switch (result.outcome) {
       case 'claimed': {
         const { run, workItem, project, leaseSeconds } = result
+        if (hangUp.signal.aborted) {
+          // Nobody will receive this claim: give the item back now rather than at lease expiry.
+          await RunLifecycle.release(run, agent, 'the agent hung up before the claim was answered')
+          return
+        }
         return response.created({
           run: {
             id: run.id,

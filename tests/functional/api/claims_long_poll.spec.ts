@@ -93,4 +93,39 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     assert.sameMembers(claimed, items.map((item) => item.id))
     assert.lengthOf(responses.filter((r) => r.status() === 204), 4)
   })
+
+  test('a claim made as the agent hangs up is given back at once, not at lease expiry', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { agent, token } = await createAgent()
+    const hangUp = new AbortController()
+    const waiting = fetch(`http://${process.env.HOST}:${process.env.PORT}/api/v1/claims`, {
+      method: 'POST',
+      headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ wait_seconds: 10 }),
+      signal: hangUp.signal,
+    }).catch(() => null)
+    await sleep(300)
+
+    // Hold the agent's row so the woken claim is inside its transaction when the agent leaves.
+    const holder = await db.transaction()
+    await holder.rawQuery('select 1 from agents where id = ? for update', [agent.id])
+    const item = await enqueueAnnounced(project)
+    await sleep(200)
+    hangUp.abort()
+    await waiting
+    await sleep(100)
+    await holder.commit()
+
+    let run: { status: string } | undefined
+    for (let i = 0; i < 50 && run?.status !== 'released'; i++) {
+      await sleep(50)
+      run = (await db.rawQuery('select status from runs where work_item_id = ?', [item.id])).rows[0]
+    }
+    assert.equal(run?.status, 'released')
+    await item.refresh()
+    assert.equal(item.status, 'pending')
+    assert.equal(item.attempts, 0, 'an undelivered claim is no attempt')
+  })
 })
