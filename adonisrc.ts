@@ -23,6 +23,7 @@ export default defineConfig({
     // After Lucid so that it shuts down before it: running jobs finish while the database is up.
     () => import('#providers/worker_provider'),
     () => import('#providers/claim_notifier_provider'),
+    () => import('#providers/run_log_notifier_provider'),
   ],
 
   preloads: [() => import('#start/routes'), () => import('#start/kernel')],

@@ -1,5 +1,5 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { belongsTo } from '@adonisjs/lucid/orm'
+import { belongsTo, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { AuditEventSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
@@ -28,6 +28,20 @@ export default class AuditEvent extends AuditEventSchema {
 
   @belongsTo(() => Project)
   declare project: BelongsTo<typeof Project>
+
+  /** The filters of the audit log. */
+  static filtered = scope(
+    (
+      query,
+      filters: { project?: number; actor_type?: ActorType; action?: string; subject_type?: string; subject_id?: number }
+    ) => {
+      if (filters.project) query.where('projectId', filters.project)
+      if (filters.actor_type) query.where('actorType', filters.actor_type)
+      if (filters.action) query.where('action', filters.action)
+      if (filters.subject_type) query.where('subjectType', filters.subject_type)
+      if (filters.subject_id) query.where('subjectId', filters.subject_id)
+    }
+  )
 
   /** Writes the event inside the transaction of the change it records. */
   static async record(trx: TransactionClientContract, event: Recordable) {
