@@ -13,5 +13,7 @@ export const controllers = {
     RunReleases: () => import('#controllers/api/run_releases_controller'),
     Runs: () => import('#controllers/api/runs_controller'),
   },
+  Dashboard: () => import('#controllers/dashboard_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),
+  Session: () => import('#controllers/session_controller'),
 }
