@@ -7,6 +7,7 @@ import { errors as shieldErrors } from '@adonisjs/shield'
 import { errors as httpErrors } from '@adonisjs/core/http'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import Problem, { type FieldError } from '#exceptions/problem'
+import InvalidTransition from '#exceptions/invalid_transition'
 
 /** Agents and GitHub speak JSON: their errors are problem documents, never HTML or stack traces. */
 function speaksProblemJson(ctx: HttpContext) {
@@ -19,6 +20,11 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   async handle(error: unknown, ctx: HttpContext) {
     if (speaksProblemJson(ctx)) return this.#renderProblem(this.#toProblem(error), ctx)
+    // A button pressed on a stale page (the item moved on meanwhile): say why, on that page.
+    if (error instanceof InvalidTransition) {
+      ctx.session.flash('error', error.detail ?? error.message)
+      return ctx.response.redirect().back()
+    }
     const page = this.#errorPage(error)
     if (page && 'view' in ctx) {
       return ctx.response.status(page.status).send(await ctx.view.render(page.view, page.state))
