@@ -16,4 +16,7 @@ export const controllers = {
   Dashboard: () => import('#controllers/dashboard_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),
   Session: () => import('#controllers/session_controller'),
+  Settings: () => import('#controllers/settings_controller'),
+  UserDeactivations: () => import('#controllers/user_deactivations_controller'),
+  Users: () => import('#controllers/users_controller'),
 }
