@@ -3,20 +3,14 @@ import db from '@adonisjs/lucid/services/db'
 import Agent, { type AgentProfile } from '#models/agent'
 import Run from '#models/run'
 import AgentPolicy from '#policies/agent_policy'
-import KeysetPage from '#services/keyset_page'
-import { agentListValidator, createAgentValidator, updateAgentValidator } from '#validators/agent'
+import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import { createAgentValidator, updateAgentValidator } from '#validators/agent'
 
 /** Agents: the list with their live state, registration, the profile page and editing. */
 export default class AgentsController {
   async index({ request, view, bouncer }: HttpContext) {
-    const { before, after } = await request.validateUsing(agentListValidator, { data: request.qs() })
-    const page = await KeysetPage.fetch(Agent.query(), {
-      column: 'id',
-      order: 'asc',
-      before,
-      after,
-      value: (agent) => agent.id,
-    })
+    const { before, after } = await request.validateUsing(cursorValidator, { data: request.qs() })
+    const page = await KeysetPage.fetch(Agent.query(), { before, after }, { order: 'asc' })
     return view.render('agents/index', {
       section: 'agents',
       page,

@@ -12,7 +12,7 @@ export default class AuditEventsController {
     })
     const page = await KeysetPage.fetch(
       AuditEvent.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
-      { column: 'id', order: 'desc', before, after, value: (event) => event.id }
+      { before, after }
     )
     return view.render('audit_events/index', {
       section: 'audit',

@@ -20,7 +20,7 @@ export default class RunsController {
         .preload('project')
         .preload('agent')
         .preload('workItem'),
-      { column: 'id', order: 'desc', before, after, value: (run) => run.id }
+      { before, after }
     )
     return view.render('runs/index', {
       section: 'runs',

@@ -15,7 +15,7 @@ export default class WorkItemsController {
     })
     const page = await KeysetPage.fetch(
       WorkItem.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
-      { column: 'id', order: 'desc', before, after, value: (item) => item.id }
+      { before, after }
     )
     return view.render('work_items/index', {
       section: 'work-items',

@@ -49,9 +49,3 @@ export const issueAgentTokenValidator = vine.create({
   name: vine.string().trim().minLength(1).maxLength(255),
   expires_in_days: vine.number().withoutDecimals().range([1, 3650]).optional(),
 })
-
-/** GET /agents: the list's page cursor. */
-export const agentListValidator = vine.create({
-  before: vine.number().withoutDecimals().min(1).optional(),
-  after: vine.number().withoutDecimals().min(0).optional(),
-})

@@ -219,17 +219,17 @@ test.group('Work item list', (group) => {
     const first = (await asUser(client, viewer, 'get', `/work-items?project=${project.id}`)).text()
     assert.include(first, `href="/work-items/${ids[49]}"`)
     assert.notInclude(first, `href="/work-items/${ids[50]}"`)
-    const older = `/work-items?project=${project.id}&amp;before=${ids[49]}`
+    const older = `/work-items?project=${project.id}&amp;after=${ids[49]}`
     assert.include(first, `href="${older}"`)
 
     const second = (await asUser(client, viewer, 'get', older.replace('&amp;', '&'))).text()
     assert.include(second, `href="/work-items/${ids[50]}"`)
     assert.include(second, `href="/work-items/${ids[59]}"`)
     assert.notInclude(second, `href="/work-items/${ids[49]}"`)
-    assert.include(second, `href="/work-items?project=${project.id}&amp;after=${ids[50]}"`)
+    assert.include(second, `href="/work-items?project=${project.id}&amp;before=${ids[50]}"`)
     assert.notInclude(second, 'rel="next"')
 
-    const back = (await asUser(client, viewer, 'get', `/work-items?project=${project.id}&after=${ids[50]}`)).text()
+    const back = (await asUser(client, viewer, 'get', `/work-items?project=${project.id}&before=${ids[50]}`)).text()
     assert.include(back, `href="/work-items/${ids[0]}"`)
     assert.include(back, `href="/work-items/${ids[49]}"`)
     assert.notInclude(back, 'rel="prev"')
