@@ -11,8 +11,9 @@ const IDLE_CHECK_MS = 5_000
 /**
  * A run's log as Server-Sent Events, from the line after `afterSeq` on: every line as an
  * event `line` (its id is the seq, so a reconnecting EventSource resumes where it stopped),
- * then an event `end` once the run has finished and every line was sent. New lines wake the
- * stream through the process's LISTEN connection; without news it looks again every 5 s.
+ * then an event `end` once the run has finished and every line was sent. New lines and the
+ * run's end (a trigger on runs) wake the stream through the process's LISTEN connection;
+ * without news it looks again every 5 s, in case a notification was lost to a reconnect.
  */
 export default class RunLogStream {
   static async pipe(runId: number, afterSeq: number, write: (chunk: string) => void, signal: AbortSignal) {

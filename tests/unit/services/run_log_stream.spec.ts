@@ -26,7 +26,7 @@ test.group('RunLogStream', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(() => runLogNotifier.close())
 
-  test('sends the backlog, then wakes on NOTIFY for new lines (well before its 5 s idle check), then ends with the run', async ({
+  test('sends the backlog, then wakes on NOTIFY for new lines and for the run’s end (well before its 5 s idle check)', async ({
     assert,
   }) => {
     const { run } = await claimedRun()
@@ -42,15 +42,17 @@ test.group('RunLogStream', (group) => {
     await out.until(/live line/)
     assert.isBelow(Date.now() - appendedAt, 1000)
 
+    const endedAt = Date.now()
     await run.merge({ status: 'succeeded', finishedAt: DateTime.now() }).save()
     await piping
+    assert.isBelow(Date.now() - endedAt, 1000)
     const events = out.chunks.filter((chunk) => !chunk.startsWith(':'))
     assert.deepEqual(
       events.map((event) => event.split('\n').slice(0, 2).join(' ')),
       ['id: 1 event: line', 'id: 2 event: line', 'event: end data: {"status":"succeeded","last_seq":2}']
     )
     assert.include(events[1], '"level":"warn","stream":"stderr","message":"live line"')
-  }).timeout(9000)
+  })
 
   test('resumes after the given seq and stops when the client hangs up', async ({ assert }) => {
     const { run } = await claimedRun()
