@@ -19,6 +19,7 @@ export default class AuditEventsController {
       page,
       links: page.links('/audit', filters),
       filters,
+      actors: await AuditEvent.actorNames(page.rows),
       projects: await Project.query().orderBy('name'),
     })
   }

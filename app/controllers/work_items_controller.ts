@@ -78,6 +78,7 @@ export default class WorkItemsController {
       section: 'work-items',
       item,
       trail,
+      actors: await AuditEvent.actorNames(trail),
       agents: await Agent.query().where('enabled', true).orderBy('key'),
       can: { approve: await policy.allows('approve'), manage: await policy.allows('manage') },
     })

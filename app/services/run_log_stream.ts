@@ -61,7 +61,7 @@ export default class RunLogStream {
   }
 }
 
-export function lineJson(line: RunLog) {
+function lineJson(line: RunLog) {
   return {
     seq: line.seq,
     level: line.level,

@@ -13,7 +13,7 @@ test.group('Audit log page', (group) => {
   })
 
   test('filters by project, actor type, action and subject', async ({ client, assert }) => {
-    const maintainer = await userWithRole('maintainer')
+    const maintainer = await userWithRole('maintainer', { fullName: 'Grace Hopper' })
     const alpha = await ProjectFactory.create()
     const beta = await ProjectFactory.create()
     const wanted = await WorkItemFactory.merge({ projectId: alpha.id }).create()
@@ -33,6 +33,7 @@ test.group('Audit log page', (group) => {
     assert.notInclude(byProject, '10.1.1.3')
     const byAction = await page('action=work_item.approved&actor_type=user')
     assert.include(byAction, '10.1.1.4')
+    assert.include(byAction, 'Grace Hopper')
     assert.notInclude(byAction, '10.1.1.1')
     const bySubject = await page(`subject_type=work_item&subject_id=${wanted.id}`)
     assert.include(bySubject, '10.1.1.1')
