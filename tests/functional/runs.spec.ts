@@ -1,10 +1,16 @@
 import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
 import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+
+/** Reviews schedule follow-up jobs (gate deadlines, retry announcements): none may come due in another file's worker. */
+async function forgetQueuedJobs() {
+  await db.rawQuery('delete from graphile_worker._private_jobs where locked_at is null')
+}
 
 /** A run the agent reported as succeeded, waiting for a reviewer (gates: human_review). */
 async function runAwaitingReview() {
@@ -21,6 +27,7 @@ async function runAwaitingReview() {
 
 test.group('Run pages: who may do what', (group) => {
   group.each.setup(() => emptyWorld())
+  group.teardown(forgetQueuedJobs)
 
   test('every role reads the list, a run, its log pages and its live log', async ({ client, assert }) => {
     const { run } = await claimedRun()
@@ -61,6 +68,7 @@ test.group('Run pages: who may do what', (group) => {
 
 test.group('Run pages', (group) => {
   group.each.setup(() => emptyWorld())
+  group.teardown(forgetQueuedJobs)
 
   test('the list filters by project, agent and status', async ({ client, assert }) => {
     const wanted = await claimedRun()
