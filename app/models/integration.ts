@@ -10,8 +10,6 @@ import type User from '#models/user'
 export const INTEGRATION_KINDS = ['github', 'slack', 'webhook'] as const
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number]
 
-type Change = { actor: User; ipAddress: string | null }
-
 /** A project's connection to an external service; its secret is encrypted at rest. */
 export default class Integration extends IntegrationSchema {
   declare kind: IntegrationKind
@@ -41,7 +39,7 @@ export default class Integration extends IntegrationSchema {
   static async connect(
     project: Project,
     attributes: { kind: IntegrationKind; name: string; secret: string },
-    { actor, ipAddress }: Change
+    actor: User, ipAddress: string | null
   ) {
     return db.transaction(async (trx) => {
       const integration = new Integration()
@@ -66,7 +64,7 @@ export default class Integration extends IntegrationSchema {
    */
   async reconfigure(
     changes: { kind: IntegrationKind; name: string; secret: string | null },
-    { actor, ipAddress }: Change
+    actor: User, ipAddress: string | null
   ) {
     await db.transaction(async (trx) => {
       const plaintext = changes.secret ?? this.revealSecret()
@@ -85,15 +83,15 @@ export default class Integration extends IntegrationSchema {
     })
   }
 
-  async deactivate(change: Change) {
-    await this.#setStatus('inactive', change)
+  async deactivate(by: User, ip: string | null) {
+    await this.#setStatus('inactive', by, ip)
   }
 
-  async reactivate(change: Change) {
-    await this.#setStatus('active', change)
+  async reactivate(by: User, ip: string | null) {
+    await this.#setStatus('active', by, ip)
   }
 
-  async #setStatus(status: 'active' | 'inactive', { actor, ipAddress }: Change) {
+  async #setStatus(status: 'active' | 'inactive', actor: User, ipAddress: string | null) {
     if (this.status === status) return
     await db.transaction(async (trx) => {
       this.useTransaction(trx)

@@ -44,8 +44,6 @@ export type ProjectSettings = {
   policies: Partial<ProjectPolicies>
 }
 
-type Change = { actor: User; ipAddress: string | null }
-
 export default class Project extends ProjectSchema {
   declare state: ProjectState
   declare defaultBranchStatus: BranchStatus
@@ -76,7 +74,12 @@ export default class Project extends ProjectSchema {
   declare webhookDeliveries: HasMany<typeof WebhookDelivery>
 
   /** A maintainer puts a repository under Gatehouse's control, with its gates and policies. */
-  static async register(settings: ProjectSettings, state: 'draft' | 'active', { actor, ipAddress }: Change) {
+  static async register(
+    settings: ProjectSettings,
+    state: 'draft' | 'active',
+    actor: User,
+    ipAddress: string | null
+  ) {
     return db.transaction(async (trx) => {
       const { policies, ...attributes } = settings
       const project = await Project.create({ ...attributes, state }, { client: trx })
@@ -96,7 +99,7 @@ export default class Project extends ProjectSchema {
    * A maintainer edits the project. The row is locked so that concurrent edits are audited in
    * order; a loosened gate may make items claimable, so waiting claimers look again.
    */
-  async reconfigure(settings: ProjectSettings, { actor, ipAddress }: Change) {
+  async reconfigure(settings: ProjectSettings, actor: User, ipAddress: string | null) {
     await db.transaction(async (trx) => {
       const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
       const policiesBefore = await Policy.ownValues(this.id, trx)
@@ -125,7 +128,7 @@ export default class Project extends ProjectSchema {
   }
 
   /** draft → active → paused → archived, or back: audited; becoming active wakes claimers. */
-  async changeState(state: ProjectState, { actor, ipAddress }: Change) {
+  async changeState(state: ProjectState, actor: User, ipAddress: string | null) {
     await db.transaction(async (trx) => {
       const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
       const from = current.state

@@ -46,8 +46,8 @@ export default class User extends compose(UserSchema, AuthFinder) {
 
   /** An admin adds a person (the password is hashed on save). */
   static async register(
-    by: User,
     attributes: { email: string; fullName: string; role: UserRole; password: string },
+    by: User,
     ipAddress: string | null
   ) {
     return db.transaction(async (trx) => {
@@ -65,8 +65,8 @@ export default class User extends compose(UserSchema, AuthFinder) {
 
   /** An admin renames, re-roles or resets the password of a user (blank password: unchanged). */
   async updateAccount(
-    by: User,
     changes: { fullName: string; role: UserRole; password: string | null },
+    by: User,
     ipAddress: string | null
   ) {
     await db.transaction(async (trx) => {
