@@ -11,6 +11,9 @@ import AuditEvent from '#models/audit_event'
 import WebhookDelivery from '#models/webhook_delivery'
 import type User from '#models/user'
 import Claimable from '#services/claimable'
+import DuplicateValue from '#exceptions/duplicate_value'
+
+const UNIQUE_SLUG = 'projects_slug_unique'
 
 export const PROJECT_STATES = ['draft', 'active', 'paused', 'archived'] as const
 export type ProjectState = (typeof PROJECT_STATES)[number]
@@ -80,19 +83,21 @@ export default class Project extends ProjectSchema {
     actor: User,
     ipAddress: string | null
   ) {
-    return db.transaction(async (trx) => {
-      const { policies, ...attributes } = settings
-      const project = await Project.create({ ...attributes, state }, { client: trx })
-      await Policy.replaceForProject(trx, project.id, policies)
-      await AuditEvent.record(trx, {
-        actor,
-        action: 'project.created',
-        subject: project,
-        details: { slug: project.slug, state, gates_config: project.gatesConfig, policies },
-        ipAddress,
+    return DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
+      db.transaction(async (trx) => {
+        const { policies, ...attributes } = settings
+        const project = await Project.create({ ...attributes, state }, { client: trx })
+        await Policy.replaceForProject(trx, project.id, policies)
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'project.created',
+          subject: project,
+          details: { slug: project.slug, state, gates_config: project.gatesConfig, policies },
+          ipAddress,
+        })
+        return project
       })
-      return project
-    })
+    )
   }
 
   /**
@@ -100,30 +105,32 @@ export default class Project extends ProjectSchema {
    * order; a loosened gate may make items claimable, so waiting claimers look again.
    */
   async reconfigure(settings: ProjectSettings, actor: User, ipAddress: string | null) {
-    await db.transaction(async (trx) => {
-      const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
-      const policiesBefore = await Policy.ownValues(this.id, trx)
-      const { policies, ...attributes } = settings
-      current.merge(attributes)
-      const changed = Object.keys(current.$dirty)
-      await current.save()
-      await Policy.replaceForProject(trx, this.id, policies)
-      const policiesAfter = await Policy.ownValues(this.id, trx)
-      const policiesChanged = JSON.stringify(policiesBefore) !== JSON.stringify(policiesAfter)
-      if (changed.length === 0 && !policiesChanged) return
-      await AuditEvent.record(trx, {
-        actor,
-        action: 'project.updated',
-        subject: this,
-        details: {
-          changed: policiesChanged ? [...changed, 'policies'] : changed,
-          ...(changed.includes('gatesConfig') ? { gates_config: current.gatesConfig } : {}),
-          ...(policiesChanged ? { policies: { from: policiesBefore, to: policiesAfter } } : {}),
-        },
-        ipAddress,
+    await DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
+      db.transaction(async (trx) => {
+        const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+        const policiesBefore = await Policy.ownValues(this.id, trx)
+        const { policies, ...attributes } = settings
+        current.merge(attributes)
+        const changed = Object.keys(current.$dirty)
+        await current.save()
+        await Policy.replaceForProject(trx, this.id, policies)
+        const policiesAfter = await Policy.ownValues(this.id, trx)
+        const policiesChanged = JSON.stringify(policiesBefore) !== JSON.stringify(policiesAfter)
+        if (changed.length === 0 && !policiesChanged) return
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'project.updated',
+          subject: this,
+          details: {
+            changed: policiesChanged ? [...changed, 'policies'] : changed,
+            ...(changed.includes('gatesConfig') ? { gates_config: current.gatesConfig } : {}),
+            ...(policiesChanged ? { policies: { from: policiesBefore, to: policiesAfter } } : {}),
+          },
+          ipAddress,
+        })
+        await Claimable.announce(trx, this.id)
       })
-      await Claimable.announce(trx, this.id)
-    })
+    )
     await this.refresh()
   }
 
