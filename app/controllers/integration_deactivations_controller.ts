@@ -7,7 +7,7 @@ export default class IntegrationDeactivationsController {
   async store({ bouncer, params, request, auth, session, response }: HttpContext) {
     const integration = await this.#find(params)
     await bouncer.with(ProjectPolicy).authorize('update')
-    await integration.deactivate({ actor: auth.use('web').getUserOrFail(), ipAddress: request.ip() })
+    await integration.deactivate(auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${integration.kind}/${integration.name} deactivated.`)
     return response.redirect(`/projects/${integration.projectId}`)
   }
@@ -15,7 +15,7 @@ export default class IntegrationDeactivationsController {
   async destroy({ bouncer, params, request, auth, session, response }: HttpContext) {
     const integration = await this.#find(params)
     await bouncer.with(ProjectPolicy).authorize('update')
-    await integration.reactivate({ actor: auth.use('web').getUserOrFail(), ipAddress: request.ip() })
+    await integration.reactivate(auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${integration.kind}/${integration.name} reactivated.`)
     return response.redirect(`/projects/${integration.projectId}`)
   }

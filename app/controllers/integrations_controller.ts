@@ -26,7 +26,7 @@ export default class IntegrationsController {
       request.validateUsing(createIntegrationValidator, { meta: { projectId: project.id } })
     )
     if (!input) return
-    await Integration.connect(project, input, { actor: auth.use('web').getUserOrFail(), ipAddress: request.ip() })
+    await Integration.connect(project, input, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${input.kind}/${input.name} added.`)
     return response.redirect(`/projects/${project.id}`)
   }
@@ -47,7 +47,7 @@ export default class IntegrationsController {
       })
     )
     if (!input) return
-    await integration.reconfigure(input, { actor: auth.use('web').getUserOrFail(), ipAddress: request.ip() })
+    await integration.reconfigure(input, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${integration.kind}/${integration.name} saved.`)
     return response.redirect(`/projects/${project.id}`)
   }

@@ -9,7 +9,7 @@ export default class ProjectStatesController {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('update')
     const { state } = await request.validateUsing(projectStateValidator)
-    await project.changeState(state, { actor: auth.use('web').getUserOrFail(), ipAddress: request.ip() })
+    await project.changeState(state, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Project is now ${state}.`)
     return response.redirect(`/projects/${project.id}`)
   }

@@ -29,10 +29,12 @@ export default class ProjectsController {
   async store({ bouncer, request, auth, session, response }: HttpContext) {
     await bouncer.with(ProjectPolicy).authorize('create')
     const input = await request.validateUsing(createProjectValidator)
-    const project = await Project.register(projectSettings(input), input.state, {
-      actor: auth.use('web').getUserOrFail(),
-      ipAddress: request.ip(),
-    })
+    const project = await Project.register(
+      projectSettings(input),
+      input.state,
+      auth.use('web').getUserOrFail(),
+      request.ip()
+    )
     session.flash('success', `Project ${project.name} created.`)
     return response.redirect(`/projects/${project.id}`)
   }
@@ -65,10 +67,7 @@ export default class ProjectsController {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('update')
     const input = await request.validateUsing(updateProjectValidator, { meta: { projectId: project.id } })
-    await project.reconfigure(projectSettings(input), {
-      actor: auth.use('web').getUserOrFail(),
-      ipAddress: request.ip(),
-    })
+    await project.reconfigure(projectSettings(input), auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', 'Project saved.')
     return response.redirect(`/projects/${project.id}`)
   }

@@ -6,11 +6,12 @@ import { IntegrationSchema } from '#database/schema'
 import Project from '#models/project'
 import AuditEvent from '#models/audit_event'
 import type User from '#models/user'
+import DuplicateValue from '#exceptions/duplicate_value'
+
+const UNIQUE_NAME = 'integrations_project_id_kind_name_unique'
 
 export const INTEGRATION_KINDS = ['github', 'slack', 'webhook'] as const
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number]
-
-type Change = { actor: User; ipAddress: string | null }
 
 /** A project's connection to an external service; its secret is encrypted at rest. */
 export default class Integration extends IntegrationSchema {
@@ -41,23 +42,26 @@ export default class Integration extends IntegrationSchema {
   static async connect(
     project: Project,
     attributes: { kind: IntegrationKind; name: string; secret: string },
-    { actor, ipAddress }: Change
+    actor: User,
+    ipAddress: string | null
   ) {
-    return db.transaction(async (trx) => {
-      const integration = new Integration()
-      integration.merge({ projectId: project.id, kind: attributes.kind, name: attributes.name, status: 'active' })
-      integration.secret = attributes.secret
-      integration.useTransaction(trx)
-      await integration.save()
-      await AuditEvent.record(trx, {
-        actor,
-        action: 'integration.created',
-        subject: integration,
-        details: { kind: integration.kind, name: integration.name },
-        ipAddress,
+    return DuplicateValue.guard('name', UNIQUE_NAME, () =>
+      db.transaction(async (trx) => {
+        const integration = new Integration()
+        integration.merge({ projectId: project.id, kind: attributes.kind, name: attributes.name, status: 'active' })
+        integration.secret = attributes.secret
+        integration.useTransaction(trx)
+        await integration.save()
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'integration.created',
+          subject: integration,
+          details: { kind: integration.kind, name: integration.name },
+          ipAddress,
+        })
+        return integration
       })
-      return integration
-    })
+    )
   }
 
   /**
@@ -66,34 +70,37 @@ export default class Integration extends IntegrationSchema {
    */
   async reconfigure(
     changes: { kind: IntegrationKind; name: string; secret: string | null },
-    { actor, ipAddress }: Change
+    actor: User,
+    ipAddress: string | null
   ) {
-    await db.transaction(async (trx) => {
-      const plaintext = changes.secret ?? this.revealSecret()
-      if (plaintext === null) throw new Error(`Integration ${this.id}: stored secret cannot be decrypted`)
-      const details: Record<string, unknown> = {}
-      if (changes.kind !== this.kind) details.kind = { from: this.kind, to: changes.kind }
-      if (changes.name !== this.name) details.name = { from: this.name, to: changes.name }
-      if (changes.secret !== null) details.secret_changed = true
-      if (Object.keys(details).length === 0) return
-      this.useTransaction(trx)
-      this.kind = changes.kind
-      this.name = changes.name
-      this.secret = plaintext
-      await this.save()
-      await AuditEvent.record(trx, { actor, action: 'integration.updated', subject: this, details, ipAddress })
-    })
+    const details: Record<string, unknown> = {}
+    if (changes.kind !== this.kind) details.kind = { from: this.kind, to: changes.kind }
+    if (changes.name !== this.name) details.name = { from: this.name, to: changes.name }
+    if (changes.secret !== null) details.secret_changed = true
+    if (Object.keys(details).length === 0) return
+    const plaintext = changes.secret ?? this.revealSecret()
+    if (plaintext === null) throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
+    await DuplicateValue.guard('name', UNIQUE_NAME, () =>
+      db.transaction(async (trx) => {
+        this.useTransaction(trx)
+        this.kind = changes.kind
+        this.name = changes.name
+        this.secret = plaintext
+        await this.save()
+        await AuditEvent.record(trx, { actor, action: 'integration.updated', subject: this, details, ipAddress })
+      })
+    )
   }
 
-  async deactivate(change: Change) {
-    await this.#setStatus('inactive', change)
+  async deactivate(by: User, ip: string | null) {
+    await this.#setStatus('inactive', by, ip)
   }
 
-  async reactivate(change: Change) {
-    await this.#setStatus('active', change)
+  async reactivate(by: User, ip: string | null) {
+    await this.#setStatus('active', by, ip)
   }
 
-  async #setStatus(status: 'active' | 'inactive', { actor, ipAddress }: Change) {
+  async #setStatus(status: 'active' | 'inactive', actor: User, ipAddress: string | null) {
     if (this.status === status) return
     await db.transaction(async (trx) => {
       this.useTransaction(trx)

@@ -10,10 +10,7 @@ const SECRET = 'ghp_TopSecretValue1234567890abcdefABCDEF'
 
 async function connected(kind: 'github' | 'slack' = 'github', name = 'GITHUB_TOKEN', secret = SECRET) {
   const project = await ProjectFactory.create()
-  const integration = await Integration.connect(project, { kind, name, secret }, {
-    actor: await userWithRole('maintainer'),
-    ipAddress: null,
-  })
+  const integration = await Integration.connect(project, { kind, name, secret }, await userWithRole('maintainer'), null)
   return { project, integration }
 }
 

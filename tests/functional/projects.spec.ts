@@ -191,6 +191,26 @@ test.group('Projects pages: create and edit', (group) => {
     assert.equal(taken.name, 'Renamed')
   })
 
+  test('concurrent creates of one slug make exactly one project; the others get a field error, never a 500', async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        asUser(client, maintainer, 'post', '/projects', projectForm({ slug: 'contested' })).header('referer', '/projects/new')
+      )
+    )
+
+    const statuses = responses.map((response) => response.status())
+    assert.deepEqual([...new Set(statuses)], [302], 'every answer is a redirect')
+    const refused = responses.filter((response) => 'slug' in fieldErrors(response))
+    assert.lengthOf(refused, 11)
+    assert.equal(await projectCount(), 1)
+    assert.lengthOf(await AuditEvent.query().where('action', 'project.created'), 1)
+  })
+
   test('editing replaces gates and policies: cleared fields fall back to defaults; audited', async ({
     client,
     assert,
