@@ -56,7 +56,17 @@ const workItemIdsOfProject = vine.createRule(
 
 /** POST /work-items */
 export const createWorkItemValidator = vine.create({
-  project_id: vine.number().withoutDecimals().exists({ table: 'projects', column: 'id' }),
+  // Archived projects take no new work.
+  project_id: vine
+    .number()
+    .withoutDecimals()
+    .exists({
+      table: 'projects',
+      column: 'id',
+      filter: (query) => {
+        query.whereNot('state', 'archived')
+      },
+    }),
   work_type: workType(),
   title: vine.string().trim().minLength(1).maxLength(500),
   payload: vine.string().trim().use(jsonObject()).optional(),

@@ -173,6 +173,17 @@ test.group('Creating work items', (group) => {
     assert.deepEqual(await counts(), before)
   })
 
+  test('an archived project takes no new work', async ({ client, assert }) => {
+    const project = await ProjectFactory.merge({ state: 'archived' }).create()
+    const response = await asUser(client, await userWithRole('maintainer'), 'post', '/work-items', {
+      project_id: project.id,
+      work_type: 'code',
+      title: 'Too late',
+    })
+    assert.property(fieldErrors(response), 'project_id')
+    assert.equal((await WorkItem.all()).length, 0)
+  })
+
   test('the form shows the refused input and its messages again', async ({ client, assert }) => {
     const maintainer = await userWithRole('maintainer')
     await ProjectFactory.create()
