@@ -208,6 +208,10 @@ export default class WorkItem extends WorkItemSchema {
   async pin(by: User, agent: Agent, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.pinned', async () => {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+      // Pinned to an agent that cannot take it, the item would wait forever.
+      if (!agent.accepts(this.workType)) {
+        throw new InvalidTransition(`Agent ${agent.key} does not accept work type "${this.workType}".`)
+      }
       this.assignedAgentId = agent.id
       return { announce: true, details: { agent_id: agent.id, agent_key: agent.key } }
     })

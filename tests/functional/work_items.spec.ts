@@ -331,6 +331,20 @@ test.group('Work item detail and actions', (group) => {
     assert.property(fieldErrors(refused), 'priority')
   })
 
+  test('pinning to an agent that does not accept the item’s work type is explained and changes nothing', async ({
+    client,
+    assert,
+  }) => {
+    const docsOnly = await AgentFactory.merge({ key: 'docs-only', capabilities: { work_types: ['docs'], tags: [] } }).create()
+    const item = await pendingItem({ workType: 'code' })
+
+    const response = await asUser(client, await userWithRole('maintainer'), 'post', `/work-items/${item.id}/pin`, { agent_id: docsOnly.id })
+
+    assert.equal(String(response.flashMessage('error')), 'Agent docs-only does not accept work type "code".')
+    await item.refresh()
+    assert.isNull(item.assignedAgentId)
+  })
+
   test('a transition the item cannot make is explained on the page and changes nothing', async ({ client, assert }) => {
     const maintainer = await userWithRole('maintainer')
     const item = await pendingItem()
