@@ -79,7 +79,8 @@ export default class WorkItemsController {
       item,
       trail,
       actors: await AuditEvent.actorNames(trail),
-      agents: await Agent.query().where('enabled', true).orderBy('key'),
+      // Only agents that could take it are offered for a pin.
+      agents: (await Agent.query().where('enabled', true).orderBy('key')).filter((agent) => agent.accepts(item.workType)),
       can: { approve: await policy.allows('approve'), manage: await policy.allows('manage') },
     })
   }
