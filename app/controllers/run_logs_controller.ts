@@ -12,8 +12,11 @@ export default class RunLogsController {
   async index({ params, request, view }: HttpContext) {
     const run = await Run.query().where('id', params.id).preload('agent').preload('workItem').firstOrFail()
     const { after, before } = await request.validateUsing(runLogPageValidator, { data: request.qs() })
-    const page = await KeysetPage.fetch(RunLog.query().where('runId', run.id), { after, before },
-      { column: 'seq', order: 'asc', perPage: LINES_PER_PAGE, key: (line) => line.seq })
+    const page = await KeysetPage.fetch(
+      RunLog.query().where('runId', run.id),
+      { after, before },
+      { column: 'seq', order: 'asc', perPage: LINES_PER_PAGE, key: (line) => line.seq }
+    )
     return view.render('run_logs/index', {
       section: 'runs',
       run,
