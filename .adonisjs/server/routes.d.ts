@@ -13,18 +13,68 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.create': { paramsTuple?: []; params?: {} }
+    'session.store': { paramsTuple?: []; params?: {} }
+    'session.destroy': { paramsTuple?: []; params?: {} }
+    'dashboard': { paramsTuple?: []; params?: {} }
+    'projects.index': { paramsTuple?: []; params?: {} }
+    'projects.create': { paramsTuple?: []; params?: {} }
+    'projects.store': { paramsTuple?: []; params?: {} }
+    'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.edit': { paramsTuple?: []; params?: {} }
+    'settings.update': { paramsTuple?: []; params?: {} }
+    'users.index': { paramsTuple?: []; params?: {} }
+    'users.create': { paramsTuple?: []; params?: {} }
+    'users.store': { paramsTuple?: []; params?: {} }
+    'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.create': { paramsTuple?: []; params?: {} }
+    'dashboard': { paramsTuple?: []; params?: {} }
+    'projects.index': { paramsTuple?: []; params?: {} }
+    'projects.create': { paramsTuple?: []; params?: {} }
+    'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.edit': { paramsTuple?: []; params?: {} }
+    'users.index': { paramsTuple?: []; params?: {} }
+    'users.create': { paramsTuple?: []; params?: {} }
+    'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.create': { paramsTuple?: []; params?: {} }
+    'dashboard': { paramsTuple?: []; params?: {} }
+    'projects.index': { paramsTuple?: []; params?: {} }
+    'projects.create': { paramsTuple?: []; params?: {} }
+    'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.edit': { paramsTuple?: []; params?: {} }
+    'users.index': { paramsTuple?: []; params?: {} }
+    'users.create': { paramsTuple?: []; params?: {} }
+    'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   POST: {
     'api.claims.store': { paramsTuple?: []; params?: {} }
@@ -32,6 +82,24 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.store': { paramsTuple?: []; params?: {} }
+    'session.destroy': { paramsTuple?: []; params?: {} }
+    'projects.store': { paramsTuple?: []; params?: {} }
+    'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.store': { paramsTuple?: []; params?: {} }
+    'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+  }
+  PUT: {
+    'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.update': { paramsTuple?: []; params?: {} }
+    'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+  }
+  DELETE: {
+    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
 }
 declare module '@adonisjs/core/types/http' {
