@@ -39,6 +39,35 @@ export type ScannedRoutes = {
     'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.index': { paramsTuple?: []; params?: {} }
+    'work_items.create': { paramsTuple?: []; params?: {} }
+    'work_items.store': { paramsTuple?: []; params?: {} }
+    'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.index': { paramsTuple?: []; params?: {} }
+    'agents.create': { paramsTuple?: []; params?: {} }
+    'agents.store': { paramsTuple?: []; params?: {} }
+    'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
+    'runs.index': { paramsTuple?: []; params?: {} }
+    'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
@@ -57,6 +86,18 @@ export type ScannedRoutes = {
     'users.index': { paramsTuple?: []; params?: {} }
     'users.create': { paramsTuple?: []; params?: {} }
     'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.index': { paramsTuple?: []; params?: {} }
+    'work_items.create': { paramsTuple?: []; params?: {} }
+    'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.index': { paramsTuple?: []; params?: {} }
+    'agents.create': { paramsTuple?: []; params?: {} }
+    'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.index': { paramsTuple?: []; params?: {} }
+    'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
@@ -75,6 +116,18 @@ export type ScannedRoutes = {
     'users.index': { paramsTuple?: []; params?: {} }
     'users.create': { paramsTuple?: []; params?: {} }
     'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.index': { paramsTuple?: []; params?: {} }
+    'work_items.create': { paramsTuple?: []; params?: {} }
+    'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.index': { paramsTuple?: []; params?: {} }
+    'agents.create': { paramsTuple?: []; params?: {} }
+    'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.index': { paramsTuple?: []; params?: {} }
+    'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   POST: {
     'api.claims.store': { paramsTuple?: []; params?: {} }
@@ -89,6 +142,17 @@ export type ScannedRoutes = {
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'users.store': { paramsTuple?: []; params?: {} }
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.store': { paramsTuple?: []; params?: {} }
+    'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.store': { paramsTuple?: []; params?: {} }
+    'agents.enablement.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   PUT: {
     'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -96,10 +160,16 @@ export type ScannedRoutes = {
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'settings.update': { paramsTuple?: []; params?: {} }
     'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   DELETE: {
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
   }
 }
 declare module '@adonisjs/core/types/http' {
