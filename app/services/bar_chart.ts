@@ -29,7 +29,7 @@ export default class BarChart {
     const totals = columns.map((column) => column.segments.reduce((sum, segment) => sum + segment.value, 0))
     const max = niceMaximum(Math.max(0, ...totals))
     const slot = (plot.right - plot.left) / Math.max(columns.length, 1)
-    const barWidth = Math.max(2, slot * 0.7)
+    const barWidth = Math.min(48, Math.max(2, slot * 0.7))
     const scale = (plot.bottom - plot.top) / max
     const labelEvery = options.labelEvery ?? 1
 
@@ -77,11 +77,11 @@ export default class BarChart {
   }
 }
 
-/** An axis maximum that halves to a whole number: 2, 4, 10, 20, 50, 100… */
+/** An axis maximum whose half is a whole number: 2, 4, 6, 8, 10, 20, 40… */
 function niceMaximum(value: number) {
   if (value <= 2) return 2
   const magnitude = 10 ** Math.floor(Math.log10(value))
-  for (const step of [1, 2, 5, 10]) {
+  for (const step of [1, 2, 4, 6, 8, 10]) {
     if (step * magnitude >= value) return step * magnitude
   }
   return 10 * magnitude

@@ -147,7 +147,7 @@ function gateViews(admission: ProjectAdmission, row: ProjectRow): GateView[] {
         gate: gate.gate,
         state: none ? 'closed' : 'restricted',
         reason: none
-          ? `All ${row.pending} pending items are awaiting approval.`
+          ? `${row.pending === 1 ? 'The only pending item is' : `All ${row.pending} pending items are`} awaiting approval.`
           : `${row.pending_unapproved} of ${row.pending} pending items are awaiting approval.`,
       }
     }

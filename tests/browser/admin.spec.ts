@@ -3,7 +3,9 @@ import Policy from '#models/policy'
 import Project from '#models/project'
 import Setting from '#models/setting'
 import { AgentFactory } from '#database/factories/agent_factory'
-import { emptyWorld } from '#tests/support/claim_world'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { claimedRun } from '#tests/support/claimed_run'
+import { emptyWorld, setSettings } from '#tests/support/claim_world'
 import { PASSWORD, userWithRole } from '#tests/support/admin_pages'
 
 test.group('Admin pages in a browser', (group) => {
@@ -99,5 +101,43 @@ test.group('Admin pages in a browser', (group) => {
     await dashboard.getByRole('link', { name: 'Dashboard' }).click()
     await dashboard.assertTextContains('#why', 'Why is nothing being claimed?')
     await dashboard.assertTextContains('[data-gate="kill_switch"]', 'Agents are disabled by the kill switch (Settings).')
+  })
+})
+
+test.group('Admin pages on a laptop and a phone', (group) => {
+  group.each.setup(() => emptyWorld())
+  group.teardown(() => emptyWorld())
+
+  test('pages fit the screen without sideways scrolling (screenshots in tmp/screenshots)', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
+    const { project } = await claimedRun({ gates: { wip_limit: 1, require_approval: true, tests_reported: true } })
+    await WorkItemFactory.merge({ projectId: project.id, status: 'pending' }).create()
+    await setSettings({ agents_enabled: false, max_parallel_runs: 4 })
+    await browserContext.loginAs(await userWithRole('admin'))
+
+    const pages = {
+      'dashboard': '/',
+      'projects': '/projects',
+      'project': `/projects/${project.id}`,
+      'project-form': `/projects/${project.id}/edit`,
+      'settings': '/settings',
+      'users': '/users',
+    }
+    for (const [device, viewport] of Object.entries({ laptop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } })) {
+      for (const [name, url] of Object.entries(pages)) {
+        const page = await visit(url)
+        await page.setViewportSize(viewport)
+        // Runs in the page, where the DOM exists (this project's TypeScript has no DOM types).
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - window.innerWidth'
+        )
+        assert.isAtMost(overflow, 0, `${name} on a ${device} scrolls sideways by ${overflow}px`)
+        await page.screenshot({ path: `tmp/screenshots/${device}-${name}.png`, fullPage: true })
+        await page.close()
+      }
+    }
   })
 })

@@ -301,7 +301,7 @@ test.group('Projects pages: why is nothing being claimed', (group) => {
     assert.include(html, 'Project is paused.')
     assert.include(html, '3 of 3 items in progress or verifying.')
     assert.include(html, '$0.00 of $0.00 spent this month (UTC).')
-    assert.include(html, 'All 1 pending items are awaiting approval.')
+    assert.include(html, 'The only pending item is awaiting approval.')
     assert.include(html, 'Default branch is failing: only fix_ci items are claimable.')
     assert.match(html, /data-gate="wip_limit" data-state="closed"/)
     assert.match(html, /data-gate="default_branch_green" data-state="restricted"/)
