@@ -4,6 +4,9 @@
  */
 
 export const controllers = {
+  AgentEnablements: () => import('#controllers/agent_enablements_controller'),
+  AgentTokens: () => import('#controllers/agent_tokens_controller'),
+  Agents: () => import('#controllers/agents_controller'),
   api: {
     Agent: () => import('#controllers/api/agent_controller'),
     Claims: () => import('#controllers/api/claims_controller'),
@@ -13,5 +16,27 @@ export const controllers = {
     RunReleases: () => import('#controllers/api/run_releases_controller'),
     Runs: () => import('#controllers/api/runs_controller'),
   },
+  AuditEvents: () => import('#controllers/audit_events_controller'),
+  Dashboard: () => import('#controllers/dashboard_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),
+  IntegrationDeactivations: () => import('#controllers/integration_deactivations_controller'),
+  Integrations: () => import('#controllers/integrations_controller'),
+  ProjectStates: () => import('#controllers/project_states_controller'),
+  Projects: () => import('#controllers/projects_controller'),
+  RunCancellations: () => import('#controllers/run_cancellations_controller'),
+  RunLogStreams: () => import('#controllers/run_log_streams_controller'),
+  RunLogs: () => import('#controllers/run_logs_controller'),
+  RunReviews: () => import('#controllers/run_reviews_controller'),
+  Runs: () => import('#controllers/runs_controller'),
+  Session: () => import('#controllers/session_controller'),
+  Settings: () => import('#controllers/settings_controller'),
+  UserDeactivations: () => import('#controllers/user_deactivations_controller'),
+  Users: () => import('#controllers/users_controller'),
+  WorkItemApprovals: () => import('#controllers/work_item_approvals_controller'),
+  WorkItemBlocks: () => import('#controllers/work_item_blocks_controller'),
+  WorkItemCancellations: () => import('#controllers/work_item_cancellations_controller'),
+  WorkItemPins: () => import('#controllers/work_item_pins_controller'),
+  WorkItemPriorities: () => import('#controllers/work_item_priorities_controller'),
+  WorkItemRequeues: () => import('#controllers/work_item_requeues_controller'),
+  WorkItems: () => import('#controllers/work_items_controller'),
 }

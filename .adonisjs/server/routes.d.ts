@@ -13,18 +13,121 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.create': { paramsTuple?: []; params?: {} }
+    'session.store': { paramsTuple?: []; params?: {} }
+    'session.destroy': { paramsTuple?: []; params?: {} }
+    'dashboard': { paramsTuple?: []; params?: {} }
+    'projects.index': { paramsTuple?: []; params?: {} }
+    'projects.create': { paramsTuple?: []; params?: {} }
+    'projects.store': { paramsTuple?: []; params?: {} }
+    'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.edit': { paramsTuple?: []; params?: {} }
+    'settings.update': { paramsTuple?: []; params?: {} }
+    'users.index': { paramsTuple?: []; params?: {} }
+    'users.create': { paramsTuple?: []; params?: {} }
+    'users.store': { paramsTuple?: []; params?: {} }
+    'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.index': { paramsTuple?: []; params?: {} }
+    'work_items.create': { paramsTuple?: []; params?: {} }
+    'work_items.store': { paramsTuple?: []; params?: {} }
+    'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.index': { paramsTuple?: []; params?: {} }
+    'agents.create': { paramsTuple?: []; params?: {} }
+    'agents.store': { paramsTuple?: []; params?: {} }
+    'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
+    'runs.index': { paramsTuple?: []; params?: {} }
+    'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.create': { paramsTuple?: []; params?: {} }
+    'dashboard': { paramsTuple?: []; params?: {} }
+    'projects.index': { paramsTuple?: []; params?: {} }
+    'projects.create': { paramsTuple?: []; params?: {} }
+    'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.edit': { paramsTuple?: []; params?: {} }
+    'users.index': { paramsTuple?: []; params?: {} }
+    'users.create': { paramsTuple?: []; params?: {} }
+    'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.index': { paramsTuple?: []; params?: {} }
+    'work_items.create': { paramsTuple?: []; params?: {} }
+    'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.index': { paramsTuple?: []; params?: {} }
+    'agents.create': { paramsTuple?: []; params?: {} }
+    'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.index': { paramsTuple?: []; params?: {} }
+    'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.create': { paramsTuple?: []; params?: {} }
+    'dashboard': { paramsTuple?: []; params?: {} }
+    'projects.index': { paramsTuple?: []; params?: {} }
+    'projects.create': { paramsTuple?: []; params?: {} }
+    'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.edit': { paramsTuple?: []; params?: {} }
+    'users.index': { paramsTuple?: []; params?: {} }
+    'users.create': { paramsTuple?: []; params?: {} }
+    'users.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.index': { paramsTuple?: []; params?: {} }
+    'work_items.create': { paramsTuple?: []; params?: {} }
+    'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.index': { paramsTuple?: []; params?: {} }
+    'agents.create': { paramsTuple?: []; params?: {} }
+    'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.index': { paramsTuple?: []; params?: {} }
+    'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   POST: {
     'api.claims.store': { paramsTuple?: []; params?: {} }
@@ -32,6 +135,41 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'session.store': { paramsTuple?: []; params?: {} }
+    'session.destroy': { paramsTuple?: []; params?: {} }
+    'projects.store': { paramsTuple?: []; params?: {} }
+    'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.store': { paramsTuple?: []; params?: {} }
+    'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.store': { paramsTuple?: []; params?: {} }
+    'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.store': { paramsTuple?: []; params?: {} }
+    'agents.enablement.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+  }
+  PUT: {
+    'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'settings.update': { paramsTuple?: []; params?: {} }
+    'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+  }
+  DELETE: {
+    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
   }
 }
 declare module '@adonisjs/core/types/http' {

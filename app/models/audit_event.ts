@@ -1,5 +1,6 @@
+import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { belongsTo } from '@adonisjs/lucid/orm'
+import { belongsTo, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { AuditEventSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
@@ -28,6 +29,35 @@ export default class AuditEvent extends AuditEventSchema {
 
   @belongsTo(() => Project)
   declare project: BelongsTo<typeof Project>
+
+  /** The filters of the audit log. */
+  static filtered = scope(
+    (
+      query,
+      filters: { project?: number; actor_type?: ActorType; action?: string; subject_type?: string; subject_id?: number }
+    ) => {
+      if (filters.project) query.where('projectId', filters.project)
+      if (filters.actor_type) query.where('actorType', filters.actor_type)
+      if (filters.action) query.where('action', filters.action)
+      if (filters.subject_type) query.where('subjectType', filters.subject_type)
+      if (filters.subject_id) query.where('subjectId', filters.subject_id)
+    }
+  )
+
+  /** The names of the events' actors (`user:3` → full name, `agent:5` → key), for the pages. */
+  static async actorNames(events: AuditEvent[]) {
+    const idsOf = (type: ActorType) => [
+      ...new Set(events.filter((e) => e.actorType === type && e.actorId).map((e) => e.actorId!)),
+    ]
+    const [users, agents] = await Promise.all([
+      idsOf('user').length ? db.from('users').whereIn('id', idsOf('user')).select('id', 'full_name as name') : [],
+      idsOf('agent').length ? db.from('agents').whereIn('id', idsOf('agent')).select('id', 'key as name') : [],
+    ])
+    return new Map<string, string>([
+      ...users.map((row): [string, string] => [`user:${row.id}`, row.name]),
+      ...agents.map((row): [string, string] => [`agent:${row.id}`, row.name]),
+    ])
+  }
 
   /** Writes the event inside the transaction of the change it records. */
   static async record(trx: TransactionClientContract, event: Recordable) {

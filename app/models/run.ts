@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
-import { belongsTo, hasMany } from '@adonisjs/lucid/orm'
+import { belongsTo, hasMany, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelAttributes } from '@adonisjs/lucid/types/model'
@@ -14,6 +14,7 @@ import RunLog, { type LogLevel } from '#models/run_log'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
 import GateEvaluator from '#services/gate_evaluator'
+import { RUN_LOGS_CHANNEL } from '#services/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
 
 export const RUN_STATUSES = [
@@ -68,6 +69,13 @@ export default class Run extends RunSchema {
 
   @hasMany(() => RunLog)
   declare logs: HasMany<typeof RunLog>
+
+  /** The filters of the admin list. */
+  static filtered = scope((query, filters: { project?: number; agent?: number; status?: RunStatus }) => {
+    if (filters.project) query.where('projectId', filters.project)
+    if (filters.agent) query.where('agentId', filters.agent)
+    if (filters.status) query.where('status', filters.status)
+  })
 
   /** A run of this agent: another agent's run is as invisible as one that does not exist (404). */
   static async findForAgentOrFail(agent: Agent, id: number) {
@@ -141,6 +149,8 @@ export default class Run extends RunSchema {
           }))
         )
       }
+      // Live log pages wake on commit (see run_log_notifier.ts).
+      await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
       this.lastLogSeq = lastSeq
       return { accepted: lines.length, lastSeq }
     })

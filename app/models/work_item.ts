@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
-import { belongsTo, hasMany, manyToMany } from '@adonisjs/lucid/orm'
+import { belongsTo, hasMany, manyToMany, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany, ManyToMany } from '@adonisjs/lucid/types/relations'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelAttributes } from '@adonisjs/lucid/types/model'
@@ -27,6 +27,17 @@ export const WORK_ITEM_STATUSES = [
 ] as const
 export type WorkItemStatus = (typeof WORK_ITEM_STATUSES)[number]
 export type WorkItemSource = 'manual' | 'api' | 'github'
+
+/** What a person enters to create a work item in the admin pages. */
+export type ManualWorkItem = {
+  projectId: number
+  workType: string
+  title: string
+  payload: Record<string, unknown>
+  priority: number
+  maxAttempts: number | null
+  dependsOnIds: number[]
+}
 
 /** Retries wait at most an hour, however many attempts came before (spec §2). */
 export const MAX_RETRY_BACKOFF_SECONDS = 60 * 60
@@ -77,6 +88,49 @@ export default class WorkItem extends WorkItemSchema {
     pivotRelatedForeignKey: 'work_item_id',
   })
   declare dependants: ManyToMany<typeof WorkItem>
+
+  /**
+   * A work item a person entered in the admin pages (source `manual`), with the items it waits
+   * for. Announced at once: it may be claimable now.
+   */
+  static async createManually(by: User, attributes: ManualWorkItem, ip?: string | null) {
+    return db.transaction(async (trx) => {
+      const item = await WorkItem.create(
+        {
+          projectId: attributes.projectId,
+          workType: attributes.workType,
+          title: attributes.title,
+          payload: attributes.payload,
+          priority: attributes.priority,
+          maxAttempts: attributes.maxAttempts,
+          source: 'manual',
+          runAfter: DateTime.now(),
+        },
+        { client: trx }
+      )
+      if (attributes.dependsOnIds.length > 0) {
+        await item.related('dependsOn').attach(attributes.dependsOnIds, trx)
+      }
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'work_item.created',
+        subject: item,
+        details: { source: 'manual', depends_on: attributes.dependsOnIds },
+        ipAddress: ip ?? null,
+      })
+      await Claimable.announce(trx, item.projectId)
+      return item
+    })
+  }
+
+  /** The filters of the admin list; each combination has an index to walk (see docs/admin-operations.md). */
+  static filtered = scope(
+    (query, filters: { project?: number; status?: WorkItemStatus; work_type?: string }) => {
+      if (filters.project) query.where('projectId', filters.project)
+      if (filters.status) query.where('status', filters.status)
+      if (filters.work_type) query.where('workType', filters.work_type)
+    }
+  )
 
   get isFinal() {
     return ['completed', 'failed', 'cancelled'].includes(this.status)
@@ -154,6 +208,10 @@ export default class WorkItem extends WorkItemSchema {
   async pin(by: User, agent: Agent, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.pinned', async () => {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+      // Pinned to an agent that cannot take it, the item would wait forever.
+      if (!agent.accepts(this.workType)) {
+        throw new InvalidTransition(`Agent ${agent.key} does not accept work type "${this.workType}".`)
+      }
       this.assignedAgentId = agent.id
       return { announce: true, details: { agent_id: agent.id, agent_key: agent.key } }
     })

@@ -1,5 +1,6 @@
 import type { Secret } from '@adonisjs/core/helpers'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { AccessToken, DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
 
 /** How stale a token's last_used_at may get before a request records it again. */
@@ -34,5 +35,47 @@ export default class AgentTokensProvider<
       await client.from(this.table).where({ id: row.id }).update({ last_used_at: token.lastUsedAt })
     }
     return token
+  }
+
+  /**
+   * Issues a token inside the caller's transaction (the stock `create` uses its own
+   * connection), so the token and the audit event recording it commit together.
+   */
+  async createWithin(
+    trx: TransactionClientContract,
+    tokenable: InstanceType<TokenableModel>,
+    options: { name?: string | null; expiresInSeconds?: number | null } = {}
+  ) {
+    const transient = AccessToken.createTransientToken(
+      tokenable.$primaryKeyValue!,
+      this.tokenSecretLength,
+      options.expiresInSeconds ?? undefined
+    )
+    const row = {
+      tokenable_id: transient.userId,
+      type: this.type,
+      name: options.name || null,
+      hash: transient.hash,
+      abilities: JSON.stringify(['*']),
+      created_at: new Date(),
+      updated_at: new Date(),
+      last_used_at: null,
+      expires_at: transient.expiresAt || null,
+    }
+    const [{ id }] = await trx.table(this.table).insert(row).returning('id')
+    return new AccessToken({
+      identifier: id,
+      tokenableId: row.tokenable_id as number,
+      type: row.type,
+      prefix: this.prefix,
+      secret: transient.secret,
+      name: row.name,
+      hash: row.hash,
+      abilities: ['*'],
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      lastUsedAt: null,
+      expiresAt: row.expires_at,
+    })
   }
 }

@@ -60,3 +60,24 @@ export const runCompletionValidator = vine.create({
 export const runReleaseValidator = vine.create({
   reason: vine.string().trim().maxLength(10_000).optional(),
 })
+
+/** POST /runs/:id/review: a reviewer's decision for the human_review gate. */
+export const runReviewValidator = vine.create({
+  decision: vine.enum(['approved', 'rejected'] as const),
+  note: vine.string().trim().maxLength(10_000).optional(),
+})
+
+/** GET /runs: the filters of the list. */
+export const runFiltersValidator = vine.create({
+  project: vine.number().withoutDecimals().min(1).optional(),
+  agent: vine.number().withoutDecimals().min(1).optional(),
+  status: vine.enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'released'] as const).optional(),
+  before: vine.number().withoutDecimals().min(1).optional(),
+  after: vine.number().withoutDecimals().min(0).optional(),
+})
+
+/** GET /runs/:id/logs: a page of a run's log, continued after a seq. */
+export const runLogPageValidator = vine.create({
+  after: vine.number().withoutDecimals().min(0).optional(),
+  before: vine.number().withoutDecimals().min(1).optional(),
+})

@@ -1,0 +1,100 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import db from '@adonisjs/lucid/services/db'
+import Agent, { type AgentProfile } from '#models/agent'
+import Run from '#models/run'
+import AgentPolicy from '#policies/agent_policy'
+import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import { createAgentValidator, updateAgentValidator } from '#validators/agent'
+
+/** Agents: the list with their live state, registration, the profile page and editing. */
+export default class AgentsController {
+  async index({ request, view, bouncer }: HttpContext) {
+    const { before, after } = await request.validateUsing(cursorValidator, { data: request.qs() })
+    const page = await KeysetPage.fetch(Agent.query(), { before, after }, { order: 'asc' })
+    return view.render('agents/index', {
+      section: 'agents',
+      page,
+      links: page.links('/agents'),
+      running: await runningCounts(page.rows.map((agent) => agent.id)),
+      canManage: await bouncer.with(AgentPolicy).allows('manage'),
+    })
+  }
+
+  async create({ view, bouncer }: HttpContext) {
+    await bouncer.with(AgentPolicy).authorize('manage')
+    return view.render('agents/create', { section: 'agents' })
+  }
+
+  async store({ request, response, auth, bouncer, session }: HttpContext) {
+    await bouncer.with(AgentPolicy).authorize('manage')
+    const { key, ...input } = await request.validateUsing(createAgentValidator)
+    const agent = await Agent.register(auth.use('web').getUserOrFail(), key, toProfile(input), request.ip())
+    session.flash('success', `Agent ${agent.key} registered. Issue it a token to let it claim work.`)
+    return response.redirect(`/agents/${agent.id}`)
+  }
+
+  async show({ params, view, bouncer, session }: HttpContext) {
+    const agent = await Agent.findOrFail(params.id)
+    const runs = await Run.query()
+      .where('agentId', agent.id)
+      .orderBy('id', 'desc')
+      .limit(20)
+      .preload('workItem')
+    return view.render('agents/show', {
+      section: 'agents',
+      agent,
+      running: (await runningCounts([agent.id])).get(agent.id) ?? 0,
+      tokens: await agent.tokenSummaries(),
+      // Flashed by AgentTokensController.store for this one response, then gone for good.
+      issuedToken: session.flashMessages.get('issuedToken') ?? null,
+      runs,
+      canManage: await bouncer.with(AgentPolicy).allows('manage'),
+    })
+  }
+
+  async edit({ params, view, bouncer }: HttpContext) {
+    await bouncer.with(AgentPolicy).authorize('manage')
+    return view.render('agents/edit', { section: 'agents', agent: await Agent.findOrFail(params.id) })
+  }
+
+  async update({ params, request, response, auth, bouncer, session }: HttpContext) {
+    await bouncer.with(AgentPolicy).authorize('manage')
+    const agent = await Agent.findOrFail(params.id)
+    const input = await request.validateUsing(updateAgentValidator)
+    await agent.updateProfile(auth.use('web').getUserOrFail(), toProfile(input), request.ip())
+    session.flash('success', `Agent ${agent.key} updated.`)
+    return response.redirect(`/agents/${agent.id}`)
+  }
+}
+
+function toProfile(input: {
+  name: string
+  description?: string
+  work_types: unknown
+  tags?: unknown
+  model_name?: string
+  model_version?: string
+  max_concurrency: number
+}): AgentProfile {
+  return {
+    name: input.name,
+    description: input.description ?? '',
+    capabilities: { work_types: input.work_types as string[], tags: (input.tags as string[] | undefined) ?? [] },
+    modelName: input.model_name ?? null,
+    modelVersion: input.model_version ?? null,
+    maxConcurrency: input.max_concurrency,
+  }
+}
+
+/** Running runs per agent, from the partial index of running runs. */
+async function runningCounts(agentIds: number[]) {
+  if (agentIds.length === 0) return new Map<number, number>()
+  const rows = await db
+    .from('runs')
+    .where('status', 'running')
+    .whereIn('agent_id', agentIds)
+    .groupBy('agent_id')
+    .select('agent_id')
+    .count('* as running')
+  return new Map<number, number>(rows.map((row) => [row.agent_id, Number(row.running)]))
+}

@@ -1,0 +1,26 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import AuditEvent from '#models/audit_event'
+import Project from '#models/project'
+import KeysetPage from '#services/keyset_page'
+import { auditEventFiltersValidator } from '#validators/audit_event'
+
+/** GET /audit: the audit log, newest first, filtered by project, actor, action or subject. */
+export default class AuditEventsController {
+  async index({ request, view }: HttpContext) {
+    const { before, after, ...filters } = await request.validateUsing(auditEventFiltersValidator, {
+      data: request.qs(),
+    })
+    const page = await KeysetPage.fetch(
+      AuditEvent.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
+      { before, after }
+    )
+    return view.render('audit_events/index', {
+      section: 'audit',
+      page,
+      links: page.links('/audit', filters),
+      filters,
+      actors: await AuditEvent.actorNames(page.rows),
+      projects: await Project.query().orderBy('name'),
+    })
+  }
+}

@@ -1,0 +1,16 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import Run from '#models/run'
+import RunPolicy from '#policies/run_policy'
+import { runReviewValidator } from '#validators/run'
+
+/** POST /runs/:id/review: a reviewer's verdict for the run's human_review gate. */
+export default class RunReviewsController {
+  async store({ params, request, response, auth, bouncer, session }: HttpContext) {
+    await bouncer.with(RunPolicy).authorize('review')
+    const run = await Run.findOrFail(params.id)
+    const { decision, note } = await request.validateUsing(runReviewValidator)
+    await run.review(auth.use('web').getUserOrFail(), decision, note ?? null, request.ip())
+    session.flash('success', `Run #${run.id} ${decision === 'approved' ? 'approved' : 'rejected'}.`)
+    return response.redirect().back()
+  }
+}

@@ -1,0 +1,61 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import Run, { RUN_STATUSES } from '#models/run'
+import RunLog from '#models/run_log'
+import Project from '#models/project'
+import Agent from '#models/agent'
+import RunPolicy from '#policies/run_policy'
+import KeysetPage from '#services/keyset_page'
+import { runFiltersValidator } from '#validators/run'
+
+/** How many of a running run's last lines its page shows before following the rest live. */
+const TAIL_LINES = 200
+
+/** Runs: the filtered list and the detail page (costs, tests, gates, review, logs). */
+export default class RunsController {
+  async index({ request, view }: HttpContext) {
+    const { before, after, ...filters } = await request.validateUsing(runFiltersValidator, { data: request.qs() })
+    const page = await KeysetPage.fetch(
+      Run.query()
+        .withScopes((scopes) => scopes.filtered(filters))
+        .preload('project')
+        .preload('agent')
+        .preload('workItem'),
+      { before, after }
+    )
+    return view.render('runs/index', {
+      section: 'runs',
+      page,
+      links: page.links('/runs', filters),
+      filters,
+      projects: await Project.query().orderBy('name'),
+      agents: await Agent.query().orderBy('key'),
+      statuses: RUN_STATUSES,
+    })
+  }
+
+  async show({ params, view, bouncer }: HttpContext) {
+    const run = await Run.query()
+      .where('id', params.id)
+      .preload('project')
+      .preload('agent')
+      .preload('workItem')
+      .preload('reviewedBy')
+      .firstOrFail()
+    // A running run shows its tail and follows the rest live; a finished one its first page.
+    const logs = run.isRunning
+      ? (await RunLog.query().where('runId', run.id).orderBy('seq', 'desc').limit(TAIL_LINES)).reverse()
+      : await RunLog.query().where('runId', run.id).orderBy('seq', 'asc').limit(TAIL_LINES)
+    const policy = bouncer.with(RunPolicy)
+    return view.render('runs/show', {
+      section: 'runs',
+      run,
+      logs,
+      moreLogs: run.lastLogSeq > TAIL_LINES,
+      awaitingReview:
+        run.status === 'succeeded' &&
+        run.gateStatus === 'pending' &&
+        (run.gateResults ?? []).some((verdict) => verdict.gate === 'human_review' && verdict.verdict === 'pending'),
+      can: { review: await policy.allows('review'), manage: await policy.allows('manage') },
+    })
+  }
+}

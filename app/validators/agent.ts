@@ -1,0 +1,51 @@
+import vine from '@vinejs/vine'
+
+/**
+ * A list typed as comma-separated words (work types, tags): each a lowercase slug, or `*`
+ * (every work type) when `allowStar`. Becomes the array stored in capabilities.
+ */
+const wordList = vine.createRule<{ allowStar: boolean; label: string }>((value, options, field) => {
+  if (typeof value !== 'string') return
+  const words = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
+  const bad = words.find((word) => !(options.allowStar && word === '*') && !/^[a-z0-9]+([-_:.][a-z0-9]+)*$/.test(word))
+  if (bad) {
+    field.report(`"${bad}" is not a valid ${options.label}: use lowercase letters, digits, - and _`, 'wordList', field)
+    return
+  }
+  if (words.some((word) => word.length > 64)) {
+    field.report(`Each ${options.label} has at most 64 characters`, 'wordList', field)
+    return
+  }
+  field.mutate(words, field)
+})
+
+const profile = {
+  name: vine.string().trim().minLength(1).maxLength(255),
+  description: vine.string().trim().maxLength(5000).optional(),
+  work_types: vine.string().trim().use(wordList({ allowStar: true, label: 'work type' })),
+  tags: vine.string().trim().use(wordList({ allowStar: false, label: 'tag' })).optional(),
+  model_name: vine.string().trim().maxLength(255).optional(),
+  model_version: vine.string().trim().maxLength(255).optional(),
+  max_concurrency: vine.number().withoutDecimals().range([1, 1000]),
+}
+
+/** POST /agents */
+export const createAgentValidator = vine.create({
+  key: vine
+    .string()
+    .trim()
+    .toLowerCase()
+    .maxLength(64)
+    .regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/)
+    .unique({ table: 'agents', column: 'key' }),
+  ...profile,
+})
+
+/** PUT /agents/:id (the key is the agent's identity and stays as registered) */
+export const updateAgentValidator = vine.create(profile)
+
+/** POST /agents/:id/tokens */
+export const issueAgentTokenValidator = vine.create({
+  name: vine.string().trim().minLength(1).maxLength(255),
+  expires_in_days: vine.number().withoutDecimals().range([1, 3650]).optional(),
+})

@@ -1,0 +1,65 @@
+import router from '@adonisjs/core/services/router'
+import { middleware } from '#start/kernel'
+import { controllers } from '#generated/controllers'
+
+/**
+ * The day-to-day admin pages (spec §7): work items, agents, runs and the audit log. Every
+ * route needs a signed-in user; what each role may do is checked by the policies.
+ */
+router
+  .group(() => {
+    router.get('/work-items', [controllers.WorkItems, 'index']).as('work_items.index')
+    router.get('/work-items/new', [controllers.WorkItems, 'create']).as('work_items.create')
+    router.post('/work-items', [controllers.WorkItems, 'store']).as('work_items.store')
+    router
+      .group(() => {
+        router.get('/', [controllers.WorkItems, 'show']).as('show')
+        router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
+        router.post('/cancellation', [controllers.WorkItemCancellations, 'store']).as('cancellation.store')
+        router.post('/requeue', [controllers.WorkItemRequeues, 'store']).as('requeue.store')
+        router.post('/block', [controllers.WorkItemBlocks, 'store']).as('block.store')
+        router.delete('/block', [controllers.WorkItemBlocks, 'destroy']).as('block.destroy')
+        router.put('/priority', [controllers.WorkItemPriorities, 'update']).as('priority.update')
+        router.post('/pin', [controllers.WorkItemPins, 'store']).as('pin.store')
+        router.delete('/pin', [controllers.WorkItemPins, 'destroy']).as('pin.destroy')
+      })
+      .prefix('/work-items/:id')
+      .where('id', router.matchers.number())
+      .as('work_items')
+
+    router.get('/agents', [controllers.Agents, 'index']).as('agents.index')
+    router.get('/agents/new', [controllers.Agents, 'create']).as('agents.create')
+    router.post('/agents', [controllers.Agents, 'store']).as('agents.store')
+    router
+      .group(() => {
+        router.get('/', [controllers.Agents, 'show']).as('show')
+        router.get('/edit', [controllers.Agents, 'edit']).as('edit')
+        router.put('/', [controllers.Agents, 'update']).as('update')
+        router.post('/enablement', [controllers.AgentEnablements, 'store']).as('enablement.store')
+        router.delete('/enablement', [controllers.AgentEnablements, 'destroy']).as('enablement.destroy')
+        router.post('/tokens', [controllers.AgentTokens, 'store']).as('tokens.store')
+        router
+          .delete('/tokens/:tokenId', [controllers.AgentTokens, 'destroy'])
+          .where('tokenId', router.matchers.number())
+          .as('tokens.destroy')
+      })
+      .prefix('/agents/:id')
+      .where('id', router.matchers.number())
+      .as('agents')
+
+    router.get('/runs', [controllers.Runs, 'index']).as('runs.index')
+    router
+      .group(() => {
+        router.get('/', [controllers.Runs, 'show']).as('show')
+        router.get('/logs', [controllers.RunLogs, 'index']).as('logs.index')
+        router.get('/logs/stream', [controllers.RunLogStreams, 'show']).as('logs.stream')
+        router.post('/cancellation', [controllers.RunCancellations, 'store']).as('cancellation.store')
+        router.post('/review', [controllers.RunReviews, 'store']).as('review.store')
+      })
+      .prefix('/runs/:id')
+      .where('id', router.matchers.number())
+      .as('runs')
+
+    router.get('/audit', [controllers.AuditEvents, 'index']).as('audit_events.index')
+  })
+  .use(middleware.auth())

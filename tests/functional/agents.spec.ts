@@ -1,0 +1,236 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import Agent from '#models/agent'
+import AuditEvent from '#models/audit_event'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { claimedRun } from '#tests/support/claimed_run'
+import { emptyWorld } from '#tests/support/claim_world'
+import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+
+const profile = (overrides: Record<string, unknown> = {}) => ({
+  name: 'Builder',
+  description: 'Builds things',
+  work_types: 'code, fix_ci',
+  tags: 'fast, cheap',
+  model_name: 'claude-sonnet',
+  model_version: '4.5',
+  max_concurrency: '3',
+  ...overrides,
+})
+
+let keys = 0
+const freshKey = () => `builder-${Date.now().toString(36)}-${++keys}`
+
+async function counts() {
+  const { rows } = await db.rawQuery(
+    `select (select count(*) from agents) as agents, (select count(*) from agent_access_tokens) as tokens,
+            (select count(*) from audit_events) as events`
+  )
+  return rows[0]
+}
+
+test.group('Agent pages: who may do what', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('every role reads the list and an agent’s page', async ({ client, assert }) => {
+    const agent = await AgentFactory.create()
+    await assertRoleGate(client, assert, { method: 'get', url: '/agents', minimumRole: 'viewer' })
+    await assertRoleGate(client, assert, { method: 'get', url: `/agents/${agent.id}`, minimumRole: 'viewer' })
+  })
+
+  test('only maintainers register, edit, enable, disable and issue or revoke tokens', async ({ client, assert }) => {
+    const agent = await AgentFactory.create()
+    await assertRoleGate(client, assert, { method: 'get', url: '/agents/new', minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: '/agents',
+      form: () => profile({ key: freshKey() }),
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, { method: 'get', url: `/agents/${agent.id}/edit`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, { method: 'put', url: `/agents/${agent.id}`, form: () => profile(), minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, { method: 'delete', url: `/agents/${agent.id}/enablement`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, { method: 'post', url: `/agents/${agent.id}/enablement`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: `/agents/${agent.id}/tokens`,
+      form: () => ({ name: 'ci' }),
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'delete',
+      url: async () => {
+        const token = await Agent.accessTokens.create(agent)
+        return `/agents/${agent.id}/tokens/${token.identifier}`
+      },
+      minimumRole: 'maintainer',
+    })
+  })
+
+  test('viewers and reviewers see no management buttons', async ({ client, assert }) => {
+    const agent = await AgentFactory.create()
+    for (const role of ['viewer', 'reviewer'] as const) {
+      const html = (await asUser(client, await userWithRole(role), 'get', `/agents/${agent.id}`)).text()
+      assert.notInclude(html, `action="/agents/${agent.id}/tokens"`)
+      assert.notInclude(html, `/agents/${agent.id}/enablement`)
+      assert.notInclude(html, `href="/agents/${agent.id}/edit"`)
+    }
+    const html = (await asUser(client, await userWithRole('maintainer'), 'get', `/agents/${agent.id}`)).text()
+    assert.include(html, `action="/agents/${agent.id}/tokens"`)
+    assert.include(html, `action="/agents/${agent.id}/enablement?_method=DELETE"`)
+  })
+})
+
+test.group('Registering and editing agents', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('a maintainer registers an agent with its capabilities; audited with the IP', async ({ client, assert }) => {
+    const maintainer = await userWithRole('maintainer')
+
+    const response = await asUser(client, maintainer, 'post', '/agents', profile({ key: 'Claude-Builder-1' }))
+
+    const agent = await Agent.findByOrFail('key', 'claude-builder-1')
+    response.assertStatus(302)
+    assert.equal(response.header('location'), `/agents/${agent.id}`)
+    assert.deepEqual(agent.capabilities, { work_types: ['code', 'fix_ci'], tags: ['fast', 'cheap'] })
+    assert.deepEqual([agent.name, agent.modelName, agent.modelVersion, agent.maxConcurrency, agent.enabled], ['Builder', 'claude-sonnet', '4.5', 3, true])
+    const event = await AuditEvent.findByOrFail('action', 'agent.created')
+    assert.deepEqual([event.actorId, event.ipAddress, event.subjectId], [maintainer.id, '127.0.0.1', agent.id])
+  })
+
+  test('invalid input is refused per field and nothing is written', async ({ client, assert }) => {
+    const maintainer = await userWithRole('maintainer')
+    const existing = await AgentFactory.create()
+    const before = await counts()
+
+    const response = await asUser(client, maintainer, 'post', '/agents', profile({
+      key: existing.key,
+      name: '',
+      work_types: 'code, Not Valid',
+      max_concurrency: '0',
+    })).header('referer', '/agents/new')
+
+    response.assertStatus(302)
+    assert.equal(response.header('location'), '/agents/new')
+    assert.properties(fieldErrors(response), ['key', 'name', 'work_types', 'max_concurrency'])
+    assert.equal(response.flashMessage('work_types'), 'code, Not Valid')
+    assert.deepEqual(await counts(), before)
+  })
+
+  test('editing changes the profile, not the key; a concurrency below 1 is refused', async ({ client, assert }) => {
+    const maintainer = await userWithRole('maintainer')
+    const agent = await AgentFactory.create()
+
+    await asUser(client, maintainer, 'put', `/agents/${agent.id}`, profile({ key: 'renamed', work_types: '*', max_concurrency: '5' }))
+    await agent.refresh()
+    assert.notEqual(agent.key, 'renamed')
+    assert.deepEqual(agent.capabilities.work_types, ['*'])
+    assert.equal(agent.maxConcurrency, 5)
+    const event = await AuditEvent.findByOrFail('action', 'agent.updated')
+    assert.equal((event.details.to as any).max_concurrency, 5)
+
+    const refused = await asUser(client, maintainer, 'put', `/agents/${agent.id}`, profile({ max_concurrency: '0' }))
+    assert.property(fieldErrors(refused), 'max_concurrency')
+    await agent.refresh()
+    assert.equal(agent.maxConcurrency, 5)
+  })
+
+  test('disabling and enabling are audited; doing it twice records it once', async ({ client, assert }) => {
+    const maintainer = await userWithRole('maintainer')
+    const agent = await AgentFactory.create()
+
+    await asUser(client, maintainer, 'delete', `/agents/${agent.id}/enablement`)
+    await asUser(client, maintainer, 'delete', `/agents/${agent.id}/enablement`)
+    await agent.refresh()
+    assert.isFalse(agent.enabled)
+    await asUser(client, maintainer, 'post', `/agents/${agent.id}/enablement`)
+    await agent.refresh()
+    assert.isTrue(agent.enabled)
+    const actions = (await AuditEvent.query().where('subjectType', 'agent').orderBy('id')).map((e) => e.action)
+    assert.deepEqual(actions, ['agent.disabled', 'agent.enabled'])
+  })
+
+  test('the list shows running / max, enabled state and last seen', async ({ client, assert }) => {
+    const { agent } = await claimedRun({ agent: await AgentFactory.merge({ maxConcurrency: 4, key: 'busy-bee' }).create() })
+    await AgentFactory.apply('disabled').merge({ key: 'sleepy' }).create()
+
+    const html = (await asUser(client, await userWithRole('viewer'), 'get', '/agents')).text()
+    assert.match(html, new RegExp(`<code>busy-bee</code>[\\s\\S]*?1 / 4`))
+    assert.match(html, /<code>sleepy<\/code>[\s\S]*?badge-disabled/)
+    assert.include(html, `href="/agents/${agent.id}"`)
+  })
+})
+
+test.group('Agent tokens', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('an issued token is shown once, on the page right after issuing, and works against the API', async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+    const agent = await AgentFactory.create()
+
+    const issued = await asUser(client, maintainer, 'post', `/agents/${agent.id}/tokens`, { name: 'laptop', expires_in_days: '30' })
+    issued.assertStatus(302)
+    assert.equal(issued.header('location'), `/agents/${agent.id}`)
+    const plaintext = (issued.flashMessage('issuedToken') as any).value as string
+    assert.match(plaintext, /^gha_/)
+
+    // The page right after the redirect shows it…
+    const shown = await client
+      .get(`/agents/${agent.id}`)
+      .loginAs(maintainer)
+      .withSession(issued.session())
+      .withFlashMessages(issued.flashMessages())
+    assert.include(shown.text(), plaintext)
+    assert.include(shown.text(), 'shown this once')
+    // …and no page after it, nor the database (only a hash is kept).
+    const again = await asUser(client, maintainer, 'get', `/agents/${agent.id}`)
+    assert.notInclude(again.text(), plaintext)
+    assert.include(again.text(), 'laptop')
+    const rows = await db.from('agent_access_tokens').where('tokenable_id', agent.id)
+    assert.lengthOf(rows, 1)
+    assert.notInclude(JSON.stringify(rows), plaintext.split('.')[1])
+    assert.isNotNull(rows[0].expires_at)
+
+    const me = await client.get('/api/v1/agent').bearerToken(plaintext)
+    me.assertStatus(200)
+    const event = await AuditEvent.findByOrFail('action', 'agent.token_issued')
+    assert.equal(event.details.name, 'laptop')
+    assert.notInclude(JSON.stringify(event.details), plaintext.split('.')[1])
+  })
+
+  test('a token without a name is refused and none is issued', async ({ client, assert }) => {
+    const maintainer = await userWithRole('maintainer')
+    const agent = await AgentFactory.create()
+    const before = await counts()
+    const refused = await asUser(client, maintainer, 'post', `/agents/${agent.id}/tokens`, { name: '', expires_in_days: '0' })
+    assert.properties(fieldErrors(refused), ['name', 'expires_in_days'])
+    assert.isUndefined(refused.flashMessage('issuedToken'))
+    assert.deepEqual(await counts(), before)
+  })
+
+  test('a revoked token no longer authenticates; another agent’s token cannot be revoked here', async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+    const agent = await AgentFactory.create()
+    const other = await AgentFactory.create()
+    const token = await Agent.accessTokens.create(agent)
+    const otherToken = await Agent.accessTokens.create(other)
+
+    const foreign = await asUser(client, maintainer, 'delete', `/agents/${agent.id}/tokens/${otherToken.identifier}`)
+    foreign.assertStatus(404)
+    const response = await asUser(client, maintainer, 'delete', `/agents/${agent.id}/tokens/${token.identifier}`)
+    response.assertStatus(302)
+
+    const me = await client.get('/api/v1/agent').bearerToken(token.value!.release())
+    me.assertStatus(401)
+    const stillWorks = await client.get('/api/v1/agent').bearerToken(otherToken.value!.release())
+    stillWorks.assertStatus(200)
+    const event = await AuditEvent.findByOrFail('action', 'agent.token_revoked')
+    assert.equal(event.details.token_id, Number(token.identifier))
+  })
+})
