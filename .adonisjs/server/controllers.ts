@@ -13,5 +13,6 @@ export const controllers = {
     RunReleases: () => import('#controllers/api/run_releases_controller'),
     Runs: () => import('#controllers/api/runs_controller'),
   },
+  GithubWebhooks: () => import('#controllers/github_webhooks_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),
 }

@@ -71,6 +71,8 @@ export default class GitHubClient {
       await recordConnection(this.project, null)
       return result
     } catch (error) {
+      // Octokit turns network errors into RequestErrors too; anything else is not GitHub's doing.
+      if (!(error instanceof RequestError) && !(error instanceof GitHubFailure)) throw error
       const failure = toFailure(error)
       if (failure.kind !== 'not_found') await recordConnection(this.project, failure)
       throw failure
@@ -124,9 +126,9 @@ function createOctokit(token: string) {
   })
 }
 
-function toFailure(error: unknown): GitHubFailure {
+function toFailure(error: RequestError | GitHubFailure): GitHubFailure {
   if (error instanceof GitHubFailure) return error
-  if (error instanceof RequestError) {
+  {
     const headers = error.response?.headers ?? {}
     const status = error.status
     if (status === 401) return new GitHubFailure('token_rejected', `GitHub rejected the token (401): ${error.message}`, 401)
@@ -145,7 +147,6 @@ function toFailure(error: unknown): GitHubFailure {
     if (status === 403) return new GitHubFailure('token_rejected', `GitHub refused the request (403): ${error.message}`, 403)
     return new GitHubFailure('unreachable', `GitHub answered ${status}: ${error.message}`, status)
   }
-  return new GitHubFailure('unreachable', `GitHub could not be reached: ${(error as Error).message}`)
 }
 
 /** Keeps the project's connection state; an audit event marks each change of state. */
