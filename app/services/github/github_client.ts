@@ -114,7 +114,12 @@ function createOctokit(token: string) {
       warn: (message: string) => logger.warn({ component: 'github' }, message),
       error: (message: string) => logger.error({ component: 'github' }, message),
     },
-    retry: { retries: githubConfig.retries, retryAfterBaseValue: githubConfig.retryAfterBaseMs },
+    // Rate limits (403/429) are the throttling plugin's: waited out once when short, else failed.
+    retry: {
+      retries: githubConfig.retries,
+      retryAfterBaseValue: githubConfig.retryAfterBaseMs,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+    },
     throttle: {
       retryAfterBaseValue: githubConfig.retryAfterBaseMs,
       // Wait out a short limit once; a long one fails the call, and the job is retried later.

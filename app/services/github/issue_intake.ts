@@ -164,6 +164,7 @@ export default class IssueIntake {
       .where('source', 'github')
       .whereLike('externalRef', 'github:issue:%')
       .whereNotIn('status', ['completed', 'failed', 'cancelled'])
+      .orderBy('id')
     return items.filter((item) => !listed.has(Number(item.externalRef!.split(':')[2])))
   }
 }
