@@ -53,3 +53,37 @@ export async function addIntegration(project: Project, kind: Integration['kind']
 export async function signatureOf(body: string, secret = WEBHOOK_SECRET) {
   return sign(secret, body)
 }
+
+/** graphile-worker's queue survives emptyWorld(): tests that count jobs start from none. */
+export async function clearJobs() {
+  const { default: db } = await import('@adonisjs/lucid/services/db')
+  await db.rawQuery('delete from graphile_worker._private_jobs')
+}
+
+export async function jobsOf(task: string) {
+  const { default: db } = await import('@adonisjs/lucid/services/db')
+  const { rows } = await db.rawQuery(
+    `select j.key, j.payload, j.run_at, j.max_attempts from graphile_worker._private_jobs j
+       join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ? order by j.id`,
+    [task]
+  )
+  return rows as { key: string | null; payload: any; run_at: Date; max_attempts: number }[]
+}
+
+type Delivery = { body?: string; signature?: string | null; deliveryId?: string; contentType?: string }
+
+/** POSTs a webhook to the running test server the way GitHub does (exact bytes, signed). */
+export async function deliver(event: string, payload: unknown, options: Delivery = {}) {
+  const body = options.body ?? JSON.stringify(payload)
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': options.deliveryId ?? crypto.randomUUID(),
+    'user-agent': 'GitHub-Hookshot/test',
+  }
+  const signature = options.signature === undefined ? await signatureOf(body) : options.signature
+  if (signature !== null) headers['x-hub-signature-256'] = signature
+  const response = await fetch(`http://${process.env.HOST}:${process.env.PORT}/webhooks/github`, { method: 'POST', headers, body })
+  const text = await response.text()
+  return { status: response.status, contentType: response.headers.get('content-type'), body: text ? JSON.parse(text) : null, deliveryId: headers['x-github-delivery'] }
+}
