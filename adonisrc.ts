@@ -1,5 +1,6 @@
 import { indexEntities } from '@adonisjs/core'
 import { defineConfig } from '@adonisjs/core/app'
+import { indexPolicies } from '@adonisjs/bouncer'
 
 export default defineConfig({
   commands: [() => import('@adonisjs/core/commands'), () => import('@adonisjs/lucid/commands')],
@@ -20,6 +21,8 @@ export default defineConfig({
     () => import('@adonisjs/static/static_provider'),
     () => import('@adonisjs/lucid/database_provider'),
     () => import('@adonisjs/auth/auth_provider'),
+    () => import('@adonisjs/bouncer/bouncer_provider'),
+    () => import('@adonisjs/limiter/limiter_provider'),
     // After Lucid so that it shuts down before it: running jobs finish while the database is up.
     () => import('#providers/worker_provider'),
     () => import('#providers/claim_notifier_provider'),
@@ -42,6 +45,6 @@ export default defineConfig({
   ],
 
   hooks: {
-    init: [indexEntities()],
+    init: [indexEntities(), indexPolicies()],
   },
 })

@@ -165,6 +165,17 @@ export class ProjectSchema extends BaseModel {
   declare webhookSecretName: string | null
 }
 
+export class RateLimitSchema extends BaseModel {
+  static $columns = ['expire', 'key', 'points'] as const
+  $columns = RateLimitSchema.$columns
+  @column()
+  declare expire: number | null
+  @column({ isPrimary: true })
+  declare key: string
+  @column()
+  declare points: number
+}
+
 export class RunLogSchema extends BaseModel {
   static $columns = ['createdAt', 'data', 'id', 'level', 'loggedAt', 'message', 'runId', 'seq', 'stream'] as const
   $columns = RunLogSchema.$columns

@@ -13,6 +13,11 @@ export const controllers = {
     RunReleases: () => import('#controllers/api/run_releases_controller'),
     Runs: () => import('#controllers/api/runs_controller'),
   },
+  Dashboard: () => import('#controllers/dashboard_controller'),
   GithubWebhooks: () => import('#controllers/github_webhooks_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),
+  Session: () => import('#controllers/session_controller'),
+  Settings: () => import('#controllers/settings_controller'),
+  UserDeactivations: () => import('#controllers/user_deactivations_controller'),
+  Users: () => import('#controllers/users_controller'),
 }

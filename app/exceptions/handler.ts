@@ -2,6 +2,9 @@ import app from '@adonisjs/core/services/app'
 import { errors as vineErrors } from '@vinejs/vine'
 import { errors as authErrors } from '@adonisjs/auth'
 import { errors as lucidErrors } from '@adonisjs/lucid'
+import { errors as bouncerErrors } from '@adonisjs/bouncer'
+import { errors as shieldErrors } from '@adonisjs/shield'
+import { errors as httpErrors } from '@adonisjs/core/http'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import Problem, { type FieldError } from '#exceptions/problem'
 
@@ -16,7 +19,34 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   async handle(error: unknown, ctx: HttpContext) {
     if (speaksProblemJson(ctx)) return this.#renderProblem(this.#toProblem(error), ctx)
+    const page = this.#errorPage(error)
+    if (page && 'view' in ctx) {
+      return ctx.response.status(page.status).send(await ctx.view.render(page.view, page.state))
+    }
     return super.handle(error, ctx)
+  }
+
+  /**
+   * People get pages, not the packages' default redirects or plain text: a form posted with a
+   * stale CSRF token is refused outright, so nothing it carried (a secret) is flashed back.
+   */
+  #errorPage(error: unknown) {
+    if (error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE) {
+      const status = error.response.status ?? 403
+      if (status === 404) return { status, view: 'errors/not_found', state: {} }
+      return { status, view: 'errors/forbidden', state: { message: error.response.message } }
+    }
+    if (error instanceof shieldErrors.E_BAD_CSRF_TOKEN) {
+      return {
+        status: 403,
+        view: 'errors/forbidden',
+        state: { message: 'This form has expired. Go back, reload the page and submit it again.' },
+      }
+    }
+    if (error instanceof lucidErrors.E_ROW_NOT_FOUND || error instanceof httpErrors.E_ROUTE_NOT_FOUND) {
+      return { status: 404, view: 'errors/not_found', state: {} }
+    }
+    return null
   }
 
   async report(error: unknown, ctx: HttpContext) {

@@ -1,8 +1,11 @@
+import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { SettingSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
+import AuditEvent from '#models/audit_event'
+import Claimable from '#services/claimable'
 import User from '#models/user'
 
 export type Settings = { agents_enabled: boolean; max_parallel_runs: number | null }
@@ -19,10 +22,46 @@ export default class Setting extends SettingSchema {
 
   static async current(client?: TransactionClientContract): Promise<Settings> {
     const rows = await this.query({ client })
-    const byKey = Object.fromEntries(rows.map((row) => [row.key, row.value]))
-    return {
-      agents_enabled: byKey.agents_enabled !== false,
-      max_parallel_runs: (byKey.max_parallel_runs as number | null) ?? null,
-    }
+    return toSettings(rows)
   }
+
+  /**
+   * An admin flips the kill switch or moves the global cap. The rows are locked so that two
+   * admins saving at once are audited one after the other with the true before/after; turning
+   * agents back on or raising the cap wakes waiting claimers (on commit).
+   */
+  static async change(by: User, next: Settings, ipAddress: string | null): Promise<Settings> {
+    return db.transaction(async (trx) => {
+      const before = toSettings(await this.query({ client: trx }).forUpdate())
+      const changes: Partial<Record<keyof Settings, { from: unknown; to: unknown }>> = {}
+      for (const key of ['agents_enabled', 'max_parallel_runs'] as const) {
+        if (before[key] === next[key]) continue
+        changes[key] = { from: before[key], to: next[key] }
+        // Raw: JSON null must stay the jsonb literal (the column is NOT NULL).
+        await trx.rawQuery(
+          `update settings set value = ?::jsonb, updated_by_user_id = ?, updated_at = now() where key = ?`,
+          [JSON.stringify(next[key]), by.id, key]
+        )
+      }
+      if (Object.keys(changes).length === 0) return before
+      await AuditEvent.record(trx, { actor: by, action: 'settings.updated', details: changes, ipAddress })
+      if (reopensClaims(before, next)) await Claimable.announce(trx)
+      return next
+    })
+  }
+}
+
+function toSettings(rows: Setting[]): Settings {
+  const byKey = Object.fromEntries(rows.map((row) => [row.key, row.value]))
+  return {
+    agents_enabled: byKey.agents_enabled !== false,
+    max_parallel_runs: (byKey.max_parallel_runs as number | null) ?? null,
+  }
+}
+
+function reopensClaims(before: Settings, next: Settings) {
+  if (!next.agents_enabled) return false
+  if (!before.agents_enabled) return true
+  if (next.max_parallel_runs === null) return before.max_parallel_runs !== null
+  return before.max_parallel_runs !== null && next.max_parallel_runs > before.max_parallel_runs
 }

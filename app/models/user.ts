@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import hash from '@adonisjs/core/services/hash'
 import { compose } from '@adonisjs/core/helpers'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
@@ -7,6 +8,7 @@ import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { UserSchema } from '#database/schema'
 import WorkItem from '#models/work_item'
 import Run from '#models/run'
+import AuditEvent from '#models/audit_event'
 
 export const USER_ROLES = ['admin', 'maintainer', 'reviewer', 'viewer'] as const
 export type UserRole = (typeof USER_ROLES)[number]
@@ -40,5 +42,69 @@ export default class User extends compose(UserSchema, AuthFinder) {
 
   touchLogin() {
     this.lastLoginAt = DateTime.now()
+  }
+
+  /** An admin adds a person (the password is hashed on save). */
+  static async register(
+    by: User,
+    attributes: { email: string; fullName: string; role: UserRole; password: string },
+    ipAddress: string | null
+  ) {
+    return db.transaction(async (trx) => {
+      const user = await User.create({ ...attributes, isActive: true }, { client: trx })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'user.created',
+        subject: user,
+        details: { email: user.email, role: user.role },
+        ipAddress,
+      })
+      return user
+    })
+  }
+
+  /** An admin renames, re-roles or resets the password of a user (blank password: unchanged). */
+  async updateAccount(
+    by: User,
+    changes: { fullName: string; role: UserRole; password: string | null },
+    ipAddress: string | null
+  ) {
+    await db.transaction(async (trx) => {
+      this.useTransaction(trx)
+      const details: Record<string, unknown> = {}
+      if (changes.role !== this.role) details.role = { from: this.role, to: changes.role }
+      if (changes.fullName !== this.fullName) details.full_name = { from: this.fullName, to: changes.fullName }
+      if (changes.password) details.password_changed = true
+      if (Object.keys(details).length === 0) return
+      this.fullName = changes.fullName
+      this.role = changes.role
+      if (changes.password) this.password = changes.password
+      await this.save()
+      await AuditEvent.record(trx, { actor: by, action: 'user.updated', subject: this, details, ipAddress })
+    })
+  }
+
+  /** Deactivated users cannot sign in, and are signed out on their next request. */
+  async deactivate(by: User, ipAddress: string | null) {
+    await this.#setActive(false, by, ipAddress)
+  }
+
+  async reactivate(by: User, ipAddress: string | null) {
+    await this.#setActive(true, by, ipAddress)
+  }
+
+  async #setActive(active: boolean, by: User, ipAddress: string | null) {
+    if (this.isActive === active) return
+    await db.transaction(async (trx) => {
+      this.useTransaction(trx)
+      this.isActive = active
+      await this.save()
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: active ? 'user.reactivated' : 'user.deactivated',
+        subject: this,
+        ipAddress,
+      })
+    })
   }
 }

@@ -1,0 +1,10 @@
+export const policies = {
+  AgentPolicy: () => import('#policies/agent_policy'),
+  AuditEventPolicy: () => import('#policies/audit_event_policy'),
+  ProjectPolicy: () => import('#policies/project_policy'),
+  RunPolicy: () => import('#policies/run_policy'),
+  SettingPolicy: () => import('#policies/setting_policy'),
+  UserPolicy: () => import('#policies/user_policy'),
+  WorkItemPolicy: () => import('#policies/work_item_policy'),
+}
+

@@ -1,0 +1,20 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import Setting from '#models/setting'
+import SettingPolicy from '#policies/setting_policy'
+import { settingsValidator } from '#validators/setting'
+
+/** The global switches of spec §1 (admins only). */
+export default class SettingsController {
+  async edit({ bouncer, view }: HttpContext) {
+    await bouncer.with(SettingPolicy).authorize('view')
+    return view.render('settings/edit', { settings: await Setting.current() })
+  }
+
+  async update({ bouncer, request, auth, session, response }: HttpContext) {
+    await bouncer.with(SettingPolicy).authorize('update')
+    const input = await request.validateUsing(settingsValidator)
+    await Setting.change(auth.use('web').getUserOrFail(), input, request.ip())
+    session.flash('success', 'Settings saved.')
+    return response.redirect('/settings')
+  }
+}

@@ -1,0 +1,54 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import User, { USER_ROLES } from '#models/user'
+import UserPolicy from '#policies/user_policy'
+import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import { createUserValidator, updateUserValidator } from '#validators/user'
+
+const ROLE_OPTIONS = USER_ROLES.map((role) => ({ value: role, label: role }))
+
+/** People who use the admin pages (admins only). */
+export default class UsersController {
+  async index({ bouncer, request, view }: HttpContext) {
+    await bouncer.with(UserPolicy).authorize('viewList')
+    const cursor = await cursorValidator.validate(request.qs())
+    const page = await KeysetPage.fetch(User.query(), cursor)
+    return view.render('users/index', { users: page.rows, pages: page.links('/users') })
+  }
+
+  async create({ bouncer, view }: HttpContext) {
+    await bouncer.with(UserPolicy).authorize('create')
+    return view.render('users/create', { roles: ROLE_OPTIONS })
+  }
+
+  async store({ bouncer, request, auth, session, response }: HttpContext) {
+    await bouncer.with(UserPolicy).authorize('create')
+    const input = await request.validateUsing(createUserValidator)
+    const user = await User.register(
+      auth.use('web').getUserOrFail(),
+      { email: input.email, fullName: input.full_name, role: input.role, password: input.password },
+      request.ip()
+    )
+    session.flash('success', `${user.fullName} can now sign in as ${user.role}.`)
+    return response.redirect('/users')
+  }
+
+  async edit({ bouncer, params, view }: HttpContext) {
+    const user = await User.findOrFail(params.id)
+    await bouncer.with(UserPolicy).authorize('update', user)
+    return view.render('users/edit', { user, roles: ROLE_OPTIONS })
+  }
+
+  async update({ bouncer, params, request, auth, session, response }: HttpContext) {
+    const user = await User.findOrFail(params.id)
+    await bouncer.with(UserPolicy).authorize('update', user)
+    const input = await request.validateUsing(updateUserValidator)
+    await bouncer.with(UserPolicy).authorize('update', user, input.role)
+    await user.updateAccount(
+      auth.use('web').getUserOrFail(),
+      { fullName: input.full_name, role: input.role, password: input.password },
+      request.ip()
+    )
+    session.flash('success', `${user.fullName} saved.`)
+    return response.redirect('/users')
+  }
+}

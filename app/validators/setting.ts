@@ -1,0 +1,7 @@
+import vine from '@vinejs/vine'
+
+/** PUT /settings: the kill switch and the global cap (blank = no cap). */
+export const settingsValidator = vine.create({
+  agents_enabled: vine.boolean(),
+  max_parallel_runs: vine.number().withoutDecimals().range([1, 100_000]).nullable(),
+})
