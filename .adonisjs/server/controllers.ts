@@ -20,4 +20,5 @@ export const controllers = {
   Settings: () => import('#controllers/settings_controller'),
   UserDeactivations: () => import('#controllers/user_deactivations_controller'),
   Users: () => import('#controllers/users_controller'),
+  WebhookDeliveries: () => import('#controllers/webhook_deliveries_controller'),
 }

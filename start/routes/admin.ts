@@ -15,6 +15,8 @@ router
     router.post('/logout', [controllers.Session, 'destroy']).as('session.destroy')
     router.get('/', [controllers.Dashboard, 'show']).as('dashboard')
 
+    router.get('/webhook-deliveries', [controllers.WebhookDeliveries, 'index']).as('webhook_deliveries.index')
+
     router.get('/settings', [controllers.Settings, 'edit']).as('settings.edit')
     router.put('/settings', [controllers.Settings, 'update']).as('settings.update')
 
