@@ -10,6 +10,8 @@ const githubConfig = {
   /** Octokit's retry plugin: attempts after a 5xx, waiting retryCount² × retryAfterBaseMs. */
   retries: 2,
   retryAfterBaseMs: 1000,
+  /** A GitHub call that has not answered by then is abandoned (and counts as GitHub unreachable). */
+  requestTimeoutMs: 30_000,
   /** A rate limit that resets sooner than this is waited out once in-process; later ones fail the job. */
   maxRateLimitWaitSeconds: 60,
 }

@@ -108,6 +108,11 @@ function createOctokit(token: string) {
   return new Octokit({
     auth: token,
     baseUrl: githubConfig.apiUrl.replace(/\/+$/, ''),
+    // Octokit sets no timeout of its own: a hanging GitHub must not hold a job slot forever.
+    request: {
+      fetch: (url: string | URL, init: RequestInit = {}) =>
+        fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(githubConfig.requestTimeoutMs) }),
+    },
     log: {
       debug: () => {},
       info: () => {},

@@ -34,7 +34,10 @@ test.group('GitHub jobs on a real worker', (group) => {
     await emptyWorld()
     await clearJobs()
     worker = await new Worker().start({ concurrency: 2, crontab: '' })
-    return () => worker.stop()
+    return async () => {
+      await worker.stop()
+      await clearJobs()
+    }
   })
 
   test('a signed check_run webhook, processed by the worker, completes the item whose checks passed', async ({ assert }) => {

@@ -159,6 +159,11 @@ export default class FakeGitHub {
     })
   }
 
+  /** The next `times` requests matching `path` get no answer at all (a hanging GitHub). */
+  hang(path: RegExp, times = 1) {
+    this.#injected.push({ path, status: 0, times, headers: {}, body: null })
+  }
+
   /** A primary rate limit: 403 (or 429) with x-ratelimit-remaining 0 and the reset time. */
   rateLimit(path: RegExp, options: { status?: 403 | 429; resetInSeconds?: number; times?: number } = {}) {
     const reset = Math.ceil(Date.now() / 1000) + (options.resetInSeconds ?? 3600)
@@ -192,6 +197,7 @@ export default class FakeGitHub {
     )
     if (injected) {
       injected.times--
+      if (injected.status === 0) return
       return send(response, injected.status, injected.body, injected.headers)
     }
     const token = request.headers.authorization?.replace(/^(token|bearer)\s+/i, '')

@@ -58,6 +58,8 @@ test.group('GitHub accept gates', (group) => {
     fake.reset()
     await emptyWorld()
     await clearJobs()
+    // Jobs left behind would run in the next test file's worker, against the real GitHub.
+    return () => clearJobs()
   })
 
   test('required checks: pending while CI runs, passed once it succeeds (via a check_run webhook), item completed', async ({ assert }) => {
@@ -194,6 +196,8 @@ test.group('default_branch_green from GitHub', (group) => {
     github.fake.reset()
     await emptyWorld()
     await clearJobs()
+    // Jobs left behind would run in the next test file's worker, against the real GitHub.
+    return () => clearJobs()
   })
 
   async function claimWorld(project: Project) {

@@ -36,6 +36,8 @@ test.group('Reporting runs back to GitHub issues', (group) => {
     fake.reset()
     await emptyWorld()
     await clearJobs()
+    // Jobs left behind would run in the next test file's worker, against the real GitHub.
+    return () => clearJobs()
   })
 
   test('a claim enqueues the started comment, posted once however often the job runs', async ({ assert }) => {

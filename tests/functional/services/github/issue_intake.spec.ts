@@ -6,6 +6,7 @@ import Policy from '#models/policy'
 import IssueIntake from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
 import ProjectsSync from '#commands/projects_sync'
+import githubConfig from '#config/github'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
 import { githubProject, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
@@ -201,6 +202,22 @@ test.group('GitHub issue intake', (group) => {
     if (!failed.ok) assert.equal(failed.failure.kind, 'unreachable')
     await project.refresh()
     assert.equal(project.githubStatus, 'unreachable')
+  })
+
+  test('a GitHub that does not answer is abandoned after the request timeout', async ({ assert }) => {
+    const project = await githubProject()
+    fake.hang(/\/issues$/, 10)
+    const saved = githubConfig.requestTimeoutMs
+    githubConfig.requestTimeoutMs = 200
+    try {
+      const started = Date.now()
+      const result = await GitHubSync.syncProject(project)
+      assert.isBelow(Date.now() - started, 5000)
+      assert.isFalse(result.ok)
+      if (!result.ok) assert.equal(result.failure.kind, 'unreachable')
+    } finally {
+      githubConfig.requestTimeoutMs = saved
+    }
   })
 
   test('a rate limit (403 or 429 with x-ratelimit-remaining 0) fails fast with its reset time', async ({ assert }) => {
