@@ -167,6 +167,9 @@ async function recordConnection(project: Project, failure: GitHubFailure | null)
       : 'unreachable'
     : 'connected'
   const message = failure?.message ?? null
+  // Nothing new to say: spare the project row (claims lock it) a write per GitHub call.
+  const fresh = project.githubCheckedAt && project.githubCheckedAt > DateTime.now().minus({ minutes: 1 })
+  if (fresh && project.githubStatus === status && project.githubStatusMessage === message) return
   await db.transaction(async (trx) => {
     const { rows } = await trx.rawQuery(
       `with old as (select github_status from projects where id = ? for update)

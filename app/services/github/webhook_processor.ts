@@ -32,7 +32,8 @@ export default class WebhookProcessor {
           ? await this.#apply(trx, project, delivery)
           : { status: 'ignored', effect: 'the project no longer exists' }
         delivery.useTransaction(trx)
-        delivery.merge({ status: outcome.status, error: null, processedAt: DateTime.now() })
+        // The payload was kept for processing (and retries); the delivery's record is the row itself.
+        delivery.merge({ status: outcome.status, error: null, processedAt: DateTime.now(), payload: null })
         await delivery.save()
         logger.info({ deliveryId: delivery.deliveryId, event: delivery.event, ...outcome }, 'webhook delivery applied')
         return outcome.status

@@ -55,6 +55,7 @@ test.group('POST /webhooks/github', (group) => {
     await delivery.refresh()
     assert.equal(delivery.status, 'processed')
     assert.isNotNull(delivery.processedAt)
+    assert.isNull(delivery.payload, 'the payload is not kept once applied')
     const pinged = await AuditEvent.findByOrFail('action', 'github.webhook_pinged')
     assert.equal(pinged.projectId, project.id)
   })

@@ -62,10 +62,10 @@ export default class FakeGitHub {
     })
   }
 
-  static async start(options: { token?: string } = {}) {
+  static async start(options: { token?: string; port?: number } = {}) {
     const fake = new FakeGitHub()
     if (options.token) fake.tokens.add(options.token)
-    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve))
     fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`
     return fake
   }

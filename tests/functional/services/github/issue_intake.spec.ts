@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import ace from '@adonisjs/core/services/ace'
+import db from '@adonisjs/lucid/services/db'
 import WorkItem from '#models/work_item'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
@@ -85,6 +86,20 @@ test.group('GitHub issue intake', (group) => {
     assert.include(item.serialize(), { title: 'New title', priority: 100, workType: 'docs' })
     const updated = await AuditEvent.findByOrFail('action', 'work_item.updated')
     assert.include(updated.details, { issue: 7, priority: 100 })
+  })
+
+  test('the same issue taken in concurrently (sync and webhooks at once) makes one item', async ({ assert }) => {
+    const project = await githubProject()
+    const issue = fake.issue(EXAMPLE_REPO, { number: 9, title: 'Race', labels: ['agent-ready', 'P1'] })
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 16 }, () => db.transaction((trx) => IssueIntake.applyWithin(trx, project, issue, 'agent-ready')))
+    )
+
+    assert.deepEqual(outcomes.filter((outcome) => outcome === 'created'), ['created'])
+    assert.deepEqual([...new Set(outcomes)].sort(), ['created', 'unchanged'])
+    assert.lengthOf(await items(project.id), 1)
+    assert.lengthOf(await AuditEvent.query().where('action', 'work_item.created'), 1)
   })
 
   test('a closed issue cancels its unfinished item, and a running run is asked to stop', async ({ assert }) => {
