@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Octokit, RequestError } from 'octokit'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
@@ -58,7 +59,7 @@ export default class GitHubClient {
       await recordConnection(project, failure)
       throw failure
     }
-    return new GitHubClient(project, createOctokit(token))
+    return new GitHubClient(project, octokitFor(project.id, token))
   }
 
   /**
@@ -102,6 +103,21 @@ export async function resolveSecret(
     }
   }
   return process.env[name] || null
+}
+
+/**
+ * The Octokit of each project, kept for the process's life (its throttling state with it); a
+ * new token or API URL replaces it.
+ */
+const octokits = new Map<number, { key: string; octokit: Octokit }>()
+
+function octokitFor(projectId: number, token: string) {
+  const key = createHash('sha256').update(`${githubConfig.apiUrl}\n${token}`).digest('hex')
+  const cached = octokits.get(projectId)
+  if (cached?.key === key) return cached.octokit
+  const octokit = createOctokit(token)
+  octokits.set(projectId, { key, octokit })
+  return octokit
 }
 
 function createOctokit(token: string) {

@@ -8,6 +8,8 @@ import IssueIntake from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
 import ProjectsSync from '#commands/projects_sync'
 import githubConfig from '#config/github'
+import Integration from '#models/integration'
+import GitHubClient from '#services/github/github_client'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
 import { githubProject, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
@@ -175,6 +177,18 @@ test.group('GitHub issue intake', (group) => {
     assert.isNotNull(project.githubCheckedAt)
     assert.lengthOf(await AuditEvent.query().where('action', 'project.github_token_rejected'), 1)
     assert.lengthOf(await items(project.id), 0)
+  })
+
+  test('one Octokit per project, replaced when its token changes', async ({ assert }) => {
+    const project = await githubProject()
+    const other = await githubProject()
+    const first = await GitHubClient.forProject(project)
+    assert.strictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
+    assert.notStrictEqual((await GitHubClient.forProject(other)).octokit, first.octokit)
+
+    const integration = await Integration.findByOrFail({ projectId: project.id, kind: 'github' })
+    await integration.merge({ value: Integration.seal('github', integration.name, 'ghp_rotated') }).save()
+    assert.notStrictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
   })
 
   test('a missing token is recorded; the environment variable of that name is used when present', async ({ assert }) => {
