@@ -1,8 +1,9 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import DashboardSnapshot from '#services/dashboard_snapshot'
 
-/** The control room's front page. */
+/** The control room's front page: what is queued, what is running, and why nothing is claimed. */
 export default class DashboardController {
   async show({ view }: HttpContext) {
-    return view.render('dashboard/show')
+    return view.render('dashboard/show', await DashboardSnapshot.take())
   }
 }

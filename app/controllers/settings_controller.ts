@@ -13,7 +13,7 @@ export default class SettingsController {
   async update({ bouncer, request, auth, session, response }: HttpContext) {
     await bouncer.with(SettingPolicy).authorize('update')
     const input = await request.validateUsing(settingsValidator)
-    await Setting.change(auth.use('web').getUserOrFail(), input, request.ip())
+    await Setting.change(input, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', 'Settings saved.')
     return response.redirect('/settings')
   }

@@ -24,8 +24,8 @@ export default class UsersController {
     await bouncer.with(UserPolicy).authorize('create')
     const input = await request.validateUsing(createUserValidator)
     const user = await User.register(
-      auth.use('web').getUserOrFail(),
       { email: input.email, fullName: input.full_name, role: input.role, password: input.password },
+      auth.use('web').getUserOrFail(),
       request.ip()
     )
     session.flash('success', `${user.fullName} can now sign in as ${user.role}.`)
@@ -44,8 +44,8 @@ export default class UsersController {
     const input = await request.validateUsing(updateUserValidator)
     await bouncer.with(UserPolicy).authorize('update', user, input.role)
     await user.updateAccount(
-      auth.use('web').getUserOrFail(),
       { fullName: input.full_name, role: input.role, password: input.password },
+      auth.use('web').getUserOrFail(),
       request.ip()
     )
     session.flash('success', `${user.fullName} saved.`)

@@ -1,10 +1,17 @@
+import db from '@adonisjs/lucid/services/db'
 import encryption from '@adonisjs/core/services/encryption'
 import { belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { IntegrationSchema } from '#database/schema'
 import Project from '#models/project'
+import AuditEvent from '#models/audit_event'
+import type User from '#models/user'
+import DuplicateValue from '#exceptions/duplicate_value'
 
-export type IntegrationKind = 'github' | 'slack' | 'webhook'
+const UNIQUE_NAME = 'integrations_project_id_kind_name_unique'
+
+export const INTEGRATION_KINDS = ['github', 'slack', 'webhook'] as const
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number]
 
 /** A project's connection to an external service; its secret is encrypted at rest. */
 export default class Integration extends IntegrationSchema {
@@ -29,5 +36,83 @@ export default class Integration extends IntegrationSchema {
   /** The plaintext, for the code that calls the service; never for a page. */
   revealSecret(): string | null {
     return encryption.decrypt<string>(this.value, `integration:${this.kind}:${this.name}`)
+  }
+
+  /** A maintainer connects a service to a project; the audit trail never holds the secret. */
+  static async connect(
+    project: Project,
+    attributes: { kind: IntegrationKind; name: string; secret: string },
+    actor: User,
+    ipAddress: string | null
+  ) {
+    return DuplicateValue.guard('name', UNIQUE_NAME, () =>
+      db.transaction(async (trx) => {
+        const integration = new Integration()
+        integration.merge({ projectId: project.id, kind: attributes.kind, name: attributes.name, status: 'active' })
+        integration.secret = attributes.secret
+        integration.useTransaction(trx)
+        await integration.save()
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'integration.created',
+          subject: integration,
+          details: { kind: integration.kind, name: integration.name },
+          ipAddress,
+        })
+        return integration
+      })
+    )
+  }
+
+  /**
+   * Renames or re-keys the integration. A blank secret keeps the old one, re-sealed when the
+   * kind or name (part of the ciphertext's purpose) changes.
+   */
+  async reconfigure(
+    changes: { kind: IntegrationKind; name: string; secret: string | null },
+    actor: User,
+    ipAddress: string | null
+  ) {
+    const details: Record<string, unknown> = {}
+    if (changes.kind !== this.kind) details.kind = { from: this.kind, to: changes.kind }
+    if (changes.name !== this.name) details.name = { from: this.name, to: changes.name }
+    if (changes.secret !== null) details.secret_changed = true
+    if (Object.keys(details).length === 0) return
+    const plaintext = changes.secret ?? this.revealSecret()
+    if (plaintext === null) throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
+    await DuplicateValue.guard('name', UNIQUE_NAME, () =>
+      db.transaction(async (trx) => {
+        this.useTransaction(trx)
+        this.kind = changes.kind
+        this.name = changes.name
+        this.secret = plaintext
+        await this.save()
+        await AuditEvent.record(trx, { actor, action: 'integration.updated', subject: this, details, ipAddress })
+      })
+    )
+  }
+
+  async deactivate(by: User, ip: string | null) {
+    await this.#setStatus('inactive', by, ip)
+  }
+
+  async reactivate(by: User, ip: string | null) {
+    await this.#setStatus('active', by, ip)
+  }
+
+  async #setStatus(status: 'active' | 'inactive', actor: User, ipAddress: string | null) {
+    if (this.status === status) return
+    await db.transaction(async (trx) => {
+      this.useTransaction(trx)
+      this.status = status
+      await this.save()
+      await AuditEvent.record(trx, {
+        actor,
+        action: status === 'active' ? 'integration.reactivated' : 'integration.deactivated',
+        subject: this,
+        details: { kind: this.kind, name: this.name },
+        ipAddress,
+      })
+    })
   }
 }

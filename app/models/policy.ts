@@ -37,4 +37,30 @@ export default class Policy extends PolicySchema {
     )
     return { ...POLICY_DEFAULTS, ...own }
   }
+
+  /** A project's own values (the rows it has), without the defaults. */
+  static async ownValues(projectId: number, client?: TransactionClientContract) {
+    const rows = await this.query({ client }).where('projectId', projectId).orderBy('key')
+    return Object.fromEntries(rows.map((row) => [row.key, row.value])) as Partial<ProjectPolicies>
+  }
+
+  /** Makes the project's rows exactly `values`: keys left out fall back to their defaults. */
+  static async replaceForProject(
+    trx: TransactionClientContract,
+    projectId: number,
+    values: Partial<ProjectPolicies>
+  ) {
+    const keys = Object.keys(values)
+    const stale = trx.from('policies').where('project_id', projectId)
+    if (keys.length > 0) stale.whereNotIn('key', keys)
+    await stale.delete()
+    for (const [key, value] of Object.entries(values)) {
+      await trx.rawQuery(
+        `insert into policies (project_id, key, value) values (?, ?, ?::jsonb)
+         on conflict (project_id, key) do update set value = excluded.value, updated_at = now()
+         where policies.value is distinct from excluded.value`,
+        [projectId, key, JSON.stringify(value)]
+      )
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import db from '@adonisjs/lucid/services/db'
 import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { ProjectSchema } from '#database/schema'
@@ -5,9 +6,14 @@ import { jsonColumn } from '#models/json_column'
 import WorkItem from '#models/work_item'
 import Run from '#models/run'
 import Integration from '#models/integration'
-import Policy from '#models/policy'
+import Policy, { type ProjectPolicies } from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import WebhookDelivery from '#models/webhook_delivery'
+import type User from '#models/user'
+import Claimable from '#services/claimable'
+import DuplicateValue from '#exceptions/duplicate_value'
+
+const UNIQUE_SLUG = 'projects_slug_unique'
 
 export const PROJECT_STATES = ['draft', 'active', 'paused', 'archived'] as const
 export type ProjectState = (typeof PROJECT_STATES)[number]
@@ -27,6 +33,20 @@ export type GatesConfig = {
   required_checks?: string[]
   e2e_check_name?: string
   min_approvals?: number | null
+}
+
+/** What a maintainer sets on the project form. */
+export type ProjectSettings = {
+  name: string
+  slug: string
+  brief: string
+  repoFullName: string
+  repoDefaultBranch: string
+  githubTokenSecretName: string | null
+  webhookSecretName: string | null
+  e2ERequired: boolean
+  gatesConfig: GatesConfig
+  policies: Partial<ProjectPolicies>
 }
 
 export default class Project extends ProjectSchema {
@@ -58,4 +78,82 @@ export default class Project extends ProjectSchema {
 
   @hasMany(() => WebhookDelivery)
   declare webhookDeliveries: HasMany<typeof WebhookDelivery>
+
+  /** A maintainer puts a repository under Gatehouse's control, with its gates and policies. */
+  static async register(
+    settings: ProjectSettings,
+    state: 'draft' | 'active',
+    actor: User,
+    ipAddress: string | null
+  ) {
+    return DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
+      db.transaction(async (trx) => {
+        const { policies, ...attributes } = settings
+        const project = await Project.create({ ...attributes, state }, { client: trx })
+        await Policy.replaceForProject(trx, project.id, policies)
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'project.created',
+          subject: project,
+          details: { slug: project.slug, state, gates_config: project.gatesConfig, policies },
+          ipAddress,
+        })
+        return project
+      })
+    )
+  }
+
+  /**
+   * A maintainer edits the project. The row is locked so that concurrent edits are audited in
+   * order; a loosened gate may make items claimable, so waiting claimers look again.
+   */
+  async reconfigure(settings: ProjectSettings, actor: User, ipAddress: string | null) {
+    await DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
+      db.transaction(async (trx) => {
+        const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+        const policiesBefore = await Policy.ownValues(this.id, trx)
+        const { policies, ...attributes } = settings
+        current.merge(attributes)
+        const changed = Object.keys(current.$dirty)
+        await current.save()
+        await Policy.replaceForProject(trx, this.id, policies)
+        const policiesAfter = await Policy.ownValues(this.id, trx)
+        const policiesChanged = JSON.stringify(policiesBefore) !== JSON.stringify(policiesAfter)
+        if (changed.length === 0 && !policiesChanged) return
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'project.updated',
+          subject: this,
+          details: {
+            changed: policiesChanged ? [...changed, 'policies'] : changed,
+            ...(changed.includes('gatesConfig') ? { gates_config: current.gatesConfig } : {}),
+            ...(policiesChanged ? { policies: { from: policiesBefore, to: policiesAfter } } : {}),
+          },
+          ipAddress,
+        })
+        await Claimable.announce(trx, this.id)
+      })
+    )
+    await this.refresh()
+  }
+
+  /** draft → active → paused → archived, or back: audited; becoming active wakes claimers. */
+  async changeState(state: ProjectState, actor: User, ipAddress: string | null) {
+    await db.transaction(async (trx) => {
+      const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+      const from = current.state
+      if (from === state) return
+      current.state = state
+      await current.save()
+      await AuditEvent.record(trx, {
+        actor,
+        action: 'project.state_changed',
+        subject: this,
+        details: { from, to: state },
+        ipAddress,
+      })
+      if (state === 'active') await Claimable.announce(trx, this.id)
+    })
+    await this.refresh()
+  }
 }

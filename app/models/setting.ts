@@ -30,7 +30,7 @@ export default class Setting extends SettingSchema {
    * admins saving at once are audited one after the other with the true before/after; turning
    * agents back on or raising the cap wakes waiting claimers (on commit).
    */
-  static async change(by: User, next: Settings, ipAddress: string | null): Promise<Settings> {
+  static async change(next: Settings, by: User, ipAddress: string | null): Promise<Settings> {
     return db.transaction(async (trx) => {
       const before = toSettings(await this.query({ client: trx }).forUpdate())
       const changes: Partial<Record<keyof Settings, { from: unknown; to: unknown }>> = {}

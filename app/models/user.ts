@@ -9,6 +9,7 @@ import { UserSchema } from '#database/schema'
 import WorkItem from '#models/work_item'
 import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
+import DuplicateValue from '#exceptions/duplicate_value'
 
 export const USER_ROLES = ['admin', 'maintainer', 'reviewer', 'viewer'] as const
 export type UserRole = (typeof USER_ROLES)[number]
@@ -46,27 +47,29 @@ export default class User extends compose(UserSchema, AuthFinder) {
 
   /** An admin adds a person (the password is hashed on save). */
   static async register(
-    by: User,
     attributes: { email: string; fullName: string; role: UserRole; password: string },
+    by: User,
     ipAddress: string | null
   ) {
-    return db.transaction(async (trx) => {
-      const user = await User.create({ ...attributes, isActive: true }, { client: trx })
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'user.created',
-        subject: user,
-        details: { email: user.email, role: user.role },
-        ipAddress,
+    return DuplicateValue.guard('email', 'users_email_lower_unique', () =>
+      db.transaction(async (trx) => {
+        const user = await User.create({ ...attributes, isActive: true }, { client: trx })
+        await AuditEvent.record(trx, {
+          actor: by,
+          action: 'user.created',
+          subject: user,
+          details: { email: user.email, role: user.role },
+          ipAddress,
+        })
+        return user
       })
-      return user
-    })
+    )
   }
 
   /** An admin renames, re-roles or resets the password of a user (blank password: unchanged). */
   async updateAccount(
-    by: User,
     changes: { fullName: string; role: UserRole; password: string | null },
+    by: User,
     ipAddress: string | null
   ) {
     await db.transaction(async (trx) => {

@@ -17,6 +17,35 @@ router
 
     router.get('/webhook-deliveries', [controllers.WebhookDeliveries, 'index']).as('webhook_deliveries.index')
 
+    router.get('/projects', [controllers.Projects, 'index']).as('projects.index')
+    router.get('/projects/new', [controllers.Projects, 'create']).as('projects.create')
+    router.post('/projects', [controllers.Projects, 'store']).as('projects.store')
+    router
+      .group(() => {
+        router.get('/', [controllers.Projects, 'show']).as('show')
+        router.get('/edit', [controllers.Projects, 'edit']).as('edit')
+        router.put('/', [controllers.Projects, 'update']).as('update')
+        router.put('/state', [controllers.ProjectStates, 'update']).as('state.update')
+      })
+      .prefix('/projects/:id')
+      .where('id', router.matchers.number())
+      .as('projects')
+    router
+      .group(() => {
+        router.get('/new', [controllers.Integrations, 'create']).as('create')
+        router.post('/', [controllers.Integrations, 'store']).as('store')
+        router.get('/:id/edit', [controllers.Integrations, 'edit']).as('edit')
+        router.put('/:id', [controllers.Integrations, 'update']).as('update')
+        router.post('/:id/deactivation', [controllers.IntegrationDeactivations, 'store']).as('deactivation.store')
+        router
+          .delete('/:id/deactivation', [controllers.IntegrationDeactivations, 'destroy'])
+          .as('deactivation.destroy')
+      })
+      .prefix('/projects/:projectId/integrations')
+      .where('projectId', router.matchers.number())
+      .where('id', router.matchers.number())
+      .as('projects.integrations')
+
     router.get('/settings', [controllers.Settings, 'edit']).as('settings.edit')
     router.put('/settings', [controllers.Settings, 'update']).as('settings.update')
 

@@ -54,6 +54,21 @@ test.group('Webhook deliveries page', (group) => {
     assert.notInclude(response.text(), '>connected<')
   })
 
+  test('the project page shows its GitHub connection state and links its deliveries', async ({ client, assert }) => {
+    const project = await ProjectFactory.merge({
+      githubTokenSecretName: 'GITHUB_TOKEN_ACME',
+      githubStatus: 'token_missing',
+      githubStatusMessage: 'No active github integration or environment variable named GITHUB_TOKEN_ACME.',
+    }).create()
+
+    const response = await asUser(client, await userWithRole('viewer'), 'get', `/projects/${project.id}`)
+
+    response.assertStatus(200)
+    assert.include(response.text(), 'token missing')
+    assert.include(response.text(), 'No active github integration or environment variable named GITHUB_TOKEN_ACME.')
+    assert.include(response.text(), `/webhook-deliveries?project=${project.id}`)
+  })
+
   test('pages by keyset, keeping the filters', async ({ client, assert }) => {
     for (let index = 1; index <= 55; index++) await delivery({ deliveryId: `d-${index}`, status: 'ignored' })
     const viewer = await userWithRole('viewer')

@@ -37,7 +37,7 @@ test.group('Setting.change', (group) => {
     test(title, async ({ assert }) => {
       await setSettings(before)
       const admin = await userWithRole('admin')
-      const announced = await announcementsDuring(() => Setting.change(admin, after, '10.0.0.1'))
+      const announced = await announcementsDuring(() => Setting.change(after, admin, '10.0.0.1'))
       assert.equal(announced, expected)
       assert.deepEqual(await Setting.current(), after)
     })

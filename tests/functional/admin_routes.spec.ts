@@ -1,0 +1,27 @@
+import { test } from '@japa/runner'
+import router from '@adonisjs/core/services/router'
+import { emptyWorld } from '#tests/support/claim_world'
+import { asUser } from '#tests/support/admin_pages'
+
+/** Routes that are not admin pages: the agent API, webhooks, health checks, and the login form itself. */
+const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/login$/]
+
+test.group('Admin routes', (group) => {
+  group.each.setup(() => emptyWorld())
+
+  test('every admin route, present or future, sends a visitor to /login', async ({ client, assert }) => {
+    const routes = Object.values(router.toJSON())
+      .flat()
+      .filter((route) => !PUBLIC.some((pattern) => pattern.test(route.pattern)))
+    assert.isAbove(routes.length, 10)
+
+    for (const route of routes) {
+      const url = route.pattern.replace(/:[a-zA-Z_]+\??/g, '1')
+      for (const method of route.methods.filter((name) => name !== 'HEAD')) {
+        const response = await asUser(client, null, method.toLowerCase() as 'get', url, {})
+        assert.equal(response.status(), 302, `${method} ${route.pattern} (${route.name})`)
+        assert.equal(response.header('location'), '/login', `${method} ${route.pattern} (${route.name})`)
+      }
+    }
+  })
+})
