@@ -8,6 +8,8 @@ import { PASSWORD, userWithRole } from '#tests/support/admin_pages'
 
 test.group('Admin pages in a browser', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('a user logs in with the form and lands on the page they asked for', async ({ visit }) => {
     await userWithRole('viewer', { email: 'vera@example.com', fullName: 'Vera Viewer' })

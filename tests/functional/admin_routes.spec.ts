@@ -8,6 +8,8 @@ const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/login$/]
 
 test.group('Admin routes', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('every admin route, present or future, sends a visitor to /login', async ({ client, assert }) => {
     const routes = Object.values(router.toJSON())

@@ -18,6 +18,8 @@ async function dashboard(client: Parameters<typeof asUser>[0]) {
 
 test.group('Dashboard', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('every signed-in role sees the dashboard; visitors go to /login', async ({ client, assert }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/', minimumRole: 'viewer' })

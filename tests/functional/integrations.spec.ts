@@ -16,6 +16,8 @@ async function connected(kind: 'github' | 'slack' = 'github', name = 'GITHUB_TOK
 
 test.group('Integrations', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('only maintainers and admins add, edit, deactivate and reactivate integrations', async ({
     client,

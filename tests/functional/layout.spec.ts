@@ -4,6 +4,8 @@ import { asUser, userWithRole } from '#tests/support/admin_pages'
 
 test.group('Admin layout', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('pages share one layout: nav, the signed-in user and a logout form with its CSRF token', async ({
     client,

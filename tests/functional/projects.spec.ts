@@ -54,6 +54,8 @@ async function projectCount() {
 
 test.group('Projects pages: roles', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('viewers read projects; only maintainers and admins create, edit and change state', async ({
     client,
@@ -98,6 +100,8 @@ test.group('Projects pages: roles', (group) => {
 
 test.group('Projects pages: create and edit', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('creating a project stores typed gates and policies, and is audited with the IP', async ({
     client,
@@ -275,6 +279,8 @@ test.group('Projects pages: create and edit', (group) => {
 
 test.group('Projects pages: why is nothing being claimed', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('the project page shows each closed gate with its reason', async ({ client, assert }) => {
     await setSettings({ agents_enabled: false })

@@ -6,6 +6,8 @@ import { PASSWORD, asUser, fieldErrors, userWithRole } from '#tests/support/admi
 
 test.group('Admin sign-in', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('the login page is a form that posts its CSRF token', async ({ client, assert }) => {
     const response = await client.get('/login')
@@ -152,6 +154,8 @@ test.group('Admin sign-in', (group) => {
 
 test.group('Admin error pages', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('an unknown page is a 404 page for people and problem+json under /api', async ({ client, assert }) => {
     const page = await asUser(client, await userWithRole('viewer'), 'get', '/no-such-page')

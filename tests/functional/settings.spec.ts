@@ -6,6 +6,8 @@ import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/suppor
 
 test.group('Settings page', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('only admins see and change the settings', async ({ client, assert }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/settings', minimumRole: 'admin' })

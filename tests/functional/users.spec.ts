@@ -14,6 +14,8 @@ const newUserForm = () => ({
 
 test.group('Users pages', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('every users route is for admins only', async ({ client, assert }) => {
     const target = await userWithRole('viewer')

@@ -22,6 +22,8 @@ const settings = (slug: string): ProjectSettings => ({
 /** The unique index, not the validator, refuses the second write (as when two requests race). */
 test.group('Values the database refuses as duplicates', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   test('a taken slug, email or integration name becomes a field error', async ({ assert }) => {
     const admin = await userWithRole('admin', { email: 'ada@example.com' })

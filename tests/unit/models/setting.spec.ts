@@ -25,6 +25,8 @@ async function announcementsDuring(change: () => Promise<unknown>) {
 
 test.group('Setting.change', (group) => {
   group.each.setup(() => emptyWorld())
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
 
   const cases: Array<[string, Settings, Settings, number]> = [
     ['turning agents back on wakes claimers', { agents_enabled: false, max_parallel_runs: null }, { agents_enabled: true, max_parallel_runs: null }, 1],
