@@ -6,6 +6,8 @@ import { emptyWorld } from '#tests/support/claim_world'
 import { PASSWORD, userWithRole } from '#tests/support/admin_pages'
 
 test.group('Webhook deliveries page in a browser', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   group.each.setup(() => emptyWorld())
 
   test('a viewer signs in, opens Webhooks from the nav and filters failed deliveries', async ({ visit }) => {

@@ -10,6 +10,8 @@ async function delivery(attributes: Partial<Pick<WebhookDelivery, 'status' | 'pr
 }
 
 test.group('Webhook deliveries page', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   group.each.setup(() => emptyWorld())
 
   test('every signed-in role reads it; visitors are sent to login', async ({ client, assert }) => {

@@ -185,7 +185,7 @@ function lastPageOf(link: string | undefined): number | null {
 }
 
 function labelNames(issue: GitHubIssue): string[] {
-  return issue.labels
+  return (issue.labels ?? [])
     .map((label) => (typeof label === 'string' ? label : label.name))
     .filter((name): name is string => Boolean(name))
 }

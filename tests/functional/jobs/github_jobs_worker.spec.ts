@@ -23,6 +23,8 @@ async function eventually<T>(probe: () => Promise<T | null | undefined | false>,
 }
 
 test.group('GitHub jobs on a real worker', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   let github: Awaited<ReturnType<typeof useFakeGitHub>>
   let worker: Worker
   group.setup(async () => {

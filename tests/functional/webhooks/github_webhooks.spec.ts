@@ -32,6 +32,8 @@ async function nothingStored(assert: any) {
 }
 
 test.group('POST /webhooks/github', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   group.each.setup(async () => {
     await emptyWorld()
     await clearJobs()

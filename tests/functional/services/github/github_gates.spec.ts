@@ -47,6 +47,8 @@ async function runQueuedJobs() {
 }
 
 test.group('GitHub accept gates', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   let github: Awaited<ReturnType<typeof useFakeGitHub>>
   let fake: FakeGitHub
   group.setup(async () => {
@@ -187,6 +189,8 @@ test.group('GitHub accept gates', (group) => {
 })
 
 test.group('default_branch_green from GitHub', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   let github: Awaited<ReturnType<typeof useFakeGitHub>>
   group.setup(async () => {
     github = await useFakeGitHub()

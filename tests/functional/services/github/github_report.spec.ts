@@ -25,6 +25,8 @@ async function claimIssueItem(options: { report?: boolean; gates?: Record<string
 }
 
 test.group('Reporting runs back to GitHub issues', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   let github: Awaited<ReturnType<typeof useFakeGitHub>>
   let fake: FakeGitHub
   group.setup(async () => {

@@ -18,6 +18,8 @@ import type FakeGitHub from '#tests/support/fake_github/fake_github'
 const items = (projectId: number) => WorkItem.query().where('projectId', projectId).orderBy('externalRef')
 
 test.group('GitHub issue intake', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   let github: Awaited<ReturnType<typeof useFakeGitHub>>
   let fake: FakeGitHub
   group.setup(async () => {
@@ -278,6 +280,8 @@ test.group('GitHub issue intake', (group) => {
 })
 
 test.group('projects:sync', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
   let github: Awaited<ReturnType<typeof useFakeGitHub>>
   group.setup(async () => {
     github = await useFakeGitHub()
