@@ -125,7 +125,7 @@ export class PolicySchema extends BaseModel {
 }
 
 export class ProjectSchema extends BaseModel {
-  static $columns = ['brief', 'createdAt', 'defaultBranchStatus', 'defaultBranchStatusAt', 'e2ERequired', 'gatesConfig', 'githubTokenSecretName', 'id', 'name', 'repoDefaultBranch', 'repoFullName', 'slug', 'state', 'updatedAt', 'webhookSecretName'] as const
+  static $columns = ['brief', 'createdAt', 'defaultBranchStatus', 'defaultBranchStatusAt', 'e2ERequired', 'gatesConfig', 'githubCheckedAt', 'githubStatus', 'githubStatusMessage', 'githubTokenSecretName', 'id', 'name', 'repoDefaultBranch', 'repoFullName', 'slug', 'state', 'updatedAt', 'webhookSecretName'] as const
   $columns = ProjectSchema.$columns
   @column()
   declare brief: string
@@ -139,6 +139,12 @@ export class ProjectSchema extends BaseModel {
   declare e2ERequired: boolean
   @column()
   declare gatesConfig: any
+  @column.dateTime()
+  declare githubCheckedAt: DateTime | null
+  @column()
+  declare githubStatus: string
+  @column()
+  declare githubStatusMessage: string | null
   @column()
   declare githubTokenSecretName: string | null
   @column({ isPrimary: true })

@@ -6,5 +6,6 @@ router.get('/health/ready', [controllers.HealthChecks, 'ready']).as('health.read
 
 // One file per audience, so that each area's routes read together.
 await import('#start/routes/api')
+await import('#start/routes/webhooks')
 await import('#start/routes/admin')
 await import('#start/routes/admin_operations')

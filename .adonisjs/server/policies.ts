@@ -5,6 +5,7 @@ export const policies = {
   RunPolicy: () => import('#policies/run_policy'),
   SettingPolicy: () => import('#policies/setting_policy'),
   UserPolicy: () => import('#policies/user_policy'),
+  WebhookDeliveryPolicy: () => import('#policies/webhook_delivery_policy'),
   WorkItemPolicy: () => import('#policies/work_item_policy'),
 }
 

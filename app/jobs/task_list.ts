@@ -3,6 +3,11 @@ import announceClaimable from '#jobs/announce_claimable'
 import evaluateGates from '#jobs/evaluate_gates'
 import reapRuns from '#jobs/reap_runs'
 import recheckGates from '#jobs/recheck_gates'
+import processGitHubWebhook from '#jobs/process_github_webhook'
+import syncGitHub from '#jobs/sync_github'
+import syncGitHubProject from '#jobs/sync_github_project'
+import refreshDefaultBranch from '#jobs/refresh_default_branch'
+import reportRunToGitHub from '#jobs/report_run_to_github'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -10,10 +15,16 @@ export const taskList: TaskList = {
   evaluate_gates: evaluateGates,
   reap_runs: reapRuns,
   recheck_gates: recheckGates,
+  process_github_webhook: processGitHubWebhook,
+  sync_github: syncGitHub,
+  sync_github_project: syncGitHubProject,
+  refresh_default_branch: refreshDefaultBranch,
+  report_run_to_github: reportRunToGitHub,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
 export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
+  '*/10 * * * * sync_github ?jobKey=sync_github',
 ].join('\n')

@@ -18,6 +18,8 @@ const UNIQUE_SLUG = 'projects_slug_unique'
 export const PROJECT_STATES = ['draft', 'active', 'paused', 'archived'] as const
 export type ProjectState = (typeof PROJECT_STATES)[number]
 export type BranchStatus = 'unknown' | 'passing' | 'failing'
+/** The project's GitHub connection as last seen by a call to GitHub. */
+export type GitHubStatus = 'unknown' | 'connected' | 'token_missing' | 'token_rejected' | 'unreachable'
 
 /** gates_config (spec §4): which gates a project uses and their parameters. */
 export type GatesConfig = {
@@ -50,6 +52,7 @@ export type ProjectSettings = {
 export default class Project extends ProjectSchema {
   declare state: ProjectState
   declare defaultBranchStatus: BranchStatus
+  declare githubStatus: GitHubStatus
 
   @jsonColumn()
   declare gatesConfig: GatesConfig

@@ -160,6 +160,26 @@ export default class WorkItem extends WorkItemSchema {
     })
   }
 
+  /**
+   * The system cancels an unfinished item (its GitHub issue was closed), as a human cancel
+   * would. Inside the caller's transaction; false when the item was already final.
+   */
+  async cancelBySystem(trx: TransactionClientContract, reason: string): Promise<boolean> {
+    await this.lockRowIn(trx)
+    if (this.isFinal) return false
+    const previousStatus = this.status
+    const runId = await this.#requestStopOfRunningRun(trx)
+    ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
+    await this.save()
+    await AuditEvent.record(trx, {
+      actor: 'system',
+      action: 'work_item.cancelled',
+      subject: this,
+      details: { reason, previous_status: previousStatus, stopping_run_id: runId },
+    })
+    return true
+  }
+
   /** Gives a failed or cancelled item a fresh set of attempts. */
   async requeue(by: User, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {

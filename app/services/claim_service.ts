@@ -4,6 +4,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Agent from '#models/agent'
 import type { AgentCapabilities } from '#models/agent'
 import AuditEvent from '#models/audit_event'
+import GitHubReport from '#services/github/github_report'
 import Policy from '#models/policy'
 import Project from '#models/project'
 import Run from '#models/run'
@@ -180,7 +181,8 @@ export default class ClaimService {
     itemId: number,
     projectId: number
   ): Promise<ClaimResult> {
-    const { lease_seconds: leaseSeconds } = await Policy.forProject(projectId, trx)
+    const policies = await Policy.forProject(projectId, trx)
+    const leaseSeconds = policies.lease_seconds
     const itemRows = await trx.rawQuery(
       `update work_items
           set status = 'in_progress', locked_by_agent_id = ?, locked_at = now(),
@@ -204,6 +206,7 @@ export default class ClaimService {
       subject: workItem,
       details: { run_id: run.id, attempt: run.attempt },
     })
+    await GitHubReport.runStarted(trx, run, workItem, policies)
     return { outcome: 'claimed', run, workItem, project, leaseSeconds }
   }
 }

@@ -8,6 +8,8 @@ import Policy from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import JobQueue from '#services/job_queue'
 import { acceptGates } from '#services/gates/accept_gates'
+import type { GateFacts } from '#services/gates/accept_gate'
+import GitHubReport from '#services/github/github_report'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
@@ -19,6 +21,7 @@ export const EVALUATE_GATES_TASK = 'evaluate_gates'
 export default class GateEvaluator {
   /** In a transaction of its own: for jobs, and whenever a new fact arrives. */
   static async evaluate(runId: number): Promise<GateStatus | null> {
+    const facts = await this.#gatherFacts(runId)
     return db.transaction(async (trx) => {
       const found = await Run.find(runId, { client: trx })
       if (!found) return null
@@ -27,7 +30,7 @@ export default class GateEvaluator {
       await item.lockRowIn(trx)
       const run = await Run.findOrFail(runId, { client: trx })
       await run.lockRowIn(trx)
-      return this.evaluateWithin(trx, run, item)
+      return this.evaluateWithin(trx, run, item, facts)
     })
   }
 
@@ -35,7 +38,8 @@ export default class GateEvaluator {
   static async evaluateWithin(
     trx: TransactionClientContract,
     run: Run,
-    item: WorkItem
+    item: WorkItem,
+    facts?: Map<string, GateFacts>
   ): Promise<GateStatus | null> {
     // Settled, or the item left verifying (cancelled): nothing left to judge.
     if (run.gateStatus !== 'pending' || item.status !== 'verifying') return run.gateStatus
@@ -44,11 +48,19 @@ export default class GateEvaluator {
     const policies = await Policy.forProject(project.id, trx)
     const now = DateTime.now()
     const deadline = (run.finishedAt ?? now).plus({ minutes: policies.ci_timeout_minutes })
-    const context = { project, policies, now, client: trx }
+    const context = { project, policies, now, client: trx, facts }
 
     const verdicts: GateVerdict[] = []
+    let factsWanted = false
     for (const gate of acceptGates.filter((candidate) => candidate.appliesTo(project))) {
-      let verdict = await gate.evaluate(run, context)
+      let verdict: GateVerdict
+      if (gate.gatherFacts && !facts?.has(gate.name)) {
+        // Inside another transition: no outside call under its locks; a job fetches them at once.
+        factsWanted = true
+        verdict = { gate: gate.name, verdict: 'pending', reason: 'checking GitHub' }
+      } else {
+        verdict = await gate.evaluate(run, context)
+      }
       if (verdict.verdict === 'pending' && now >= deadline) {
         verdict = { gate: gate.name, verdict: 'failed', reason: 'timed out' }
       }
@@ -63,13 +75,15 @@ export default class GateEvaluator {
     if (status === 'passed') {
       await AuditEvent.record(trx, { actor: 'system', action: 'gate.passed', subject: run, details: { verdicts } })
       await item.recordCompletion(trx, run)
+      await GitHubReport.runFinished(trx, run, item, policies)
     } else if (status === 'failed') {
       const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
       await AuditEvent.record(trx, { actor: 'system', action: 'gate.failed', subject: run, details: { verdicts } })
       const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
       await item.retryOrFail(trx, policies, { run, reason: `rejected by gates (${reasons})` })
+      await GitHubReport.runFinished(trx, run, item, policies)
     } else {
-      await this.scheduleReevaluation(trx, run.id, deadline)
+      await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)
     }
     return status
   }
@@ -80,6 +94,23 @@ export default class GateEvaluator {
    */
   static async scheduleReevaluation(trx: TransactionClientContract, runId: number, runAt?: DateTime) {
     await JobQueue.enqueue(trx, EVALUATE_GATES_TASK, { runId }, { jobKey: `evaluate_gates:${runId}`, runAt })
+  }
+
+  /** Outside facts (GitHub) for the gates of a run still waiting for verdicts; fetched before any lock. */
+  static async #gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
+    const facts = new Map<string, GateFacts>()
+    const run = await Run.find(runId)
+    if (!run || run.gateStatus !== 'pending') return facts
+    const project = await Project.findOrFail(run.projectId)
+    for (const gate of acceptGates) {
+      if (!gate.gatherFacts || !gate.appliesTo(project)) continue
+      try {
+        facts.set(gate.name, { ok: true, value: await gate.gatherFacts(run, project) })
+      } catch (error) {
+        facts.set(gate.name, { ok: false, reason: (error as Error).message })
+      }
+    }
+    return facts
   }
 
   /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */

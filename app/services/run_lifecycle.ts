@@ -8,6 +8,7 @@ import Policy from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import Claimable from '#services/claimable'
 import GateEvaluator from '#services/gate_evaluator'
+import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
 
 /** What an agent reports when it finishes a run (POST /runs/:id/complete). */
@@ -75,6 +76,7 @@ export default class RunLifecycle {
         await run.save()
         await AuditEvent.record(trx, { actor: agent, action: 'run.failed', subject: run, details: { error: run.error } })
         await item.retryOrFail(trx, policies, { run, reason: 'the agent reported failure' })
+        await GitHubReport.runFinished(trx, run, item, policies)
         return
       }
       run.merge({ gateStatus: 'pending', gateResults: [] })
@@ -139,6 +141,7 @@ export default class RunLifecycle {
         await run.save()
         await AuditEvent.record(trx, { actor: 'system', action: 'run.timed_out', subject: run, details: { reason } })
         await item.retryOrFail(trx, policies, { run, reason: run.error! })
+        await GitHubReport.runFinished(trx, run, item, policies)
       }
       return { run, workItem: item, reason }
     })

@@ -15,6 +15,8 @@ router
     router.post('/logout', [controllers.Session, 'destroy']).as('session.destroy')
     router.get('/', [controllers.Dashboard, 'show']).as('dashboard')
 
+    router.get('/webhook-deliveries', [controllers.WebhookDeliveries, 'index']).as('webhook_deliveries.index')
+
     router.get('/projects', [controllers.Projects, 'index']).as('projects.index')
     router.get('/projects/new', [controllers.Projects, 'create']).as('projects.create')
     router.post('/projects', [controllers.Projects, 'store']).as('projects.store')

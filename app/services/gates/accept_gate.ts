@@ -11,7 +11,15 @@ export type GateContext = {
   policies: ProjectPolicies
   now: DateTime
   client: TransactionClientContract
+  /**
+   * What gates with `gatherFacts` fetched before the transaction began (by gate name);
+   * absent when the evaluation runs inside another transition (the agent's completion).
+   */
+  facts?: Map<string, GateFacts>
 }
+
+/** Facts fetched from outside (GitHub) for one gate, or why they could not be. */
+export type GateFacts = { ok: true; value: unknown } | { ok: false; reason: string }
 
 /**
  * An accept gate of spec §4: judges a run that its agent reported as succeeded. A gate that
@@ -22,4 +30,9 @@ export interface AcceptGate {
   readonly name: string
   appliesTo(project: Project): boolean
   evaluate(run: Run, context: GateContext): GateVerdict | Promise<GateVerdict>
+  /**
+   * Fetches the outside facts the gate judges by. Called outside any transaction, so that no
+   * row lock is held while GitHub answers; its errors become a pending verdict.
+   */
+  gatherFacts?(run: Run, project: Project): Promise<unknown>
 }

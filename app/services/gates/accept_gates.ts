@@ -2,9 +2,14 @@ import type { AcceptGate } from '#services/gates/accept_gate'
 import { testsReportedGate } from '#services/gates/tests_reported_gate'
 import { maxCostGate } from '#services/gates/max_cost_gate'
 import { humanReviewGate } from '#services/gates/human_review_gate'
+import { requiredChecksGate } from '#services/gates/required_checks_gate'
+import { minApprovalsGate } from '#services/gates/min_approvals_gate'
 
-/**
- * Every accept gate, in the order their verdicts are shown. A new gate (required_checks,
- * min_approvals, e2e) is one file under app/services/gates and one entry here.
- */
-export const acceptGates: AcceptGate[] = [testsReportedGate, maxCostGate, humanReviewGate]
+/** Every accept gate, in the order their verdicts are shown. A new gate is one file under app/services/gates and one entry here. */
+export const acceptGates: AcceptGate[] = [
+  testsReportedGate,
+  maxCostGate,
+  humanReviewGate,
+  requiredChecksGate,
+  minApprovalsGate,
+]

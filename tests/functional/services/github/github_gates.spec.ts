@@ -1,0 +1,256 @@
+import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import type Project from '#models/project'
+import type { GatesConfig } from '#models/project'
+import AuditEvent from '#models/audit_event'
+import Policy from '#models/policy'
+import RunLifecycle from '#services/run_lifecycle'
+import GateEvaluator from '#services/gate_evaluator'
+import ClaimService from '#services/claim_service'
+import DefaultBranchStatus from '#services/github/default_branch_status'
+import processGitHubWebhook from '#jobs/process_github_webhook'
+import evaluateGates from '#jobs/evaluate_gates'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { emptyWorld } from '#tests/support/claim_world'
+import { claimedRun } from '#tests/support/claimed_run'
+import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
+import { clearJobs, deliver, githubProject, jobsOf, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
+import type FakeGitHub from '#tests/support/fake_github/fake_github'
+
+const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
+const PR = 2
+
+/** A run of a GitHub project that its agent reports as succeeded on SHA / PR. */
+async function succeededRun(gates: GatesConfig, options: { e2e?: boolean; timeoutMinutes?: number } = {}) {
+  const project = await githubProject({ gatesConfig: gates, e2ERequired: options.e2e ?? false })
+  if (options.timeoutMinutes) await Policy.create({ projectId: project.id, key: 'ci_timeout_minutes', value: options.timeoutMinutes })
+  const world = await claimedRun({ project })
+  await RunLifecycle.complete(world.run, world.agent, {
+    outcome: 'succeeded',
+    headSha: SHA,
+    prNumber: PR,
+    prUrl: `https://github.com/${EXAMPLE_REPO}/pull/${PR}`,
+  })
+  return world
+}
+
+const verdicts = (run: { gateResults: { gate: string; verdict: string; reason: string }[] }) =>
+  run.gateResults.map((verdict) => [verdict.gate, verdict.verdict, verdict.reason])
+
+/** What the worker does with the queue: deliveries first, then the re-evaluations they asked for. */
+async function runQueuedJobs() {
+  for (const job of await jobsOf('process_github_webhook')) await processGitHubWebhook(job.payload)
+  for (const job of await jobsOf('evaluate_gates')) await evaluateGates(job.payload)
+  await clearJobs()
+}
+
+test.group('GitHub accept gates', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
+  let github: Awaited<ReturnType<typeof useFakeGitHub>>
+  let fake: FakeGitHub
+  group.setup(async () => {
+    github = await useFakeGitHub()
+    fake = github.fake
+    return () => github.stop()
+  })
+  group.each.setup(async () => {
+    fake.reset()
+    await emptyWorld()
+    await clearJobs()
+    // Jobs left behind would run in the next test file's worker, against the real GitHub.
+    return () => clearJobs()
+  })
+
+  test('required checks: pending while CI runs, passed once it succeeds (via a check_run webhook), item completed', async ({ assert }) => {
+    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'in_progress')
+    fake.status(EXAMPLE_REPO, SHA, 'e2e', 'pending')
+    const { run, item } = await succeededRun({ required_checks: ['ci'] }, { e2e: true })
+
+    assert.equal(run.gateStatus, 'pending')
+    assert.deepEqual(verdicts(run), [['required_checks', 'pending', 'checking GitHub']])
+    const [scheduled] = await jobsOf('evaluate_gates')
+    assert.isAtMost(scheduled.run_at.getTime(), Date.now(), 'facts are fetched at once, outside the completion')
+
+    await runQueuedJobs()
+    await run.refresh()
+    assert.deepEqual(verdicts(run), [['required_checks', 'pending', 'ci: check run in_progress; e2e: status pending']])
+    const deadline = (await jobsOf('evaluate_gates'))[0]
+    assert.isUndefined(deadline, 'the re-evaluation job was consumed')
+
+    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
+    fake.status(EXAMPLE_REPO, SHA, 'e2e', 'success')
+    const checkRun = webhookExample('check_run', 'completed')
+    assert.equal((await deliver('check_run', checkRun)).status, 202)
+    await runQueuedJobs()
+
+    await run.refresh()
+    await item.refresh()
+    assert.equal(run.gateStatus, 'passed')
+    assert.deepEqual(verdicts(run), [['required_checks', 'passed', 'ci: check run success; e2e: status success']])
+    assert.equal(item.status, 'completed')
+    const checked = fake.requestsTo('GET', new RegExp(`/commits/${SHA}/(check-runs|statuses)$`))
+    assert.isAbove(checked.length, 0)
+  })
+
+  test('a failing required check rejects the run and the item retries', async ({ assert }) => {
+    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure')
+    const { run, item } = await succeededRun({ required_checks: ['ci', 'lint'] })
+
+    await GateEvaluator.evaluate(run.id)
+
+    await run.refresh()
+    await item.refresh()
+    assert.equal(run.gateStatus, 'failed')
+    assert.deepEqual(verdicts(run), [['required_checks', 'failed', 'ci: check run failure; lint: not reported yet']])
+    assert.equal(item.status, 'pending')
+    assert.isTrue(item.runAfter > DateTime.now(), 'after a backoff')
+    const retry = await AuditEvent.findByOrFail('action', 'work_item.retry_scheduled')
+    assert.include(retry.details.reason as string, 'required_checks: ci: check run failure')
+  })
+
+  test('a run without a head SHA fails required checks at once', async ({ assert }) => {
+    const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
+    const { run, agent, item } = await claimedRun({ project })
+    await RunLifecycle.complete(run, agent, { outcome: 'succeeded' })
+    await GateEvaluator.evaluate(run.id)
+    await run.refresh()
+    await item.refresh()
+    assert.deepEqual(verdicts(run), [['required_checks', 'failed', 'the agent reported no head SHA']])
+    assert.equal(item.status, 'pending')
+  })
+
+  test('min_approvals: pending without approval, passed after a pull_request_review approved event', async ({ assert }) => {
+    fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
+    fake.review(EXAMPLE_REPO, PR, 'bob', 'APPROVED')
+    fake.review(EXAMPLE_REPO, PR, 'bob', 'CHANGES_REQUESTED')
+    const { run, item } = await succeededRun({ min_approvals: 1 })
+
+    await runQueuedJobs()
+    await run.refresh()
+    assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '0 of 1 approvals']], 'a later change request undoes an approval')
+
+    fake.review(EXAMPLE_REPO, PR, 'alice', 'APPROVED')
+    fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
+    const approved = webhookExample('pull_request_review', 'submitted')
+    approved.review.state = 'approved'
+    assert.equal(approved.pull_request.number, PR)
+    await deliver('pull_request_review', approved)
+    await runQueuedJobs()
+
+    await run.refresh()
+    await item.refresh()
+    assert.deepEqual(verdicts(run), [['min_approvals', 'passed', '1 of 1 approvals (alice)']])
+    assert.equal(item.status, 'completed')
+  })
+
+  test('a gate still pending after ci_timeout_minutes fails as timed out', async ({ assert }) => {
+    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
+    const { run, item } = await succeededRun({ required_checks: ['ci'] }, { timeoutMinutes: 30 })
+    await GateEvaluator.evaluate(run.id)
+    await run.refresh()
+    assert.equal(run.gateStatus, 'pending')
+
+    await db.from('runs').where('id', run.id).update({ finished_at: DateTime.now().minus({ minutes: 31 }).toJSDate() })
+    await GateEvaluator.recheckPending()
+
+    await run.refresh()
+    await item.refresh()
+    assert.deepEqual(verdicts(run), [['required_checks', 'failed', 'timed out']])
+    assert.equal(item.status, 'pending')
+  })
+
+  test('GitHub refusing (401, 500, rate limit) leaves gates pending, records the project, never throws', async ({ assert }) => {
+    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
+    const { run, project } = await succeededRun({ required_checks: ['ci'] })
+
+    fake.fail(/check-runs$/, 401)
+    assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
+    await run.refresh()
+    assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub rejected the token \(401\)/)
+    await project.refresh()
+    assert.equal(project.githubStatus, 'token_rejected')
+
+    fake.fail(/check-runs$/, 500, { times: 10 })
+    assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
+    await run.refresh()
+    assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub answered 500/)
+
+    fake.reset()
+    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
+    fake.rateLimit(/check-runs$/, { status: 429 })
+    assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
+    await run.refresh()
+    assert.match(run.gateResults[0].reason, /rate limit/)
+    assert.isAbove((await AuditEvent.query().whereLike('action', 'project.github_%')).length, 0)
+  })
+})
+
+test.group('default_branch_green from GitHub', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
+  let github: Awaited<ReturnType<typeof useFakeGitHub>>
+  group.setup(async () => {
+    github = await useFakeGitHub()
+    return () => github.stop()
+  })
+  group.each.setup(async () => {
+    github.fake.reset()
+    await emptyWorld()
+    await clearJobs()
+    // Jobs left behind would run in the next test file's worker, against the real GitHub.
+    return () => clearJobs()
+  })
+
+  async function claimWorld(project: Project) {
+    const agent = await AgentFactory.merge({ capabilities: { work_types: ['*'], tags: [] }, maxConcurrency: 5 }).create()
+    const code = await WorkItemFactory.merge({ projectId: project.id, workType: 'code', priority: 100 }).create()
+    const fixCi = await WorkItemFactory.merge({ projectId: project.id, workType: 'fix_ci', priority: 0 }).create()
+    return { agent, code, fixCi }
+  }
+
+  test('a failing default branch closes claims except fix_ci; green again reopens them', async ({ assert }) => {
+    const project = await githubProject({ gatesConfig: { default_branch_green: true } })
+    const { agent, code, fixCi } = await claimWorld(project)
+    github.fake.checkRun(EXAMPLE_REPO, 'main', 'ci', 'completed', 'success')
+    github.fake.status(EXAMPLE_REPO, 'main', 'deploy', 'failure')
+
+    assert.equal(await DefaultBranchStatus.refresh(project), 'failing')
+    await project.refresh()
+    assert.equal(project.defaultBranchStatus, 'failing')
+    assert.isNotNull(project.defaultBranchStatusAt)
+    const changed = await AuditEvent.findByOrFail('action', 'project.default_branch_status_changed')
+    assert.deepEqual(changed.details, { branch: 'main', from: 'unknown', to: 'failing' })
+
+    const first = await ClaimService.claim(agent)
+    assert.equal(first.outcome, 'claimed')
+    if (first.outcome === 'claimed') assert.equal(first.workItem.id, fixCi.id, 'only fix_ci while failing')
+    assert.equal((await ClaimService.claim(agent)).outcome, 'none')
+
+    github.fake.status(EXAMPLE_REPO, 'main', 'deploy', 'pending')
+    assert.equal(await DefaultBranchStatus.refresh(project), 'failing', 'a running check keeps the last known state')
+
+    github.fake.status(EXAMPLE_REPO, 'main', 'deploy', 'success')
+    assert.equal(await DefaultBranchStatus.refresh(project), 'passing')
+    const second = await ClaimService.claim(agent)
+    assert.equal(second.outcome, 'claimed')
+    if (second.outcome === 'claimed') assert.equal(second.workItem.id, code.id)
+  })
+
+  test('the refresh job a default-branch webhook enqueues updates the state', async ({ assert }) => {
+    const status = webhookExample('status')
+    const project = await githubProject({ gatesConfig: { default_branch_green: true } })
+    await project.merge({ repoDefaultBranch: status.branches[0].name }).save()
+    github.fake.status(EXAMPLE_REPO, status.branches[0].name, status.context, 'failure')
+
+    await deliver('status', status)
+    for (const job of await jobsOf('process_github_webhook')) await processGitHubWebhook(job.payload)
+    const { default: refreshDefaultBranch } = await import('#jobs/refresh_default_branch')
+    for (const job of await jobsOf('refresh_default_branch')) await refreshDefaultBranch(job.payload)
+
+    await project.refresh()
+    assert.equal(project.defaultBranchStatus, 'failing')
+  })
+})

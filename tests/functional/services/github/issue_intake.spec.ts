@@ -1,0 +1,323 @@
+import { test } from '@japa/runner'
+import ace from '@adonisjs/core/services/ace'
+import db from '@adonisjs/lucid/services/db'
+import WorkItem from '#models/work_item'
+import AuditEvent from '#models/audit_event'
+import Policy from '#models/policy'
+import IssueIntake from '#services/github/issue_intake'
+import GitHubSync from '#services/github/github_sync'
+import ProjectsSync from '#commands/projects_sync'
+import githubConfig from '#config/github'
+import Integration from '#models/integration'
+import GitHubClient from '#services/github/github_client'
+import { claimedRun } from '#tests/support/claimed_run'
+import { emptyWorld } from '#tests/support/claim_world'
+import { githubProject, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
+import type FakeGitHub from '#tests/support/fake_github/fake_github'
+
+const items = (projectId: number) => WorkItem.query().where('projectId', projectId).orderBy('externalRef')
+
+test.group('GitHub issue intake', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
+  let github: Awaited<ReturnType<typeof useFakeGitHub>>
+  let fake: FakeGitHub
+  group.setup(async () => {
+    github = await useFakeGitHub()
+    fake = github.fake
+    return () => github.stop()
+  })
+  group.each.setup(async () => {
+    fake.reset()
+    await emptyWorld()
+  })
+
+  test('open labelled issues become work items with priority, work type, payload and link', async ({ assert }) => {
+    const project = await githubProject()
+    fake.issue(EXAMPLE_REPO, { number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
+    fake.issue(EXAMPLE_REPO, { number: 2, title: 'Write docs', labels: ['agent-ready', 'P1'] })
+    fake.issue(EXAMPLE_REPO, { number: 3, title: 'Not for agents', labels: ['bug'] })
+    fake.issue(EXAMPLE_REPO, { number: 4, title: 'A pull request', labels: ['agent-ready'], pullRequest: true })
+    fake.issue(EXAMPLE_REPO, { number: 5, title: 'Done already', labels: ['agent-ready'], state: 'closed' })
+
+    const summary = await IssueIntake.sync(project)
+
+    assert.include(summary, { created: 2, updated: 0, cancelled: 0, pages: 1 })
+    const [first, second] = await items(project.id)
+    assert.include(first.serialize(), {
+      externalRef: 'github:issue:1',
+      externalUrl: `https://github.com/${EXAMPLE_REPO}/issues/1`,
+      title: 'Fix login',
+      priority: 100,
+      workType: 'bugfix',
+      source: 'github',
+      status: 'pending',
+    })
+    assert.deepEqual(first.payload, { issue_number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
+    assert.include(second.serialize(), { externalRef: 'github:issue:2', priority: 50, workType: 'code' })
+    assert.lengthOf(await items(project.id), 2, 'no item for the unlabelled issue, the pull request or the closed issue')
+    const listing = fake.requestsTo('GET', /\/issues$/)[0]
+    assert.equal(listing.query.get('labels'), 'agent-ready')
+    assert.equal(listing.query.get('state'), 'open')
+    assert.lengthOf(await AuditEvent.query().where('action', 'work_item.created'), 2)
+  })
+
+  test('the intake label comes from the project policy', async ({ assert }) => {
+    const project = await githubProject()
+    await Policy.create({ projectId: project.id, key: 'intake_label', value: 'bot-please' })
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    fake.issue(EXAMPLE_REPO, { number: 2, labels: ['bot-please'] })
+
+    await IssueIntake.sync(project)
+
+    assert.deepEqual((await items(project.id)).map((item) => item.externalRef), ['github:issue:2'])
+  })
+
+  test('a re-run changes nothing; edits and priority labels update the item', async ({ assert }) => {
+    const project = await githubProject()
+    fake.issue(EXAMPLE_REPO, { number: 7, title: 'Old title', labels: ['agent-ready', 'P2'] })
+    await IssueIntake.sync(project)
+    const auditCount = (await AuditEvent.all()).length
+
+    const again = await IssueIntake.sync(project)
+    assert.include(again, { created: 0, updated: 0, unchanged: 1 })
+    assert.lengthOf(await AuditEvent.all(), auditCount, 'an idempotent re-run writes no audit event')
+
+    fake.issue(EXAMPLE_REPO, { number: 7, title: 'New title', labels: ['agent-ready', 'P0', 'type:docs'] })
+    const changed = await IssueIntake.sync(project)
+    assert.include(changed, { updated: 1 })
+    const [item] = await items(project.id)
+    assert.include(item.serialize(), { title: 'New title', priority: 100, workType: 'docs' })
+    const updated = await AuditEvent.findByOrFail('action', 'work_item.updated')
+    assert.include(updated.details, { issue: 7, priority: 100 })
+  })
+
+  test('the same issue taken in concurrently (sync and webhooks at once) makes one item', async ({ assert }) => {
+    const project = await githubProject()
+    const issue = fake.issue(EXAMPLE_REPO, { number: 9, title: 'Race', labels: ['agent-ready', 'P1'] })
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 16 }, () => db.transaction((trx) => IssueIntake.applyWithin(trx, project, issue, 'agent-ready')))
+    )
+
+    assert.deepEqual(outcomes.filter((outcome) => outcome === 'created'), ['created'])
+    assert.deepEqual([...new Set(outcomes)].sort(), ['created', 'unchanged'])
+    assert.lengthOf(await items(project.id), 1)
+    assert.lengthOf(await AuditEvent.query().where('action', 'work_item.created'), 1)
+  })
+
+  test('a closed issue cancels its unfinished item, and a running run is asked to stop', async ({ assert }) => {
+    const project = await githubProject()
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'] })
+    await IssueIntake.sync(project)
+    const [first, second] = await items(project.id)
+    const { run } = await claimedRun({ project })
+    await WorkItem.query().where('id', second.id).update({ status: 'in_progress' })
+    await run.merge({ workItemId: second.id }).save()
+
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'], state: 'closed' })
+    fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'], state: 'closed' })
+    const summary = await IssueIntake.sync(project)
+
+    assert.equal(summary.cancelled, 2)
+    await first.refresh()
+    await second.refresh()
+    await run.refresh()
+    assert.equal(first.status, 'cancelled')
+    assert.equal(second.status, 'cancelled')
+    assert.isNotNull(run.cancelRequestedAt, 'the agent learns it on its next heartbeat')
+    const cancelled = await AuditEvent.query().where('action', 'work_item.cancelled').orderBy('id')
+    assert.sameDeepMembers(cancelled.map((event) => [event.actorType, event.details.reason]), [
+      ['system', 'GitHub issue #1 is closed'],
+      ['system', 'GitHub issue #2 is closed'],
+    ])
+  })
+
+  test('an item whose issue merely lost its label stays as it is', async ({ assert }) => {
+    const project = await githubProject()
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    await IssueIntake.sync(project)
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: [] })
+
+    const summary = await IssueIntake.sync(project)
+
+    assert.equal(summary.cancelled, 0)
+    assert.equal((await items(project.id))[0].status, 'pending')
+  })
+
+  test('several pages of issues are all taken in', async ({ assert }) => {
+    const project = await githubProject()
+    for (let number = 1; number <= 230; number++) {
+      fake.issue(EXAMPLE_REPO, { number, labels: ['agent-ready'], pullRequest: number % 10 === 0 })
+    }
+    const progress: string[] = []
+
+    const summary = await IssueIntake.sync(project, ({ page, lastPage, issues }) => progress.push(`${page}/${lastPage}:${issues}`))
+
+    assert.include(summary, { created: 207, pages: 3 })
+    assert.lengthOf(await items(project.id), 207)
+    assert.deepEqual(progress, ['1/3:90', '2/3:180', '3/3:207'])
+    assert.deepEqual(
+      fake.requestsTo('GET', /\/issues$/).map((request) => request.query.get('page')),
+      [null, '2', '3']
+    )
+  })
+
+  test('a rejected token is recorded on the project and audited once, without throwing', async ({ assert }) => {
+    const project = await githubProject({ token: 'ghp_revoked' })
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+
+    const first = await GitHubSync.syncProject(project)
+    const second = await GitHubSync.syncProject(project)
+
+    assert.isFalse(first.ok)
+    assert.isFalse(second.ok)
+    await project.refresh()
+    assert.equal(project.githubStatus, 'token_rejected')
+    assert.match(project.githubStatusMessage!, /401/)
+    assert.isNotNull(project.githubCheckedAt)
+    assert.lengthOf(await AuditEvent.query().where('action', 'project.github_token_rejected'), 1)
+    assert.lengthOf(await items(project.id), 0)
+  })
+
+  test('one Octokit per project, replaced when its token changes', async ({ assert }) => {
+    const project = await githubProject()
+    const other = await githubProject()
+    const first = await GitHubClient.forProject(project)
+    assert.strictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
+    assert.notStrictEqual((await GitHubClient.forProject(other)).octokit, first.octokit)
+
+    const integration = await Integration.findByOrFail({ projectId: project.id, kind: 'github' })
+    await integration.merge({ value: Integration.seal('github', integration.name, 'ghp_rotated') }).save()
+    assert.notStrictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
+  })
+
+  test('a missing token is recorded; the environment variable of that name is used when present', async ({ assert }) => {
+    const project = await githubProject({ token: null })
+
+    const missing = await GitHubSync.syncProject(project)
+    assert.isFalse(missing.ok)
+    await project.refresh()
+    assert.equal(project.githubStatus, 'token_missing')
+
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    process.env.GITHUB_TOKEN_ACME = [...github.fake.tokens][0]
+    try {
+      const found = await GitHubSync.syncProject(project)
+      assert.isTrue(found.ok)
+    } finally {
+      delete process.env.GITHUB_TOKEN_ACME
+    }
+    await project.refresh()
+    assert.equal(project.githubStatus, 'connected')
+    assert.lengthOf(await items(project.id), 1)
+    assert.deepEqual(
+      (await AuditEvent.query().where('projectId', project.id).whereLike('action', 'project.github_%').orderBy('id')).map((event) => event.action),
+      ['project.github_token_missing', 'project.github_connected']
+    )
+  })
+
+  test('a 500 is retried by the client; a persistent one leaves the project unreachable', async ({ assert }) => {
+    const project = await githubProject()
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    fake.fail(/\/issues$/, 502, { times: 1 })
+
+    const recovered = await GitHubSync.syncProject(project)
+    assert.isTrue(recovered.ok)
+    assert.lengthOf(fake.requestsTo('GET', /\/issues$/), 2, 'one failure, one retry')
+
+    fake.fail(/\/issues$/, 500, { times: 10 })
+    const failed = await GitHubSync.syncProject(project)
+    assert.isFalse(failed.ok)
+    if (!failed.ok) assert.equal(failed.failure.kind, 'unreachable')
+    await project.refresh()
+    assert.equal(project.githubStatus, 'unreachable')
+  })
+
+  test('a GitHub that does not answer is abandoned after the request timeout', async ({ assert }) => {
+    const project = await githubProject()
+    fake.hang(/\/issues$/, 10)
+    const saved = githubConfig.requestTimeoutMs
+    githubConfig.requestTimeoutMs = 200
+    try {
+      const started = Date.now()
+      const result = await GitHubSync.syncProject(project)
+      assert.isBelow(Date.now() - started, 5000)
+      assert.isFalse(result.ok)
+      if (!result.ok) assert.equal(result.failure.kind, 'unreachable')
+    } finally {
+      githubConfig.requestTimeoutMs = saved
+    }
+  })
+
+  test('a rate limit (403 or 429 with x-ratelimit-remaining 0) fails fast with its reset time', async ({ assert }) => {
+    const project = await githubProject()
+    for (const status of [403, 429] as const) {
+      fake.rateLimit(/\/issues$/, { status, resetInSeconds: 3600 })
+      const started = Date.now()
+      const result = await GitHubSync.syncProject(project)
+      assert.isBelow(Date.now() - started, 2000, 'a limit resetting in an hour is not waited for')
+      assert.isFalse(result.ok)
+      if (!result.ok) {
+        assert.equal(result.failure.kind, 'rate_limited')
+        assert.isTrue(result.failure.isTransient)
+        assert.isAbove(result.failure.retryAt!.toMillis(), Date.now() + 3500_000)
+      }
+    }
+  })
+
+  test('a rate limit resetting soon is waited out once', async ({ assert }) => {
+    const project = await githubProject()
+    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    fake.rateLimit(/\/issues$/, { resetInSeconds: 0 })
+
+    const result = await GitHubSync.syncProject(project)
+
+    assert.isTrue(result.ok)
+    assert.lengthOf(await items(project.id), 1)
+  })
+})
+
+test.group('projects:sync', (group) => {
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
+  let github: Awaited<ReturnType<typeof useFakeGitHub>>
+  group.setup(async () => {
+    github = await useFakeGitHub()
+    return () => github.stop()
+  })
+  group.each.setup(async () => {
+    github.fake.reset()
+    await emptyWorld()
+    ace.ui.switchMode('raw')
+    return () => ace.ui.switchMode('normal')
+  })
+
+  test('syncs a project by slug and reports what it did', async ({ assert }) => {
+    const project = await githubProject()
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+
+    const command = await ace.create(ProjectsSync, [project.slug])
+    await command.exec()
+
+    command.assertSucceeded()
+    const output = command.ui.logger.getLogs().map((log) => log.message).join('\n')
+    assert.include(output, '1 created, 0 updated, 0 unchanged, 0 cancelled; default branch unknown')
+    assert.lengthOf(await items(project.id), 1)
+  })
+
+  test('fails with one line and a non-zero exit on an unknown slug or a rejected token', async ({ assert }) => {
+    const unknown = await ace.create(ProjectsSync, ['nope'])
+    await unknown.exec()
+    unknown.assertFailed()
+    unknown.assertLog('[ red(error) ] no project with slug "nope"', 'stderr')
+
+    const project = await githubProject({ token: 'ghp_revoked' })
+    const rejected = await ace.create(ProjectsSync, [project.slug])
+    await rejected.exec()
+    rejected.assertFailed()
+    const errors = rejected.ui.logger.getLogs().filter((log) => log.stream === 'stderr').map((log) => log.message)
+    assert.isTrue(errors.some((line) => line.includes(`${project.slug}: GitHub rejected the token (401)`)))
+  })
+})

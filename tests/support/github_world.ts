@@ -1,0 +1,89 @@
+import { sign } from '@octokit/webhooks-methods'
+import githubConfig from '#config/github'
+import Integration from '#models/integration'
+import type Project from '#models/project'
+import type { GatesConfig } from '#models/project'
+import { ProjectFactory } from '#database/factories/project_factory'
+import FakeGitHub from '#tests/support/fake_github/fake_github'
+
+export const GITHUB_TOKEN = 'ghp_test_token_0000000000000000000000000000'
+export const WEBHOOK_SECRET = 'webhook-secret-for-tests'
+/** The repository of @octokit/webhooks-examples' payloads. */
+export const EXAMPLE_REPO = 'Codertocat/Hello-World'
+
+/**
+ * Starts the fake GitHub and points Gatehouse at it, with short retry waits so that tests of
+ * 5xx answers do not sleep. Returns a stop function that restores the configuration.
+ */
+export async function useFakeGitHub() {
+  const fake = await FakeGitHub.start({ token: GITHUB_TOKEN })
+  const saved = { ...githubConfig }
+  githubConfig.apiUrl = fake.url
+  githubConfig.retryAfterBaseMs = 5
+  return {
+    fake,
+    async stop() {
+      Object.assign(githubConfig, saved)
+      await fake.stop()
+    },
+  }
+}
+
+/** A project connected to GitHub: token and webhook secret as encrypted integrations. */
+export async function githubProject(
+  attributes: { repoFullName?: string; gatesConfig?: GatesConfig; e2ERequired?: boolean; token?: string | null } = {}
+): Promise<Project> {
+  const project = await ProjectFactory.merge({
+    repoFullName: attributes.repoFullName ?? EXAMPLE_REPO,
+    githubTokenSecretName: 'GITHUB_TOKEN_ACME',
+    webhookSecretName: 'GITHUB_WEBHOOK_ACME',
+    gatesConfig: attributes.gatesConfig ?? {},
+    e2ERequired: attributes.e2ERequired ?? false,
+  }).create()
+  if (attributes.token !== null) await addIntegration(project, 'github', 'GITHUB_TOKEN_ACME', attributes.token ?? GITHUB_TOKEN)
+  await addIntegration(project, 'webhook', 'GITHUB_WEBHOOK_ACME', WEBHOOK_SECRET)
+  return project
+}
+
+export async function addIntegration(project: Project, kind: Integration['kind'], name: string, secret: string) {
+  return Integration.create({ projectId: project.id, kind, name, status: 'active', value: Integration.seal(kind, name, secret) })
+}
+
+/** The X-Hub-Signature-256 GitHub would send for this body. */
+export async function signatureOf(body: string, secret = WEBHOOK_SECRET) {
+  return sign(secret, body)
+}
+
+/** graphile-worker's queue survives emptyWorld(): tests that count jobs start from none. */
+export async function clearJobs() {
+  const { default: db } = await import('@adonisjs/lucid/services/db')
+  await db.rawQuery('delete from graphile_worker._private_jobs')
+}
+
+export async function jobsOf(task: string) {
+  const { default: db } = await import('@adonisjs/lucid/services/db')
+  const { rows } = await db.rawQuery(
+    `select j.key, j.payload, j.run_at, j.max_attempts from graphile_worker._private_jobs j
+       join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ? order by j.id`,
+    [task]
+  )
+  return rows as { key: string | null; payload: any; run_at: Date; max_attempts: number }[]
+}
+
+type Delivery = { body?: string; signature?: string | null; deliveryId?: string; contentType?: string }
+
+/** POSTs a webhook to the running test server the way GitHub does (exact bytes, signed). */
+export async function deliver(event: string, payload: unknown, options: Delivery = {}) {
+  const body = options.body ?? JSON.stringify(payload)
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': options.deliveryId ?? crypto.randomUUID(),
+    'user-agent': 'GitHub-Hookshot/test',
+  }
+  const signature = options.signature === undefined ? await signatureOf(body) : options.signature
+  if (signature !== null) headers['x-hub-signature-256'] = signature
+  const response = await fetch(`http://${process.env.HOST}:${process.env.PORT}/webhooks/github`, { method: 'POST', headers, body })
+  const text = await response.text()
+  return { status: response.status, contentType: response.headers.get('content-type'), body: text ? JSON.parse(text) : null, deliveryId: headers['x-github-delivery'] }
+}
