@@ -30,25 +30,54 @@ export class GatehouseApiError extends Error {
     readonly status: number,
     readonly body: string
   ) {
-    super(`Gatehouse answered ${status}: ${body.slice(0, 300)}`)
+    super(`Gatehouse answered ${status}: ${describeProblem(body)}`)
+  }
+
+  /** The fields a 422 named (problem+json `errors`). */
+  get invalidFields(): string[] {
+    try {
+      const problem = JSON.parse(this.body) as { errors?: { field: string }[] }
+      return (problem.errors ?? []).map((error) => error.field.split('.')[0])
+    } catch {
+      return []
+    }
   }
 }
 
-const TRANSIENT = new Set([408, 500, 502, 503, 504])
+/** 408, 429 outside claims, 5xx: worth asking again. */
+const TRANSIENT = new Set([408, 429, 500, 502, 503, 504])
+const MAX_BACKOFF_MS = 30_000
+
+type SendOptions = {
+  /** Statuses the caller handles itself. */
+  passThrough?: number[]
+  /** Tries after the first; Infinity keeps trying until `signal` aborts. */
+  retries?: number
+  signal?: AbortSignal
+}
 
 /**
  * The agent API of spec §5 as a client. Transient failures (network, 5xx) are retried with
  * exponential backoff; the protocol's own answers (204, 409, 429, 503 on claims) are returned.
+ * Claims retry for as long as the agent runs (a restarting server is no reason to stop); the
+ * calls about a run give up after about a minute (the run's lease then expires server-side).
  */
 export default class GatehouseApi {
   constructor(
     readonly baseUrl: string,
     readonly token: string,
-    readonly options: { retries?: number; retryBaseMs?: number } = {}
+    readonly options: { retries?: number; retryBaseMs?: number; onRetry?: (reason: string, delayMs: number) => void } = {}
   ) {}
 
-  async claim(request: { work_types?: string[]; project?: string; wait_seconds?: number }): Promise<ClaimAnswer> {
-    const response = await this.#send('POST', '/api/v1/claims', request, { passThrough: [429, 503] })
+  async claim(
+    request: { work_types?: string[]; project?: string; wait_seconds?: number },
+    signal?: AbortSignal
+  ): Promise<ClaimAnswer> {
+    const response = await this.#send('POST', '/api/v1/claims', request, {
+      passThrough: [429, 503],
+      retries: Infinity,
+      signal,
+    })
     if (response.status === 201) return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
     if (response.status === 204) return { kind: 'idle' }
     const seconds = Number(response.headers.get('retry-after') ?? '5')
@@ -68,12 +97,14 @@ export default class GatehouseApi {
     return { stop: body.cancel_requested, cancelled: body.cancel_requested }
   }
 
+  /** False when the run has finished (409): its logs are closed. */
   async appendLogs(runId: number, lines: LogLine[]) {
     const response = await this.#send('POST', `/api/v1/runs/${runId}/logs`, { lines }, { passThrough: [409] })
     await response.body?.cancel()
     return response.status !== 409
   }
 
+  /** False when the run already finished differently (409). */
   async complete(runId: number, report: Record<string, unknown>) {
     const response = await this.#send('POST', `/api/v1/runs/${runId}/complete`, report, { passThrough: [409] })
     await response.body?.cancel()
@@ -85,13 +116,13 @@ export default class GatehouseApi {
     await response.body?.cancel()
   }
 
-  async #send(method: string, path: string, body: unknown, { passThrough }: { passThrough: number[] }) {
-    const retries = this.options.retries ?? 5
+  async #send(method: string, path: string, body: unknown, options: SendOptions) {
+    const retries = options.retries ?? this.options.retries ?? 7
     const base = this.options.retryBaseMs ?? 500
     for (let attempt = 0; ; attempt++) {
-      let response: Response | undefined
+      let failure: string
       try {
-        response = await fetch(new URL(path, this.baseUrl), {
+        const response = await fetch(new URL(path, this.baseUrl), {
           method,
           headers: {
             'authorization': `Bearer ${this.token}`,
@@ -99,18 +130,32 @@ export default class GatehouseApi {
             'accept': 'application/json',
           },
           body: JSON.stringify(body ?? {}),
+          signal: options.signal,
         })
-      } catch (error) {
-        if (attempt >= retries) throw error
-      }
-      if (response) {
-        if (response.ok || passThrough.includes(response.status)) return response
+        if (response.ok || options.passThrough?.includes(response.status)) return response
         if (!TRANSIENT.has(response.status) || attempt >= retries) {
           throw new GatehouseApiError(response.status, await response.text())
         }
+        failure = `${method} ${path} answered ${response.status}`
         await response.body?.cancel()
+      } catch (error) {
+        if (error instanceof GatehouseApiError || options.signal?.aborted || attempt >= retries) throw error
+        const cause = (error as Error).cause as Error | undefined
+        failure = `${method} ${path} failed: ${cause?.message ?? (error as Error).message}`
       }
-      await sleep(Math.min(base * 2 ** attempt, 10_000))
+      const delay = Math.min(base * 2 ** attempt, MAX_BACKOFF_MS)
+      this.options.onRetry?.(failure, delay)
+      await sleep(delay, undefined, { signal: options.signal })
     }
+  }
+}
+
+function describeProblem(body: string) {
+  try {
+    const problem = JSON.parse(body) as { detail?: string; title?: string; errors?: { field: string; message: string }[] }
+    const fields = (problem.errors ?? []).map((error) => `${error.field}: ${error.message}`).join('; ')
+    return [problem.detail ?? problem.title, fields].filter(Boolean).join(' ') || body.slice(0, 300)
+  } catch {
+    return body.slice(0, 300)
   }
 }
