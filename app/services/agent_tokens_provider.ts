@@ -1,5 +1,6 @@
 import type { Secret } from '@adonisjs/core/helpers'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { AccessToken, DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
 
 /** How stale a token's last_used_at may get before a request records it again. */
@@ -34,5 +35,48 @@ export default class AgentTokensProvider<
       await client.from(this.table).where({ id: row.id }).update({ last_used_at: token.lastUsedAt })
     }
     return token
+  }
+
+  /**
+   * `create`, inside the caller's transaction: the stock method uses its own connection, so a
+   * token issued with an audit event (or by a seed that may roll back) would escape it.
+   */
+  async createWithin(
+    trx: TransactionClientContract,
+    tokenable: InstanceType<TokenableModel>,
+    options: { name?: string | null; expiresIn?: string | number | null } = {}
+  ) {
+    const transient = AccessToken.createTransientToken(
+      tokenable.$primaryKeyValue as number,
+      this.tokenSecretLength,
+      options.expiresIn ?? undefined
+    )
+    const now = new Date()
+    const row = {
+      tokenable_id: transient.userId,
+      type: this.type,
+      name: options.name ?? null,
+      hash: transient.hash,
+      abilities: JSON.stringify(['*']),
+      created_at: now,
+      updated_at: now,
+      last_used_at: null,
+      expires_at: transient.expiresAt ?? null,
+    }
+    const [inserted] = await trx.table(this.table).insert(row).returning('id')
+    return new AccessToken({
+      identifier: typeof inserted === 'object' ? inserted.id : inserted,
+      tokenableId: row.tokenable_id,
+      type: row.type,
+      prefix: this.prefix,
+      secret: transient.secret,
+      name: row.name,
+      hash: row.hash,
+      abilities: ['*'],
+      createdAt: now,
+      updatedAt: now,
+      lastUsedAt: null,
+      expiresAt: row.expires_at,
+    })
   }
 }
