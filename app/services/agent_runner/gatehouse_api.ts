@@ -17,6 +17,12 @@ export type ClaimAnswer =
   | { kind: 'idle' }
   | { kind: 'wait'; seconds: number; reason: string }
 
+export type AgentProfile = {
+  agent: { id: number; key: string; name: string; enabled: boolean }
+  limits: { max_concurrency: number; running: number; available: number }
+  running_runs: { id: number; work_item: { id: number; title: string } }[]
+}
+
 export type LogLine = {
   level: 'debug' | 'info' | 'warn' | 'error'
   message: string
@@ -68,6 +74,12 @@ export default class GatehouseApi {
     readonly token: string,
     readonly options: { retries?: number; retryBaseMs?: number; onRetry?: (reason: string, delayMs: number) => void } = {}
   ) {}
+
+  /** GET /api/v1/agent: who the token is, its limit and what it runs. */
+  async agent(signal?: AbortSignal) {
+    const response = await this.#send('GET', '/api/v1/agent', undefined, { signal })
+    return (await response.json()) as AgentProfile
+  }
 
   async claim(
     request: { work_types?: string[]; project?: string; wait_seconds?: number },
@@ -121,6 +133,12 @@ export default class GatehouseApi {
     const base = this.options.retryBaseMs ?? 500
     for (let attempt = 0; ; attempt++) {
       let failure: string
+      // The caller's signal may cancel the wait for an answer, never the reading of one: a
+      // claim answered but dropped half-read would leave a run nobody works on.
+      const request = new AbortController()
+      const cancelWait = () => request.abort(options.signal?.reason)
+      if (options.signal?.aborted) throw options.signal.reason
+      options.signal?.addEventListener('abort', cancelWait, { once: true })
       try {
         const response = await fetch(new URL(path, this.baseUrl), {
           method,
@@ -129,16 +147,18 @@ export default class GatehouseApi {
             'content-type': 'application/json',
             'accept': 'application/json',
           },
-          body: JSON.stringify(body ?? {}),
-          signal: options.signal,
+          body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+          signal: request.signal,
         })
-        if (response.ok || options.passThrough?.includes(response.status)) return response
+        options.signal?.removeEventListener('abort', cancelWait)
+        if (response.ok || isExpected(response, options.passThrough)) return response
         if (!TRANSIENT.has(response.status) || attempt >= retries) {
           throw new GatehouseApiError(response.status, await response.text())
         }
         failure = `${method} ${path} answered ${response.status}`
         await response.body?.cancel()
       } catch (error) {
+        options.signal?.removeEventListener('abort', cancelWait)
         if (error instanceof GatehouseApiError || options.signal?.aborted || attempt >= retries) throw error
         const cause = (error as Error).cause as Error | undefined
         failure = `${method} ${path} failed: ${cause?.message ?? (error as Error).message}`
@@ -148,6 +168,15 @@ export default class GatehouseApi {
       await sleep(delay, undefined, { signal: options.signal })
     }
   }
+}
+
+/**
+ * The protocol's own answers the caller handles. A 503 without Retry-After comes from a proxy
+ * or a restarting server, not from the kill switch: that one is retried like any 5xx.
+ */
+function isExpected(response: Response, passThrough: number[] = []) {
+  if (!passThrough.includes(response.status)) return false
+  return response.status !== 503 || response.headers.has('retry-after')
 }
 
 function describeProblem(body: string) {

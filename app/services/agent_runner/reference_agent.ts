@@ -54,7 +54,25 @@ export default class ReferenceAgent {
   ) {}
 
   async run() {
-    await Promise.all(Array.from({ length: this.options.concurrency }, (_, slot) => this.#slot(slot)))
+    let slots = this.options.concurrency
+    try {
+      const profile = await this.api.agent(this.#stop.signal)
+      const limit = profile.limits.max_concurrency
+      // More slots than the server allows would only collect 429s.
+      if (slots > limit) {
+        this.report('concurrency capped', { requested: slots, max_concurrency: limit })
+        slots = limit
+      }
+      this.report('agent', {
+        key: profile.agent.key,
+        max_concurrency: limit,
+        already_running: profile.running_runs.map((run) => run.id),
+      })
+    } catch (error) {
+      if (this.#stopping) return
+      throw error
+    }
+    await Promise.all(Array.from({ length: slots }, (_, slot) => this.#slot(slot)))
     if (this.#fatal) throw this.#fatal
   }
 
