@@ -149,7 +149,7 @@ export default class ReferenceAgent {
           return
         }
         try {
-          const answer = await this.api.heartbeat(runId)
+          const answer = await this.api.heartbeat(runId, process.lastLine || undefined)
           if (answer.stop) {
             stopped = answer.cancelled ? 'cancelled' : 'lost'
             this.report(answer.cancelled ? 'cancel requested' : 'run lost', { slot, run: runId })

@@ -78,8 +78,9 @@ export default class WorkProcess {
     })
   }
 
-  get pid() {
-    return this.#child.pid
+  /** The last line the command printed on stdout: its progress, as far as anyone can tell. */
+  get lastLine() {
+    return this.#lastStdoutLine.slice(0, 500)
   }
 
   /** SIGTERM to the command's process group, then SIGKILL when it is still there after the grace period. */

@@ -183,6 +183,7 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
       script,
       `#!/bin/sh
 echo $$ > ${workDir}/pid-$GATEHOUSE_WORK_ITEM_ID
+echo "working on $GATEHOUSE_WORK_ITEM_ID"
 trap 'exit 143' TERM
 while true; do sleep 0.1; done
 `,
@@ -210,6 +211,12 @@ while true; do sleep 0.1; done
     await first.refresh()
     assert.equal(first.status, 'cancelled')
     assert.isTrue(alive(secondPid))
+    // Heartbeats carry the command's last line as the run's progress.
+    await until(
+      async () => (await db.from('runs').where('work_item_id', second.id).first()).progress === `working on ${second.id}`,
+      5_000,
+      'the progress to arrive with a heartbeat'
+    )
 
     runner.child.kill('SIGINT')
     assert.equal(await runner.exited, 0)
