@@ -1,7 +1,9 @@
 import { test } from '@japa/runner'
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import testUtils from '@adonisjs/core/services/test_utils'
+import User from '#models/user'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
 
 const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
@@ -46,4 +48,33 @@ test.group('ace commands as processes', (group) => {
     assert.include(runs[2].stderr, 'The "max-concurrency" flag accepts a "numeric" value')
     assert.deepEqual(await databaseSnapshot(), before)
   })
+
+  test('on a terminal, user:create prompts for the password and checks it', async ({ assert }) => {
+    // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
+    assert.isTrue(existsSync('/usr/bin/script'), 'needs util-linux script')
+    const child = spawn('/usr/bin/script', ['-qec', `${process.execPath} ace.js user:create pty@example.com --role=viewer`, '/dev/null'], {
+      cwd: appRoot,
+      env: { ...process.env, NODE_ENV: 'development' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let output = ''
+    let typed = 0
+    child.stdout!.on('data', (chunk) => {
+      output += chunk
+      // Too short first (refused at the prompt), then a good one.
+      if (typed === 0 && output.includes('Password')) {
+        typed = 1
+        child.stdin!.write('short\r')
+      } else if (typed === 1 && output.includes('At least 12 characters')) {
+        typed = 2
+        child.stdin!.write('\x7f'.repeat(5) + 'a-long-enough-password\r')
+      }
+    })
+    const code = await new Promise((resolve) => child.once('close', resolve))
+    assert.equal(code, 0, output)
+    assert.include(output, 'User pty@example.com created (viewer)')
+    assert.notInclude(output, 'a-long-enough-password', 'the password is not echoed')
+    const user = await User.verifyCredentials('pty@example.com', 'a-long-enough-password')
+    assert.equal(user.role, 'viewer')
+  }).timeout(30_000)
 })
