@@ -30,6 +30,8 @@ export default class WorkProcess {
       detached: true,
       env: {
         ...process.env,
+        // The runner speaks to Gatehouse; the command does not need the agent's credential.
+        GATEHOUSE_TOKEN: undefined,
         GATEHOUSE_RUN_ID: String(work.run.id),
         GATEHOUSE_ATTEMPT: String(work.run.attempt),
         GATEHOUSE_WORK_ITEM_ID: String(item.id),

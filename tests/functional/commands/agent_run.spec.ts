@@ -269,6 +269,7 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
       GATEHOUSE_REPO: project.repoFullName,
       GATEHOUSE_BRANCH: 'main',
     })
+    assert.notProperty(env, 'GATEHOUSE_TOKEN', 'the agent token is not passed to the command')
     const stdin = JSON.parse(readFileSync(join(workDir, 'stdin'), 'utf8'))
     assert.equal(stdin.id, item.id)
     assert.deepEqual(stdin.payload, { note: 'test' })
