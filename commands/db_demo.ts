@@ -16,12 +16,16 @@ export default class DbDemo extends BaseCommand {
   declare json: boolean
 
   async run() {
-    const { default: Installation } = await import('#services/installation')
+    const { default: db } = await import('@adonisjs/lucid/services/db')
+    const { MigrationRunner } = await import('@adonisjs/lucid/migration')
     const { default: Worker } = await import('#services/worker')
     const { default: DemoData } = await import('#services/demo_data')
 
-    // Same schema steps as `npm start`, so a fresh DATABASE_URL works too.
-    await Installation.migrate()
+    // Same schema steps as `npm start`, so a fresh DATABASE_URL works too (quietly: --json
+    // output must stay one document).
+    const migrator = new MigrationRunner(db, this.app, { direction: 'up', dryRun: false })
+    await migrator.run()
+    if (migrator.error) return this.#fail(`cannot migrate the database: ${migrator.error.message}`)
     await Worker.migrate()
     if (!(await DemoData.isEmpty())) {
       return this.#fail('the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one')
