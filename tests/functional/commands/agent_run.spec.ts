@@ -67,9 +67,10 @@ test.group('agent:run end to end', (group) => {
     await emptyWorld()
     workDir = mkdtempSync(join(tmpdir(), 'gatehouse-agent-'))
     chmodSync(workDir, 0o755)
-    return () => {
+    return async () => {
       for (const child of started) child.kill('SIGKILL')
       rmSync(workDir, { recursive: true, force: true })
+      await emptyWorld()
     }
   })
 

@@ -10,6 +10,7 @@ import { RUN_STATUSES } from '#models/run'
 import DbDemo from '#commands/db_demo'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
+import { emptyWorld } from '#tests/support/claim_world'
 
 async function dbDemo(argv: string[] = []) {
   ace.ui.logger.flushLogs()
@@ -19,6 +20,8 @@ async function dbDemo(argv: string[] = []) {
 }
 
 test.group('db:demo', (group) => {
+  // Starts from an empty database whatever ran before; truncated again afterwards.
+  group.each.setup(() => emptyWorld())
   group.each.setup(() => testUtils.db().truncate())
   group.each.setup(() => {
     ace.ui.switchMode('raw')
