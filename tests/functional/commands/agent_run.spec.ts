@@ -12,6 +12,7 @@ import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
 import { UserFactory } from '#database/factories/user_factory'
 import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { discardQueuedJobs } from '#tests/support/queued_jobs'
 
 const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const serverUrl = () => `http://${process.env.HOST}:${process.env.PORT}`
@@ -71,6 +72,7 @@ test.group('agent:run end to end', (group) => {
       for (const child of started) child.kill('SIGKILL')
       rmSync(workDir, { recursive: true, force: true })
       await emptyWorld()
+      await discardQueuedJobs()
     }
   })
 

@@ -11,6 +11,7 @@ import DbDemo from '#commands/db_demo'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
 import { emptyWorld } from '#tests/support/claim_world'
+import { discardQueuedJobs } from '#tests/support/queued_jobs'
 
 async function dbDemo(argv: string[] = []) {
   ace.ui.logger.flushLogs()
@@ -23,6 +24,7 @@ test.group('db:demo', (group) => {
   // Starts from an empty database whatever ran before; truncated again afterwards.
   group.each.setup(() => emptyWorld())
   group.each.setup(() => testUtils.db().truncate())
+  group.each.teardown(() => discardQueuedJobs())
   group.each.setup(() => {
     ace.ui.switchMode('raw')
     return () => ace.ui.switchMode('normal')
