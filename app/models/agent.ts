@@ -122,7 +122,7 @@ export default class Agent extends AgentSchema {
     return db.transaction(async (trx) => {
       const token = await Agent.accessTokens.createWithin(trx, this, {
         name: options.name,
-        expiresInSeconds: options.expiresInDays ? options.expiresInDays * 24 * 60 * 60 : null,
+        expiresIn: options.expiresInDays ? `${options.expiresInDays} days` : null,
       })
       await AuditEvent.record(trx, {
         actor: by,

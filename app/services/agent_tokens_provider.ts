@@ -38,42 +38,43 @@ export default class AgentTokensProvider<
   }
 
   /**
-   * Issues a token inside the caller's transaction (the stock `create` uses its own
-   * connection), so the token and the audit event recording it commit together.
+   * `create`, inside the caller's transaction: the stock method uses its own connection, so a
+   * token issued with an audit event (or by a seed that may roll back) would escape it.
    */
   async createWithin(
     trx: TransactionClientContract,
     tokenable: InstanceType<TokenableModel>,
-    options: { name?: string | null; expiresInSeconds?: number | null } = {}
+    options: { name?: string | null; expiresIn?: string | number | null } = {}
   ) {
     const transient = AccessToken.createTransientToken(
-      tokenable.$primaryKeyValue!,
+      tokenable.$primaryKeyValue as number,
       this.tokenSecretLength,
-      options.expiresInSeconds ?? undefined
+      options.expiresIn ?? undefined
     )
+    const now = new Date()
     const row = {
       tokenable_id: transient.userId,
       type: this.type,
-      name: options.name || null,
+      name: options.name ?? null,
       hash: transient.hash,
       abilities: JSON.stringify(['*']),
-      created_at: new Date(),
-      updated_at: new Date(),
+      created_at: now,
+      updated_at: now,
       last_used_at: null,
-      expires_at: transient.expiresAt || null,
+      expires_at: transient.expiresAt ?? null,
     }
-    const [{ id }] = await trx.table(this.table).insert(row).returning('id')
+    const [inserted] = await trx.table(this.table).insert(row).returning('id')
     return new AccessToken({
-      identifier: id,
-      tokenableId: row.tokenable_id as number,
+      identifier: typeof inserted === 'object' ? inserted.id : inserted,
+      tokenableId: row.tokenable_id,
       type: row.type,
       prefix: this.prefix,
       secret: transient.secret,
       name: row.name,
       hash: row.hash,
       abilities: ['*'],
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
+      createdAt: now,
+      updatedAt: now,
       lastUsedAt: null,
       expiresAt: row.expires_at,
     })

@@ -17,6 +17,12 @@ export type ClaimAnswer =
   | { kind: 'idle' }
   | { kind: 'wait'; seconds: number; reason: string }
 
+export type AgentProfile = {
+  agent: { id: number; key: string; name: string; enabled: boolean }
+  limits: { max_concurrency: number; running: number; available: number }
+  running_runs: { id: number; work_item: { id: number; title: string } }[]
+}
+
 export type LogLine = {
   level: 'debug' | 'info' | 'warn' | 'error'
   message: string
@@ -30,25 +36,60 @@ export class GatehouseApiError extends Error {
     readonly status: number,
     readonly body: string
   ) {
-    super(`Gatehouse answered ${status}: ${body.slice(0, 300)}`)
+    super(`Gatehouse answered ${status}: ${describeProblem(body)}`)
+  }
+
+  /** The fields a 422 named (problem+json `errors`). */
+  get invalidFields(): string[] {
+    try {
+      const problem = JSON.parse(this.body) as { errors?: { field: string }[] }
+      return (problem.errors ?? []).map((error) => error.field.split('.')[0])
+    } catch {
+      return []
+    }
   }
 }
 
-const TRANSIENT = new Set([408, 500, 502, 503, 504])
+/** 408, 429 outside claims, 5xx: worth asking again. */
+const TRANSIENT = new Set([408, 429, 500, 502, 503, 504])
+const MAX_BACKOFF_MS = 30_000
+
+type SendOptions = {
+  /** Statuses the caller handles itself. */
+  passThrough?: number[]
+  /** Tries after the first; Infinity keeps trying until `signal` aborts. */
+  retries?: number
+  signal?: AbortSignal
+}
 
 /**
  * The agent API of spec §5 as a client. Transient failures (network, 5xx) are retried with
  * exponential backoff; the protocol's own answers (204, 409, 429, 503 on claims) are returned.
+ * Claims retry for as long as the agent runs (a restarting server is no reason to stop); the
+ * calls about a run give up after about a minute (the run's lease then expires server-side).
  */
 export default class GatehouseApi {
   constructor(
     readonly baseUrl: string,
     readonly token: string,
-    readonly options: { retries?: number; retryBaseMs?: number } = {}
+    readonly options: { retries?: number; retryBaseMs?: number; onRetry?: (reason: string, delayMs: number) => void } = {}
   ) {}
 
-  async claim(request: { work_types?: string[]; project?: string; wait_seconds?: number }): Promise<ClaimAnswer> {
-    const response = await this.#send('POST', '/api/v1/claims', request, { passThrough: [429, 503] })
+  /** GET /api/v1/agent: who the token is, its limit and what it runs. */
+  async agent(signal?: AbortSignal) {
+    const response = await this.#send('GET', '/api/v1/agent', undefined, { signal })
+    return (await response.json()) as AgentProfile
+  }
+
+  async claim(
+    request: { work_types?: string[]; project?: string; wait_seconds?: number },
+    signal?: AbortSignal
+  ): Promise<ClaimAnswer> {
+    const response = await this.#send('POST', '/api/v1/claims', request, {
+      passThrough: [429, 503],
+      retries: Infinity,
+      signal,
+    })
     if (response.status === 201) return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
     if (response.status === 204) return { kind: 'idle' }
     const seconds = Number(response.headers.get('retry-after') ?? '5')
@@ -68,12 +109,14 @@ export default class GatehouseApi {
     return { stop: body.cancel_requested, cancelled: body.cancel_requested }
   }
 
+  /** False when the run has finished (409): its logs are closed. */
   async appendLogs(runId: number, lines: LogLine[]) {
     const response = await this.#send('POST', `/api/v1/runs/${runId}/logs`, { lines }, { passThrough: [409] })
     await response.body?.cancel()
     return response.status !== 409
   }
 
+  /** False when the run already finished differently (409). */
   async complete(runId: number, report: Record<string, unknown>) {
     const response = await this.#send('POST', `/api/v1/runs/${runId}/complete`, report, { passThrough: [409] })
     await response.body?.cancel()
@@ -85,32 +128,63 @@ export default class GatehouseApi {
     await response.body?.cancel()
   }
 
-  async #send(method: string, path: string, body: unknown, { passThrough }: { passThrough: number[] }) {
-    const retries = this.options.retries ?? 5
+  async #send(method: string, path: string, body: unknown, options: SendOptions) {
+    const retries = options.retries ?? this.options.retries ?? 7
     const base = this.options.retryBaseMs ?? 500
     for (let attempt = 0; ; attempt++) {
-      let response: Response | undefined
+      let failure: string
+      // The caller's signal may cancel the wait for an answer, never the reading of one: a
+      // claim answered but dropped half-read would leave a run nobody works on.
+      const request = new AbortController()
+      const cancelWait = () => request.abort(options.signal?.reason)
+      if (options.signal?.aborted) throw options.signal.reason
+      options.signal?.addEventListener('abort', cancelWait, { once: true })
       try {
-        response = await fetch(new URL(path, this.baseUrl), {
+        const response = await fetch(new URL(path, this.baseUrl), {
           method,
           headers: {
             'authorization': `Bearer ${this.token}`,
             'content-type': 'application/json',
             'accept': 'application/json',
           },
-          body: JSON.stringify(body ?? {}),
+          body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+          signal: request.signal,
         })
-      } catch (error) {
-        if (attempt >= retries) throw error
-      }
-      if (response) {
-        if (response.ok || passThrough.includes(response.status)) return response
+        options.signal?.removeEventListener('abort', cancelWait)
+        if (response.ok || isExpected(response, options.passThrough)) return response
         if (!TRANSIENT.has(response.status) || attempt >= retries) {
           throw new GatehouseApiError(response.status, await response.text())
         }
+        failure = `${method} ${path} answered ${response.status}`
         await response.body?.cancel()
+      } catch (error) {
+        options.signal?.removeEventListener('abort', cancelWait)
+        if (error instanceof GatehouseApiError || options.signal?.aborted || attempt >= retries) throw error
+        const cause = (error as Error).cause as Error | undefined
+        failure = `${method} ${path} failed: ${cause?.message ?? (error as Error).message}`
       }
-      await sleep(Math.min(base * 2 ** attempt, 10_000))
+      const delay = Math.min(base * 2 ** attempt, MAX_BACKOFF_MS)
+      this.options.onRetry?.(failure, delay)
+      await sleep(delay, undefined, { signal: options.signal })
     }
+  }
+}
+
+/**
+ * The protocol's own answers the caller handles. A 503 without Retry-After comes from a proxy
+ * or a restarting server, not from the kill switch: that one is retried like any 5xx.
+ */
+function isExpected(response: Response, passThrough: number[] = []) {
+  if (!passThrough.includes(response.status)) return false
+  return response.status !== 503 || response.headers.has('retry-after')
+}
+
+function describeProblem(body: string) {
+  try {
+    const problem = JSON.parse(body) as { detail?: string; title?: string; errors?: { field: string; message: string }[] }
+    const fields = (problem.errors ?? []).map((error) => `${error.field}: ${error.message}`).join('; ')
+    return [problem.detail ?? problem.title, fields].filter(Boolean).join(' ') || body.slice(0, 300)
+  } catch {
+    return body.slice(0, 300)
   }
 }

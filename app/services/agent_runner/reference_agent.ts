@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import GatehouseApi, { type ClaimedWork, type LogLine } from '#services/agent_runner/gatehouse_api'
-import WorkProcess from '#services/agent_runner/work_process'
+import GatehouseApi, { GatehouseApiError, type ClaimedWork } from '#services/agent_runner/gatehouse_api'
+import RunLogBatcher from '#services/agent_runner/run_log_batcher'
+import WorkProcess, { type WorkOutcome } from '#services/agent_runner/work_process'
 
 export type ReferenceAgentOptions = {
   command: string
@@ -14,8 +15,9 @@ export type ReferenceAgentOptions = {
   logFlushMs?: number
 }
 
-type Reporter = (event: string, details: Record<string, unknown>) => void
+export type Reporter = (event: string, details: Record<string, unknown>) => void
 
+/** What the command's final JSON line may report (spec §5 complete). */
 const REPORT_FIELDS = [
   'summary',
   'error',
@@ -33,12 +35,17 @@ const REPORT_FIELDS = [
  * The reference agent of spec §8 (`agent:run`): `concurrency` slots, each claiming work
  * (long-polling when idle), running the configured command per item, streaming its output,
  * heartbeating on the interval the server gave, honouring cancel requests and completing by
- * exit code. `shutdown()` (Ctrl-C) stops claiming and releases the items it holds.
+ * exit code. `shutdown()` (Ctrl-C) stops claiming, stops the commands and releases their
+ * items. An answer no retry can fix (bad token, agent disabled) stops the agent the same way,
+ * and `run()` then rejects with it.
  */
 export default class ReferenceAgent {
   #stopping = false
+  #fatal: Error | null = null
   #held = new Map<number, WorkProcess>()
-  #wakeUp = new AbortController()
+  /** Runs whose command shutdown stopped: given back unworked, not failed. */
+  #releasing = new Set<number>()
+  #stop = new AbortController()
 
   constructor(
     readonly api: GatehouseApi,
@@ -47,31 +54,68 @@ export default class ReferenceAgent {
   ) {}
 
   async run() {
-    await Promise.all(Array.from({ length: this.options.concurrency }, (_, slot) => this.#slot(slot)))
+    let slots = this.options.concurrency
+    try {
+      const profile = await this.api.agent(this.#stop.signal)
+      const limit = profile.limits.max_concurrency
+      // More slots than the server allows would only collect 429s.
+      if (slots > limit) {
+        this.report('concurrency capped', { requested: slots, max_concurrency: limit })
+        slots = limit
+      }
+      this.report('agent', {
+        key: profile.agent.key,
+        max_concurrency: limit,
+        already_running: profile.running_runs.map((run) => run.id),
+      })
+    } catch (error) {
+      if (this.#stopping) return
+      throw error
+    }
+    await Promise.all(Array.from({ length: slots }, (_, slot) => this.#slot(slot)))
+    if (this.#fatal) throw this.#fatal
   }
 
-  async shutdown() {
+  get heldRuns() {
+    return [...this.#held.keys()]
+  }
+
+  shutdown() {
+    if (this.#stopping) return
     this.#stopping = true
-    this.#wakeUp.abort()
-    for (const process of this.#held.values()) await process.stop(this.options.graceMs)
+    this.#stop.abort()
+    for (const [runId, process] of this.#held) {
+      this.#releasing.add(runId)
+      void process.stop(this.options.graceMs)
+    }
   }
 
   async #slot(slot: number) {
     while (!this.#stopping) {
-      const answer = await this.api.claim({
-        work_types: this.options.workTypes,
-        project: this.options.project,
-        wait_seconds: this.options.exitWhenIdle ? 0 : this.options.waitSeconds,
-      })
-      if (this.#stopping && answer.kind === 'claimed') {
-        await this.api.release(answer.work.run.id, 'agent shutting down')
+      let answer
+      try {
+        answer = await this.api.claim(
+          {
+            work_types: this.options.workTypes,
+            project: this.options.project,
+            wait_seconds: this.options.exitWhenIdle ? 0 : this.options.waitSeconds,
+          },
+          this.#stop.signal
+        )
+      } catch (error) {
+        if (this.#stopping) return
+        // 401 bad token, 403 agent disabled, 422 bad filters: asking again will not help.
+        this.#fatal = error as Error
+        this.shutdown()
         return
       }
-      if (answer.kind === 'claimed') await this.#work(slot, answer.work)
-      else if (answer.kind === 'idle' && this.options.exitWhenIdle) return
-      else if (answer.kind === 'wait') {
+      if (answer.kind === 'claimed') {
+        await this.#work(slot, answer.work)
+      } else if (answer.kind === 'idle') {
+        if (this.options.exitWhenIdle) return
+      } else {
         this.report('waiting', { slot, seconds: answer.seconds, reason: answer.reason })
-        await sleep(answer.seconds * 1000, undefined, { signal: this.#wakeUp.signal }).catch(() => {})
+        await sleep(answer.seconds * 1000, undefined, { signal: this.#stop.signal }).catch(() => {})
       }
     }
   }
@@ -80,57 +124,103 @@ export default class ReferenceAgent {
     const runId = work.run.id
     this.report('claimed', { slot, run: runId, item: work.work_item.id, title: work.work_item.title })
 
-    const pending: LogLine[] = []
-    let flushing = Promise.resolve(true)
-    const flush = () => {
-      if (pending.length === 0) return flushing
-      const batch = pending.splice(0, 1000)
-      flushing = flushing.then(() => this.api.appendLogs(runId, batch))
-      return flushing
-    }
-    const process = new WorkProcess(this.options.command, work, (line) => {
-      pending.push(line)
-      if (pending.length >= 500) void flush()
-    })
+    const logs = new RunLogBatcher(
+      this.api,
+      runId,
+      (lines, error) => this.report('logs lost', { run: runId, lines, error: error.message }),
+      this.options.logFlushMs
+    )
+    const process = new WorkProcess(this.options.command, work, (line) => logs.push(line))
     this.#held.set(runId, process)
+    if (this.#stopping) {
+      // Shutdown began while this claim was answered.
+      this.#releasing.add(runId)
+      void process.stop(this.options.graceMs)
+    }
 
-    let cancelled = false
-    let lost = false
-    const flusher = setInterval(() => void flush(), this.options.logFlushMs ?? 500)
-    const beat = setInterval(async () => {
-      const answer = await this.api.heartbeat(runId).catch(() => ({ stop: false, cancelled: false }))
-      if (answer.stop && !cancelled && !lost) {
-        cancelled = answer.cancelled
-        lost = !answer.cancelled
-        this.report(cancelled ? 'cancel requested' : 'run lost', { slot, run: runId })
-        await process.stop(this.options.graceMs)
+    let stopped: 'cancelled' | 'lost' | null = null
+    const beating = new AbortController()
+    const heartbeats = (async () => {
+      const intervalMs = Math.max(1, work.run.heartbeat_interval_seconds) * 1000
+      while (true) {
+        try {
+          await sleep(intervalMs, undefined, { signal: beating.signal })
+        } catch {
+          return
+        }
+        try {
+          const answer = await this.api.heartbeat(runId, process.lastLine || undefined)
+          if (answer.stop) {
+            stopped = answer.cancelled ? 'cancelled' : 'lost'
+            this.report(answer.cancelled ? 'cancel requested' : 'run lost', { slot, run: runId })
+            void process.stop(this.options.graceMs)
+            return
+          }
+        } catch (error) {
+          // The lease may still hold until the next beat; the server decides when it expires.
+          this.report('heartbeat failed', { run: runId, error: (error as Error).message })
+        }
       }
-    }, Math.max(1, work.run.heartbeat_interval_seconds) * 1000)
+    })()
 
     const outcome = await process.finished
-    clearInterval(beat)
-    clearInterval(flusher)
-    await flush()
-    this.#held.delete(runId)
+    beating.abort()
+    await heartbeats
+    try {
+      await this.#settle(slot, runId, outcome, logs, stopped)
+    } catch (error) {
+      // One run's trouble never stops the agent: its lease expires and the server retries it.
+      this.report('error', { slot, run: runId, error: (error as Error).message })
+    } finally {
+      await logs.close()
+      this.#held.delete(runId)
+      this.#releasing.delete(runId)
+    }
+  }
 
-    if (this.#stopping && !cancelled && !lost) {
+  async #settle(
+    slot: number,
+    runId: number,
+    outcome: WorkOutcome,
+    logs: RunLogBatcher,
+    stopped: 'cancelled' | 'lost' | null
+  ) {
+    if (stopped === 'lost') return
+    await logs.flush()
+    if (stopped === 'cancelled') {
+      // The server ends the run as cancelled whatever the outcome; reporting frees the slot now.
+      await this.api.complete(runId, { outcome: 'failed', error: 'cancelled on request' })
+      this.report('cancelled', { slot, run: runId })
+      return
+    }
+    if (this.#releasing.has(runId)) {
       await this.api.release(runId, 'agent shutting down')
       this.report('released', { slot, run: runId })
       return
     }
-    if (cancelled || lost) return
 
     const succeeded = outcome.exitCode === 0
-    const report = Object.fromEntries(
+    let report = Object.fromEntries(
       Object.entries(outcome.report ?? {}).filter(([key]) => REPORT_FIELDS.includes(key))
     )
-    await this.api.complete(runId, {
+    const completion = () => ({
       ...report,
       outcome: succeeded ? 'succeeded' : 'failed',
-      ...(succeeded
-        ? {}
-        : { error: report.error ?? `command exited with ${outcome.signal ?? outcome.exitCode}` }),
+      ...(succeeded ? {} : { error: report.error ?? `command exited with ${outcome.signal ?? outcome.exitCode}` }),
     })
-    this.report(succeeded ? 'succeeded' : 'failed', { slot, run: runId, exit: outcome.exitCode })
+    let accepted: boolean
+    try {
+      accepted = await this.api.complete(runId, completion())
+    } catch (error) {
+      if (!(error instanceof GatehouseApiError && error.status === 422)) throw error
+      // A malformed report must not strand the run: say so in its log, complete without it.
+      const rejected = error.invalidFields
+      logs.push({ level: 'error', message: `agent:run: the command's report was rejected: ${error.message}` })
+      await logs.flush()
+      report = Object.fromEntries(Object.entries(report).filter(([key]) => !rejected.includes(key)))
+      accepted = await this.api.complete(runId, completion())
+    }
+    const event = accepted ? (succeeded ? 'succeeded' : 'failed') : 'already finished'
+    this.report(event, { slot, run: runId, exit: outcome.exitCode ?? outcome.signal })
   }
 }

@@ -1,0 +1,105 @@
+import { BaseCommand, args, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+
+/** `agent:create <key>`: one agent from flags, optionally with its first token. */
+export default class AgentCreate extends BaseCommand {
+  static commandName = 'agent:create'
+  static description = 'Create an agent (and, with --token, its first token, printed once)'
+  static help = ['agent:create codex-coder --name="Codex coder" --work-types=code,fix_ci --max-concurrency=2 --token']
+  static options: CommandOptions = { startApp: true }
+
+  @args.string({ description: 'Agent key (lowercase letters, digits, - and _)' })
+  declare key: string
+
+  @flags.string({ description: 'Display name (default: the key)' })
+  declare name?: string
+
+  @flags.string({ description: 'What the agent is for' })
+  declare description?: string
+
+  @flags.array({ description: 'Work types it accepts, comma separated (default: * for all)' })
+  declare workTypes?: string[]
+
+  @flags.array({ description: 'Free tags, comma separated' })
+  declare tags?: string[]
+
+  @flags.string({ description: 'Model name, e.g. claude-sonnet' })
+  declare model?: string
+
+  @flags.string({ description: 'Model version' })
+  declare modelVersion?: string
+
+  @flags.number({ description: 'Runs it may hold at once (default 1)' })
+  declare maxConcurrency?: number
+
+  @flags.boolean({ description: 'Create it disabled' })
+  declare disabled: boolean
+
+  @flags.boolean({ description: 'Also issue a token (printed once)' })
+  declare token: boolean
+
+  @flags.boolean({ description: 'Print the outcome as JSON' })
+  declare json: boolean
+
+  async run() {
+    const { default: db } = await import('@adonisjs/lucid/services/db')
+    const { errors } = await import('@vinejs/vine')
+    const { default: Agent } = await import('#models/agent')
+    const { default: AgentRegistry } = await import('#services/agent_registry')
+    const { agentDefinitionValidator } = await import('#validators/agent')
+
+    const split = (values?: string[]) => values?.flatMap((value) => value.split(',')).map((v) => v.trim()).filter(Boolean)
+    let definition
+    try {
+      definition = await agentDefinitionValidator.validate({
+        key: this.key,
+        name: this.name ?? this.key,
+        description: this.description,
+        capabilities: { work_types: split(this.workTypes) ?? ['*'], tags: split(this.tags) ?? [] },
+        model_name: this.model,
+        model_version: this.modelVersion,
+        max_concurrency: this.maxConcurrency,
+        enabled: !this.disabled,
+      })
+    } catch (error) {
+      if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
+      const problems = (error.messages as { field: string; message: string }[]).map((m) => m.message)
+      return this.#fail(problems.join('; '))
+    }
+
+    const outcome = await db
+      .transaction(async (trx) => {
+        if (await Agent.query({ client: trx }).where('key', definition.key).first()) return null
+        const agent = await AgentRegistry.register(trx, definition, 'system')
+        const token = this.token ? await AgentRegistry.issueToken(trx, agent, 'system', { name: 'agent:create' }) : null
+        return { agent, token }
+      })
+      // Another process created the same key in the meantime.
+      .catch((error) => {
+        if ((error as { code?: string }).code === '23505') return null
+        throw error
+      })
+    if (!outcome) return this.#fail(`an agent with key "${definition.key}" already exists (agents:seed updates agents)`)
+
+    const { agent, token } = outcome
+    const value = token?.value!.release() ?? null
+    if (this.json) {
+      return this.logger.log(
+        JSON.stringify({ agent: agent.serialize(), token: value, token_id: token ? Number(token.identifier) : null })
+      )
+    }
+    this.logger.success(
+      `Agent "${agent.key}" created (max concurrency ${agent.maxConcurrency}, work types ${agent.capabilities.work_types.join(', ')})`
+    )
+    if (value) {
+      this.logger.log(value)
+      this.logger.warning(`Token ${token!.identifier}: store it now, it is not shown again`)
+    }
+  }
+
+  #fail(reason: string) {
+    this.exitCode = 1
+    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
+    else this.logger.error(reason)
+  }
+}
