@@ -2,12 +2,11 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import { SIGN_IN_ATTEMPTS } from '#services/sign_in'
 import { emptyWorld } from '#tests/support/claim_world'
-import { PASSWORD, asUser, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { PASSWORD, asUser, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 test.group('Admin sign-in', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('the login page is a form that posts its CSRF token', async ({ client, assert }) => {
     const response = await client.get('/login')
@@ -154,8 +153,7 @@ test.group('Admin sign-in', (group) => {
 
 test.group('Admin error pages', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('an unknown page is a 404 page for people and problem+json under /api', async ({ client, assert }) => {
     const page = await asUser(client, await userWithRole('viewer'), 'get', '/no-such-page')

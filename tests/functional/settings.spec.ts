@@ -2,12 +2,11 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Setting from '#models/setting'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 test.group('Settings page', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('only admins see and change the settings', async ({ client, assert }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/settings', minimumRole: 'admin' })
