@@ -48,6 +48,7 @@ test.group('Settings page', (group) => {
     })
 
     const page = await asUser(client, admin, 'get', '/settings')
+    assert.include(page.text(), `Last changed by ${admin.fullName}`)
     assert.match(page.text(), /name="agents_enabled" value="true"(?! checked)/)
     assert.include(page.text(), 'name="max_parallel_runs" type="number" value="4"')
   })
