@@ -7,7 +7,11 @@ import { settingsValidator } from '#validators/setting'
 export default class SettingsController {
   async edit({ bouncer, view }: HttpContext) {
     await bouncer.with(SettingPolicy).authorize('view')
-    return view.render('settings/edit', { settings: await Setting.current() })
+    const [settings, lastChange] = await Promise.all([
+      Setting.current(),
+      Setting.query().whereNotNull('updatedByUserId').preload('updatedBy').orderBy('updatedAt', 'desc').first(),
+    ])
+    return view.render('settings/edit', { settings, lastChange })
   }
 
   async update({ bouncer, request, auth, session, response }: HttpContext) {

@@ -2,11 +2,14 @@ import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
 import { errors as authErrors } from '@adonisjs/auth'
 import { errors as limiterErrors } from '@adonisjs/limiter'
+import type { Limiter } from '@adonisjs/limiter'
 import AuditEvent from '#models/audit_event'
 import User from '#models/user'
 
 /** Failed attempts allowed per address and email before that pair must wait. */
 export const SIGN_IN_ATTEMPTS = 5
+/** Failed attempts allowed per address, whatever the emails (password spraying). */
+export const SIGN_IN_ATTEMPTS_PER_ADDRESS = 50
 const SIGN_IN_WINDOW = '15 minutes'
 
 export type SignInRefusal = 'invalid_credentials' | 'deactivated' | 'throttled'
@@ -21,24 +24,21 @@ export class SignInRefused extends Error {
 }
 
 /**
- * Checks a login form: throttled per (IP, email) in Postgres, so that no number of concurrent
- * guesses gets more than SIGN_IN_ATTEMPTS tries through; a deactivated user is refused even
- * with the right password. Success and failure are audited; success stamps last_login_at.
+ * Checks a login form: throttled in Postgres per (IP, email) and per IP, so that no number of
+ * concurrent guesses gets more tries through than the limits allow; a deactivated user is
+ * refused even with the right password. Success and failure are audited; success stamps
+ * last_login_at and gives back the points it took.
  */
 export default class SignIn {
   static async attempt(input: { email: string; password: string; ip: string }): Promise<User> {
     const email = input.email.trim().toLowerCase()
-    const throttle = limiter.use({ requests: SIGN_IN_ATTEMPTS, duration: SIGN_IN_WINDOW })
-    const key = `sign_in:${input.ip}:${email}`
-    try {
-      // Counted before the password is checked: concurrent guesses each take a point atomically.
-      await throttle.consume(key)
-    } catch (error) {
-      if (error instanceof limiterErrors.E_TOO_MANY_REQUESTS) {
-        throw new SignInRefused('throttled', error.response.availableIn)
-      }
-      throw error
-    }
+    const perAddress = limiter.use({ requests: SIGN_IN_ATTEMPTS_PER_ADDRESS, duration: SIGN_IN_WINDOW })
+    const perAccount = limiter.use({ requests: SIGN_IN_ATTEMPTS, duration: SIGN_IN_WINDOW })
+    const addressKey = `sign_in:${input.ip}`
+    const accountKey = `sign_in:${input.ip}:${email}`
+    // Counted before the password is checked: concurrent guesses each take a point atomically.
+    await this.#take(perAddress, addressKey)
+    await this.#take(perAccount, accountKey)
 
     let user: User
     try {
@@ -53,7 +53,8 @@ export default class SignIn {
       throw new SignInRefused('deactivated')
     }
 
-    await throttle.delete(key)
+    await perAccount.delete(accountKey)
+    await perAddress.decrement(addressKey)
     await db.transaction(async (trx) => {
       user.useTransaction(trx)
       user.touchLogin()
@@ -61,6 +62,17 @@ export default class SignIn {
       await AuditEvent.record(trx, { actor: user, action: 'user.logged_in', subject: user, ipAddress: input.ip })
     })
     return user
+  }
+
+  static async #take(throttle: Limiter, key: string) {
+    try {
+      await throttle.consume(key)
+    } catch (error) {
+      if (error instanceof limiterErrors.E_TOO_MANY_REQUESTS) {
+        throw new SignInRefused('throttled', error.response.availableIn)
+      }
+      throw error
+    }
   }
 
   static async signOut(user: User, ip: string) {

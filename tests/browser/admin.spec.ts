@@ -6,12 +6,11 @@ import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
-import { PASSWORD, userWithRole } from '#tests/support/admin_pages'
+import { PASSWORD, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 test.group('Admin pages in a browser', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('a user logs in with the form and lands on the page they asked for', async ({ visit }) => {
     await userWithRole('viewer', { email: 'vera@example.com', fullName: 'Vera Viewer' })
@@ -106,7 +105,7 @@ test.group('Admin pages in a browser', (group) => {
 
 test.group('Admin pages on a laptop and a phone', (group) => {
   group.each.setup(() => emptyWorld())
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('pages fit the screen without sideways scrolling (screenshots in tmp/screenshots)', async ({
     visit,

@@ -1,15 +1,14 @@
 import { test } from '@japa/runner'
 import router from '@adonisjs/core/services/router'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser } from '#tests/support/admin_pages'
+import { asUser, leaveNothingBehind } from '#tests/support/admin_pages'
 
 /** Routes that are not admin pages: the agent API, webhooks, health checks, and the login form itself. */
 const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/login$/]
 
 test.group('Admin routes', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('every admin route, present or future, sends a visitor to /login', async ({ client, assert }) => {
     const routes = Object.values(router.toJSON())

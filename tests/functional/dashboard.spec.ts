@@ -8,7 +8,7 @@ import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, userWithRole } from '#tests/support/admin_pages'
+import { asUser, assertRoleGate, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 async function dashboard(client: Parameters<typeof asUser>[0]) {
   const response = await asUser(client, await userWithRole('viewer'), 'get', '/')
@@ -18,8 +18,7 @@ async function dashboard(client: Parameters<typeof asUser>[0]) {
 
 test.group('Dashboard', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('every signed-in role sees the dashboard; visitors go to /login', async ({ client, assert }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/', minimumRole: 'viewer' })

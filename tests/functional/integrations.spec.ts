@@ -4,7 +4,7 @@ import AuditEvent from '#models/audit_event'
 import Integration from '#models/integration'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 const SECRET = 'ghp_TopSecretValue1234567890abcdefABCDEF'
 
@@ -16,8 +16,7 @@ async function connected(kind: 'github' | 'slack' = 'github', name = 'GITHUB_TOK
 
 test.group('Integrations', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('only maintainers and admins add, edit, deactivate and reactivate integrations', async ({
     client,

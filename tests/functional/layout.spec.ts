@@ -1,11 +1,10 @@
 import { test } from '@japa/runner'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, userWithRole } from '#tests/support/admin_pages'
+import { asUser, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 test.group('Admin layout', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('pages share one layout: nav, the signed-in user and a logout form with its CSRF token', async ({
     client,

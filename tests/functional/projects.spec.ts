@@ -6,7 +6,7 @@ import Project from '#models/project'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 let sequence = 0
 
@@ -54,8 +54,7 @@ async function projectCount() {
 
 test.group('Projects pages: roles', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('viewers read projects; only maintainers and admins create, edit and change state', async ({
     client,
@@ -100,8 +99,7 @@ test.group('Projects pages: roles', (group) => {
 
 test.group('Projects pages: create and edit', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('creating a project stores typed gates and policies, and is audited with the IP', async ({
     client,
@@ -279,8 +277,7 @@ test.group('Projects pages: create and edit', (group) => {
 
 test.group('Projects pages: why is nothing being claimed', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('the project page shows each closed gate with its reason', async ({ client, assert }) => {
     await setSettings({ agents_enabled: false })

@@ -1,13 +1,12 @@
 import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
-import { SIGN_IN_ATTEMPTS } from '#services/sign_in'
+import { SIGN_IN_ATTEMPTS, SIGN_IN_ATTEMPTS_PER_ADDRESS } from '#services/sign_in'
 import { emptyWorld } from '#tests/support/claim_world'
-import { PASSWORD, asUser, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { PASSWORD, asUser, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 test.group('Admin sign-in', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('the login page is a form that posts its CSRF token', async ({ client, assert }) => {
     const response = await client.get('/login')
@@ -134,6 +133,30 @@ test.group('Admin sign-in', (group) => {
     assert.isNull(user.lastLoginAt)
   })
 
+  test('one address spraying many emails gets exactly the per-address attempts, concurrently', async ({
+    client,
+    assert,
+  }) => {
+    const total = SIGN_IN_ATTEMPTS_PER_ADDRESS + 10
+    const guesses = await Promise.all(
+      Array.from({ length: total }, (_, index) =>
+        asUser(client, null, 'post', '/login', { email: `nobody-${index}@example.com`, password: 'guess' })
+      )
+    )
+
+    const statuses = guesses.map((response) => response.status())
+    assert.equal(statuses.filter((status) => status === 302).length, SIGN_IN_ATTEMPTS_PER_ADDRESS)
+    assert.equal(statuses.filter((status) => status === 429).length, 10)
+  }).timeout(120_000)
+
+  test('a successful sign-in gives its point back to the address', async ({ client, assert }) => {
+    const user = await userWithRole('viewer', { email: 'regular@example.com' })
+    for (let index = 0; index < SIGN_IN_ATTEMPTS_PER_ADDRESS + 5; index++) {
+      const response = await asUser(client, null, 'post', '/login', { email: user.email, password: PASSWORD })
+      assert.equal(response.session('auth_web'), user.id, `sign-in ${index + 1}`)
+    }
+  }).timeout(120_000)
+
   test('logging out ends the session and is audited', async ({ client, assert }) => {
     const user = await userWithRole('viewer')
 
@@ -154,8 +177,7 @@ test.group('Admin sign-in', (group) => {
 
 test.group('Admin error pages', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('an unknown page is a 404 page for people and problem+json under /api', async ({ client, assert }) => {
     const page = await asUser(client, await userWithRole('viewer'), 'get', '/no-such-page')

@@ -2,12 +2,11 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Setting from '#models/setting'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 test.group('Settings page', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('only admins see and change the settings', async ({ client, assert }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/settings', minimumRole: 'admin' })
@@ -33,7 +32,7 @@ test.group('Settings page', (group) => {
     client,
     assert,
   }) => {
-    const admin = await userWithRole('admin')
+    const admin = await userWithRole('admin', { fullName: 'Ada Admin' })
 
     const response = await asUser(client, admin, 'put', '/settings', { agents_enabled: 'false', max_parallel_runs: '4' })
 
@@ -49,6 +48,7 @@ test.group('Settings page', (group) => {
     })
 
     const page = await asUser(client, admin, 'get', '/settings')
+    assert.include(page.text(), 'Last changed by Ada Admin')
     assert.match(page.text(), /name="agents_enabled" value="true"(?! checked)/)
     assert.include(page.text(), 'name="max_parallel_runs" type="number" value="4"')
   })

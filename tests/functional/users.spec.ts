@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import User from '#models/user'
 import { emptyWorld } from '#tests/support/claim_world'
-import { PASSWORD, asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import { PASSWORD, asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 let sequence = 0
 const newUserForm = () => ({
@@ -14,8 +14,7 @@ const newUserForm = () => ({
 
 test.group('Users pages', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('every users route is for admins only', async ({ client, assert }) => {
     const target = await userWithRole('viewer')

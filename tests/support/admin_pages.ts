@@ -1,7 +1,9 @@
 import type { ApiClient, ApiRequest, ApiResponse } from '@japa/api-client'
+import db from '@adonisjs/lucid/services/db'
 import type { Assert } from '@japa/assert'
 import User, { USER_ROLES, type UserRole } from '#models/user'
 import { UserFactory } from '#database/factories/user_factory'
+import { emptyWorld } from '#tests/support/claim_world'
 
 /** The factory's password for every user. */
 export const PASSWORD = 'correct horse battery staple'
@@ -87,4 +89,13 @@ export async function assertRoleGate(
 /** Per-field messages a refused form flashed (`inputErrorsBag`), as the next page shows them. */
 export function fieldErrors(response: ApiResponse): Record<string, string[]> {
   return (response.flashMessage('inputErrorsBag') as Record<string, string[]> | undefined) ?? {}
+}
+
+/**
+ * After a group: no rows, and no queued jobs either (jobs earlier tests enqueued point at rows
+ * that are gone, and would run in whatever test comes next that starts a worker).
+ */
+export async function leaveNothingBehind() {
+  await emptyWorld()
+  await db.rawQuery('delete from graphile_worker._private_jobs')
 }

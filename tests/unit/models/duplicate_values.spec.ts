@@ -4,7 +4,7 @@ import Integration from '#models/integration'
 import Project, { type ProjectSettings } from '#models/project'
 import User from '#models/user'
 import { emptyWorld } from '#tests/support/claim_world'
-import { userWithRole } from '#tests/support/admin_pages'
+import { userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 const settings = (slug: string): ProjectSettings => ({
   name: slug,
@@ -22,8 +22,7 @@ const settings = (slug: string): ProjectSettings => ({
 /** The unique index, not the validator, refuses the second write (as when two requests race). */
 test.group('Values the database refuses as duplicates', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   test('a taken slug, email or integration name becomes a field error', async ({ assert }) => {
     const admin = await userWithRole('admin', { email: 'ada@example.com' })

@@ -4,7 +4,7 @@ import Setting, { type Settings } from '#models/setting'
 import DatabaseServer from '#services/database_server'
 import { CLAIMABLE_CHANNEL } from '#services/claimable'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
-import { userWithRole } from '#tests/support/admin_pages'
+import { userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 
 /** How many "look again" notifications waiting claimers received while `change` ran. */
 async function announcementsDuring(change: () => Promise<unknown>) {
@@ -25,8 +25,7 @@ async function announcementsDuring(change: () => Promise<unknown>) {
 
 test.group('Setting.change', (group) => {
   group.each.setup(() => emptyWorld())
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
 
   const cases: Array<[string, Settings, Settings, number]> = [
     ['turning agents back on wakes claimers', { agents_enabled: false, max_parallel_runs: null }, { agents_enabled: true, max_parallel_runs: null }, 1],
