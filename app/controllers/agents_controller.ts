@@ -11,7 +11,7 @@ export default class AgentsController {
   async index({ request, view, bouncer }: HttpContext) {
     const { before, after } = await request.validateUsing(cursorValidator, { data: request.qs() })
     const page = await KeysetPage.fetch(Agent.query(), { before, after }, { order: 'asc' })
-    return view.render('agents/index', {
+    return view.render('pages/agents/index', {
       section: 'agents',
       page,
       links: page.links('/agents'),
@@ -22,7 +22,7 @@ export default class AgentsController {
 
   async create({ view, bouncer }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
-    return view.render('agents/create', { section: 'agents' })
+    return view.render('pages/agents/create', { section: 'agents' })
   }
 
   async store({ request, response, auth, bouncer, session }: HttpContext) {
@@ -40,7 +40,7 @@ export default class AgentsController {
       .orderBy('id', 'desc')
       .limit(20)
       .preload('workItem')
-    return view.render('agents/show', {
+    return view.render('pages/agents/show', {
       section: 'agents',
       agent,
       running: (await runningCounts([agent.id])).get(agent.id) ?? 0,
@@ -54,7 +54,7 @@ export default class AgentsController {
 
   async edit({ params, view, bouncer }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
-    return view.render('agents/edit', { section: 'agents', agent: await Agent.findOrFail(params.id) })
+    return view.render('pages/agents/edit', { section: 'agents', agent: await Agent.findOrFail(params.id) })
   }
 
   async update({ params, request, response, auth, bouncer, session }: HttpContext) {

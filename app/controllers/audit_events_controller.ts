@@ -14,7 +14,7 @@ export default class AuditEventsController {
       AuditEvent.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
       { before, after }
     )
-    return view.render('audit_events/index', {
+    return view.render('pages/audit_events/index', {
       section: 'audit',
       page,
       links: page.links('/audit', filters),

@@ -4,6 +4,6 @@ import DashboardSnapshot from '#services/dashboard_snapshot'
 /** The control room's front page: what is queued, what is running, and why nothing is claimed. */
 export default class DashboardController {
   async show({ view }: HttpContext) {
-    return view.render('dashboard/show', await DashboardSnapshot.take())
+    return view.render('pages/dashboard/show', await DashboardSnapshot.take())
   }
 }

@@ -15,7 +15,7 @@ export default class IntegrationsController {
   async create({ bouncer, params, view }: HttpContext) {
     const project = await Project.findOrFail(params.projectId)
     await bouncer.with(ProjectPolicy).authorize('update')
-    return view.render('integrations/create', { project, kinds: KIND_OPTIONS })
+    return view.render('pages/integrations/create', { project, kinds: KIND_OPTIONS })
   }
 
   async store(ctx: HttpContext) {
@@ -34,7 +34,7 @@ export default class IntegrationsController {
   async edit({ bouncer, params, view }: HttpContext) {
     const { project, integration } = await this.#find(params)
     await bouncer.with(ProjectPolicy).authorize('update')
-    return view.render('integrations/edit', { project, integration, kinds: KIND_OPTIONS })
+    return view.render('pages/integrations/edit', { project, integration, kinds: KIND_OPTIONS })
   }
 
   async update(ctx: HttpContext) {

@@ -15,7 +15,7 @@ export default class ProjectsController {
     const page = await KeysetPage.fetch(Project.query(), cursor)
     const outlooks = await ClaimOutlook.forProjects({ projectIds: page.rows.map((project) => project.id) })
     const outlookById = new Map(outlooks.map((outlook) => [outlook.projectId, outlook]))
-    return view.render('projects/index', {
+    return view.render('pages/projects/index', {
       projects: page.rows.map((project) => ({ project, outlook: outlookById.get(project.id)! })),
       pages: page.links('/projects'),
     })
@@ -23,7 +23,7 @@ export default class ProjectsController {
 
   async create({ bouncer, view }: HttpContext) {
     await bouncer.with(ProjectPolicy).authorize('create')
-    return view.render('projects/create', { defaults: POLICY_DEFAULTS })
+    return view.render('pages/projects/create', { defaults: POLICY_DEFAULTS })
   }
 
   async store({ bouncer, request, auth, session, response }: HttpContext) {
@@ -50,13 +50,13 @@ export default class ProjectsController {
       project.related('integrations').query().orderBy('kind').orderBy('name'),
       AuditEvent.query().where('projectId', project.id).orderBy('id', 'desc').limit(20),
     ])
-    return view.render('projects/show', { project, outlook, globalOutlook, policies, ownPolicies, integrations, events })
+    return view.render('pages/projects/show', { project, outlook, globalOutlook, policies, ownPolicies, integrations, events })
   }
 
   async edit({ bouncer, params, view }: HttpContext) {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('update')
-    return view.render('projects/edit', {
+    return view.render('pages/projects/edit', {
       project,
       policies: await Policy.ownValues(project.id),
       defaults: POLICY_DEFAULTS,

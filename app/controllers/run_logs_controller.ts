@@ -17,7 +17,7 @@ export default class RunLogsController {
       { after, before },
       { column: 'seq', order: 'asc', perPage: LINES_PER_PAGE, key: (line) => line.seq }
     )
-    return view.render('run_logs/index', {
+    return view.render('pages/run_logs/index', {
       section: 'runs',
       run,
       page,

@@ -22,7 +22,7 @@ export default class RunsController {
         .preload('workItem'),
       { before, after }
     )
-    return view.render('runs/index', {
+    return view.render('pages/runs/index', {
       section: 'runs',
       page,
       links: page.links('/runs', filters),
@@ -46,7 +46,7 @@ export default class RunsController {
       ? (await RunLog.query().where('runId', run.id).orderBy('seq', 'desc').limit(TAIL_LINES)).reverse()
       : await RunLog.query().where('runId', run.id).orderBy('seq', 'asc').limit(TAIL_LINES)
     const policy = bouncer.with(RunPolicy)
-    return view.render('runs/show', {
+    return view.render('pages/runs/show', {
       section: 'runs',
       run,
       logs,

@@ -11,7 +11,7 @@ const REFUSAL_MESSAGES = {
 /** Signing in and out of the admin pages (session guard). */
 export default class SessionController {
   async create({ view }: HttpContext) {
-    return view.render('session/create')
+    return view.render('pages/session/create')
   }
 
   async store({ request, auth, session, response, view }: HttpContext) {
@@ -24,7 +24,7 @@ export default class SessionController {
       if (!(error instanceof SignInRefused)) throw error
       if (error.reason === 'throttled') {
         response.header('Retry-After', String(error.retryAfterSeconds)).status(429)
-        return view.render('session/create', { email, refusal: REFUSAL_MESSAGES.throttled })
+        return view.render('pages/session/create', { email, refusal: REFUSAL_MESSAGES.throttled })
       }
       session.flashOnly(['email'])
       session.flash('error', REFUSAL_MESSAGES[error.reason])

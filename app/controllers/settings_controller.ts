@@ -11,7 +11,7 @@ export default class SettingsController {
       Setting.current(),
       Setting.query().whereNotNull('updatedByUserId').preload('updatedBy').orderBy('updatedAt', 'desc').first(),
     ])
-    return view.render('settings/edit', { settings, lastChange })
+    return view.render('pages/settings/edit', { settings, lastChange })
   }
 
   async update({ bouncer, request, auth, session, response }: HttpContext) {

@@ -12,12 +12,12 @@ export default class UsersController {
     await bouncer.with(UserPolicy).authorize('viewList')
     const cursor = await cursorValidator.validate(request.qs())
     const page = await KeysetPage.fetch(User.query(), cursor)
-    return view.render('users/index', { users: page.rows, pages: page.links('/users') })
+    return view.render('pages/users/index', { users: page.rows, pages: page.links('/users') })
   }
 
   async create({ bouncer, view }: HttpContext) {
     await bouncer.with(UserPolicy).authorize('create')
-    return view.render('users/create', { roles: ROLE_OPTIONS })
+    return view.render('pages/users/create', { roles: ROLE_OPTIONS })
   }
 
   async store({ bouncer, request, auth, session, response }: HttpContext) {
@@ -35,7 +35,7 @@ export default class UsersController {
   async edit({ bouncer, params, view }: HttpContext) {
     const user = await User.findOrFail(params.id)
     await bouncer.with(UserPolicy).authorize('update', user)
-    return view.render('users/edit', { user, roles: ROLE_OPTIONS })
+    return view.render('pages/users/edit', { user, roles: ROLE_OPTIONS })
   }
 
   async update({ bouncer, params, request, auth, session, response }: HttpContext) {

@@ -15,7 +15,7 @@ export default class WebhookDeliveriesController {
     const project = filters.project ? await Project.find(filters.project) : null
     // Deliveries stop making sense when GitHub refuses the project's token: say so up front.
     const disconnected = await Project.query().whereIn('githubStatus', ['token_missing', 'token_rejected', 'unreachable']).orderBy('name')
-    return view.render('webhook_deliveries/index', {
+    return view.render('pages/webhook_deliveries/index', {
       deliveries: page.rows,
       pages: page.links('/webhook-deliveries', { status: filters.status, project: filters.project }),
       filters,

@@ -17,7 +17,7 @@ export default class WorkItemsController {
       WorkItem.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
       { before, after }
     )
-    return view.render('work_items/index', {
+    return view.render('pages/work_items/index', {
       section: 'work-items',
       page,
       links: page.links('/work-items', filters),
@@ -30,7 +30,7 @@ export default class WorkItemsController {
 
   async create({ request, view, bouncer }: HttpContext) {
     await bouncer.with(WorkItemPolicy).authorize('manage')
-    return view.render('work_items/create', {
+    return view.render('pages/work_items/create', {
       section: 'work-items',
       projects: await Project.query().whereNot('state', 'archived').orderBy('name'),
       projectId: request.qs().project ?? null,
@@ -74,7 +74,7 @@ export default class WorkItemsController {
       .orderBy('id', 'desc')
       .limit(100)
     const policy = bouncer.with(WorkItemPolicy)
-    return view.render('work_items/show', {
+    return view.render('pages/work_items/show', {
       section: 'work-items',
       item,
       trail,

@@ -39,18 +39,18 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   #errorPage(error: unknown) {
     if (error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE) {
       const status = error.response.status ?? 403
-      if (status === 404) return { status, view: 'errors/not_found', state: {} }
-      return { status, view: 'errors/forbidden', state: { message: error.response.message } }
+      if (status === 404) return { status, view: 'pages/errors/not_found', state: {} }
+      return { status, view: 'pages/errors/forbidden', state: { message: error.response.message } }
     }
     if (error instanceof shieldErrors.E_BAD_CSRF_TOKEN) {
       return {
         status: 403,
-        view: 'errors/forbidden',
+        view: 'pages/errors/forbidden',
         state: { message: 'This form has expired. Go back, reload the page and submit it again.' },
       }
     }
     if (error instanceof lucidErrors.E_ROW_NOT_FOUND || error instanceof httpErrors.E_ROUTE_NOT_FOUND) {
-      return { status: 404, view: 'errors/not_found', state: {} }
+      return { status: 404, view: 'pages/errors/not_found', state: {} }
     }
     return null
   }
