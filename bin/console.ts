@@ -21,11 +21,14 @@ function needsDatabase(argv: string[]) {
   )
 }
 
+// Read now: handle() below takes the arguments out of process.argv before the app boots.
+const commandLine = process.argv.slice(2)
+
 new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
     app.booting(async () => {
       await import('#start/env')
-      if (needsDatabase(process.argv.slice(2))) {
+      if (needsDatabase(commandLine)) {
         const { default: DatabaseServer } = await import('#services/database_server')
         await DatabaseServer.ensure()
       }

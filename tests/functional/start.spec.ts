@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -19,12 +20,17 @@ function freePort(): Promise<number> {
   })
 }
 
-/** `npm start` as a newcomer runs it: no DATABASE_URL, no PG*, no APP_KEY. */
-function npmStart(dataDir: string, port: number, databaseUrl?: string) {
+/** A newcomer's environment: no DATABASE_URL, no PG*, no APP_KEY. */
+function newcomerEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, PORT: String(port) }
   for (const name of ['DATABASE_URL', 'PGHOST', 'PGDATABASE', 'PGPORT', 'PGUSER', 'APP_KEY', 'NODE_ENV', 'HOST']) {
     delete env[name]
   }
+  return env
+}
+
+function npmStart(dataDir: string, port: number, databaseUrl?: string) {
+  const env = newcomerEnv(dataDir, port)
   if (databaseUrl) env.DATABASE_URL = databaseUrl
   const child = spawn('npm', ['start'], { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -78,6 +84,14 @@ test.group('npm start (process level)', () => {
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`)
       assert.equal(ready.status, 200)
       assert.isNotEmpty(postgresProcessesFor(dataDir), 'the embedded Postgres runs')
+
+      // The README's way to run ace commands attaches to that Postgres.
+      const { stdout: status } = await promisify(execFile)('npm', ['run', 'ace', '--', 'migration:status'], {
+        cwd: appRoot,
+        env: newcomerEnv(dataDir, port),
+        timeout: 30_000,
+      })
+      assert.match(status, /0001_create_users_table\s*│\s*completed/)
 
       const firstStop = await stop(first.child)
       assert.equal(firstStop.code, 0)
