@@ -18,7 +18,7 @@ const SEEN_EVERY_SECONDS = 30
 /** What an agent accepts: work types (`*` for all) and free tags. */
 export type AgentCapabilities = { work_types: string[]; tags: string[] }
 
-/** What a person sets about an agent in the admin pages (the key only when registering it). */
+/** What is set about an agent, in the admin pages or an agent definition (the key only when registering it). */
 export type AgentProfile = {
   name: string
   description: string
