@@ -45,8 +45,7 @@ export default class AgentCreate extends BaseCommand {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { errors } = await import('@vinejs/vine')
     const { default: Agent } = await import('#models/agent')
-    const { default: AgentRegistry } = await import('#services/agent_registry')
-    const { agentDefinitionValidator } = await import('#validators/agent')
+    const { agentDefinitionValidator, definedAgent } = await import('#validators/agent')
 
     const split = (values?: string[]) => values?.flatMap((value) => value.split(',')).map((v) => v.trim()).filter(Boolean)
     let definition
@@ -70,8 +69,8 @@ export default class AgentCreate extends BaseCommand {
     const outcome = await db
       .transaction(async (trx) => {
         if (await Agent.query({ client: trx }).where('key', definition.key).first()) return null
-        const agent = await AgentRegistry.register(trx, definition, 'system')
-        const token = this.token ? await AgentRegistry.issueToken(trx, agent, 'system', { name: 'agent:create' }) : null
+        const agent = await Agent.register('system', definedAgent(definition), { client: trx })
+        const token = this.token ? await agent.issueToken('system', { name: 'agent:create' }, { client: trx }) : null
         return { agent, token }
       })
       // Another process created the same key in the meantime.

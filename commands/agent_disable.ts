@@ -1,39 +1,8 @@
-import { BaseCommand, args, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
+import AgentEnablementCommand from '#commands/_agent_enablement_command'
 
 /** `agent:disable <key>` */
-export default class AgentDisable extends BaseCommand {
+export default class AgentDisable extends AgentEnablementCommand {
   static commandName = 'agent:disable'
   static description = 'Disable an agent: the API answers it 403 and it claims nothing (its history stays)'
-  static options: CommandOptions = { startApp: true }
-
-  @args.string({ description: 'Agent key' })
-  declare key: string
-
-  @flags.string({ description: 'Why (kept in the audit log)' })
-  declare reason?: string
-
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
-
-  async run() {
-    const { default: db } = await import('@adonisjs/lucid/services/db')
-    const { default: Agent } = await import('#models/agent')
-    const { default: AgentRegistry } = await import('#services/agent_registry')
-
-    const changed = await db.transaction(async (trx) => {
-      const agent = await Agent.query({ client: trx }).where('key', this.key).forUpdate().first()
-      if (!agent) return null
-      return AgentRegistry.setEnabled(trx, agent, false, 'system', this.reason)
-    })
-    if (changed === null) {
-      this.exitCode = 1
-      if (this.json) this.logger.log(JSON.stringify({ error: `no agent with key "${this.key}"` }))
-      else this.logger.error(`no agent with key "${this.key}"`)
-      return
-    }
-    if (this.json) return this.logger.log(JSON.stringify({ agent: this.key, enabled: false, changed }))
-    if (changed) this.logger.success(`Agent "${this.key}" disabled`)
-    else this.logger.info(`Agent "${this.key}" was already disabled`)
-  }
+  protected enabled = false
 }

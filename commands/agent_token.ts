@@ -35,9 +35,7 @@ export default class AgentToken extends BaseCommand {
   declare json: boolean
 
   async run() {
-    const { default: db } = await import('@adonisjs/lucid/services/db')
     const { default: Agent } = await import('#models/agent')
-    const { default: AgentRegistry } = await import('#services/agent_registry')
 
     const modes = [this.revoke !== undefined, this.revokeAll, this.list].filter(Boolean).length
     if (modes > 1) return this.#fail('use one of --revoke, --revoke-all and --list')
@@ -63,7 +61,14 @@ export default class AgentToken extends BaseCommand {
     if (!agent) return this.#fail(`no agent with key "${this.key}"`)
 
     if (this.list) {
-      const tokens = await AgentRegistry.tokensOf(agent)
+      // Oldest first, in the columns' own names (the --json output)
+      const tokens = (await agent.tokenSummaries()).reverse().map((token) => ({
+        id: token.id,
+        name: token.name,
+        created_at: token.createdAt,
+        last_used_at: token.lastUsedAt,
+        expires_at: token.expiresAt,
+      }))
       if (this.json) return this.logger.log(JSON.stringify({ agent: agent.key, tokens }))
       if (tokens.length === 0) return this.logger.info(`Agent "${agent.key}" has no token`)
       const table = this.ui.table()
@@ -82,9 +87,7 @@ export default class AgentToken extends BaseCommand {
     }
 
     if (this.revoke !== undefined || this.revokeAll) {
-      const revoked = await db.transaction((trx) =>
-        AgentRegistry.revokeTokens(trx, agent, 'system', this.revoke)
-      )
+      const revoked = await agent.revokeTokens('system', this.revoke ?? 'all')
       if (this.revoke !== undefined && revoked.length === 0) {
         return this.#fail(`agent "${agent.key}" has no token with id ${this.revoke}`)
       }
@@ -93,9 +96,7 @@ export default class AgentToken extends BaseCommand {
       return
     }
 
-    const token = await db.transaction((trx) =>
-      AgentRegistry.issueToken(trx, agent, 'system', { name: this.name ?? null, expiresIn })
-    )
+    const token = await agent.issueToken('system', { name: this.name ?? null, expiresIn })
     const value = token.value!.release()
     const expiresAt = token.expiresAt?.toISOString() ?? null
     if (this.json) {

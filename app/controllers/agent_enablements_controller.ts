@@ -7,7 +7,7 @@ export default class AgentEnablementsController {
   async store({ params, request, response, auth, bouncer, session }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
-    await agent.enable(auth.use('web').getUserOrFail(), request.ip())
+    await agent.enable(auth.use('web').getUserOrFail(), { ip: request.ip() })
     session.flash('success', `Agent ${agent.key} enabled.`)
     return response.redirect().back()
   }
@@ -15,7 +15,7 @@ export default class AgentEnablementsController {
   async destroy({ params, request, response, auth, bouncer, session }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
-    await agent.disable(auth.use('web').getUserOrFail(), request.ip())
+    await agent.disable(auth.use('web').getUserOrFail(), { ip: request.ip() })
     session.flash('success', `Agent ${agent.key} disabled: it claims nothing more; running runs go on.`)
     return response.redirect().back()
   }

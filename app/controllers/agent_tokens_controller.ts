@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { errors } from '@adonisjs/lucid'
 import Agent from '#models/agent'
 import AgentPolicy from '#policies/agent_policy'
 import { issueAgentTokenValidator } from '#validators/agent'
@@ -9,20 +10,22 @@ export default class AgentTokensController {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
     const input = await request.validateUsing(issueAgentTokenValidator)
-    const plaintext = await agent.issueToken(
+    const token = await agent.issueToken(
       auth.use('web').getUserOrFail(),
-      { name: input.name, expiresInDays: input.expires_in_days ?? null },
-      request.ip()
+      { name: input.name, expiresIn: input.expires_in_days ? `${input.expires_in_days} days` : null },
+      { ip: request.ip() }
     )
     // Flashed, not stored: the next page shows it once; only its hash remains.
-    session.flash('issuedToken', { name: input.name, value: plaintext })
+    session.flash('issuedToken', { name: input.name, value: token.value!.release() })
     return response.redirect(`/agents/${agent.id}`)
   }
 
   async destroy({ params, request, response, auth, bouncer, session }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
-    await agent.revokeToken(auth.use('web').getUserOrFail(), Number(params.tokenId), request.ip())
+    const revoked = await agent.revokeTokens(auth.use('web').getUserOrFail(), Number(params.tokenId), { ip: request.ip() })
+    // A token of another agent is not one of this agent's.
+    if (revoked.length === 0) throw new errors.E_ROW_NOT_FOUND()
     session.flash('success', `Token revoked: ${agent.key} can no longer use it.`)
     return response.redirect(`/agents/${agent.id}`)
   }

@@ -28,7 +28,7 @@ export default class AgentsController {
   async store({ request, response, auth, bouncer, session }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
     const { key, ...input } = await request.validateUsing(createAgentValidator)
-    const agent = await Agent.register(auth.use('web').getUserOrFail(), key, toProfile(input), request.ip())
+    const agent = await Agent.register(auth.use('web').getUserOrFail(), { key, ...toProfile(input) }, { ip: request.ip() })
     session.flash('success', `Agent ${agent.key} registered. Issue it a token to let it claim work.`)
     return response.redirect(`/agents/${agent.id}`)
   }
@@ -61,7 +61,7 @@ export default class AgentsController {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
     const input = await request.validateUsing(updateAgentValidator)
-    await agent.updateProfile(auth.use('web').getUserOrFail(), toProfile(input), request.ip())
+    await agent.updateProfile(auth.use('web').getUserOrFail(), toProfile(input), { ip: request.ip() })
     session.flash('success', `Agent ${agent.key} updated.`)
     return response.redirect(`/agents/${agent.id}`)
   }

@@ -1,15 +1,14 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import { hasMany } from '@adonisjs/lucid/orm'
-import { errors } from '@adonisjs/lucid'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { AgentSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
-import type User from '#models/user'
-import AuditEvent from '#models/audit_event'
+import AuditEvent, { type Actor } from '#models/audit_event'
 import AgentTokensProvider from '#services/agent_tokens_provider'
 import Claimable from '#services/claimable'
 
@@ -19,7 +18,7 @@ const SEEN_EVERY_SECONDS = 30
 /** What an agent accepts: work types (`*` for all) and free tags. */
 export type AgentCapabilities = { work_types: string[]; tags: string[] }
 
-/** What a person sets about an agent in the admin pages (the key only when registering it). */
+/** What is set about an agent, in the admin pages or an agent definition (the key only when registering it). */
 export type AgentProfile = {
   name: string
   description: string
@@ -28,6 +27,14 @@ export type AgentProfile = {
   modelVersion: string | null
   maxConcurrency: number
 }
+
+/** Who changes an agent: a person in the admin pages, or `'system'` (ace commands). */
+export type AgentChanger = Actor | 'system'
+
+/** The request IP to audit, and the caller's transaction to run in (else the method opens its own). */
+export type ChangeOptions = { ip?: string | null; client?: TransactionClientContract }
+
+const PROFILE_FIELDS = ['name', 'description', 'capabilities', 'modelName', 'modelVersion', 'maxConcurrency'] as const
 
 /** A token's row as the admin pages list it (never its secret or hash). */
 export type AgentTokenSummary = {
@@ -77,85 +84,99 @@ export default class Agent extends AgentSchema {
     return types.includes('*') || types.includes(workType)
   }
 
-  static async register(by: User, key: string, profile: AgentProfile, ip?: string | null) {
-    return db.transaction(async (trx) => {
-      const agent = await Agent.create({ key, ...profile, enabled: true }, { client: trx })
+  /** Registers an agent (enabled unless said otherwise). */
+  static async register(by: AgentChanger, attributes: AgentProfile & { key: string; enabled?: boolean }, options: ChangeOptions = {}) {
+    return within(options.client, async (trx) => {
+      const { key, enabled = true, ...profile } = attributes
+      const agent = await Agent.create({ key, ...profile, enabled }, { client: trx })
       await AuditEvent.record(trx, {
         actor: by,
         action: 'agent.created',
         subject: agent,
-        details: { key, ...profileDetails(profile) },
-        ipAddress: ip ?? null,
+        details: { key, ...profileDetails(profile), enabled },
+        ipAddress: options.ip ?? null,
       })
       return agent
     })
   }
 
-  /** More capabilities or concurrency may make items claimable for this agent. */
-  async updateProfile(by: User, profile: AgentProfile, ip?: string | null) {
-    await this.#audited(by, ip, 'agent.updated', async () => {
+  /**
+   * Sets the profile; returns the fields that differed (none: nothing written, nothing audited).
+   * More capabilities or concurrency may make items claimable for this agent.
+   */
+  async updateProfile(by: AgentChanger, profile: AgentProfile, options: ChangeOptions = {}) {
+    let changed: (keyof AgentProfile)[] = []
+    await this.#audited(by, options, 'agent.updated', async () => {
+      changed = PROFILE_FIELDS.filter((field) => canonical(this[field]) !== canonical(profile[field]))
+      if (changed.length === 0) return { unchanged: true }
       const before = profileDetails(this)
-      ;(this as Agent).merge(profile)
-      return { details: { from: before, to: profileDetails(profile) }, announce: true }
+      ;(this as Agent).merge(Object.fromEntries(changed.map((field) => [field, profile[field]])))
+      return { details: { fields: changed, from: before, to: profileDetails(this) }, announce: true }
     })
+    return changed
   }
 
-  async enable(by: User, ip?: string | null) {
-    await this.#audited(by, ip, 'agent.enabled', async () => {
+  /** Returns false when the agent already was enabled. */
+  async enable(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
+    return this.#audited(by, options, 'agent.enabled', async () => {
       if (this.enabled) return { unchanged: true }
       this.enabled = true
-      return { announce: true }
+      return { details: options.reason ? { reason: options.reason } : {}, announce: true }
     })
   }
 
-  /** A disabled agent claims nothing more; its running runs go on until they end. */
-  async disable(by: User, ip?: string | null) {
-    await this.#audited(by, ip, 'agent.disabled', async () => {
+  /** A disabled agent claims nothing more; its running runs go on until they end. False when it already was. */
+  async disable(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
+    return this.#audited(by, options, 'agent.disabled', async () => {
       if (!this.enabled) return { unchanged: true }
       this.enabled = false
-      return {}
+      return { details: options.reason ? { reason: options.reason } : {} }
     })
   }
 
-  /** Issues a bearer token and returns its plaintext: the only time it exists outside a hash. */
-  async issueToken(by: User, options: { name: string; expiresInDays: number | null }, ip?: string | null) {
-    return db.transaction(async (trx) => {
-      const token = await Agent.accessTokens.createWithin(trx, this, {
-        name: options.name,
-        expiresIn: options.expiresInDays ? `${options.expiresInDays} days` : null,
-      })
+  /** Issues a bearer token; its plaintext is readable once, from the returned token. */
+  async issueToken(
+    by: AgentChanger,
+    token: { name?: string | null; expiresIn?: string | number | null } = {},
+    options: ChangeOptions = {}
+  ) {
+    return within(options.client, async (trx) => {
+      const issued = await Agent.accessTokens.createWithin(trx, this, token)
       await AuditEvent.record(trx, {
         actor: by,
         action: 'agent.token_issued',
         subject: this,
-        details: { token_id: token.identifier, name: options.name, expires_at: token.expiresAt?.toISOString() ?? null },
-        ipAddress: ip ?? null,
+        details: {
+          token_id: Number(issued.identifier),
+          name: issued.name,
+          expires_at: issued.expiresAt?.toISOString() ?? null,
+        },
+        ipAddress: options.ip ?? null,
       })
-      return token.value!.release()
+      return issued
     })
   }
 
-  /** Revokes one of this agent's tokens (a token of another agent is not found: 404). */
-  async revokeToken(by: User, tokenId: number, ip?: string | null) {
-    await db.transaction(async (trx) => {
-      const rows = await trx
-        .from('agent_access_tokens')
-        .where('id', tokenId)
-        .where('tokenable_id', this.id)
-        .delete()
-        .returning(['id', 'name'])
-      if (rows.length === 0) throw new errors.E_ROW_NOT_FOUND()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'agent.token_revoked',
-        subject: this,
-        details: { token_id: rows[0].id, name: rows[0].name },
-        ipAddress: ip ?? null,
-      })
+  /** Revokes this agent's tokens: the one with `tokenId`, or all; returns the ids revoked. */
+  async revokeTokens(by: AgentChanger, tokenId: number | 'all', options: ChangeOptions = {}) {
+    return within(options.client, async (trx) => {
+      const query = trx.from('agent_access_tokens').where('tokenable_id', this.id)
+      if (tokenId !== 'all') query.where('id', tokenId)
+      const rows: { id: number; name: string | null }[] = await query.delete().returning(['id', 'name'])
+      for (const row of rows) {
+        await AuditEvent.record(trx, {
+          actor: by,
+          action: 'agent.token_revoked',
+          subject: this,
+          details: { token_id: row.id, name: row.name },
+          ipAddress: options.ip ?? null,
+        })
+      }
+      return rows.map((row) => row.id)
     })
   }
 
-  /** This agent's tokens, newest first, as the admin pages list them. */
+  /** This agent's tokens (never their secrets or hashes), newest first. */
   async tokenSummaries(): Promise<AgentTokenSummary[]> {
     const rows = await db
       .from('agent_access_tokens')
@@ -171,30 +192,57 @@ export default class Agent extends AgentSchema {
     }))
   }
 
+  /** Whether the agent holds a token that still works. */
+  async hasUsableToken(client?: TransactionClientContract) {
+    const row = await (client ?? db)
+      .from('agent_access_tokens')
+      .where('tokenable_id', this.id)
+      .where((query) => query.whereNull('expires_at').orWhere('expires_at', '>', new Date()))
+      .first()
+    return Boolean(row)
+  }
+
+  /** Applies a change to the row locked afresh; returns false (and writes nothing) when there was none. */
   async #audited(
-    by: User,
-    ip: string | null | undefined,
+    by: AgentChanger,
+    options: ChangeOptions,
     action: string,
     change: () => Promise<{ unchanged?: boolean; announce?: boolean; details?: Record<string, unknown> }>
   ) {
-    await db.transaction(async (trx) => {
+    return within(options.client, async (trx) => {
       const fresh = await Agent.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
       this.useTransaction(trx)
       ;(this as Agent).fill(fresh.$attributes as Partial<ModelAttributes<Agent>>)
       this.$hydrateOriginals()
       const outcome = await change()
-      if (outcome.unchanged) return
+      if (outcome.unchanged) return false
       await this.save()
       await AuditEvent.record(trx, {
         actor: by,
         action,
         subject: this,
         details: outcome.details,
-        ipAddress: ip ?? null,
+        ipAddress: options.ip ?? null,
       })
       if (outcome.announce && this.enabled) await Claimable.announce(trx)
+      return true
     })
   }
+}
+
+/** In the caller's transaction when given one (`agents:seed` is all-or-nothing), else in its own. */
+function within<T>(client: TransactionClientContract | undefined, work: (trx: TransactionClientContract) => Promise<T>) {
+  return client ? work(client) : db.transaction(work)
+}
+
+/** JSON with object keys sorted: jsonb hands keys back in its own order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => a.localeCompare(b))
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
 }
 
 function profileDetails(profile: AgentProfile) {

@@ -1,8 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { errors as vineErrors } from '@vinejs/vine'
-import Agent from '#models/agent'
-import AgentRegistry, { type RegistryActor } from '#services/agent_registry'
-import { agentDefinition, agentDefinitionValidator, type AgentDefinition } from '#validators/agent'
+import Agent, { type AgentChanger } from '#models/agent'
+import { agentDefinition, agentDefinitionValidator, definedAgent, type AgentDefinition } from '#validators/agent'
 
 /** One thing wrong with a seed file; `entry` is the 0-based index in the array. */
 export type SeedProblem = { entry: number | null; line: number | null; field: string | null; message: string }
@@ -90,7 +89,7 @@ export default class AgentSeed {
    */
   static async apply(
     definitions: AgentDefinition[],
-    options: { prune?: boolean; tokens?: boolean; actor?: RegistryActor } = {}
+    options: { prune?: boolean; tokens?: boolean; actor?: AgentChanger } = {}
   ): Promise<SeedOutcome> {
     const actor = options.actor ?? 'system'
     return db.transaction(async (trx) => {
@@ -101,18 +100,24 @@ export default class AgentSeed {
       )
       const outcome: SeedOutcome = { changes: [], tokens: [] }
 
+      const inSeed = { client: trx }
       for (const definition of definitions) {
+        const { enabled, ...profile } = definedAgent(definition)
         let agent = existing.get(definition.key)
         if (!agent) {
-          agent = await AgentRegistry.register(trx, definition, actor)
+          agent = await Agent.register(actor, { ...profile, enabled }, inSeed)
           outcome.changes.push({ key: agent.key, change: 'created', fields: [] })
         } else {
-          const fields = await AgentRegistry.update(trx, agent, definition, actor)
-          const change = fields.length === 0 ? 'unchanged' : 'updated'
-          outcome.changes.push({ key: agent.key, change, fields })
+          const fields: string[] = await agent.updateProfile(actor, profile, inSeed)
+          // A file without "enabled" leaves alone an agent a person disabled or enabled.
+          if (enabled !== undefined && enabled !== agent.enabled) {
+            await (enabled ? agent.enable(actor, inSeed) : agent.disable(actor, inSeed))
+            fields.push('enabled')
+          }
+          outcome.changes.push({ key: agent.key, change: fields.length === 0 ? 'unchanged' : 'updated', fields })
         }
-        if (options.tokens && agent.enabled && !(await AgentRegistry.hasUsableToken(trx, agent))) {
-          const token = await AgentRegistry.issueToken(trx, agent, actor, { name: 'seed' })
+        if (options.tokens && agent.enabled && !(await agent.hasUsableToken(trx))) {
+          const token = await agent.issueToken(actor, { name: 'seed' }, inSeed)
           outcome.tokens.push({ key: agent.key, tokenId: Number(token.identifier), value: token.value!.release() })
         }
       }
@@ -121,7 +126,7 @@ export default class AgentSeed {
         const declared = new Set(definitions.map((definition) => definition.key))
         for (const agent of existing.values()) {
           if (declared.has(agent.key) || !agent.enabled) continue
-          await AgentRegistry.setEnabled(trx, agent, false, actor, 'not in the agents file (agents:seed --prune)')
+          await agent.disable(actor, { ...inSeed, reason: 'not in the agents file (agents:seed --prune)' })
           outcome.changes.push({ key: agent.key, change: 'disabled', fields: ['enabled'] })
         }
       }

@@ -1,9 +1,5 @@
-import pg from 'pg'
-import logger from '@adonisjs/core/services/logger'
-import DatabaseServer from '#services/database_server'
 import { CLAIMABLE_CHANNEL } from '#services/claimable'
-
-const RECONNECT_DELAYS_MS = [100, 500, 1000, 2000, 5000]
+import PostgresListener from '#services/postgres_listener'
 
 type Waiter = { after: number; wake: () => void }
 
@@ -14,13 +10,12 @@ type Waiter = { after: number; wake: () => void }
  * lost. After a reconnect every waiter wakes, since announcements may have been missed.
  */
 export class ClaimNotifier {
-  #client?: pg.Client
-  #connecting?: Promise<void>
   #generation = 0
   #waiters = new Set<Waiter>()
-  #closed = false
-  #reconnectAttempt = 0
-  #reconnectTimer?: NodeJS.Timeout
+  #listener = new PostgresListener(CLAIMABLE_CHANNEL, {
+    onNotification: () => this.#announce(),
+    onReconnect: () => this.#announce(),
+  })
 
   /** The current generation; pass it to `waitAfter` once a look found nothing. */
   get generation() {
@@ -29,10 +24,7 @@ export class ClaimNotifier {
 
   /** Starts listening (once per process); resolves when LISTEN is in place. */
   async listen() {
-    if (this.#closed) this.#closed = false
-    if (this.#client) return
-    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined))
-    return this.#connecting
+    return this.#listener.listen()
   }
 
   /**
@@ -58,27 +50,9 @@ export class ClaimNotifier {
   }
 
   async close() {
-    this.#closed = true
-    clearTimeout(this.#reconnectTimer)
+    const closing = this.#listener.close()
     for (const waiter of [...this.#waiters]) waiter.wake()
-    const client = this.#client
-    this.#client = undefined
-    await client?.end().catch(() => {})
-  }
-
-  async #connect() {
-    const client = new pg.Client({ connectionString: DatabaseServer.connectionString() })
-    client.on('error', (error) => {
-      logger.warn({ err: error }, 'claim notifier connection failed; reconnecting')
-      this.#drop(client)
-    })
-    client.on('end', () => this.#drop(client))
-    client.on('notification', () => this.#announce())
-    await client.connect()
-    await client.query(`listen ${CLAIMABLE_CHANNEL}`)
-    this.#client = client
-    if (this.#reconnectAttempt > 0) this.#announce()
-    this.#reconnectAttempt = 0
+    await closing
   }
 
   #announce() {
@@ -86,26 +60,6 @@ export class ClaimNotifier {
     for (const waiter of [...this.#waiters]) {
       if (this.#generation > waiter.after) waiter.wake()
     }
-  }
-
-  #drop(client: pg.Client) {
-    if (this.#client !== client) return
-    this.#client = undefined
-    client.end().catch(() => {})
-    if (this.#closed) return
-    this.#scheduleReconnect()
-  }
-
-  #scheduleReconnect() {
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)]
-    this.#reconnectAttempt++
-    this.#reconnectTimer = setTimeout(() => {
-      if (this.#closed) return
-      this.listen().catch((error) => {
-        logger.warn({ err: error }, 'claim notifier could not reconnect')
-        this.#scheduleReconnect()
-      })
-    }, delay)
   }
 }
 

@@ -1,11 +1,7 @@
-import pg from 'pg'
-import logger from '@adonisjs/core/services/logger'
-import DatabaseServer from '#services/database_server'
+import PostgresListener from '#services/postgres_listener'
 
 /** The Postgres channel on which a run's new log lines are announced (payload: the run id). */
 export const RUN_LOGS_CHANNEL = 'gatehouse_run_logs'
-
-const RECONNECT_DELAYS_MS = [100, 500, 1000, 2000, 5000]
 
 /**
  * The process's one LISTEN connection on `gatehouse_run_logs`, shared by every live log
@@ -14,18 +10,16 @@ const RECONNECT_DELAYS_MS = [100, 500, 1000, 2000, 5000]
  * been missed. Opened lazily by the first follower.
  */
 export class RunLogNotifier {
-  #client?: pg.Client
-  #connecting?: Promise<void>
   #followers = new Map<number, Set<() => void>>()
-  #closed = false
-  #reconnectAttempt = 0
-  #reconnectTimer?: NodeJS.Timeout
+  #listener = new PostgresListener(RUN_LOGS_CHANNEL, {
+    onNotification: (runId) => {
+      for (const wake of this.#followers.get(Number(runId)) ?? []) wake()
+    },
+    onReconnect: () => this.#wakeAll(),
+  })
 
   async listen() {
-    this.#closed = false
-    if (this.#client) return
-    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined))
-    return this.#connecting
+    return this.#listener.listen()
   }
 
   /** Calls `wake` whenever lines of the run commit; returns the function that stops it. */
@@ -40,53 +34,13 @@ export class RunLogNotifier {
   }
 
   async close() {
-    this.#closed = true
-    clearTimeout(this.#reconnectTimer)
+    const closing = this.#listener.close()
     this.#wakeAll()
-    const client = this.#client
-    this.#client = undefined
-    await client?.end().catch(() => {})
-  }
-
-  async #connect() {
-    const client = new pg.Client({ connectionString: DatabaseServer.connectionString() })
-    client.on('error', (error) => {
-      logger.warn({ err: error }, 'run log notifier connection failed; reconnecting')
-      this.#drop(client)
-    })
-    client.on('end', () => this.#drop(client))
-    client.on('notification', (message) => {
-      for (const wake of this.#followers.get(Number(message.payload)) ?? []) wake()
-    })
-    await client.connect()
-    await client.query(`listen ${RUN_LOGS_CHANNEL}`)
-    this.#client = client
-    if (this.#reconnectAttempt > 0) this.#wakeAll()
-    this.#reconnectAttempt = 0
+    await closing
   }
 
   #wakeAll() {
     for (const followers of this.#followers.values()) for (const wake of followers) wake()
-  }
-
-  #drop(client: pg.Client) {
-    if (this.#client !== client) return
-    this.#client = undefined
-    client.end().catch(() => {})
-    if (this.#closed) return
-    this.#scheduleReconnect()
-  }
-
-  #scheduleReconnect() {
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)]
-    this.#reconnectAttempt++
-    this.#reconnectTimer = setTimeout(() => {
-      if (this.#closed) return
-      this.listen().catch((error) => {
-        logger.warn({ err: error }, 'run log notifier could not reconnect')
-        this.#scheduleReconnect()
-      })
-    }, delay)
   }
 }
 

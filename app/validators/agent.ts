@@ -1,5 +1,6 @@
 import vine, { SimpleMessagesProvider } from '@vinejs/vine'
 import type { Infer } from '@vinejs/vine/types'
+import type { AgentProfile } from '#models/agent'
 
 /**
  * A list typed as comma-separated words (work types, tags): each a lowercase slug, or `*`
@@ -79,3 +80,20 @@ agentDefinitionValidator.messagesProvider = new SimpleMessagesProvider({
 })
 
 export type AgentDefinition = Infer<typeof agentDefinition>
+
+/** The agent a definition describes, with the defaults for what it leaves out (`enabled` only when set). */
+export function definedAgent(definition: AgentDefinition): AgentProfile & { key: string; enabled?: boolean } {
+  return {
+    key: definition.key,
+    name: definition.name,
+    description: definition.description ?? '',
+    capabilities: {
+      work_types: definition.capabilities?.work_types ?? ['*'],
+      tags: definition.capabilities?.tags ?? [],
+    },
+    modelName: definition.model_name ?? null,
+    modelVersion: definition.model_version ?? null,
+    maxConcurrency: definition.max_concurrency ?? 1,
+    enabled: definition.enabled,
+  }
+}

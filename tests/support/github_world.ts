@@ -4,7 +4,9 @@ import Integration from '#models/integration'
 import type Project from '#models/project'
 import type { GatesConfig } from '#models/project'
 import { ProjectFactory } from '#database/factories/project_factory'
+import type { Group } from '@japa/runner/core'
 import FakeGitHub from '#tests/support/fake_github/fake_github'
+import { emptyWorld } from '#tests/support/claim_world'
 
 export const GITHUB_TOKEN = 'ghp_test_token_0000000000000000000000000000'
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests'
@@ -27,6 +29,34 @@ export async function useFakeGitHub() {
       await fake.stop()
     },
   }
+}
+
+/**
+ * A test group against the fake GitHub: started once for the group, reset with an empty world
+ * before each test (with `jobs`, an empty job queue too, emptied again after the test).
+ * Returns the group's world; its `fake` is there once the group has started.
+ */
+export function fakeGitHubGroup(group: Group, options: { jobs?: boolean } = {}) {
+  const world = {} as { fake: FakeGitHub }
+  // Leave nothing behind for suites that clean up only after their tests.
+  group.teardown(() => emptyWorld())
+  group.setup(async () => {
+    const github = await useFakeGitHub()
+    world.fake = github.fake
+    return () => github.stop()
+  })
+  group.each.setup(async () => {
+    world.fake.reset()
+    await emptyWorld()
+  })
+  if (options.jobs) {
+    group.each.setup(async () => {
+      await clearJobs()
+      // Jobs left behind would run in the next test file's worker, against the real GitHub.
+      return () => clearJobs()
+    })
+  }
+  return world
 }
 
 /** A project connected to GitHub: token and webhook secret as encrypted integrations. */

@@ -7,10 +7,9 @@ import WebhookDelivery from '#models/webhook_delivery'
 import AuditEvent from '#models/audit_event'
 import RunLifecycle from '#services/run_lifecycle'
 import JobQueue from '#services/job_queue'
-import { emptyWorld } from '#tests/support/claim_world'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
-import { clearJobs, deliver, githubProject, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
+import { clearJobs, deliver, githubProject, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
 
 async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T | null> {
   const deadline = Date.now() + timeoutMs
@@ -23,17 +22,9 @@ async function eventually<T>(probe: () => Promise<T | null | undefined | false>,
 }
 
 test.group('GitHub jobs on a real worker', (group) => {
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
-  let github: Awaited<ReturnType<typeof useFakeGitHub>>
+  const github = fakeGitHubGroup(group)
   let worker: Worker
-  group.setup(async () => {
-    github = await useFakeGitHub()
-    return () => github.stop()
-  })
   group.each.setup(async () => {
-    github.fake.reset()
-    await emptyWorld()
     await clearJobs()
     worker = await new Worker().start({ concurrency: 2, crontab: '' })
     return async () => {

@@ -13,11 +13,9 @@ import processGitHubWebhook from '#jobs/process_github_webhook'
 import evaluateGates from '#jobs/evaluate_gates'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
-import { clearJobs, deliver, githubProject, jobsOf, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
-import type FakeGitHub from '#tests/support/fake_github/fake_github'
+import { clearJobs, deliver, githubProject, jobsOf, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
 
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
 const PR = 2
@@ -47,26 +45,11 @@ async function runQueuedJobs() {
 }
 
 test.group('GitHub accept gates', (group) => {
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
-  let github: Awaited<ReturnType<typeof useFakeGitHub>>
-  let fake: FakeGitHub
-  group.setup(async () => {
-    github = await useFakeGitHub()
-    fake = github.fake
-    return () => github.stop()
-  })
-  group.each.setup(async () => {
-    fake.reset()
-    await emptyWorld()
-    await clearJobs()
-    // Jobs left behind would run in the next test file's worker, against the real GitHub.
-    return () => clearJobs()
-  })
+  const github = fakeGitHubGroup(group, { jobs: true })
 
   test('required checks: pending while CI runs, passed once it succeeds (via a check_run webhook), item completed', async ({ assert }) => {
-    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'in_progress')
-    fake.status(EXAMPLE_REPO, SHA, 'e2e', 'pending')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'in_progress')
+    github.fake.status(EXAMPLE_REPO, SHA, 'e2e', 'pending')
     const { run, item } = await succeededRun({ required_checks: ['ci'] }, { e2e: true })
 
     assert.equal(run.gateStatus, 'pending')
@@ -80,8 +63,8 @@ test.group('GitHub accept gates', (group) => {
     const deadline = (await jobsOf('evaluate_gates'))[0]
     assert.isUndefined(deadline, 'the re-evaluation job was consumed')
 
-    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
-    fake.status(EXAMPLE_REPO, SHA, 'e2e', 'success')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
+    github.fake.status(EXAMPLE_REPO, SHA, 'e2e', 'success')
     const checkRun = webhookExample('check_run', 'completed')
     assert.equal((await deliver('check_run', checkRun)).status, 202)
     await runQueuedJobs()
@@ -91,12 +74,12 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(run.gateStatus, 'passed')
     assert.deepEqual(verdicts(run), [['required_checks', 'passed', 'ci: check run success; e2e: status success']])
     assert.equal(item.status, 'completed')
-    const checked = fake.requestsTo('GET', new RegExp(`/commits/${SHA}/(check-runs|statuses)$`))
+    const checked = github.fake.requestsTo('GET', new RegExp(`/commits/${SHA}/(check-runs|statuses)$`))
     assert.isAbove(checked.length, 0)
   })
 
   test('a failing required check rejects the run and the item retries', async ({ assert }) => {
-    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure')
     const { run, item } = await succeededRun({ required_checks: ['ci', 'lint'] })
 
     await GateEvaluator.evaluate(run.id)
@@ -123,17 +106,17 @@ test.group('GitHub accept gates', (group) => {
   })
 
   test('min_approvals: pending without approval, passed after a pull_request_review approved event', async ({ assert }) => {
-    fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
-    fake.review(EXAMPLE_REPO, PR, 'bob', 'APPROVED')
-    fake.review(EXAMPLE_REPO, PR, 'bob', 'CHANGES_REQUESTED')
+    github.fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
+    github.fake.review(EXAMPLE_REPO, PR, 'bob', 'APPROVED')
+    github.fake.review(EXAMPLE_REPO, PR, 'bob', 'CHANGES_REQUESTED')
     const { run, item } = await succeededRun({ min_approvals: 1 })
 
     await runQueuedJobs()
     await run.refresh()
     assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '0 of 1 approvals']], 'a later change request undoes an approval')
 
-    fake.review(EXAMPLE_REPO, PR, 'alice', 'APPROVED')
-    fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
+    github.fake.review(EXAMPLE_REPO, PR, 'alice', 'APPROVED')
+    github.fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
     const approved = webhookExample('pull_request_review', 'submitted')
     approved.review.state = 'approved'
     assert.equal(approved.pull_request.number, PR)
@@ -147,7 +130,7 @@ test.group('GitHub accept gates', (group) => {
   })
 
   test('a gate still pending after ci_timeout_minutes fails as timed out', async ({ assert }) => {
-    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
     const { run, item } = await succeededRun({ required_checks: ['ci'] }, { timeoutMinutes: 30 })
     await GateEvaluator.evaluate(run.id)
     await run.refresh()
@@ -163,24 +146,24 @@ test.group('GitHub accept gates', (group) => {
   })
 
   test('GitHub refusing (401, 500, rate limit) leaves gates pending, records the project, never throws', async ({ assert }) => {
-    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
     const { run, project } = await succeededRun({ required_checks: ['ci'] })
 
-    fake.fail(/check-runs$/, 401)
+    github.fake.fail(/check-runs$/, 401)
     assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
     await run.refresh()
     assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub rejected the token \(401\)/)
     await project.refresh()
     assert.equal(project.githubStatus, 'token_rejected')
 
-    fake.fail(/check-runs$/, 500, { times: 10 })
+    github.fake.fail(/check-runs$/, 500, { times: 10 })
     assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
     await run.refresh()
     assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub answered 500/)
 
-    fake.reset()
-    fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
-    fake.rateLimit(/check-runs$/, { status: 429 })
+    github.fake.reset()
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
+    github.fake.rateLimit(/check-runs$/, { status: 429 })
     assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
     await run.refresh()
     assert.match(run.gateResults[0].reason, /rate limit/)
@@ -189,20 +172,7 @@ test.group('GitHub accept gates', (group) => {
 })
 
 test.group('default_branch_green from GitHub', (group) => {
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
-  let github: Awaited<ReturnType<typeof useFakeGitHub>>
-  group.setup(async () => {
-    github = await useFakeGitHub()
-    return () => github.stop()
-  })
-  group.each.setup(async () => {
-    github.fake.reset()
-    await emptyWorld()
-    await clearJobs()
-    // Jobs left behind would run in the next test file's worker, against the real GitHub.
-    return () => clearJobs()
-  })
+  const github = fakeGitHubGroup(group, { jobs: true })
 
   async function claimWorld(project: Project) {
     const agent = await AgentFactory.merge({ capabilities: { work_types: ['*'], tags: [] }, maxConcurrency: 5 }).create()

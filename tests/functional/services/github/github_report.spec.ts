@@ -8,8 +8,7 @@ import reportRunToGitHub from '#jobs/report_run_to_github'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { emptyWorld } from '#tests/support/claim_world'
-import { clearJobs, githubProject, jobsOf, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
-import type FakeGitHub from '#tests/support/fake_github/fake_github'
+import { clearJobs, githubProject, jobsOf, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
 
 /** A job's helpers as graphile-worker passes them: only the attempt counters are read. */
 const attempt = (attempts: number, max = 8) => ({ job: { attempts, max_attempts: max } }) as any
@@ -25,25 +24,10 @@ async function claimIssueItem(options: { report?: boolean; gates?: Record<string
 }
 
 test.group('Reporting runs back to GitHub issues', (group) => {
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
-  let github: Awaited<ReturnType<typeof useFakeGitHub>>
-  let fake: FakeGitHub
-  group.setup(async () => {
-    github = await useFakeGitHub()
-    fake = github.fake
-    return () => github.stop()
-  })
-  group.each.setup(async () => {
-    fake.reset()
-    await emptyWorld()
-    await clearJobs()
-    // Jobs left behind would run in the next test file's worker, against the real GitHub.
-    return () => clearJobs()
-  })
+  const github = fakeGitHubGroup(group, { jobs: true })
 
   test('a claim enqueues the started comment, posted once however often the job runs', async ({ assert }) => {
-    fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
     const { run } = await claimIssueItem()
 
     const jobs = await jobsOf('report_run_to_github')
@@ -51,15 +35,15 @@ test.group('Reporting runs back to GitHub issues', (group) => {
 
     await reportRunToGitHub(jobs[0].payload, attempt(1))
     await reportRunToGitHub(jobs[0].payload, attempt(2)) // a retry after a crash past the POST
-    const comments = fake.comments(EXAMPLE_REPO, 42)
+    const comments = github.fake.comments(EXAMPLE_REPO, 42)
     assert.lengthOf(comments, 1)
     assert.include(comments[0].body, '`claude-1` started working on this issue')
     assert.include(comments[0].body, `<!-- gatehouse:run:${run.id}:started -->`)
-    assert.lengthOf(fake.requestsTo('POST', /\/issues\/42\/comments$/), 1)
+    assert.lengthOf(github.fake.requestsTo('POST', /\/issues\/42\/comments$/), 1)
   })
 
   test('the finished comment carries the PR link and the gate verdicts', async ({ assert }) => {
-    fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
     const { run, agent } = await claimIssueItem({ gates: { tests_reported: true } })
     await clearJobs()
 
@@ -72,7 +56,7 @@ test.group('Reporting runs back to GitHub issues', (group) => {
     const [job] = await jobsOf('report_run_to_github')
     assert.deepEqual(job.payload, { runId: run.id, moment: 'finished' })
     assert.equal(await GitHubReport.post(run.id, 'finished', { number: 1, max: 8 }), 'posted')
-    const [comment] = fake.comments(EXAMPLE_REPO, 42)
+    const [comment] = github.fake.comments(EXAMPLE_REPO, 42)
     assert.include(comment.body, 'finished: **accepted**')
     assert.include(comment.body, `Pull request: https://github.com/${EXAMPLE_REPO}/pull/7`)
     assert.include(comment.body, '| tests_reported | passed | 12 passed, 0 failed, 0 skipped |')
@@ -97,9 +81,9 @@ test.group('Reporting runs back to GitHub issues', (group) => {
   })
 
   test('a 500 makes the job throw (the queue retries) until the last attempt, which gives up with an audit event', async ({ assert }) => {
-    fake.issue(EXAMPLE_REPO, { number: 42 })
+    github.fake.issue(EXAMPLE_REPO, { number: 42 })
     const { run } = await claimIssueItem()
-    fake.fail(/\/issues\/42\/comments$/, 500, { times: 100 })
+    github.fake.fail(/\/issues\/42\/comments$/, 500, { times: 100 })
 
     await assert.rejects(() => reportRunToGitHub({ runId: run.id, moment: 'started' }, attempt(1)), /GitHub answered 500/)
     assert.lengthOf(await AuditEvent.query().where('action', 'github.comment_failed'), 0)
@@ -110,14 +94,14 @@ test.group('Reporting runs back to GitHub issues', (group) => {
   })
 
   test('a rate limit is retried by the queue; a rejected token or a missing issue gives up at once', async ({ assert }) => {
-    fake.issue(EXAMPLE_REPO, { number: 1 })
+    github.fake.issue(EXAMPLE_REPO, { number: 1 })
     const { run, project } = await claimIssueItem()
 
-    fake.rateLimit(/\/comments$/, { status: 403 })
+    github.fake.rateLimit(/\/comments$/, { status: 403 })
     await assert.rejects(() => GitHubReport.post(run.id, 'started', { number: 1, max: 8 }), /rate limit/)
 
     assert.equal(await GitHubReport.post(run.id, 'started', { number: 2, max: 8 }), 'gave_up', 'issue 42 does not exist')
-    fake.fail(/\/comments$/, 401)
+    github.fake.fail(/\/comments$/, 401)
     assert.equal(await GitHubReport.post(run.id, 'started', { number: 3, max: 8 }), 'gave_up')
 
     const gaveUp = await AuditEvent.query().where('action', 'github.comment_failed').orderBy('id')

@@ -11,34 +11,20 @@ import githubConfig from '#config/github'
 import Integration from '#models/integration'
 import GitHubClient from '#services/github/github_client'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
-import { githubProject, useFakeGitHub, EXAMPLE_REPO } from '#tests/support/github_world'
-import type FakeGitHub from '#tests/support/fake_github/fake_github'
+import { githubProject, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
 
 const items = (projectId: number) => WorkItem.query().where('projectId', projectId).orderBy('externalRef')
 
 test.group('GitHub issue intake', (group) => {
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
-  let github: Awaited<ReturnType<typeof useFakeGitHub>>
-  let fake: FakeGitHub
-  group.setup(async () => {
-    github = await useFakeGitHub()
-    fake = github.fake
-    return () => github.stop()
-  })
-  group.each.setup(async () => {
-    fake.reset()
-    await emptyWorld()
-  })
+  const github = fakeGitHubGroup(group)
 
   test('open labelled issues become work items with priority, work type, payload and link', async ({ assert }) => {
     const project = await githubProject()
-    fake.issue(EXAMPLE_REPO, { number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
-    fake.issue(EXAMPLE_REPO, { number: 2, title: 'Write docs', labels: ['agent-ready', 'P1'] })
-    fake.issue(EXAMPLE_REPO, { number: 3, title: 'Not for agents', labels: ['bug'] })
-    fake.issue(EXAMPLE_REPO, { number: 4, title: 'A pull request', labels: ['agent-ready'], pullRequest: true })
-    fake.issue(EXAMPLE_REPO, { number: 5, title: 'Done already', labels: ['agent-ready'], state: 'closed' })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 2, title: 'Write docs', labels: ['agent-ready', 'P1'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 3, title: 'Not for agents', labels: ['bug'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 4, title: 'A pull request', labels: ['agent-ready'], pullRequest: true })
+    github.fake.issue(EXAMPLE_REPO, { number: 5, title: 'Done already', labels: ['agent-ready'], state: 'closed' })
 
     const summary = await IssueIntake.sync(project)
 
@@ -56,7 +42,7 @@ test.group('GitHub issue intake', (group) => {
     assert.deepEqual(first.payload, { issue_number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
     assert.include(second.serialize(), { externalRef: 'github:issue:2', priority: 50, workType: 'code' })
     assert.lengthOf(await items(project.id), 2, 'no item for the unlabelled issue, the pull request or the closed issue')
-    const listing = fake.requestsTo('GET', /\/issues$/)[0]
+    const listing = github.fake.requestsTo('GET', /\/issues$/)[0]
     assert.equal(listing.query.get('labels'), 'agent-ready')
     assert.equal(listing.query.get('state'), 'open')
     assert.lengthOf(await AuditEvent.query().where('action', 'work_item.created'), 2)
@@ -65,8 +51,8 @@ test.group('GitHub issue intake', (group) => {
   test('the intake label comes from the project policy', async ({ assert }) => {
     const project = await githubProject()
     await Policy.create({ projectId: project.id, key: 'intake_label', value: 'bot-please' })
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
-    fake.issue(EXAMPLE_REPO, { number: 2, labels: ['bot-please'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 2, labels: ['bot-please'] })
 
     await IssueIntake.sync(project)
 
@@ -75,7 +61,7 @@ test.group('GitHub issue intake', (group) => {
 
   test('a re-run changes nothing; edits and priority labels update the item', async ({ assert }) => {
     const project = await githubProject()
-    fake.issue(EXAMPLE_REPO, { number: 7, title: 'Old title', labels: ['agent-ready', 'P2'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 7, title: 'Old title', labels: ['agent-ready', 'P2'] })
     await IssueIntake.sync(project)
     const auditCount = (await AuditEvent.all()).length
 
@@ -83,7 +69,7 @@ test.group('GitHub issue intake', (group) => {
     assert.include(again, { created: 0, updated: 0, unchanged: 1 })
     assert.lengthOf(await AuditEvent.all(), auditCount, 'an idempotent re-run writes no audit event')
 
-    fake.issue(EXAMPLE_REPO, { number: 7, title: 'New title', labels: ['agent-ready', 'P0', 'type:docs'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 7, title: 'New title', labels: ['agent-ready', 'P0', 'type:docs'] })
     const changed = await IssueIntake.sync(project)
     assert.include(changed, { updated: 1 })
     const [item] = await items(project.id)
@@ -94,7 +80,7 @@ test.group('GitHub issue intake', (group) => {
 
   test('the same issue taken in concurrently (sync and webhooks at once) makes one item', async ({ assert }) => {
     const project = await githubProject()
-    const issue = fake.issue(EXAMPLE_REPO, { number: 9, title: 'Race', labels: ['agent-ready', 'P1'] })
+    const issue = github.fake.issue(EXAMPLE_REPO, { number: 9, title: 'Race', labels: ['agent-ready', 'P1'] })
 
     const outcomes = await Promise.all(
       Array.from({ length: 16 }, () => db.transaction((trx) => IssueIntake.applyWithin(trx, project, issue, 'agent-ready')))
@@ -108,16 +94,16 @@ test.group('GitHub issue intake', (group) => {
 
   test('a closed issue cancels its unfinished item, and a running run is asked to stop', async ({ assert }) => {
     const project = await githubProject()
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
-    fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'] })
     await IssueIntake.sync(project)
     const [first, second] = await items(project.id)
     const { run } = await claimedRun({ project })
     await WorkItem.query().where('id', second.id).update({ status: 'in_progress' })
     await run.merge({ workItemId: second.id }).save()
 
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'], state: 'closed' })
-    fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'], state: 'closed' })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'], state: 'closed' })
+    github.fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'], state: 'closed' })
     const summary = await IssueIntake.sync(project)
 
     assert.equal(summary.cancelled, 2)
@@ -136,9 +122,9 @@ test.group('GitHub issue intake', (group) => {
 
   test('an item whose issue merely lost its label stays as it is', async ({ assert }) => {
     const project = await githubProject()
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
     await IssueIntake.sync(project)
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: [] })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: [] })
 
     const summary = await IssueIntake.sync(project)
 
@@ -149,7 +135,7 @@ test.group('GitHub issue intake', (group) => {
   test('several pages of issues are all taken in', async ({ assert }) => {
     const project = await githubProject()
     for (let number = 1; number <= 230; number++) {
-      fake.issue(EXAMPLE_REPO, { number, labels: ['agent-ready'], pullRequest: number % 10 === 0 })
+      github.fake.issue(EXAMPLE_REPO, { number, labels: ['agent-ready'], pullRequest: number % 10 === 0 })
     }
     const progress: string[] = []
 
@@ -159,14 +145,14 @@ test.group('GitHub issue intake', (group) => {
     assert.lengthOf(await items(project.id), 207)
     assert.deepEqual(progress, ['1/3:90', '2/3:180', '3/3:207'])
     assert.deepEqual(
-      fake.requestsTo('GET', /\/issues$/).map((request) => request.query.get('page')),
+      github.fake.requestsTo('GET', /\/issues$/).map((request) => request.query.get('page')),
       [null, '2', '3']
     )
   })
 
   test('a rejected token is recorded on the project and audited once, without throwing', async ({ assert }) => {
     const project = await githubProject({ token: 'ghp_revoked' })
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
 
     const first = await GitHubSync.syncProject(project)
     const second = await GitHubSync.syncProject(project)
@@ -201,7 +187,7 @@ test.group('GitHub issue intake', (group) => {
     await project.refresh()
     assert.equal(project.githubStatus, 'token_missing')
 
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
     process.env.GITHUB_TOKEN_ACME = [...github.fake.tokens][0]
     try {
       const found = await GitHubSync.syncProject(project)
@@ -220,14 +206,14 @@ test.group('GitHub issue intake', (group) => {
 
   test('a 500 is retried by the client; a persistent one leaves the project unreachable', async ({ assert }) => {
     const project = await githubProject()
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
-    fake.fail(/\/issues$/, 502, { times: 1 })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.fail(/\/issues$/, 502, { times: 1 })
 
     const recovered = await GitHubSync.syncProject(project)
     assert.isTrue(recovered.ok)
-    assert.lengthOf(fake.requestsTo('GET', /\/issues$/), 2, 'one failure, one retry')
+    assert.lengthOf(github.fake.requestsTo('GET', /\/issues$/), 2, 'one failure, one retry')
 
-    fake.fail(/\/issues$/, 500, { times: 10 })
+    github.fake.fail(/\/issues$/, 500, { times: 10 })
     const failed = await GitHubSync.syncProject(project)
     assert.isFalse(failed.ok)
     if (!failed.ok) assert.equal(failed.failure.kind, 'unreachable')
@@ -237,7 +223,7 @@ test.group('GitHub issue intake', (group) => {
 
   test('a GitHub that does not answer is abandoned after the request timeout', async ({ assert }) => {
     const project = await githubProject()
-    fake.hang(/\/issues$/, 10)
+    github.fake.hang(/\/issues$/, 10)
     const saved = githubConfig.requestTimeoutMs
     githubConfig.requestTimeoutMs = 200
     try {
@@ -254,7 +240,7 @@ test.group('GitHub issue intake', (group) => {
   test('a rate limit (403 or 429 with x-ratelimit-remaining 0) fails fast with its reset time', async ({ assert }) => {
     const project = await githubProject()
     for (const status of [403, 429] as const) {
-      fake.rateLimit(/\/issues$/, { status, resetInSeconds: 3600 })
+      github.fake.rateLimit(/\/issues$/, { status, resetInSeconds: 3600 })
       const started = Date.now()
       const result = await GitHubSync.syncProject(project)
       assert.isBelow(Date.now() - started, 2000, 'a limit resetting in an hour is not waited for')
@@ -269,8 +255,8 @@ test.group('GitHub issue intake', (group) => {
 
   test('a rate limit resetting soon is waited out once', async ({ assert }) => {
     const project = await githubProject()
-    fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
-    fake.rateLimit(/\/issues$/, { resetInSeconds: 0 })
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    github.fake.rateLimit(/\/issues$/, { resetInSeconds: 0 })
 
     const result = await GitHubSync.syncProject(project)
 
@@ -280,16 +266,8 @@ test.group('GitHub issue intake', (group) => {
 })
 
 test.group('projects:sync', (group) => {
-  // Leave nothing behind for suites that clean up only after their tests.
-  group.teardown(() => emptyWorld())
-  let github: Awaited<ReturnType<typeof useFakeGitHub>>
-  group.setup(async () => {
-    github = await useFakeGitHub()
-    return () => github.stop()
-  })
+  const github = fakeGitHubGroup(group)
   group.each.setup(async () => {
-    github.fake.reset()
-    await emptyWorld()
     ace.ui.switchMode('raw')
     return () => ace.ui.switchMode('normal')
   })
