@@ -50,7 +50,16 @@ export default class ProjectsController {
       project.related('integrations').query().orderBy('kind').orderBy('name'),
       AuditEvent.query().where('projectId', project.id).orderBy('id', 'desc').limit(20),
     ])
-    return view.render('pages/projects/show', { project, outlook, globalOutlook, policies, ownPolicies, integrations, events })
+    return view.render('pages/projects/show', {
+      project,
+      outlook,
+      globalOutlook,
+      policies,
+      ownPolicies,
+      integrations,
+      events,
+      actors: await AuditEvent.actorNames(events),
+    })
   }
 
   async edit({ bouncer, params, view }: HttpContext) {

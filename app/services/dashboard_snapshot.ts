@@ -61,6 +61,7 @@ export default class DashboardSnapshot {
       queueChart,
       runsChart,
       recentEvents,
+      recentActors: await AuditEvent.actorNames(recentEvents),
     }
   }
 

@@ -106,4 +106,13 @@ test.group('Dashboard', (group) => {
     assert.match(html, /Claude Worker[\s\S]*?<td class="num">1 \/ 4<\/td>[\s\S]*?2026-01-02 03:04/)
     assert.include(html, '<code>gate.failed</code>')
   })
+
+  test('recent events name who acted and link what they acted on', async ({ client, assert }) => {
+    const { agent, item } = await claimedRun()
+    await db.transaction((trx) => AuditEvent.record(trx, { actor: agent, action: 'work_item.claimed', subject: item }))
+    const html = await dashboard(client)
+
+    assert.match(html, new RegExp(`<a href="/agents/${agent.id}">${agent.key}</a>[\\s\\S]*?<code>work_item.claimed</code>`))
+    assert.include(html, `<a href="/work-items/${item.id}">work item #${item.id}</a>`)
+  })
 })
