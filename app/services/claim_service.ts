@@ -5,7 +5,7 @@ import type Agent from '#models/agent'
 import type { AgentCapabilities } from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import GitHubReport from '#services/github/github_report'
-import Policy from '#models/policy'
+import Policy, { type ProjectPolicies } from '#models/policy'
 import Project from '#models/project'
 import Run from '#models/run'
 import Setting from '#models/setting'
@@ -73,13 +73,16 @@ select (select count(*)::int from runs
        end as running
 `
 
-/** The claimed item's project, with its own policy values (key → value) for the lease and the answer. */
-const PROJECT_WITH_POLICIES = `
-select p.*,
+/**
+ * NEXT_ELIGIBLE_ITEM (same bindings) with what starting it needs in the same round trip: its
+ * project, and the project's own policy values (key → value) for the lease and the answer.
+ */
+const NEXT_ELIGIBLE_ITEM_WITH_PROJECT = `
+select item.id as work_item_id, p.*,
        (select coalesce(jsonb_object_agg(pol.key, pol.value), '{}') from policies pol
-         where pol.project_id = p.id) as own_policies                      -- §4 policies over their defaults
-  from projects p
- where p.id = ?
+         where pol.project_id = p.id) as own_policies              -- §4 policies over their defaults
+  from (${NEXT_ELIGIBLE_ITEM}) item                                 -- locks only the item
+  join projects p on p.id = item.project_id
 `
 
 type LockedAgent = {
@@ -89,6 +92,8 @@ type LockedAgent = {
   agents_enabled: unknown
   max_parallel_runs: unknown
 }
+
+type Candidate = { itemId: number; project: Project; policies: ProjectPolicies }
 
 type Claimed = Extract<ClaimResult, { outcome: 'claimed' }>
 
@@ -183,28 +188,28 @@ export default class ClaimService {
     while (open.size > 0) {
       const candidate = await this.#lockNextItem(trx, agent.id, [...open.values()], workTypes)
       if (!candidate) return { outcome: 'none' }
-      const { wipLimit } = open.get(candidate.projectId)!
-      if (wipLimit === null) return this.#start(trx, agent, candidate.itemId, candidate.projectId)
+      const { wipLimit } = open.get(candidate.project.id)!
+      if (wipLimit === null) return this.#start(trx, agent, candidate)
 
       await trx.rawQuery('savepoint wip_check')
-      const claimed = await this.#start(trx, agent, candidate.itemId, candidate.projectId)
-      await trx.rawQuery('select 1 from projects where id = ? for no key update', [candidate.projectId])
+      const claimed = await this.#start(trx, agent, candidate)
+      await trx.rawQuery('select 1 from projects where id = ? for no key update', [candidate.project.id])
       // This claim's item is in progress already, so it is among those counted.
-      if ((await ClaimGates.wipCount(trx, candidate.projectId)) <= wipLimit) return claimed
+      if ((await ClaimGates.wipCount(trx, candidate.project.id)) <= wipLimit) return claimed
       await trx.rawQuery('rollback to savepoint wip_check')
-      open.delete(candidate.projectId)
+      open.delete(candidate.project.id)
     }
     return { outcome: 'none' }
   }
 
-  /** The next eligible item among the given projects, locked. */
+  /** The next eligible item among the given projects, locked, with its project and policies. */
   static async #lockNextItem(
     trx: TransactionClientContract,
     agentId: number,
     projects: ProjectAdmission[],
     workTypes: string[] | null
-  ): Promise<{ itemId: number; projectId: number } | null> {
-    const result = await trx.rawQuery(NEXT_ELIGIBLE_ITEM, [
+  ): Promise<Candidate | null> {
+    const result = await trx.rawQuery(NEXT_ELIGIBLE_ITEM_WITH_PROJECT, [
       projects.map((a) => a.projectId),
       projects.filter((a) => a.approvedOnly).map((a) => a.projectId),
       FIX_CI_WORK_TYPE,
@@ -213,21 +218,22 @@ export default class ClaimService {
       workTypes ?? [],
       agentId,
     ])
-    const row = result.rows[0] as { id: number; project_id: number } | undefined
-    return row ? { itemId: row.id, projectId: row.project_id } : null
+    if (!result.rows[0]) return null
+    const { work_item_id: itemId, own_policies: ownPolicies, ...projectRow } = result.rows[0]
+    return {
+      itemId,
+      project: Project.$createFromAdapterResult(projectRow)!,
+      policies: Policy.withDefaults(ownPolicies),
+    }
   }
 
   /** Creates the running Run and marks the item claimed, with its audit event. */
   static async #start(
     trx: TransactionClientContract,
     agent: Agent,
-    itemId: number,
-    projectId: number
+    { itemId, project, policies }: Candidate
   ): Promise<Claimed> {
-    const found = await trx.rawQuery(PROJECT_WITH_POLICIES, [projectId])
-    const { own_policies: ownPolicies, ...projectRow } = found.rows[0]
-    const project = Project.$createFromAdapterResult(projectRow)!
-    const policies = Policy.withDefaults(ownPolicies)
+    const projectId = project.id
     const leaseSeconds = policies.lease_seconds
     const itemRows = await trx.rawQuery(
       `update work_items
