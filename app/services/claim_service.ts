@@ -173,10 +173,9 @@ export default class ClaimService {
 
   /**
    * Picks the next eligible item and starts it. When its project has a WIP limit, the limit is
-   * re-counted under the project's row lock, taken last so that it is held only for that count
-   * and the commit. A project found full is rolled back to the savepoint, which also lets go
-   * of its lock (two claimers never hold one project's lock while waiting for another's), and
-   * the search goes on without it.
+   * re-counted under the project's row lock; a project found full is rolled back to the
+   * savepoint, which lets go of its lock (two claimers never hold one project's lock while
+   * waiting for another's), and the search goes on without it.
    */
   static async #claimNext(
     trx: TransactionClientContract,
@@ -192,10 +191,9 @@ export default class ClaimService {
       if (wipLimit === null) return this.#start(trx, agent, candidate)
 
       await trx.rawQuery('savepoint wip_check')
-      const claimed = await this.#start(trx, agent, candidate)
       await trx.rawQuery('select 1 from projects where id = ? for no key update', [candidate.project.id])
-      // This claim's item is in progress already, so it is among those counted.
-      if ((await ClaimGates.wipCount(trx, candidate.project.id)) <= wipLimit) return claimed
+      // The savepoint stays: COMMIT releases it, and releasing it would cost a round trip.
+      if ((await ClaimGates.wipCount(trx, candidate.project.id)) < wipLimit) return this.#start(trx, agent, candidate)
       await trx.rawQuery('rollback to savepoint wip_check')
       open.delete(candidate.project.id)
     }
