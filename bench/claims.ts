@@ -1,8 +1,8 @@
 /*
  * `npm run bench [-- --agents 32 --items 100000 --seconds 10 --wakeups 200]`: claim throughput
  * and latency of Gatehouse (the service, then HTTP) against the same cycle in raw SQL, on a
- * dedicated database `gatehouse_bench` (on DATABASE_URL's server, else a throwaway embedded
- * Postgres). A cycle is claim + complete; completion is the same raw SQL everywhere, so the
+ * dedicated database `<DATABASE_URL's database>_bench` (so runs against different databases
+ * do not collide; `gatehouse_bench` on a throwaway embedded Postgres when none is configured). A cycle is claim + complete; completion is the same raw SQL everywhere, so the
  * ratios compare claiming. Not a test: it prints numbers.
  */
 import 'reflect-metadata'
@@ -308,18 +308,19 @@ async function prepareDatabase(): Promise<string> {
     await DatabaseServer.ensure({ directory, persistent: false })
   }
   const url = new URL(DatabaseServer.connectionString())
+  const benchDatabase = `${decodeURIComponent(url.pathname.slice(1)) || 'gatehouse'}_bench`
   const maintenance = new URL(url)
   maintenance.pathname = '/postgres'
   const client = new pg.Client({ connectionString: maintenance.toString() })
   client.on('error', () => {})
   await client.connect()
   try {
-    const exists = await client.query(`select 1 from pg_database where datname = 'gatehouse_bench'`)
-    if (exists.rowCount === 0) await client.query('create database gatehouse_bench')
+    const exists = await client.query('select 1 from pg_database where datname = $1', [benchDatabase])
+    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(benchDatabase)}`)
   } finally {
     await client.end()
   }
-  url.pathname = '/gatehouse_bench'
+  url.pathname = `/${encodeURIComponent(benchDatabase)}`
   return url.toString()
 }
 

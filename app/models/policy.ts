@@ -32,10 +32,13 @@ export default class Policy extends PolicySchema {
     client?: TransactionClientContract
   ): Promise<ProjectPolicies> {
     const rows = await this.query({ client }).where('projectId', projectId)
-    const own = Object.fromEntries(
-      rows.filter((row) => row.key in POLICY_DEFAULTS).map((row) => [row.key, row.value])
-    )
-    return { ...POLICY_DEFAULTS, ...own }
+    return this.withDefaults(Object.fromEntries(rows.map((row) => [row.key, row.value])))
+  }
+
+  /** Effective policies from a project's own values (key → value, as stored); unknown keys are ignored. */
+  static withDefaults(own: Record<string, unknown>): ProjectPolicies {
+    const known = Object.entries(own).filter(([key]) => key in POLICY_DEFAULTS)
+    return { ...POLICY_DEFAULTS, ...Object.fromEntries(known) }
   }
 
   /** A project's own values (the rows it has), without the defaults. */

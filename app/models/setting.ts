@@ -25,6 +25,14 @@ export default class Setting extends SettingSchema {
     return toSettings(rows)
   }
 
+  /** The settings from their stored values by key (a missing key takes its default). */
+  static fromValues(byKey: Record<string, unknown>): Settings {
+    return {
+      agents_enabled: byKey.agents_enabled !== false,
+      max_parallel_runs: (byKey.max_parallel_runs as number | null) ?? null,
+    }
+  }
+
   /**
    * An admin flips the kill switch or moves the global cap. The rows are locked so that two
    * admins saving at once are audited one after the other with the true before/after; turning
@@ -52,11 +60,7 @@ export default class Setting extends SettingSchema {
 }
 
 function toSettings(rows: Setting[]): Settings {
-  const byKey = Object.fromEntries(rows.map((row) => [row.key, row.value]))
-  return {
-    agents_enabled: byKey.agents_enabled !== false,
-    max_parallel_runs: (byKey.max_parallel_runs as number | null) ?? null,
-  }
+  return Setting.fromValues(Object.fromEntries(rows.map((row) => [row.key, row.value])))
 }
 
 function reopensClaims(before: Settings, next: Settings) {

@@ -5,7 +5,7 @@ import type Agent from '#models/agent'
 import type { AgentCapabilities } from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import GitHubReport from '#services/github/github_report'
-import Policy from '#models/policy'
+import Policy, { type ProjectPolicies } from '#models/policy'
 import Project from '#models/project'
 import Run from '#models/run'
 import Setting from '#models/setting'
@@ -52,14 +52,62 @@ select wi.id, wi.project_id
 `
 
 /**
+ * The claiming agent's row, locked, with the global settings read in the same round trip
+ * (reading them needs no lock; a cap found set is locked next).
+ */
+const LOCK_AGENT = `
+select a.enabled, a.max_concurrency, a.capabilities,
+       (select value from settings where key = 'agents_enabled') as agents_enabled,       -- §3.1 kill switch
+       (select value from settings where key = 'max_parallel_runs') as max_parallel_runs  -- §3.1 global cap, null when none
+  from agents a
+ where a.id = ?
+   for no key update of a                                  -- §3.2 serialises this agent's claims
+`
+
+/** Running runs against the limits, counted once their locks are held. Bindings: agent id, whether a cap is set. */
+const COUNT_RUNNING = `
+select (select count(*)::int from runs
+         where status = 'running' and agent_id = ?) as agent_running,       -- §3.2 the agent's max_concurrency
+       case when ?::boolean then                                            -- §3.1 max_parallel_runs, only while set
+         (select count(*)::int from runs where status = 'running')
+       end as running
+`
+
+/**
+ * NEXT_ELIGIBLE_ITEM (same bindings) with what starting it needs in the same round trip: its
+ * project, and the project's own policy values (key → value) for the lease and the answer.
+ */
+const NEXT_ELIGIBLE_ITEM_WITH_PROJECT = `
+select item.id as work_item_id, p.*,
+       (select coalesce(jsonb_object_agg(pol.key, pol.value), '{}') from policies pol
+         where pol.project_id = p.id) as own_policies              -- §4 policies over their defaults
+  from (${NEXT_ELIGIBLE_ITEM}) item                                 -- locks only the item
+  join projects p on p.id = item.project_id
+`
+
+type LockedAgent = {
+  enabled: boolean
+  max_concurrency: number
+  capabilities: AgentCapabilities | null
+  agents_enabled: unknown
+  max_parallel_runs: unknown
+}
+
+type Candidate = { itemId: number; project: Project; policies: ProjectPolicies }
+
+type Claimed = Extract<ClaimResult, { outcome: 'claimed' }>
+
+/**
  * Claiming (spec §3): one short transaction that checks the limits, picks the eligible item
  * and turns it into a running Run.
  *
  * Limits are exact across processes because each bound is counted only while holding the row
- * lock that every claim bounded by it must also take, in a fixed order (settings, agent,
+ * lock that every claim bounded by it must also take, in a fixed order (agent, settings,
  * project): the count then sees every earlier claim, committed before the lock was granted.
  * Counts are separate statements after the lock, because a statement's snapshot predates
  * the lock wait (READ COMMITTED). Run completions only lower counts, so they take no lock.
+ * Round trips are what a claim costs (see docs/claiming.md), so statements are combined
+ * wherever that ordering allows.
  */
 export default class ClaimService {
   /**
@@ -91,30 +139,25 @@ export default class ClaimService {
 
   static async claim(agent: Agent, request: ClaimRequest = {}): Promise<ClaimResult> {
     return db.transaction(async (trx) => {
-      const settings = await Setting.current(trx)
+      const locked = await trx.rawQuery(LOCK_AGENT, [agent.id])
+      const current = locked.rows[0] as LockedAgent | undefined
+      if (!current) return { outcome: 'agent_disabled' }
+      const settings = Setting.fromValues(current)
       if (!settings.agents_enabled) return { outcome: 'agents_disabled' }
+      if (!current.enabled) return { outcome: 'agent_disabled' }
 
-      if (settings.max_parallel_runs !== null) {
+      const cap = settings.max_parallel_runs
+      if (cap !== null) {
         // §3.1 global cap: serialises claims system-wide, only while a cap is set.
         await trx.rawQuery(`select 1 from settings where key = 'max_parallel_runs' for no key update`)
-        const running = await countRunning(trx)
-        if (running >= settings.max_parallel_runs) {
-          return { outcome: 'system_at_limit', running, maxParallelRuns: settings.max_parallel_runs }
-        }
       }
-
-      // §3.2 the agent's own limit: its claims are serialised by its row.
-      const locked = await trx.rawQuery(
-        `select enabled, max_concurrency, capabilities from agents where id = ? for no key update`,
-        [agent.id]
-      )
-      const current = locked.rows[0] as
-        | { enabled: boolean; max_concurrency: number; capabilities: AgentCapabilities }
-        | undefined
-      if (!current || !current.enabled) return { outcome: 'agent_disabled' }
-      const running = await countRunning(trx, agent.id)
-      if (running >= current.max_concurrency) {
-        return { outcome: 'agent_at_limit', running, maxConcurrency: current.max_concurrency }
+      const counts = await trx.rawQuery(COUNT_RUNNING, [agent.id, cap !== null])
+      const { agent_running: agentRunning, running } = counts.rows[0] as { agent_running: number; running: number | null }
+      if (cap !== null && running! >= cap) {
+        return { outcome: 'system_at_limit', running: running!, maxParallelRuns: cap }
+      }
+      if (agentRunning >= current.max_concurrency) {
+        return { outcome: 'agent_at_limit', running: agentRunning, maxConcurrency: current.max_concurrency }
       }
 
       const workTypes = acceptedWorkTypes(current.capabilities, request.workTypes)
@@ -124,64 +167,71 @@ export default class ClaimService {
         { slug: request.projectSlug, onlyActive: true },
         trx
       )
-      const candidate = await this.#lockNextItem(trx, agent.id, admissions, workTypes)
-      if (!candidate) return { outcome: 'none' }
-
-      return this.#start(trx, agent, candidate.itemId, candidate.projectId)
+      return this.#claimNext(trx, agent, admissions, workTypes)
     })
   }
 
   /**
-   * The next eligible item, locked. When its project has a WIP limit, the limit is re-counted
-   * under the project's row lock; a project found full is dropped and the search goes on.
-   * The savepoint lets go of that project's lock, so two claimers never hold one project's
-   * lock while waiting for another's.
+   * Picks the next eligible item and starts it. When its project has a WIP limit, the limit is
+   * re-counted under the project's row lock; a project found full is rolled back to the
+   * savepoint, which lets go of its lock (two claimers never hold one project's lock while
+   * waiting for another's), and the search goes on without it.
    */
+  static async #claimNext(
+    trx: TransactionClientContract,
+    agent: Agent,
+    admissions: ProjectAdmission[],
+    workTypes: string[] | null
+  ): Promise<ClaimResult> {
+    const open = new Map(admissions.filter((a) => a.open).map((a) => [a.projectId, a]))
+    while (open.size > 0) {
+      const candidate = await this.#lockNextItem(trx, agent.id, [...open.values()], workTypes)
+      if (!candidate) return { outcome: 'none' }
+      const { wipLimit } = open.get(candidate.project.id)!
+      if (wipLimit === null) return this.#start(trx, agent, candidate)
+
+      await trx.rawQuery('savepoint wip_check')
+      await trx.rawQuery('select 1 from projects where id = ? for no key update', [candidate.project.id])
+      // The savepoint stays: COMMIT releases it, and releasing it would cost a round trip.
+      if ((await ClaimGates.wipCount(trx, candidate.project.id)) < wipLimit) return this.#start(trx, agent, candidate)
+      await trx.rawQuery('rollback to savepoint wip_check')
+      open.delete(candidate.project.id)
+    }
+    return { outcome: 'none' }
+  }
+
+  /** The next eligible item among the given projects, locked, with its project and policies. */
   static async #lockNextItem(
     trx: TransactionClientContract,
     agentId: number,
-    admissions: ProjectAdmission[],
+    projects: ProjectAdmission[],
     workTypes: string[] | null
-  ): Promise<{ itemId: number; projectId: number } | null> {
-    const open = new Map(admissions.filter((a) => a.open).map((a) => [a.projectId, a]))
-    while (open.size > 0) {
-      const projects = [...open.values()]
-      const result = await trx.rawQuery(NEXT_ELIGIBLE_ITEM, [
-        projects.map((a) => a.projectId),
-        projects.filter((a) => a.approvedOnly).map((a) => a.projectId),
-        FIX_CI_WORK_TYPE,
-        projects.filter((a) => a.onlyWorkTypes !== null).map((a) => a.projectId),
-        workTypes === null,
-        workTypes ?? [],
-        agentId,
-      ])
-      const row = result.rows[0] as { id: number; project_id: number } | undefined
-      if (!row) return null
-
-      const admission = open.get(row.project_id)!
-      if (admission.wipLimit === null) return { itemId: row.id, projectId: row.project_id }
-
-      await trx.rawQuery('savepoint wip_check')
-      await trx.rawQuery('select 1 from projects where id = ? for no key update', [row.project_id])
-      const wip = await ClaimGates.wipCount(trx, row.project_id)
-      if (wip < admission.wipLimit) {
-        await trx.rawQuery('release savepoint wip_check')
-        return { itemId: row.id, projectId: row.project_id }
-      }
-      await trx.rawQuery('rollback to savepoint wip_check')
-      open.delete(row.project_id)
+  ): Promise<Candidate | null> {
+    const result = await trx.rawQuery(NEXT_ELIGIBLE_ITEM_WITH_PROJECT, [
+      projects.map((a) => a.projectId),
+      projects.filter((a) => a.approvedOnly).map((a) => a.projectId),
+      FIX_CI_WORK_TYPE,
+      projects.filter((a) => a.onlyWorkTypes !== null).map((a) => a.projectId),
+      workTypes === null,
+      workTypes ?? [],
+      agentId,
+    ])
+    if (!result.rows[0]) return null
+    const { work_item_id: itemId, own_policies: ownPolicies, ...projectRow } = result.rows[0]
+    return {
+      itemId,
+      project: Project.$createFromAdapterResult(projectRow)!,
+      policies: Policy.withDefaults(ownPolicies),
     }
-    return null
   }
 
   /** Creates the running Run and marks the item claimed, with its audit event. */
   static async #start(
     trx: TransactionClientContract,
     agent: Agent,
-    itemId: number,
-    projectId: number
-  ): Promise<ClaimResult> {
-    const policies = await Policy.forProject(projectId, trx)
+    { itemId, project, policies }: Candidate
+  ): Promise<Claimed> {
+    const projectId = project.id
     const leaseSeconds = policies.lease_seconds
     const itemRows = await trx.rawQuery(
       `update work_items
@@ -199,23 +249,16 @@ export default class ClaimService {
       [itemId, projectId, agent.id, workItem.attempts, leaseSeconds]
     )
     const run = Run.$createFromAdapterResult(runRows.rows[0])!
-    const project = await Project.findOrFail(projectId, { client: trx })
     await AuditEvent.record(trx, {
       actor: agent,
       action: 'work_item.claimed',
       subject: workItem,
       details: { run_id: run.id, attempt: run.attempt },
     })
+    // Enqueues nothing (and costs no round trip) unless the item came from a GitHub issue and the project reports.
     await GitHubReport.runStarted(trx, run, workItem, policies)
     return { outcome: 'claimed', run, workItem, project, leaseSeconds }
   }
-}
-
-async function countRunning(trx: TransactionClientContract, agentId?: number): Promise<number> {
-  const result = agentId
-    ? await trx.rawQuery(`select count(*)::int as n from runs where status = 'running' and agent_id = ?`, [agentId])
-    : await trx.rawQuery(`select count(*)::int as n from runs where status = 'running'`)
-  return result.rows[0].n
 }
 
 /** The work types this claim may take: null means any. */
