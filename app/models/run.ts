@@ -26,6 +26,8 @@ export const RUN_STATUSES = [
   'released',
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
+/** The largest id the runs.id integer column can hold. */
+const MAX_RUN_ID = 2_147_483_647
 export type GateStatus = 'pending' | 'passed' | 'failed'
 export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
 export type RunCosts = { input_tokens?: number; output_tokens?: number; usd?: number; model?: string }
@@ -79,7 +81,9 @@ export default class Run extends RunSchema {
 
   /** A run of this agent: another agent's run is as invisible as one that does not exist (404). */
   static async findForAgentOrFail(agent: Agent, id: number) {
-    return this.query().where('id', id).where('agentId', agent.id).firstOrFail()
+    // An id past the integer column's range names no run (Postgres would refuse the comparison).
+    const query = this.query().where('agentId', agent.id)
+    return (Number(id) <= MAX_RUN_ID ? query.where('id', id) : query.whereRaw('false')).firstOrFail()
   }
 
   get isRunning() {

@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import { storableText } from '#validators/storable_text'
 
 /** The most log lines one request may carry (spec §5); more is 413, not 422. */
 export const MAX_LOG_LINES = 1000
@@ -7,10 +8,12 @@ export const MAX_LOG_BYTES = 1024 * 1024
 
 const nonNegativeInteger = () => vine.number().withoutDecimals().min(0)
 const url = () => vine.string().trim().maxLength(2048).url()
+/** The largest value of a Postgres integer column. */
+const MAX_INTEGER = 2_147_483_647
 
 /** POST /api/v1/runs/:id/heartbeat */
 export const heartbeatValidator = vine.create({
-  progress: vine.string().trim().maxLength(10_000).optional(),
+  progress: vine.string().trim().maxLength(10_000).use(storableText()).optional(),
 })
 
 /** POST /api/v1/runs/:id/logs (size limits are checked before, as 413). */
@@ -18,9 +21,9 @@ export const runLogsValidator = vine.create({
   lines: vine.array(
     vine.object({
       level: vine.enum(['debug', 'info', 'warn', 'error'] as const),
-      message: vine.string(),
+      message: vine.string().use(storableText()),
       stream: vine.enum(['stdout', 'stderr'] as const).nullable().optional(),
-      data: vine.record(vine.any()).nullable().optional(),
+      data: vine.record(vine.any()).use(storableText()).nullable().optional(),
       logged_at: vine.date({ formats: ['iso8601'] }).optional(),
     })
   ),
@@ -29,11 +32,11 @@ export const runLogsValidator = vine.create({
 /** POST /api/v1/runs/:id/complete */
 export const runCompletionValidator = vine.create({
   outcome: vine.enum(['succeeded', 'failed'] as const),
-  summary: vine.string().maxLength(100_000).nullable().optional(),
-  error: vine.string().maxLength(100_000).nullable().optional(),
-  branch_name: vine.string().trim().maxLength(255).nullable().optional(),
+  summary: vine.string().maxLength(100_000).use(storableText()).nullable().optional(),
+  error: vine.string().maxLength(100_000).use(storableText()).nullable().optional(),
+  branch_name: vine.string().trim().maxLength(255).use(storableText()).nullable().optional(),
   pr_url: url().nullable().optional(),
-  pr_number: vine.number().withoutDecimals().min(1).nullable().optional(),
+  pr_number: vine.number().withoutDecimals().range([1, MAX_INTEGER]).nullable().optional(),
   head_sha: vine.string().trim().regex(/^[0-9a-f]{7,64}$/i).nullable().optional(),
   logs_url: url().nullable().optional(),
   artifacts_url: url().nullable().optional(),
@@ -42,7 +45,7 @@ export const runCompletionValidator = vine.create({
       input_tokens: nonNegativeInteger().optional(),
       output_tokens: nonNegativeInteger().optional(),
       usd: vine.number().min(0).max(99_999_999).optional(),
-      model: vine.string().trim().maxLength(255).optional(),
+      model: vine.string().trim().maxLength(255).use(storableText()).optional(),
     })
     .nullable()
     .optional(),
@@ -58,7 +61,7 @@ export const runCompletionValidator = vine.create({
 
 /** POST /api/v1/runs/:id/release */
 export const runReleaseValidator = vine.create({
-  reason: vine.string().trim().maxLength(10_000).optional(),
+  reason: vine.string().trim().maxLength(10_000).use(storableText()).optional(),
 })
 
 /** POST /runs/:id/review: a reviewer's decision for the human_review gate. */
