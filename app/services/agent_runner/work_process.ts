@@ -46,7 +46,9 @@ export default class WorkProcess {
     this.#child.stdin!.on('error', () => {})
     this.#child.stdin!.end(JSON.stringify(item) + '\n')
 
-    const lines = (stream: 'stdout' | 'stderr') => (text: string) => {
+    const lines = (stream: 'stdout' | 'stderr') => (output: string) => {
+      // Postgres stores no NUL: the server refuses a batch holding one (422), losing its other lines.
+      const text = output.replaceAll('\u0000', '\uFFFD')
       if (stream === 'stdout' && text.trim()) this.#lastStdoutLine = text
       const message = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}… (cut)` : text
       onLine({

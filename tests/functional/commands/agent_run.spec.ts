@@ -296,6 +296,20 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
     assert.equal(events[1].max_concurrency, 2)
   })
 
+  test('output with NUL bytes is logged in full, the NULs made visible', async ({ assert }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    const runner = agentRun(token, `echo before; printf 'a\\000b\\n'; echo after`, ['--exit-when-idle'])
+    assert.equal(await runner.exited, 0, runner.output())
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    const logs = await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('message')
+    assert.deepEqual(
+      logs.map((log) => log.message),
+      ['before', 'a\uFFFDb', 'after']
+    )
+  })
+
   test('more slots than the agent may hold are capped to its max_concurrency', async ({ assert }) => {
     const { token } = await createAgent({ maxConcurrency: 1 })
     const runner = agentRun(token, 'true', ['--concurrency=3', '--exit-when-idle', '--json'])
