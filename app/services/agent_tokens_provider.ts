@@ -5,6 +5,8 @@ import { AccessToken, DbAccessTokensProvider } from '@adonisjs/auth/access_token
 
 /** How stale a token's last_used_at may get before a request records it again. */
 const RECORD_USE_EVERY_MS = 60_000
+/** The largest id the agent_access_tokens.id integer column can hold. */
+const MAX_TOKEN_ID = 2_147_483_647
 
 /**
  * Access tokens as AdonisJS stores them, except that verifying one writes `last_used_at` at
@@ -17,7 +19,10 @@ export default class AgentTokensProvider<
 > extends DbAccessTokensProvider<TokenableModel> {
   async verify(tokenValue: Secret<string>) {
     const decoded = AccessToken.decode(this.prefix, tokenValue.release())
-    if (!decoded) return null
+    // The id part is whatever the caller sent: only a token id the column can hold is looked up.
+    if (!decoded || !/^[1-9][0-9]{0,9}$/.test(decoded.identifier) || Number(decoded.identifier) > MAX_TOKEN_ID) {
+      return null
+    }
     const client = await this.getDb()
     const row = await client
       .query()

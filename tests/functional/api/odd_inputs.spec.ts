@@ -52,3 +52,18 @@ test.group('Agent API: odd inputs', (group) => {
     assert.lengthOf(await RunLog.query().where('runId', run.id), 0)
   })
 })
+
+test.group('Agent API: forged tokens', (group) => {
+  group.each.setup(() => testUtils.db().truncate())
+
+  test('a token whose id part is not a token id is 401, not a server error', async ({ client }) => {
+    await claimedRun()
+    const id = (text: string) => Buffer.from(text).toString('base64url')
+    const secret = Buffer.from('x'.repeat(40)).toString('base64url')
+    for (const forged of [id('abc'), id('99999999999999999999'), id('1.5'), id('-1'), id('１')]) {
+      const response = await client.get('/api/v1/agent').bearerToken(`gha_${forged}.${secret}`)
+      response.assertStatus(401)
+      response.assertHeader('content-type', 'application/problem+json; charset=utf-8')
+    }
+  })
+})
