@@ -2,6 +2,8 @@ import { BaseCommand, args, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import string from '@adonisjs/core/helpers/string'
 
+const MAX_EXPIRES_IN_SECONDS = 100 * 365 * 86_400
+
 /** `agent:token <key>`: issue a token (printed once), list, or revoke an agent's tokens. */
 export default class AgentToken extends BaseCommand {
   static commandName = 'agent:token'
@@ -55,6 +57,8 @@ export default class AgentToken extends BaseCommand {
       if (!expiresIn || expiresIn <= 0) {
         return this.#fail(`--expires-in: "${this.expiresIn}" is not a duration (e.g. 30d, 12h, "90 days")`)
       }
+      // Far enough for anyone; further would overflow a date (an insert error, not a message).
+      if (expiresIn > MAX_EXPIRES_IN_SECONDS) return this.#fail('--expires-in: at most 100 years')
     }
 
     const agent = await Agent.findBy('key', this.key)

@@ -9,7 +9,7 @@ import { jsonColumn } from '#models/json_column'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
 import AuditEvent, { type Actor } from '#models/audit_event'
-import AgentTokensProvider from '#services/agent_tokens_provider'
+import AgentTokensProvider, { MAX_TOKEN_ID } from '#services/agent_tokens_provider'
 import Claimable from '#services/claimable'
 
 /** How fresh `last_seen_at` is kept. */
@@ -161,7 +161,11 @@ export default class Agent extends AgentSchema {
   async revokeTokens(by: AgentChanger, tokenId: number | 'all', options: ChangeOptions = {}) {
     return within(options.client, async (trx) => {
       const query = trx.from('agent_access_tokens').where('tokenable_id', this.id)
-      if (tokenId !== 'all') query.where('id', tokenId)
+      if (tokenId !== 'all') {
+        // An id past the integer column's range names no token (Postgres would refuse the comparison).
+        if (tokenId > MAX_TOKEN_ID) return []
+        query.where('id', tokenId)
+      }
       const rows: { id: number; name: string | null }[] = await query.delete().returning(['id', 'name'])
       for (const row of rows) {
         await AuditEvent.record(trx, {

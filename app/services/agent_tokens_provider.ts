@@ -6,7 +6,7 @@ import { AccessToken, DbAccessTokensProvider } from '@adonisjs/auth/access_token
 /** How stale a token's last_used_at may get before a request records it again. */
 const RECORD_USE_EVERY_MS = 60_000
 /** The largest id the agent_access_tokens.id integer column can hold. */
-const MAX_TOKEN_ID = 2_147_483_647
+export const MAX_TOKEN_ID = 2_147_483_647
 
 /**
  * Access tokens as AdonisJS stores them, except that verifying one writes `last_used_at` at

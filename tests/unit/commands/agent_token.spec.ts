@@ -102,6 +102,8 @@ test.group('agent:token', (group) => {
       [['codex', '--revoke=0'], '--revoke takes a token id (a positive whole number)'],
       [['codex', '--list', '--name=x'], '--name and --expires-in only apply when issuing a token'],
       [['codex', `--revoke=${othersToken.identifier}`], `agent "codex" has no token with id ${othersToken.identifier}`],
+      [['codex', '--revoke=99999999999'], 'agent "codex" has no token with id 99999999999'],
+      [['codex', '--expires-in=1000000000y'], '--expires-in: at most 100 years'],
     ]
     for (const [argv, reason] of cases) {
       const command = await agentToken(argv)
