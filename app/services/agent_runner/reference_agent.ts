@@ -85,6 +85,8 @@ export default class ReferenceAgent {
     this.#stopping = true
     this.#stop.abort()
     for (const [runId, process] of this.#held) {
+      // A command that already finished is being reported: its work is done, not given back.
+      if (!process.running) continue
       this.#releasing.add(runId)
       void process.stop(this.options.graceMs)
     }

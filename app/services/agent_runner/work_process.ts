@@ -82,6 +82,11 @@ export default class WorkProcess {
     })
   }
 
+  /** Until the command has exited and its output ended. */
+  get running() {
+    return !this.#exited
+  }
+
   /** The last line the command printed on stdout: its progress, as far as anyone can tell. */
   get lastLine() {
     return this.#lastStdoutLine.slice(0, 500)

@@ -367,6 +367,50 @@ while true; do sleep 0.1; done
     assert.equal(await runner.exited, 0)
   })
 
+  test('Ctrl-C while a finished command is being reported completes its run instead of releasing it', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    let runner: ReturnType<typeof aceProcess> | undefined
+    // A proxy that holds the run's log batch back and interrupts the runner meanwhile: the
+    // command has already finished, so its work is reported, not given back.
+    const proxy = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk)
+      if (request.url!.endsWith('/logs')) {
+        runner!.child.kill('SIGINT')
+        await sleep(500)
+      }
+      const answer = await fetch(`${serverUrl()}${request.url}`, {
+        method: request.method,
+        headers: request.headers as Record<string, string>,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      })
+      response.writeHead(answer.status, Object.fromEntries(answer.headers))
+      response.end(Buffer.from(await answer.arrayBuffer()))
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const { port } = proxy.address() as AddressInfo
+    try {
+      runner = aceProcess([
+        'agent:run',
+        `--server=http://127.0.0.1:${port}`,
+        `--token=${token}`,
+        '--command=echo done',
+        '--wait=1',
+      ])
+      assert.equal(await runner.exited, 0, runner.output())
+    } finally {
+      proxy.close()
+    }
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'succeeded', runner.output())
+    await item.refresh()
+    assert.equal(item.status, 'completed')
+  })
+
   test('transient server errors and dropped connections are retried with backoff', async ({ assert }) => {
     const project = await createProject()
     const { token } = await createAgent()
