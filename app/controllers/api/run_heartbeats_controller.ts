@@ -9,7 +9,7 @@ export default class RunHeartbeatsController {
     const { progress } = await request.validateUsing(heartbeatValidator)
     await run.heartbeat(progress)
     return {
-      lease_expires_at: run.leaseExpiresAt.toISO(),
+      lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
       cancel_requested: run.cancelRequestedAt !== null,
     }
   }

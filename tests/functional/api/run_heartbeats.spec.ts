@@ -26,6 +26,7 @@ test.group('POST /api/v1/runs/:id/heartbeat', (group) => {
     response.assertStatus(200)
     assert.deepEqual(Object.keys(response.body()).sort(), ['cancel_requested', 'lease_expires_at'])
     assert.isFalse(response.body().cancel_requested)
+    assert.match(response.body().lease_expires_at, /Z$/, 'times are UTC, as in the claim answer')
     const lease = DateTime.fromISO(response.body().lease_expires_at)
     assert.closeTo(lease.diffNow('seconds').seconds, 120, 5)
     await run.refresh()

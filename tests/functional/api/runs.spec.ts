@@ -23,6 +23,8 @@ test.group('GET /api/v1/runs/:id', (group) => {
       gate_results: [],
       cancel_requested: false,
     })
+    assert.match(running.body().started_at, /Z$/, 'times are UTC')
+    assert.match(running.body().lease_expires_at, /Z$/)
 
     await client
       .post(`/api/v1/runs/${run.id}/complete`)
