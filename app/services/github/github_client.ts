@@ -169,7 +169,8 @@ function toFailure(error: RequestError | GitHubFailure): GitHubFailure {
         : DateTime.now().plus({ seconds: Number.isFinite(retryAfter) ? retryAfter : 60 })
       return new GitHubFailure('rate_limited', `GitHub rate limit reached (${status}); it resets at ${retryAt.toISO()}.`, status, retryAt)
     }
-    if (status === 404) return new GitHubFailure('not_found', `GitHub answered 404: ${error.message}`, 404)
+    // GitHub answers 410 Gone for a deleted issue: as missing as a 404, and no sign of a broken connection.
+    if (status === 404 || status === 410) return new GitHubFailure('not_found', `GitHub answered ${status}: ${error.message}`, status)
     if (status === 403) return new GitHubFailure('token_rejected', `GitHub refused the request (403): ${error.message}`, 403)
     return new GitHubFailure('unreachable', `GitHub answered ${status}: ${error.message}`, status)
   }
