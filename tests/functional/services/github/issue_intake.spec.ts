@@ -150,6 +150,19 @@ test.group('GitHub issue intake', (group) => {
     assert.equal(project.githubStatus, 'connected', 'a deleted issue says nothing about the connection')
   })
 
+  test('a repository GitHub does not show to the token (404) is recorded on the project as a broken connection', async ({ assert }) => {
+    const project = await githubProject({ repoFullName: 'acme/not-there' })
+
+    const result = await GitHubSync.syncProject(project)
+
+    assert.isFalse(result.ok)
+    await project.refresh()
+    assert.equal(project.githubStatus, 'token_rejected')
+    assert.include(project.githubStatusMessage!, 'acme/not-there')
+    const [event] = await AuditEvent.query().where('action', 'project.github_token_rejected')
+    assert.equal(event.projectId, project.id)
+  })
+
   test('several pages of issues are all taken in', async ({ assert }) => {
     const project = await githubProject()
     for (let number = 1; number <= 230; number++) {
