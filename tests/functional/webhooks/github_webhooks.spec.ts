@@ -335,4 +335,16 @@ test.group('POST /webhooks/github', (group) => {
     assert.lengthOf(await jobsOf('process_github_webhook'), 0)
     assert.lengthOf(await WebhookDelivery.all(), 1)
   })
+  test('one delivery processed by many jobs at once takes effect once', async ({ assert }) => {
+    await githubProject()
+    const ping = webhookExample('ping', undefined, 0)
+    ping.repository.full_name = EXAMPLE_REPO
+    await deliver('ping', ping)
+    const delivery = await WebhookDelivery.firstOrFail()
+
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => WebhookProcessor.process(delivery.id)))
+
+    assert.deepEqual(statuses, Array(8).fill('processed'))
+    assert.lengthOf(await AuditEvent.query().where('action', 'github.webhook_pinged'), 1)
+  })
 })
