@@ -150,6 +150,22 @@ test.group('GitHub accept gates', (group) => {
     assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '1 of 2 approvals (dave)']])
   })
 
+  test('named required checks are not skipped when the project names no GitHub token: they wait, then time out', async ({ assert }) => {
+    const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
+    await project.merge({ githubTokenSecretName: null }).save()
+    const { run, agent, item } = await claimedRun({ project })
+    await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: PR })
+
+    await GateEvaluator.evaluate(run.id)
+
+    await run.refresh()
+    await item.refresh()
+    assert.equal(run.gateStatus, 'pending')
+    assert.equal(verdicts(run)[0][0], 'required_checks')
+    assert.include(verdicts(run)[0][2], 'names no GitHub token')
+    assert.equal(item.status, 'verifying')
+  })
+
   test('min_approvals: pending without approval, passed after a pull_request_review approved event', async ({ assert }) => {
     github.fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
     github.fake.review(EXAMPLE_REPO, PR, 'bob', 'APPROVED')
