@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Run, { type GateStatus, type GateVerdict } from '#models/run'
 import WorkItem from '#models/work_item'
@@ -123,7 +124,15 @@ export default class GateEvaluator {
       .orderBy('runs.gates_evaluated_at')
       .select('runs.id')
     const results = []
-    for (const { id } of rows) results.push({ runId: id as number, status: await this.evaluate(id) })
+    for (const { id } of rows) {
+      try {
+        results.push({ runId: id as number, status: await this.evaluate(id) })
+      } catch (error) {
+        // One run that cannot be judged must not stop the sweep for the runs after it, sweep after sweep.
+        logger.error({ runId: id, err: error }, 'gate re-check failed')
+        results.push({ runId: id as number, status: null })
+      }
+    }
     return results
   }
 }

@@ -15,14 +15,16 @@ export function requiredCheckNames(project: Project): string[] {
 
 /**
  * `required_checks` (with the e2e check of `e2e_required`): every required check run or commit
- * status succeeded on the run's head SHA. Applies to projects connected to GitHub (a token is
- * named) that require at least one check.
+ * status succeeded on the run's head SHA. Named checks always apply (without a token they wait
+ * and time out, never pass unchecked); the e2e check of `e2e_required` (default true) only for
+ * projects connected to GitHub (a token is named).
  */
 export const requiredChecksGate: AcceptGate = {
   name: 'required_checks',
 
   appliesTo(project) {
-    return Boolean(project.githubTokenSecretName) && requiredCheckNames(project).length > 0
+    const named = Array.isArray(project.gatesConfig?.required_checks) && project.gatesConfig.required_checks.length > 0
+    return named || (Boolean(project.githubTokenSecretName) && requiredCheckNames(project).length > 0)
   },
 
   async gatherFacts(run, project) {

@@ -154,25 +154,24 @@ function createOctokit(token: string) {
 
 function toFailure(error: RequestError | GitHubFailure): GitHubFailure {
   if (error instanceof GitHubFailure) return error
-  {
-    const headers = error.response?.headers ?? {}
-    const status = error.status
-    if (status === 401) return new GitHubFailure('token_rejected', `GitHub rejected the token (401): ${error.message}`, 401)
-    const limited =
-      status === 429 ||
-      (status === 403 && (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined))
-    if (limited) {
-      const reset = Number(headers['x-ratelimit-reset'])
-      const retryAfter = Number(headers['retry-after'])
-      const retryAt = Number.isFinite(reset) && reset > 0
-        ? DateTime.fromSeconds(reset)
-        : DateTime.now().plus({ seconds: Number.isFinite(retryAfter) ? retryAfter : 60 })
-      return new GitHubFailure('rate_limited', `GitHub rate limit reached (${status}); it resets at ${retryAt.toISO()}.`, status, retryAt)
-    }
-    if (status === 404) return new GitHubFailure('not_found', `GitHub answered 404: ${error.message}`, 404)
-    if (status === 403) return new GitHubFailure('token_rejected', `GitHub refused the request (403): ${error.message}`, 403)
-    return new GitHubFailure('unreachable', `GitHub answered ${status}: ${error.message}`, status)
+  const headers = error.response?.headers ?? {}
+  const status = error.status
+  if (status === 401) return new GitHubFailure('token_rejected', `GitHub rejected the token (401): ${error.message}`, 401)
+  const limited =
+    status === 429 ||
+    (status === 403 && (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined))
+  if (limited) {
+    const reset = Number(headers['x-ratelimit-reset'])
+    const retryAfter = Number(headers['retry-after'])
+    const retryAt = Number.isFinite(reset) && reset > 0
+      ? DateTime.fromSeconds(reset)
+      : DateTime.now().plus({ seconds: Number.isFinite(retryAfter) ? retryAfter : 60 })
+    return new GitHubFailure('rate_limited', `GitHub rate limit reached (${status}); it resets at ${retryAt.toISO()}.`, status, retryAt)
   }
+  // GitHub answers 410 Gone for a deleted issue: as missing as a 404, and no sign of a broken connection.
+  if (status === 404 || status === 410) return new GitHubFailure('not_found', `GitHub answered ${status}: ${error.message}`, status)
+  if (status === 403) return new GitHubFailure('token_rejected', `GitHub refused the request (403): ${error.message}`, 403)
+  return new GitHubFailure('unreachable', `GitHub answered ${status}: ${error.message}`, status)
 }
 
 /** Keeps the project's connection state; an audit event marks each change of state. */

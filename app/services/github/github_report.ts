@@ -72,7 +72,14 @@ export default class GitHubReport {
           per_page: 100,
         })
         if (comments.some((comment) => comment.body?.includes(marker))) return 'already_posted'
-        await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: `${commentBody(run, moment)}\n\n${marker}` })
+        // Not retried blindly: a 5xx may come after GitHub stored the comment; the job's retry looks for the marker first.
+        await octokit.rest.issues.createComment({
+          owner,
+          repo,
+          issue_number: issueNumber,
+          body: `${commentBody(run, moment)}\n\n${marker}`,
+          request: { retries: 0 },
+        })
         return 'posted'
       })
     } catch (error) {

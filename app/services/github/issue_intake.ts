@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import { RequestError } from 'octokit'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Project from '#models/project'
@@ -173,7 +174,17 @@ export default class IssueIntake {
 async function* pageByPage<T>(client: GitHubClient, pages: AsyncIterable<T>): AsyncGenerator<T> {
   const iterator = pages[Symbol.asyncIterator]()
   while (true) {
-    const next = await client.call(() => iterator.next())
+    const next = await client.call(async () => {
+      try {
+        return await iterator.next()
+      } catch (error) {
+        // GitHub answers 404 for a private repository the token cannot see: a broken connection, not a missing issue.
+        if (error instanceof RequestError && error.status === 404) {
+          throw new GitHubFailure('token_rejected', `GitHub shows no repository ${client.owner}/${client.repo} to this token (404).`, 404)
+        }
+        throw error
+      }
+    })
     if (next.done) return
     yield next.value
   }

@@ -21,7 +21,11 @@ type Outcome = { status: Exclude<DeliveryStatus, 'received' | 'failed'>; effect:
  * never applies a delivery twice.
  */
 export default class WebhookProcessor {
-  static async process(deliveryRowId: number): Promise<DeliveryStatus | null> {
+  /**
+   * A failure throws so the queue retries it, except on the job's last attempt: then the
+   * delivery stays `failed` with an audit event and the job ends (nothing left to retry).
+   */
+  static async process(deliveryRowId: number, attempt?: { number: number; max: number }): Promise<DeliveryStatus | null> {
     try {
       return await db.transaction(async (trx) => {
         const delivery = await WebhookDelivery.query({ client: trx }).where('id', deliveryRowId).forUpdate().first()
@@ -39,13 +43,27 @@ export default class WebhookProcessor {
         return outcome.status
       })
     } catch (error) {
-      // Kept visible on the delivery; the queue retries the job.
-      await db.from('webhook_deliveries').where('id', deliveryRowId).whereNotIn('status', ['processed', 'ignored']).update({
-        status: 'failed',
-        error: String((error as Error).message ?? error).slice(0, 2000),
-        updated_at: db.raw('now()'),
+      const message = String((error as Error).message ?? error).slice(0, 2000)
+      const lastAttempt = attempt !== undefined && attempt.number >= attempt.max
+      // Kept visible on the delivery (with its payload, for a manual retry).
+      await db.transaction(async (trx) => {
+        const failed = await trx
+          .from('webhook_deliveries')
+          .where('id', deliveryRowId)
+          .whereNotIn('status', ['processed', 'ignored'])
+          .update({ status: 'failed', error: message, updated_at: db.raw('now()') })
+          .returning(['delivery_id', 'event', 'project_id'])
+        if (!lastAttempt || failed.length === 0) return
+        await AuditEvent.record(trx, {
+          actor: 'system',
+          action: 'github.webhook_failed',
+          projectId: failed[0].project_id,
+          details: { delivery: failed[0].delivery_id, event: failed[0].event, error: message, attempts: attempt!.number },
+        })
       })
-      throw error
+      if (!lastAttempt) throw error
+      logger.error({ deliveryRowId, err: error }, 'giving up on a webhook delivery')
+      return 'failed'
     }
   }
 

@@ -52,12 +52,15 @@ export default class WebhookReceiver {
 
     const action = (payload as { action?: unknown }).action
     return db.transaction(async (trx) => {
-      // A redelivery (or the same delivery arriving twice at once) loses here and is only acknowledged.
+      // A redelivery (or the same delivery arriving twice at once) loses here and is only acknowledged,
+      // unless the delivery failed: then GitHub's "Redeliver" is the way to have it processed again.
       // (Lucid's binding type leaves out null, which pg binds as SQL NULL.)
       const { rows } = await trx.rawQuery(
         `insert into webhook_deliveries (delivery_id, event, action, project_id, status, payload)
          values (?, ?, ?, ?, 'received', ?::jsonb)
-         on conflict (delivery_id) do nothing
+         on conflict (delivery_id) do update
+            set status = 'received', error = null, payload = excluded.payload, updated_at = now()
+          where webhook_deliveries.status = 'failed' and webhook_deliveries.project_id = excluded.project_id
          returning id`,
         [incoming.deliveryId!, incoming.event!, (typeof action === 'string' ? action.slice(0, 64) : null) as any, project.id, JSON.stringify(payload)]
       )

@@ -282,4 +282,69 @@ test.group('POST /webhooks/github', (group) => {
     assert.equal(await WebhookProcessor.process(delivery.id), 'processed')
     assert.lengthOf(await WorkItem.all(), 1)
   })
+  test('a delivery still failing on its last attempt ends the job with an audit event instead of throwing', async ({ assert }) => {
+    const project = await githubProject()
+    const opened = webhookExample('issues', 'opened')
+    opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' })
+    await deliver('issues', opened)
+    const delivery = await WebhookDelivery.firstOrFail()
+    await db.rawQuery(`alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`)
+    try {
+      await assert.rejects(() => WebhookProcessor.process(delivery.id, { number: 4, max: 5 }))
+      assert.lengthOf(await AuditEvent.query().where('action', 'github.webhook_failed'), 0, 'no audit event while retries remain')
+      assert.equal(await WebhookProcessor.process(delivery.id, { number: 5, max: 5 }), 'failed')
+    } finally {
+      await db.rawQuery('alter table work_items drop constraint test_no_items')
+    }
+    await delivery.refresh()
+    assert.equal(delivery.status, 'failed')
+    assert.isNotNull(delivery.payload, 'kept for a manual retry')
+    const [event] = await AuditEvent.query().where('action', 'github.webhook_failed')
+    assert.equal(event.projectId, project.id)
+    assert.include(event.details as Record<string, unknown>, { delivery: delivery.deliveryId, event: 'issues', attempts: 5 })
+    assert.include(String((event.details as any).error), 'test_no_items')
+  })
+  test('a redelivery of a delivery that failed for good is processed again; of a processed one, not', async ({ assert }) => {
+    const project = await githubProject()
+    const opened = webhookExample('issues', 'opened')
+    opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' })
+    await deliver('issues', opened, { deliveryId: 'failed-once' })
+    const delivery = await WebhookDelivery.firstOrFail()
+    await db.rawQuery(`alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`)
+    try {
+      assert.equal(await WebhookProcessor.process(delivery.id, { number: 5, max: 5 }), 'failed')
+    } finally {
+      await db.rawQuery('alter table work_items drop constraint test_no_items')
+    }
+    await clearJobs()
+
+    const redelivered = await deliver('issues', opened, { deliveryId: 'failed-once' })
+
+    assert.equal(redelivered.status, 202)
+    assert.isFalse(redelivered.body.duplicate)
+    await delivery.refresh()
+    assert.equal(delivery.status, 'received')
+    assert.isNull(delivery.error)
+    await processQueued()
+    await delivery.refresh()
+    assert.equal(delivery.status, 'processed')
+    assert.lengthOf(await WorkItem.all(), 1)
+
+    const again = await deliver('issues', opened, { deliveryId: 'failed-once' })
+    assert.equal(again.status, 200)
+    assert.lengthOf(await jobsOf('process_github_webhook'), 0)
+    assert.lengthOf(await WebhookDelivery.all(), 1)
+  })
+  test('one delivery processed by many jobs at once takes effect once', async ({ assert }) => {
+    await githubProject()
+    const ping = webhookExample('ping', undefined, 0)
+    ping.repository.full_name = EXAMPLE_REPO
+    await deliver('ping', ping)
+    const delivery = await WebhookDelivery.firstOrFail()
+
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => WebhookProcessor.process(delivery.id)))
+
+    assert.deepEqual(statuses, Array(8).fill('processed'))
+    assert.lengthOf(await AuditEvent.query().where('action', 'github.webhook_pinged'), 1)
+  })
 })

@@ -28,7 +28,16 @@ type IssueSpec = {
 }
 
 /** An answer forced on the next matching requests (a failure GitHub may give). */
-type Injected = { method?: string; path: RegExp; times: number; status: number; headers: Record<string, string>; body: unknown }
+type Injected = {
+  method?: string
+  path: RegExp
+  times: number
+  status: number
+  headers: Record<string, string>
+  body: unknown
+  /** The request takes effect, and only its answer is replaced (a 502 from GitHub's edge after the write). */
+  afterApplying?: boolean
+}
 
 type Repository = {
   issues: Map<number, any>
@@ -148,11 +157,16 @@ export default class FakeGitHub {
   }
 
   /** The next `times` requests matching `path` get this answer instead. */
-  fail(path: RegExp, status: number, options: { times?: number; method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
+  fail(
+    path: RegExp,
+    status: number,
+    options: { times?: number; method?: string; headers?: Record<string, string>; body?: unknown; afterApplying?: boolean } = {}
+  ) {
     this.#injected.push({
       path,
       status,
       method: options.method,
+      afterApplying: options.afterApplying,
       times: options.times ?? 1,
       headers: options.headers ?? {},
       body: options.body ?? { message: failureMessage(status), documentation_url: 'https://docs.github.com/rest' },
@@ -198,8 +212,16 @@ export default class FakeGitHub {
     if (injected) {
       injected.times--
       if (injected.status === 0) return
+      if (injected.afterApplying) {
+        const discarded = { writeHead: () => discarded, end: () => discarded } as unknown as ServerResponse
+        await this.#answer(request, discarded, url, body, recorded)
+      }
       return send(response, injected.status, injected.body, injected.headers)
     }
+    return this.#answer(request, response, url, body, recorded)
+  }
+
+  async #answer(request: IncomingMessage, response: ServerResponse, url: URL, body: any, recorded: RecordedRequest) {
     const token = request.headers.authorization?.replace(/^(token|bearer)\s+/i, '')
     if (!token || !this.tokens.has(token)) {
       return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })

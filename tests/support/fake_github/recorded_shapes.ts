@@ -25,9 +25,6 @@ export const recordedLabel = () => copy(fixture('add-labels-to-issue')[1].respon
 /** GET /repos/{owner}/{repo}/commits/{ref}/statuses: one commit status. */
 export const recordedStatus = () => copy(fixture('create-status')[0].response)
 
-/** 422 body shape of GitHub's errors. */
-export const recordedError = () => copy(fixture('errors')[0].response)
-
 /** The response headers GitHub sends with every REST answer (rate limit headers included). */
 export const recordedHeaders = () => copy(fixture('create-status')[0] as any).headers as Record<string, string>
 

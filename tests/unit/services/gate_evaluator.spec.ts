@@ -121,6 +121,27 @@ test.group('Accept gates', (group) => {
     assert.equal(world.item.status, 'pending')
   })
 
+  test('the periodic re-check goes on past a run whose evaluation keeps failing', async ({ assert }) => {
+    const stuck = await succeed({ human_review: true }, {}, { ci_timeout_minutes: 30 })
+    const other = await succeed({ human_review: true }, {}, { ci_timeout_minutes: 30 })
+    const overdue = DateTime.now().minus({ minutes: 31 }).toJSDate()
+    await db.from('runs').whereIn('id', [stuck.run.id, other.run.id]).update({ finished_at: overdue })
+    await db.from('runs').where('id', stuck.run.id).update({ gates_evaluated_at: DateTime.now().minus({ days: 1 }).toJSDate() })
+    // The stuck run's verdict cannot be saved: a fault that would recur on every sweep.
+    await db.rawQuery(`alter table runs add constraint test_stuck check (id <> ${stuck.run.id} or gate_status = 'pending') not valid`)
+    try {
+      const results = await GateEvaluator.recheckPending()
+      assert.deepEqual(results, [
+        { runId: stuck.run.id, status: null },
+        { runId: other.run.id, status: 'failed' },
+      ])
+    } finally {
+      await db.rawQuery('alter table runs drop constraint test_stuck')
+    }
+    await other.run.refresh()
+    assert.deepEqual(verdicts(other), [['human_review', 'failed', 'timed out']])
+  })
+
   test('a gate pending within ci_timeout_minutes stays pending on re-check', async ({ assert }) => {
     const world = await succeed({ human_review: true }, {}, { ci_timeout_minutes: 30 })
     await db

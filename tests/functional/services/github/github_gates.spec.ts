@@ -105,6 +105,67 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(item.status, 'pending')
   })
 
+  test('required checks: neutral and skipped pass; the latest check run per name and the newest status per context count', async ({ assert }) => {
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'lint', 'completed', 'neutral')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'docs', 'completed', 'skipped')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success') // re-run
+    github.fake.status(EXAMPLE_REPO, SHA, 'deploy', 'failure')
+    github.fake.status(EXAMPLE_REPO, SHA, 'deploy', 'success') // newer
+    const { run } = await succeededRun({ required_checks: ['lint', 'docs', 'ci', 'deploy'] })
+
+    await GateEvaluator.evaluate(run.id)
+
+    await run.refresh()
+    assert.deepEqual(verdicts(run), [
+      ['required_checks', 'passed', 'lint: check run neutral; docs: check run skipped; ci: check run success; deploy: status success'],
+    ])
+  })
+
+  test('required checks: cancelled, timed_out and action_required check runs and an error status fail; e2e counts as required', async ({ assert }) => {
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'cancelled')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'slow', 'completed', 'timed_out')
+    github.fake.checkRun(EXAMPLE_REPO, SHA, 'gate', 'completed', 'action_required')
+    github.fake.status(EXAMPLE_REPO, SHA, 'browser', 'error')
+    const { run } = await succeededRun({ required_checks: ['ci', 'slow', 'gate'], e2e_check_name: 'browser' }, { e2e: true })
+
+    await GateEvaluator.evaluate(run.id)
+
+    await run.refresh()
+    assert.deepEqual(verdicts(run), [
+      ['required_checks', 'failed', 'ci: check run cancelled; slow: check run timed_out; gate: check run action_required; browser: status error'],
+    ])
+  })
+
+  test('min_approvals: a dismissed approval does not count; other reviewers still do', async ({ assert }) => {
+    const dismissed = github.fake.review(EXAMPLE_REPO, PR, 'carol', 'APPROVED')
+    dismissed.state = 'DISMISSED'
+    github.fake.review(EXAMPLE_REPO, PR, 'dave', 'APPROVED')
+    const { run } = await succeededRun({ min_approvals: 2 })
+
+    await GateEvaluator.evaluate(run.id)
+
+    await run.refresh()
+    assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '1 of 2 approvals (dave)']])
+  })
+
+  test('named required checks are not skipped when the project names no GitHub token: they wait, then time out', async ({ assert }) => {
+    const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
+    await project.merge({ githubTokenSecretName: null }).save()
+    const { run, agent, item } = await claimedRun({ project })
+    await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: PR })
+
+    await GateEvaluator.evaluate(run.id)
+
+    await run.refresh()
+    await item.refresh()
+    assert.equal(run.gateStatus, 'pending')
+    assert.equal(verdicts(run)[0][0], 'required_checks')
+    assert.include(verdicts(run)[0][2], 'names no GitHub token')
+    assert.equal(item.status, 'verifying')
+  })
+
   test('min_approvals: pending without approval, passed after a pull_request_review approved event', async ({ assert }) => {
     github.fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
     github.fake.review(EXAMPLE_REPO, PR, 'bob', 'APPROVED')

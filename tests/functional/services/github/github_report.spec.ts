@@ -42,6 +42,18 @@ test.group('Reporting runs back to GitHub issues', (group) => {
     assert.lengthOf(github.fake.requestsTo('POST', /\/issues\/42\/comments$/), 1)
   })
 
+  test('a comment GitHub stored but answered 502 to is not posted again (no blind retry of the POST)', async ({ assert }) => {
+    github.fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
+    const { run } = await claimIssueItem()
+    github.fake.fail(/\/issues\/42\/comments$/, 502, { method: 'POST', afterApplying: true })
+
+    await assert.rejects(() => reportRunToGitHub({ runId: run.id, moment: 'started' }, attempt(1)), /GitHub answered 502/)
+    assert.equal(await GitHubReport.post(run.id, 'started', { number: 2, max: 8 }), 'already_posted')
+
+    assert.lengthOf(github.fake.comments(EXAMPLE_REPO, 42), 1)
+    assert.lengthOf(github.fake.requestsTo('POST', /\/issues\/42\/comments$/), 1)
+  })
+
   test('the finished comment carries the PR link and the gate verdicts', async ({ assert }) => {
     github.fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
     const { run, agent } = await claimIssueItem({ gates: { tests_reported: true } })

@@ -132,6 +132,37 @@ test.group('GitHub issue intake', (group) => {
     assert.equal((await items(project.id))[0].status, 'pending')
   })
 
+  test('a deleted issue (GitHub answers 410 Gone) cancels its item without failing the sync', async ({ assert }) => {
+    const project = await githubProject()
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
+    await IssueIntake.sync(project)
+    github.fake.issue(EXAMPLE_REPO, { number: 1, labels: [] })
+    github.fake.fail(/\/issues\/1$/, 410, {
+      method: 'GET',
+      body: { message: 'This issue was deleted', documentation_url: 'https://docs.github.com/rest/issues/issues#get-an-issue' },
+    })
+
+    const summary = await IssueIntake.sync(project)
+
+    assert.equal(summary.cancelled, 1)
+    assert.equal((await items(project.id))[0].status, 'cancelled')
+    await project.refresh()
+    assert.equal(project.githubStatus, 'connected', 'a deleted issue says nothing about the connection')
+  })
+
+  test('a repository GitHub does not show to the token (404) is recorded on the project as a broken connection', async ({ assert }) => {
+    const project = await githubProject({ repoFullName: 'acme/not-there' })
+
+    const result = await GitHubSync.syncProject(project)
+
+    assert.isFalse(result.ok)
+    await project.refresh()
+    assert.equal(project.githubStatus, 'token_rejected')
+    assert.include(project.githubStatusMessage!, 'acme/not-there')
+    const [event] = await AuditEvent.query().where('action', 'project.github_token_rejected')
+    assert.equal(event.projectId, project.id)
+  })
+
   test('several pages of issues are all taken in', async ({ assert }) => {
     const project = await githubProject()
     for (let number = 1; number <= 230; number++) {
