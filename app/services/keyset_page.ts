@@ -10,9 +10,17 @@ export const PER_PAGE = 50
  */
 export type Cursor = { after?: number; before?: number }
 
+/**
+ * The largest key of a Postgres `integer` column (ids, a log's seq): a filter or cursor above
+ * it would fail in the database as "out of range", so the validators refuse it first.
+ */
+export const MAX_INTEGER_KEY = 2_147_483_647
+/** The largest key of a `bigint` column that JavaScript numbers still hold exactly (audit events). */
+export const MAX_BIGINT_KEY = Number.MAX_SAFE_INTEGER
+
 export const cursorValidator = vine.create({
-  after: vine.number().withoutDecimals().min(0).optional(),
-  before: vine.number().withoutDecimals().min(0).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER_KEY).optional(),
+  before: vine.number().withoutDecimals().min(0).max(MAX_INTEGER_KEY).optional(),
 })
 
 type Options<Row> = {

@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import { MAX_INTEGER_KEY } from '#services/keyset_page'
 
 /** The most log lines one request may carry (spec §5); more is 413, not 422. */
 export const MAX_LOG_LINES = 1000
@@ -69,15 +70,15 @@ export const runReviewValidator = vine.create({
 
 /** GET /runs: the filters of the list. */
 export const runFiltersValidator = vine.create({
-  project: vine.number().withoutDecimals().min(1).optional(),
-  agent: vine.number().withoutDecimals().min(1).optional(),
+  project: vine.number().withoutDecimals().min(1).max(MAX_INTEGER_KEY).optional(),
+  agent: vine.number().withoutDecimals().min(1).max(MAX_INTEGER_KEY).optional(),
   status: vine.enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'released'] as const).optional(),
-  before: vine.number().withoutDecimals().min(1).optional(),
-  after: vine.number().withoutDecimals().min(0).optional(),
+  before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER_KEY).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER_KEY).optional(),
 })
 
 /** GET /runs/:id/logs: a page of a run's log, continued after a seq. */
 export const runLogPageValidator = vine.create({
-  after: vine.number().withoutDecimals().min(0).optional(),
-  before: vine.number().withoutDecimals().min(1).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER_KEY).optional(),
+  before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER_KEY).optional(),
 })

@@ -1,0 +1,61 @@
+import { test } from '@japa/runner'
+import router from '@adonisjs/core/services/router'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { emptyWorld } from '#tests/support/claim_world'
+import { asUser, fieldErrors, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
+
+/** Routes that are not admin pages (as in admin_routes.spec.ts). */
+const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/login$/]
+/** Beyond a Postgres integer (and a bigint): no row has such an id. */
+const HUGE = '99999999999999999999'
+
+test.group('Admin pages: ids and filters beyond the database integers', (group) => {
+  group.each.setup(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
+
+  test('every admin route answers 404 to an id too large to name a row, not 500', async ({ client, assert }) => {
+    const admin = await userWithRole('admin')
+    const routes = Object.values(router.toJSON())
+      .flat()
+      .filter((route) => !PUBLIC.some((pattern) => pattern.test(route.pattern)) && route.pattern.includes(':'))
+    assert.isAbove(routes.length, 10)
+    for (const route of routes) {
+      const url = route.pattern.replace(/:[a-zA-Z_]+\??/g, HUGE)
+      for (const method of route.methods.filter((name) => name !== 'HEAD')) {
+        const response = await asUser(client, admin, method.toLowerCase() as 'get', url, {})
+        assert.equal(response.status(), 404, `${method} ${url}`)
+      }
+    }
+  })
+
+  test('list filters and cursors beyond the key columns are refused, not a 500', async ({ client, assert }) => {
+    const admin = await userWithRole('admin')
+    const paths = ['/runs', '/audit', '/work-items', '/webhook-deliveries', '/agents', '/runs/1/logs', '/runs/1/logs/stream']
+    for (const path of paths) {
+      for (const query of ['after', 'before', 'project', 'agent', 'subject_type=run&subject_id']) {
+        const response = await asUser(client, admin, 'get', `${path}?${query}=${HUGE}`)
+        assert.isBelow(response.status(), 500, `${path}?${query}=${HUGE}`)
+      }
+    }
+  })
+
+  test('a work item form naming a project or agent id beyond integers gets a field message', async ({
+    client,
+    assert,
+  }) => {
+    const admin = await userWithRole('admin')
+    const created = await asUser(client, admin, 'post', '/work-items', {
+      project_id: HUGE,
+      work_type: 'code',
+      title: 'Fix it',
+    })
+    assert.equal(created.status(), 302)
+    assert.property(fieldErrors(created), 'project_id')
+    const project = await ProjectFactory.create()
+    const item = await WorkItemFactory.merge({ projectId: project.id }).create()
+    const pinned = await asUser(client, admin, 'post', `/work-items/${item.id}/pin`, { agent_id: HUGE })
+    assert.equal(pinned.status(), 302)
+    assert.property(fieldErrors(pinned), 'agent_id')
+  })
+})
