@@ -9,8 +9,3 @@ export const webhookDeliveryFilters = vine.create({
   after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER_KEY).optional(),
   before: vine.number().withoutDecimals().min(0).max(MAX_INTEGER_KEY).optional(),
 })
-
-/** A filter form sends "any" as an empty value: that is no filter, not an invalid one. */
-export function filledParams(qs: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(qs).filter(([, value]) => value !== '' && value !== null))
-}

@@ -67,4 +67,25 @@ test.group('Admin pages: ids and filters beyond the database integers', (group) 
     assert.equal(pinned.status(), 302)
     assert.property(fieldErrors(pinned), 'agent_id')
   })
+
+  test('a filter form submitted with its "All …" options (empty values) lists everything, unfiltered', async ({
+    client,
+    assert,
+  }) => {
+    const viewer = await userWithRole('viewer')
+    const project = await ProjectFactory.create()
+    const item = await WorkItemFactory.merge({ projectId: project.id }).create()
+    const forms = {
+      '/work-items': 'project=&status=&work_type=',
+      '/runs': 'project=&agent=&status=',
+      '/audit': 'project=&actor_type=&action=&subject_type=&subject_id=',
+      '/webhook-deliveries': 'status=&project=',
+    }
+    for (const [path, query] of Object.entries(forms)) {
+      const response = await asUser(client, viewer, 'get', `${path}?${query}`)
+      assert.equal(response.status(), 200, `${path}?${query}`)
+    }
+    const items = await asUser(client, viewer, 'get', `/work-items?${forms['/work-items']}`)
+    assert.include(items.text(), `href="/work-items/${item.id}"`)
+  })
 })
