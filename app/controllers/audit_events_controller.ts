@@ -3,12 +3,13 @@ import AuditEvent from '#models/audit_event'
 import Project from '#models/project'
 import KeysetPage from '#services/keyset_page'
 import { auditEventFiltersValidator } from '#validators/audit_event'
+import { filledParams } from '#validators/list_filters'
 
 /** GET /audit: the audit log, newest first, filtered by project, actor, action or subject. */
 export default class AuditEventsController {
   async index({ request, view }: HttpContext) {
     const { before, after, ...filters } = await request.validateUsing(auditEventFiltersValidator, {
-      data: request.qs(),
+      data: filledParams(request.qs()),
     })
     const page = await KeysetPage.fetch(
       AuditEvent.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),

@@ -6,6 +6,7 @@ import Agent from '#models/agent'
 import RunPolicy from '#policies/run_policy'
 import KeysetPage from '#services/keyset_page'
 import { runFiltersValidator } from '#validators/run'
+import { filledParams } from '#validators/list_filters'
 
 /** How many of a running run's last lines its page shows before following the rest live. */
 const TAIL_LINES = 200
@@ -13,7 +14,7 @@ const TAIL_LINES = 200
 /** Runs: the filtered list and the detail page (costs, tests, gates, review, logs). */
 export default class RunsController {
   async index({ request, view }: HttpContext) {
-    const { before, after, ...filters } = await request.validateUsing(runFiltersValidator, { data: request.qs() })
+    const { before, after, ...filters } = await request.validateUsing(runFiltersValidator, { data: filledParams(request.qs()) })
     const page = await KeysetPage.fetch(
       Run.query()
         .withScopes((scopes) => scopes.filtered(filters))

@@ -3,7 +3,8 @@ import Project from '#models/project'
 import WebhookDelivery, { DELIVERY_STATUSES } from '#models/webhook_delivery'
 import WebhookDeliveryPolicy from '#policies/webhook_delivery_policy'
 import KeysetPage from '#services/keyset_page'
-import { filledParams, webhookDeliveryFilters } from '#validators/webhook_delivery'
+import { webhookDeliveryFilters } from '#validators/webhook_delivery'
+import { filledParams } from '#validators/list_filters'
 
 /** Every GitHub webhook received, with its processing state (spec §6: visible in the admin pages). */
 export default class WebhookDeliveriesController {

@@ -6,12 +6,13 @@ import AuditEvent from '#models/audit_event'
 import WorkItemPolicy from '#policies/work_item_policy'
 import KeysetPage from '#services/keyset_page'
 import { createWorkItemValidator, workItemFiltersValidator } from '#validators/work_item'
+import { filledParams } from '#validators/list_filters'
 
 /** The work items of every project: the filtered list, creation and the detail page. */
 export default class WorkItemsController {
   async index({ request, view, bouncer }: HttpContext) {
     const { before, after, ...filters } = await request.validateUsing(workItemFiltersValidator, {
-      data: request.qs(),
+      data: filledParams(request.qs()),
     })
     const page = await KeysetPage.fetch(
       WorkItem.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),

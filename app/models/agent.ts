@@ -9,7 +9,8 @@ import { jsonColumn } from '#models/json_column'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
 import AuditEvent, { type Actor } from '#models/audit_event'
-import AgentTokensProvider, { MAX_TOKEN_ID } from '#services/agent_tokens_provider'
+import AgentTokensProvider from '#services/agent_tokens_provider'
+import { MAX_INTEGER } from '#database/column_limits'
 import Claimable from '#services/claimable'
 
 /** How fresh `last_seen_at` is kept. */
@@ -163,7 +164,7 @@ export default class Agent extends AgentSchema {
       const query = trx.from('agent_access_tokens').where('tokenable_id', this.id)
       if (tokenId !== 'all') {
         // An id past the integer column's range names no token (Postgres would refuse the comparison).
-        if (tokenId > MAX_TOKEN_ID) return []
+        if (tokenId > MAX_INTEGER) return []
         query.where('id', tokenId)
       }
       const rows: { id: number; name: string | null }[] = await query.delete().returning(['id', 'name'])

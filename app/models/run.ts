@@ -5,6 +5,7 @@ import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { RunSchema } from '#database/schema'
+import { MAX_INTEGER } from '#database/column_limits'
 import { jsonColumn } from '#models/json_column'
 import WorkItem from '#models/work_item'
 import Project from '#models/project'
@@ -26,8 +27,6 @@ export const RUN_STATUSES = [
   'released',
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
-/** The largest id the runs.id integer column can hold. */
-const MAX_RUN_ID = 2_147_483_647
 export type GateStatus = 'pending' | 'passed' | 'failed'
 export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
 export type RunCosts = { input_tokens?: number; output_tokens?: number; usd?: number; model?: string }
@@ -83,7 +82,7 @@ export default class Run extends RunSchema {
   static async findForAgentOrFail(agent: Agent, id: number) {
     // An id past the integer column's range names no run (Postgres would refuse the comparison).
     const query = this.query().where('agentId', agent.id)
-    return (Number(id) <= MAX_RUN_ID ? query.where('id', id) : query.whereRaw('false')).firstOrFail()
+    return (Number(id) <= MAX_INTEGER ? query.where('id', id) : query.whereRaw('false')).firstOrFail()
   }
 
   get isRunning() {

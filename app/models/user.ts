@@ -5,11 +5,13 @@ import { compose } from '@adonisjs/core/helpers'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
 import { beforeSave, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { UserSchema } from '#database/schema'
 import WorkItem from '#models/work_item'
 import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
 import DuplicateValue from '#exceptions/duplicate_value'
+import InvalidTransition from '#exceptions/invalid_transition'
 
 export const USER_ROLES = ['admin', 'maintainer', 'reviewer', 'viewer'] as const
 export type UserRole = (typeof USER_ROLES)[number]
@@ -79,6 +81,7 @@ export default class User extends compose(UserSchema, AuthFinder) {
       if (changes.fullName !== this.fullName) details.full_name = { from: this.fullName, to: changes.fullName }
       if (changes.password) details.password_changed = true
       if (Object.keys(details).length === 0) return
+      if (changes.role !== 'admin') await this.#ensureAnotherActiveAdmin(trx)
       this.fullName = changes.fullName
       this.role = changes.role
       if (changes.password) this.password = changes.password
@@ -100,6 +103,7 @@ export default class User extends compose(UserSchema, AuthFinder) {
     if (this.isActive === active) return
     await db.transaction(async (trx) => {
       this.useTransaction(trx)
+      if (!active) await this.#ensureAnotherActiveAdmin(trx)
       this.isActive = active
       await this.save()
       await AuditEvent.record(trx, {
@@ -109,5 +113,17 @@ export default class User extends compose(UserSchema, AuthFinder) {
         ipAddress,
       })
     })
+  }
+
+  /**
+   * Before this user stops being an active admin: another one must remain. The active admins'
+   * rows are locked (in id order), so two admins demoting each other at once cannot both win.
+   */
+  async #ensureAnotherActiveAdmin(trx: TransactionClientContract) {
+    const admins = await trx.from('users').where('role', 'admin').where('is_active', true).orderBy('id').forUpdate().select('id')
+    if (!admins.some((row) => row.id === this.id)) return
+    if (admins.length === 1) {
+      throw new InvalidTransition(`${this.fullName} is the last active admin: make another user admin first.`)
+    }
   }
 }

@@ -149,12 +149,17 @@ export default class WorkItem extends WorkItemSchema {
   /**
    * Cancels an unfinished item. A running run is asked to stop (cancel_requested_at): the
    * agent learns it on its next heartbeat, and the run ends as `cancelled` however it reports.
+   * With `runningRunId`, only while that run is the item's running one.
    */
-  async cancel(by: User, ip?: string | null) {
+  async cancel(by: User, ip?: string | null, options: { runningRunId?: number } = {}) {
     await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
       const previousStatus = this.status
       const runId = await this.#requestStopOfRunningRun(trx)
+      // Cancelling from a run's page: that run must still be the one running (not a stale page).
+      if (options.runningRunId !== undefined && runId !== options.runningRunId) {
+        throw new InvalidTransition(`Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`)
+      }
       ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
       return { details: { previous_status: previousStatus, stopping_run_id: runId } }
     })

@@ -2,11 +2,10 @@ import type { Secret } from '@adonisjs/core/helpers'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { AccessToken, DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
+import { MAX_INTEGER } from '#database/column_limits'
 
 /** How stale a token's last_used_at may get before a request records it again. */
 const RECORD_USE_EVERY_MS = 60_000
-/** The largest id the agent_access_tokens.id integer column can hold. */
-export const MAX_TOKEN_ID = 2_147_483_647
 
 /**
  * Access tokens as AdonisJS stores them, except that verifying one writes `last_used_at` at
@@ -20,7 +19,7 @@ export default class AgentTokensProvider<
   async verify(tokenValue: Secret<string>) {
     const decoded = AccessToken.decode(this.prefix, tokenValue.release())
     // The id part is whatever the caller sent: only a token id the column can hold is looked up.
-    if (!decoded || !/^[1-9][0-9]{0,9}$/.test(decoded.identifier) || Number(decoded.identifier) > MAX_TOKEN_ID) {
+    if (!decoded || !/^[1-9][0-9]{0,9}$/.test(decoded.identifier) || Number(decoded.identifier) > MAX_INTEGER) {
       return null
     }
     const client = await this.getDb()

@@ -1,5 +1,6 @@
 import type { LucidModel, ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
 import vine from '@vinejs/vine'
+import { MAX_INTEGER } from '#database/column_limits'
 
 /** How many rows a list page shows. */
 export const PER_PAGE = 50
@@ -10,9 +11,10 @@ export const PER_PAGE = 50
  */
 export type Cursor = { after?: number; before?: number }
 
+
 export const cursorValidator = vine.create({
-  after: vine.number().withoutDecimals().min(0).optional(),
-  before: vine.number().withoutDecimals().min(0).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
+  before: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
 })
 
 type Options<Row> = {

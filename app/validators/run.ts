@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { storableText } from '#validators/storable_text'
+import { MAX_INTEGER } from '#database/column_limits'
 
 /** The most log lines one request may carry (spec §5); more is 413, not 422. */
 export const MAX_LOG_LINES = 1000
@@ -8,8 +9,6 @@ export const MAX_LOG_BYTES = 1024 * 1024
 
 const nonNegativeInteger = () => vine.number().withoutDecimals().min(0)
 const url = () => vine.string().trim().maxLength(2048).url()
-/** The largest value of a Postgres integer column. */
-const MAX_INTEGER = 2_147_483_647
 
 /** POST /api/v1/runs/:id/heartbeat */
 export const heartbeatValidator = vine.create({
@@ -72,15 +71,15 @@ export const runReviewValidator = vine.create({
 
 /** GET /runs: the filters of the list. */
 export const runFiltersValidator = vine.create({
-  project: vine.number().withoutDecimals().min(1).optional(),
-  agent: vine.number().withoutDecimals().min(1).optional(),
+  project: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
+  agent: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   status: vine.enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'released'] as const).optional(),
-  before: vine.number().withoutDecimals().min(1).optional(),
-  after: vine.number().withoutDecimals().min(0).optional(),
+  before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
 })
 
 /** GET /runs/:id/logs: a page of a run's log, continued after a seq. */
 export const runLogPageValidator = vine.create({
-  after: vine.number().withoutDecimals().min(0).optional(),
-  before: vine.number().withoutDecimals().min(1).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
+  before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
 })

@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import { MAX_INTEGER } from '#database/column_limits'
 import db from '@adonisjs/lucid/services/db'
 import { WORK_ITEM_STATUSES } from '#models/work_item'
 
@@ -60,6 +61,7 @@ export const createWorkItemValidator = vine.create({
   project_id: vine
     .number()
     .withoutDecimals()
+    .range([1, MAX_INTEGER])
     .exists({
       table: 'projects',
       column: 'id',
@@ -87,14 +89,14 @@ export const workItemPriorityValidator = vine.create({
 
 /** POST /work-items/:id/pin */
 export const pinWorkItemValidator = vine.create({
-  agent_id: vine.number().withoutDecimals().exists({ table: 'agents', column: 'id' }),
+  agent_id: vine.number().withoutDecimals().range([1, MAX_INTEGER]).exists({ table: 'agents', column: 'id' }),
 })
 
 /** GET /work-items: the filters of the list. */
 export const workItemFiltersValidator = vine.create({
-  project: vine.number().withoutDecimals().min(1).optional(),
+  project: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   status: vine.enum(WORK_ITEM_STATUSES).optional(),
   work_type: workType().optional(),
-  before: vine.number().withoutDecimals().min(1).optional(),
-  after: vine.number().withoutDecimals().min(0).optional(),
+  before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
+  after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
 })

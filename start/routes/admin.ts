@@ -1,6 +1,7 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 import { controllers } from '#generated/controllers'
+import { rowId } from '#start/routes/row_id'
 
 /** The admin pages of spec §7 (session auth; each controller authorises its role). */
 router
@@ -28,7 +29,7 @@ router
         router.put('/state', [controllers.ProjectStates, 'update']).as('state.update')
       })
       .prefix('/projects/:id')
-      .where('id', router.matchers.number())
+      .where('id', rowId)
       .as('projects')
     router
       .group(() => {
@@ -42,8 +43,8 @@ router
           .as('deactivation.destroy')
       })
       .prefix('/projects/:projectId/integrations')
-      .where('projectId', router.matchers.number())
-      .where('id', router.matchers.number())
+      .where('projectId', rowId)
+      .where('id', rowId)
       .as('projects.integrations')
 
     router.get('/settings', [controllers.Settings, 'edit']).as('settings.edit')
@@ -52,15 +53,15 @@ router
     router.get('/users', [controllers.Users, 'index']).as('users.index')
     router.get('/users/new', [controllers.Users, 'create']).as('users.create')
     router.post('/users', [controllers.Users, 'store']).as('users.store')
-    router.get('/users/:id/edit', [controllers.Users, 'edit']).as('users.edit').where('id', router.matchers.number())
-    router.put('/users/:id', [controllers.Users, 'update']).as('users.update').where('id', router.matchers.number())
+    router.get('/users/:id/edit', [controllers.Users, 'edit']).as('users.edit').where('id', rowId)
+    router.put('/users/:id', [controllers.Users, 'update']).as('users.update').where('id', rowId)
     router
       .post('/users/:id/deactivation', [controllers.UserDeactivations, 'store'])
       .as('users.deactivation.store')
-      .where('id', router.matchers.number())
+      .where('id', rowId)
     router
       .delete('/users/:id/deactivation', [controllers.UserDeactivations, 'destroy'])
       .as('users.deactivation.destroy')
-      .where('id', router.matchers.number())
+      .where('id', rowId)
   })
   .use(middleware.auth())

@@ -1,6 +1,7 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 import { controllers } from '#generated/controllers'
+import { rowId } from '#start/routes/row_id'
 
 /**
  * The day-to-day admin pages (spec §7): work items, agents, runs and the audit log. Every
@@ -24,7 +25,7 @@ router
         router.delete('/pin', [controllers.WorkItemPins, 'destroy']).as('pin.destroy')
       })
       .prefix('/work-items/:id')
-      .where('id', router.matchers.number())
+      .where('id', rowId)
       .as('work_items')
 
     router.get('/agents', [controllers.Agents, 'index']).as('agents.index')
@@ -40,11 +41,11 @@ router
         router.post('/tokens', [controllers.AgentTokens, 'store']).as('tokens.store')
         router
           .delete('/tokens/:tokenId', [controllers.AgentTokens, 'destroy'])
-          .where('tokenId', router.matchers.number())
+          .where('tokenId', rowId)
           .as('tokens.destroy')
       })
       .prefix('/agents/:id')
-      .where('id', router.matchers.number())
+      .where('id', rowId)
       .as('agents')
 
     router.get('/runs', [controllers.Runs, 'index']).as('runs.index')
@@ -57,7 +58,7 @@ router
         router.post('/review', [controllers.RunReviews, 'store']).as('review.store')
       })
       .prefix('/runs/:id')
-      .where('id', router.matchers.number())
+      .where('id', rowId)
       .as('runs')
 
     router.get('/audit', [controllers.AuditEvents, 'index']).as('audit_events.index')

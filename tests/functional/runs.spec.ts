@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
@@ -115,6 +116,25 @@ test.group('Run pages', (group) => {
     heartbeat.assertBodyContains({ cancel_requested: true })
     const event = await AuditEvent.findByOrFail('action', 'work_item.cancelled')
     assert.deepEqual([event.actorId, event.ipAddress, event.details.stopping_run_id], [maintainer.id, '127.0.0.1', run.id])
+  })
+
+  test('cancelling from the page of a run that has ended (its item retrying) is refused and leaves the item alone', async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+    const { run, item } = await claimedRun()
+    await run.merge({ status: 'failed', finishedAt: DateTime.now() }).save()
+    await item.merge({ status: 'pending', lockedByAgentId: null, lockedAt: null }).save()
+
+    const response = await asUser(client, maintainer, 'post', `/runs/${run.id}/cancellation`).header('referer', `/runs/${run.id}`)
+    response.assertStatus(302)
+    assert.equal(response.header('location'), `/runs/${run.id}`)
+    assert.include(response.flashMessage('error'), 'no longer running')
+
+    await item.refresh()
+    assert.equal(item.status, 'pending')
+    assert.isNull(await AuditEvent.findBy('action', 'work_item.cancelled'))
   })
 
   test('a reviewer approves the human_review gate and the item completes', async ({ client, assert }) => {

@@ -21,6 +21,17 @@ test.group('Admin sign-in', (group) => {
     assert.equal(response.header('location'), '/login')
   })
 
+  test('a visitor asking for a page is brought back to it after signing in, but not to a live log stream', async ({
+    client,
+    assert,
+  }) => {
+    const page = await client.get('/work-items?status=pending').redirects(0).header('accept', 'text/html')
+    assert.deepEqual(page.session('redirect'), { intendedUrl: '/work-items?status=pending' })
+    const stream = await client.get('/runs/1/logs/stream').redirects(0).header('accept', 'text/event-stream')
+    assert.equal(stream.header('location'), '/login')
+    assert.isUndefined(stream.session('redirect'))
+  })
+
   test('the right password signs in, stamps last_login_at and is audited with the IP', async ({
     client,
     assert,

@@ -178,3 +178,37 @@ test.group('Users pages', (group) => {
     assert.notInclude(second.text(), 'rel="next"')
   })
 })
+
+test.group('Users pages: the last active admin', (group) => {
+  group.each.setup(() => emptyWorld())
+  group.teardown(() => leaveNothingBehind())
+
+  test('two admins demoting or deactivating each other at once leave one active admin', async ({ client, assert }) => {
+    for (const [round, action] of (['demote', 'deactivate', 'demote', 'deactivate'] as const).entries()) {
+      await emptyWorld()
+      const [first, second] = await Promise.all([userWithRole('admin'), userWithRole('admin')])
+      const removal = (by: User, target: User) =>
+        action === 'demote'
+          ? asUser(client, by, 'put', `/users/${target.id}`, { full_name: target.fullName, role: 'viewer', password: '' })
+          : asUser(client, by, 'post', `/users/${target.id}/deactivation`)
+      await Promise.all([removal(first, second), removal(second, first)])
+
+      const admins = await User.query().where('role', 'admin').where('isActive', true)
+      assert.lengthOf(admins, 1, `round ${round + 1} (${action})`)
+      const events = await AuditEvent.query().whereIn('action', ['user.updated', 'user.deactivated'])
+      assert.lengthOf(events, 1, `round ${round + 1} (${action})`)
+    }
+  })
+
+  test('the one active admin left cannot be demoted or deactivated by a stale admin session', async ({ assert }) => {
+    const [admin, other] = await Promise.all([userWithRole('admin'), userWithRole('admin')])
+    await other.merge({ role: 'viewer' }).save()
+    // `other` was an admin when the request's policy ran: the model still refuses.
+    await assert.rejects(() => admin.updateAccount({ fullName: admin.fullName, role: 'viewer', password: null }, other, null))
+    await assert.rejects(() => admin.deactivate(other, null))
+    await admin.refresh()
+    assert.equal(admin.role, 'admin')
+    assert.isTrue(admin.isActive)
+    assert.lengthOf(await AuditEvent.all(), 0)
+  })
+})
