@@ -2,6 +2,7 @@ import vine from '@vinejs/vine'
 import type { FieldContext, Infer } from '@vinejs/vine/types'
 import { PROJECT_STATES, type GatesConfig, type ProjectSettings } from '#models/project'
 import { POLICY_DEFAULTS, type PolicyKey, type ProjectPolicies } from '#models/policy'
+import { isOwnConfiguration } from '#services/github/own_configuration'
 
 /** A form group (gates[…], policies[…]) accepts only the keys spec §4 knows. */
 const onlyKnownKeys = vine.createRule((value: unknown, known: string[], field: FieldContext) => {
@@ -67,12 +68,19 @@ export const policiesSchema = knownKeysObject({
   report_to_github: vine.enum(['true', 'false'] as const).nullable().optional(),
 })
 
+const notOwnConfiguration = vine.createRule((value, _, field) => {
+  if (typeof value === 'string' && isOwnConfiguration(value)) {
+    field.report(`${value} configures Gatehouse itself and cannot be a project's secret`, 'notOwnConfiguration', field)
+  }
+})
+
 const secretName = () =>
   vine
     .string()
     .trim()
     .maxLength(255)
     .regex(/^[A-Za-z0-9_.:-]+$/)
+    .use(notOwnConfiguration())
     .nullable()
     .optional()
 

@@ -177,6 +177,20 @@ test.group('Projects pages: create and edit', (group) => {
     assert.equal(await projectCount(), 0)
   })
 
+  test("Gatehouse's own configuration cannot be named as a project's secret", async ({ client, assert }) => {
+    const response = await asUser(client, await userWithRole('admin'), 'post', '/projects', {
+      ...projectForm(),
+      github_token_secret_name: 'APP_KEY',
+      webhook_secret_name: 'DATABASE_URL',
+    })
+
+    assert.deepEqual(fieldErrors(response).github_token_secret_name, [
+      "APP_KEY configures Gatehouse itself and cannot be a project's secret",
+    ])
+    assert.property(fieldErrors(response), 'webhook_secret_name')
+    assert.equal(await projectCount(), 0)
+  })
+
   test('a taken slug is refused on create, but a project keeps its own slug on edit', async ({
     client,
     assert,

@@ -7,6 +7,7 @@ import githubConfig from '#config/github'
 import Project, { type GitHubStatus } from '#models/project'
 import Integration from '#models/integration'
 import AuditEvent from '#models/audit_event'
+import { isOwnConfiguration } from '#services/github/own_configuration'
 
 /** Why GitHub could not be used; jobs retry `unreachable` and `rate_limited`, never the token ones. */
 export type GitHubFailureKind = 'token_missing' | 'token_rejected' | 'not_found' | 'rate_limited' | 'unreachable'
@@ -102,7 +103,7 @@ export async function resolveSecret(
       logger.warn({ err: error, integrationId: integration.id }, 'integration secret cannot be decrypted')
     }
   }
-  return process.env[name] || null
+  return isOwnConfiguration(name) ? null : process.env[name] || null
 }
 
 /**

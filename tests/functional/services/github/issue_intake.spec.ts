@@ -9,7 +9,7 @@ import GitHubSync from '#services/github/github_sync'
 import ProjectsSync from '#commands/projects_sync'
 import githubConfig from '#config/github'
 import Integration from '#models/integration'
-import GitHubClient from '#services/github/github_client'
+import GitHubClient, { resolveSecret } from '#services/github/github_client'
 import { claimedRun } from '#tests/support/claimed_run'
 import { githubProject, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
 
@@ -233,6 +233,18 @@ test.group('GitHub issue intake', (group) => {
       (await AuditEvent.query().where('projectId', project.id).whereLike('action', 'project.github_%').orderBy('id')).map((event) => event.action),
       ['project.github_token_missing', 'project.github_connected']
     )
+  })
+
+  test("the environment never serves Gatehouse's own configuration as a project's secret", async ({ assert }) => {
+    const project = await githubProject({ token: null })
+    // Set directly in the database: the project form refuses the name.
+    await project.merge({ githubTokenSecretName: 'APP_KEY' }).save()
+    assert.isString(process.env.APP_KEY)
+
+    assert.isNull(await resolveSecret(project, 'github', 'APP_KEY'))
+    const sync = await GitHubSync.syncProject(project)
+    assert.isFalse(sync.ok)
+    assert.lengthOf(github.fake.requests, 0, 'nothing was sent to GitHub')
   })
 
   test('a 500 is retried by the client; a persistent one leaves the project unreachable', async ({ assert }) => {
