@@ -11,6 +11,7 @@ import JobQueue from '#services/job_queue'
 import { acceptGates } from '#services/gates/accept_gates'
 import type { GateFacts } from '#services/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
+import { GitHubFailure } from '#services/github/github_client'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
@@ -108,7 +109,10 @@ export default class GateEvaluator {
       try {
         facts.set(gate.name, { ok: true, value: await gate.gatherFacts(run, project) })
       } catch (error) {
-        facts.set(gate.name, { ok: false, reason: (error as Error).message })
+        // A reason reaches audit details and the issue comment: only GitHub's own answers go there.
+        if (!(error instanceof GitHubFailure)) logger.error({ err: error, runId }, `gathering ${gate.name} facts failed`)
+        const reason = error instanceof GitHubFailure ? error.message : 'GitHub could not be read (see the server logs)'
+        facts.set(gate.name, { ok: false, reason })
       }
     }
     return facts

@@ -12,6 +12,8 @@ import GateEvaluator from '#services/gate_evaluator'
 import DatabaseServer from '#services/database_server'
 import { CLAIMABLE_CHANNEL } from '#services/claimable'
 import AuditEvent from '#models/audit_event'
+import { acceptGates } from '#services/gates/accept_gates'
+import type { AcceptGate } from '#services/gates/accept_gate'
 
 type Report = Omit<CompletionReport, 'outcome'>
 
@@ -140,6 +142,30 @@ test.group('Accept gates', (group) => {
     }
     await other.run.refresh()
     assert.deepEqual(verdicts(other), [['human_review', 'failed', 'timed out']])
+  })
+
+  test('a fault that is not GitHub answering stays out of the verdict (it is shown in comments)', async ({
+    assert,
+    cleanup,
+  }) => {
+    const probe: AcceptGate = {
+      name: 'probe',
+      appliesTo: () => true,
+      gatherFacts: async () => {
+        throw new Error('connect ECONNREFUSED postgres://gatehouse:hunter2@10.0.0.5')
+      },
+      evaluate: (_run, { facts }) => {
+        const found = facts?.get('probe')
+        return { gate: 'probe', verdict: 'pending', reason: found && !found.ok ? found.reason : 'no facts' }
+      },
+    }
+    acceptGates.push(probe)
+    cleanup(() => void acceptGates.splice(acceptGates.indexOf(probe), 1))
+
+    const world = await succeed({})
+    await GateEvaluator.evaluate(world.run.id)
+    await world.run.refresh()
+    assert.deepEqual(verdicts(world), [['probe', 'pending', 'GitHub could not be read (see the server logs)']])
   })
 
   test('a gate pending within ci_timeout_minutes stays pending on re-check', async ({ assert }) => {
