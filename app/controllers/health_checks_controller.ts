@@ -6,8 +6,17 @@ export default class HealthChecksController {
     return response.ok({ status: 'ok' })
   }
 
+  /** Public, so it names each check and its state but not the process (pid, versions, uptime). */
   async ready({ response }: HttpContext) {
     const report = await healthChecks.run()
-    return report.isHealthy ? response.ok(report) : response.serviceUnavailable(report)
+    const body = {
+      status: report.status,
+      checks: report.checks.map((check) => ({
+        name: check.name,
+        status: check.status,
+        message: check.message,
+      })),
+    }
+    return report.isHealthy ? response.ok(body) : response.serviceUnavailable(body)
   }
 }

@@ -21,5 +21,6 @@ test.group('Health', () => {
       ['Database health check (postgres)', 'ok'],
       ['Job queue schema', 'ok'],
     ])
+    assert.notProperty(response.body(), 'debugInfo', 'no pid, versions or uptime for anyone who asks')
   })
 })
