@@ -245,6 +245,7 @@ export default class WorkItem extends WorkItemSchema {
   async unpin(by: User, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.unpinned', async () => {
       const previous = this.assignedAgentId
+      if (previous === null) return { unchanged: true }
       this.assignedAgentId = null
       return { announce: true, details: { agent_id: previous } }
     })

@@ -110,7 +110,7 @@ test.group('Human actions on work items', (group) => {
     await assert.rejects(() => item.unblock(user), /not blocked/)
   })
 
-  test('reprioritise, pin and unpin change the item and leave an audit trail', async ({ assert }) => {
+  test('reprioritise, pin and unpin change the item and leave an audit trail; unpinning twice records once', async ({ assert }) => {
     const item = await pendingItem()
     const user = await UserFactory.apply('maintainer').create()
     const agent = await AgentFactory.create()
@@ -121,6 +121,7 @@ test.group('Human actions on work items', (group) => {
     assert.equal(item.priority, 100)
     assert.equal(item.assignedAgentId, agent.id)
 
+    await item.unpin(user)
     await item.unpin(user)
     await item.refresh()
     assert.isNull(item.assignedAgentId)
