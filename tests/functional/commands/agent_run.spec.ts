@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -54,6 +54,19 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 }
 
 /** Running (a zombie left for a non-reaping init counts as gone). */
+/** What the proxies in front of the test server do when they do not fail: pass the request on. */
+async function forwardToServer(request: IncomingMessage, response: ServerResponse) {
+  const chunks: Buffer[] = []
+  for await (const chunk of request) chunks.push(chunk)
+  const answer = await fetch(`${serverUrl()}${request.url}`, {
+    method: request.method,
+    headers: request.headers as Record<string, string>,
+    body: chunks.length ? Buffer.concat(chunks) : undefined,
+  })
+  response.writeHead(answer.status, Object.fromEntries(answer.headers))
+  response.end(Buffer.from(await answer.arrayBuffer()))
+}
+
 function alive(pid: number) {
   try {
     return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z'
@@ -377,19 +390,11 @@ while true; do sleep 0.1; done
     // A proxy that holds the run's log batch back and interrupts the runner meanwhile: the
     // command has already finished, so its work is reported, not given back.
     const proxy = createServer(async (request, response) => {
-      const chunks: Buffer[] = []
-      for await (const chunk of request) chunks.push(chunk)
       if (request.url!.endsWith('/logs')) {
         runner!.child.kill('SIGINT')
         await sleep(500)
       }
-      const answer = await fetch(`${serverUrl()}${request.url}`, {
-        method: request.method,
-        headers: request.headers as Record<string, string>,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      })
-      response.writeHead(answer.status, Object.fromEntries(answer.headers))
-      response.end(Buffer.from(await answer.arrayBuffer()))
+      await forwardToServer(request, response)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     const { port } = proxy.address() as AddressInfo
@@ -422,15 +427,7 @@ while true; do sleep 0.1; done
       if (requests === 1) return response.writeHead(502).end('Bad Gateway')
       if (requests === 2) return response.writeHead(503).end('Service Unavailable')
       if (requests === 3) return request.socket.destroy()
-      const chunks: Buffer[] = []
-      for await (const chunk of request) chunks.push(chunk)
-      const answer = await fetch(`${serverUrl()}${request.url}`, {
-        method: request.method,
-        headers: request.headers as Record<string, string>,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      })
-      response.writeHead(answer.status, Object.fromEntries(answer.headers))
-      response.end(Buffer.from(await answer.arrayBuffer()))
+      await forwardToServer(request, response)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     const { port } = proxy.address() as AddressInfo
