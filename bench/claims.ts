@@ -83,7 +83,9 @@ async function run() {
 
   const complete = async (runId: number, itemId: number) => {
     await db.transaction(async (trx) => {
-      await trx.rawQuery(`update runs set status = 'succeeded', finished_at = now() where id = ?`, [runId])
+      await trx.rawQuery(`update runs set status = 'succeeded', finished_at = now() where id = ?`, [
+        runId,
+      ])
       await trx.rawQuery(
         `update work_items set status = 'completed', completed_at = now(), locked_by_agent_id = null where id = ?`,
         [itemId]
@@ -110,7 +112,10 @@ async function run() {
       const started = performance.now()
       const response = await fetch(`${baseUrl}/api/v1/claims`, {
         method: 'POST',
-        headers: { 'authorization': `Bearer ${seeded.tokens[index]}`, 'content-type': 'application/json' },
+        headers: {
+          'authorization': `Bearer ${seeded.tokens[index]}`,
+          'content-type': 'application/json',
+        },
         body: '{}',
       })
       const latency = performance.now() - started
@@ -158,7 +163,12 @@ async function timedPhase(
       }
     })
   )
-  const phase = { name, cycles: latencies.length, seconds: (performance.now() - started) / 1000, latencies }
+  const phase = {
+    name,
+    cycles: latencies.length,
+    seconds: (performance.now() - started) / 1000,
+    latencies,
+  }
   console.log(`  ${name}: ${phase.cycles} cycles`)
   return phase
 }
@@ -196,9 +206,10 @@ async function rawSqlPhase(agentIds: number[]): Promise<Phase> {
         await client.query('commit')
         const latency = performance.now() - started
         await client.query('begin')
-        await client.query(`update runs set status = 'succeeded', finished_at = now() where id = $1`, [
-          inserted.rows[0].id,
-        ])
+        await client.query(
+          `update runs set status = 'succeeded', finished_at = now() where id = $1`,
+          [inserted.rows[0].id]
+        )
         await client.query(
           `update work_items set status = 'completed', completed_at = now(), locked_by_agent_id = null where id = $1`,
           [item.id]
@@ -232,21 +243,30 @@ async function wakeupPhase(
   for (let i = 0; i < WAKEUPS; i++) {
     const waiting = fetch(`${baseUrl}/api/v1/claims`, {
       method: 'POST',
-      headers: { 'authorization': `Bearer ${seeded.tokens[0]}`, 'content-type': 'application/json' },
+      headers: {
+        'authorization': `Bearer ${seeded.tokens[0]}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ wait_seconds: 30 }),
-    }).then(async (response) => ({ at: performance.now(), status: response.status, body: await response.text() }))
+    }).then(async (response) => ({
+      at: performance.now(),
+      status: response.status,
+      body: await response.text(),
+    }))
     // Long enough for the request to have looked and started waiting.
     await new Promise((resolve) => setTimeout(resolve, 20))
     let committedAt = 0
     await db.transaction(async (trx: any) => {
-      await trx.rawQuery(`insert into work_items (project_id, title, status) values (?, 'wake up', 'pending')`, [
-        seeded.projectIds[0],
-      ])
+      await trx.rawQuery(
+        `insert into work_items (project_id, title, status) values (?, 'wake up', 'pending')`,
+        [seeded.projectIds[0]]
+      )
       await Claimable.announce(trx, seeded.projectIds[0])
     })
     committedAt = performance.now()
     const answered = await waiting
-    if (answered.status !== 201) throw new Error(`wake-up ${i}: ${answered.status} ${answered.body}`)
+    if (answered.status !== 201)
+      throw new Error(`wake-up ${i}: ${answered.status} ${answered.body}`)
     latencies.push(answered.at - committedAt)
     const body = JSON.parse(answered.body)
     await complete(body.run.id, body.work_item.id)
@@ -315,8 +335,11 @@ async function prepareDatabase(): Promise<string> {
   client.on('error', () => {})
   await client.connect()
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [benchDatabase])
-    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(benchDatabase)}`)
+    const exists = await client.query('select 1 from pg_database where datname = $1', [
+      benchDatabase,
+    ])
+    if (exists.rowCount === 0)
+      await client.query(`create database ${client.escapeIdentifier(benchDatabase)}`)
   } finally {
     await client.end()
   }
@@ -325,7 +348,7 @@ async function prepareDatabase(): Promise<string> {
 }
 
 function percentile(values: number[], p: number) {
-  if (values.length === 0) return NaN
+  if (values.length === 0) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }

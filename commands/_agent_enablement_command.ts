@@ -31,9 +31,12 @@ export default abstract class AgentEnablementCommand extends BaseCommand {
       return
     }
     const options = { reason: this.reason }
-    const changed = this.enabled ? await agent.enable('system', options) : await agent.disable('system', options)
+    const changed = this.enabled
+      ? await agent.enable('system', options)
+      : await agent.disable('system', options)
     const state = this.enabled ? 'enabled' : 'disabled'
-    if (this.json) return this.logger.log(JSON.stringify({ agent: this.key, enabled: this.enabled, changed }))
+    if (this.json)
+      return this.logger.log(JSON.stringify({ agent: this.key, enabled: this.enabled, changed }))
     if (changed) this.logger.success(`Agent "${this.key}" ${state}`)
     else this.logger.info(`Agent "${this.key}" was already ${state}`)
   }

@@ -5,7 +5,9 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 export default class AgentCreate extends BaseCommand {
   static commandName = 'agent:create'
   static description = 'Create an agent (and, with --token, its first token, printed once)'
-  static help = ['agent:create codex-coder --name="Codex coder" --work-types=code,fix_ci --max-concurrency=2 --token']
+  static help = [
+    'agent:create codex-coder --name="Codex coder" --work-types=code,fix_ci --max-concurrency=2 --token',
+  ]
   static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Agent key (lowercase letters, digits, - and _)' })
@@ -47,7 +49,11 @@ export default class AgentCreate extends BaseCommand {
     const { default: Agent } = await import('#models/agent')
     const { agentDefinitionValidator, definedAgent } = await import('#validators/agent')
 
-    const split = (values?: string[]) => values?.flatMap((value) => value.split(',')).map((v) => v.trim()).filter(Boolean)
+    const split = (values?: string[]) =>
+      values
+        ?.flatMap((value) => value.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean)
     let definition
     try {
       definition = await agentDefinitionValidator.validate({
@@ -62,7 +68,9 @@ export default class AgentCreate extends BaseCommand {
       })
     } catch (error) {
       if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
-      const problems = (error.messages as { field: string; message: string }[]).map((m) => m.message)
+      const problems = (error.messages as { field: string; message: string }[]).map(
+        (m) => m.message
+      )
       return this.#fail(problems.join('; '))
     }
 
@@ -70,7 +78,9 @@ export default class AgentCreate extends BaseCommand {
       .transaction(async (trx) => {
         if (await Agent.query({ client: trx }).where('key', definition.key).first()) return null
         const agent = await Agent.register('system', definedAgent(definition), { client: trx })
-        const token = this.token ? await agent.issueToken('system', { name: 'agent:create' }, { client: trx }) : null
+        const token = this.token
+          ? await agent.issueToken('system', { name: 'agent:create' }, { client: trx })
+          : null
         return { agent, token }
       })
       // Another process created the same key in the meantime.
@@ -78,13 +88,20 @@ export default class AgentCreate extends BaseCommand {
         if ((error as { code?: string }).code === '23505') return null
         throw error
       })
-    if (!outcome) return this.#fail(`an agent with key "${definition.key}" already exists (agents:seed updates agents)`)
+    if (!outcome)
+      return this.#fail(
+        `an agent with key "${definition.key}" already exists (agents:seed updates agents)`
+      )
 
     const { agent, token } = outcome
     const value = token?.value!.release() ?? null
     if (this.json) {
       return this.logger.log(
-        JSON.stringify({ agent: agent.serialize(), token: value, token_id: token ? Number(token.identifier) : null })
+        JSON.stringify({
+          agent: agent.serialize(),
+          token: value,
+          token_id: token ? Number(token.identifier) : null,
+        })
       )
     }
     this.logger.success(

@@ -32,7 +32,9 @@ export default class AgentRun extends BaseCommand {
   @flags.number({ description: 'Items worked on at once (env AGENT_CONCURRENCY, default 1)' })
   declare concurrency?: number
 
-  @flags.array({ description: 'Only claim these work types (env GATEHOUSE_WORK_TYPES, comma separated)' })
+  @flags.array({
+    description: 'Only claim these work types (env GATEHOUSE_WORK_TYPES, comma separated)',
+  })
   declare workTypes?: string[]
 
   @flags.string({ description: 'Only claim from this project slug (env GATEHOUSE_PROJECT)' })
@@ -41,7 +43,10 @@ export default class AgentRun extends BaseCommand {
   @flags.number({ description: 'Long-poll seconds when idle, 0-30', default: 20 })
   declare wait: number
 
-  @flags.number({ description: 'Seconds between SIGTERM and SIGKILL when stopping a command', default: 10 })
+  @flags.number({
+    description: 'Seconds between SIGTERM and SIGKILL when stopping a command',
+    default: 10,
+  })
   declare grace: number
 
   @flags.boolean({ description: 'Exit when nothing is left to claim' })
@@ -73,7 +78,8 @@ export default class AgentRun extends BaseCommand {
     if (!(this.grace >= 0)) return this.#fail('--grace must be 0 or more seconds')
 
     const report = (event: string, details: Record<string, unknown>) => {
-      if (this.json) this.logger.log(JSON.stringify({ event, at: new Date().toISOString(), ...details }))
+      if (this.json)
+        this.logger.log(JSON.stringify({ event, at: new Date().toISOString(), ...details }))
       else this.logger.info(`${event} ${JSON.stringify(details)}`)
     }
     const api = new GatehouseApi(server, token, {

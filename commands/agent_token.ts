@@ -21,7 +21,9 @@ export default class AgentToken extends BaseCommand {
   @flags.string({ description: 'A name for the new token (where it is used)' })
   declare name?: string
 
-  @flags.string({ description: 'Lifetime of the new token, e.g. 30d, 12h, "90 days" (default: no expiry)' })
+  @flags.string({
+    description: 'Lifetime of the new token, e.g. 30d, 12h, "90 days" (default: no expiry)',
+  })
   declare expiresIn?: string
 
   @flags.number({ description: 'Revoke the token with this id' })
@@ -55,7 +57,9 @@ export default class AgentToken extends BaseCommand {
         expiresIn = undefined
       }
       if (!expiresIn || expiresIn <= 0) {
-        return this.#fail(`--expires-in: "${this.expiresIn}" is not a duration (e.g. 30d, 12h, "90 days")`)
+        return this.#fail(
+          `--expires-in: "${this.expiresIn}" is not a duration (e.g. 30d, 12h, "90 days")`
+        )
       }
       // Far enough for anyone; further would overflow a date (an insert error, not a message).
       if (expiresIn > MAX_EXPIRES_IN_SECONDS) return this.#fail('--expires-in: at most 100 years')
@@ -96,7 +100,9 @@ export default class AgentToken extends BaseCommand {
         return this.#fail(`agent "${agent.key}" has no token with id ${this.revoke}`)
       }
       if (this.json) return this.logger.log(JSON.stringify({ agent: agent.key, revoked }))
-      this.logger.success(`Revoked ${revoked.length} token(s) of "${agent.key}"${revoked.length ? `: ${revoked.join(', ')}` : ''}`)
+      this.logger.success(
+        `Revoked ${revoked.length} token(s) of "${agent.key}"${revoked.length ? `: ${revoked.join(', ')}` : ''}`
+      )
       return
     }
 
@@ -104,9 +110,17 @@ export default class AgentToken extends BaseCommand {
     const value = token.value!.release()
     const expiresAt = token.expiresAt?.toISOString() ?? null
     if (this.json) {
-      return this.logger.log(JSON.stringify({ agent: agent.key, id: Number(token.identifier), token: value, expires_at: expiresAt }))
+      return this.logger.log(
+        JSON.stringify({
+          agent: agent.key,
+          id: Number(token.identifier),
+          token: value,
+          expires_at: expiresAt,
+        })
+      )
     }
-    if (!agent.enabled) this.logger.warning(`Agent "${agent.key}" is disabled: the token works once it is enabled`)
+    if (!agent.enabled)
+      this.logger.warning(`Agent "${agent.key}" is disabled: the token works once it is enabled`)
     this.logger.log(value)
     this.logger.success(
       `Token ${token.identifier} issued to "${agent.key}"${expiresAt ? `, expires ${expiresAt}` : ''}. It is shown only this once.`

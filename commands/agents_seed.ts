@@ -17,10 +17,15 @@ export default class AgentsSeed extends BaseCommand {
   ]
   static options: CommandOptions = { startApp: true }
 
-  @args.string({ description: `JSON file of agents (default ${DEFAULT_AGENTS_FILE})`, required: false })
+  @args.string({
+    description: `JSON file of agents (default ${DEFAULT_AGENTS_FILE})`,
+    required: false,
+  })
   declare file?: string
 
-  @flags.boolean({ description: 'Issue a token to each agent of the file that has none (printed once)' })
+  @flags.boolean({
+    description: 'Issue a token to each agent of the file that has none (printed once)',
+  })
   declare tokens: boolean
 
   @flags.boolean({ description: 'Disable enabled agents the file does not name (never deletes)' })
@@ -38,7 +43,9 @@ export default class AgentsSeed extends BaseCommand {
       text = await readFile(path, 'utf8')
     } catch (error) {
       const hint = this.file ? '' : ' (copy config/agents.example.json to start)'
-      return this.#fail(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${hint}`)
+      return this.#fail(
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${hint}`
+      )
     }
 
     let definitions
@@ -46,7 +53,10 @@ export default class AgentsSeed extends BaseCommand {
       definitions = await AgentSeed.parse(text)
     } catch (error) {
       if (!(error instanceof InvalidSeedFile)) throw error
-      return this.#fail(`${path}: ${error.problems.length} problem(s); nothing changed`, error.problems)
+      return this.#fail(
+        `${path}: ${error.problems.length} problem(s); nothing changed`,
+        error.problems
+      )
     }
 
     const outcome = await AgentSeed.apply(definitions, { prune: this.prune, tokens: this.tokens })
@@ -65,14 +75,19 @@ export default class AgentsSeed extends BaseCommand {
     if (outcome.tokens.length > 0) {
       const tokens = this.ui.table()
       tokens.head(['Agent', 'Token id', 'Token (shown once)'])
-      for (const token of outcome.tokens) tokens.row([token.key, String(token.tokenId), token.value])
+      for (const token of outcome.tokens)
+        tokens.row([token.key, String(token.tokenId), token.value])
       tokens.render()
       this.logger.warning('Store these tokens now: they are not shown again')
     }
     if (changed.length === 0 && outcome.tokens.length === 0) {
-      this.logger.info(`Nothing to change: ${outcome.changes.length} agent(s) already as the file says`)
+      this.logger.info(
+        `Nothing to change: ${outcome.changes.length} agent(s) already as the file says`
+      )
     } else {
-      this.logger.success(`${changed.length} agent(s) changed, ${outcome.tokens.length} token(s) issued`)
+      this.logger.success(
+        `${changed.length} agent(s) changed, ${outcome.tokens.length} token(s) issued`
+      )
     }
   }
 

@@ -5,10 +5,11 @@ import type { DemoSummary } from '#services/demo_data'
 /** `db:demo`: fills an empty database with a small, realistic Gatehouse to look around in. */
 export default class DbDemo extends BaseCommand {
   static commandName = 'db:demo'
-  static description = 'Fill an EMPTY database with demo projects, agents, work items, runs and audit events'
+  static description =
+    'Fill an EMPTY database with demo projects, agents, work items, runs and audit events'
   static help = [
     'Refuses when the database already has projects, agents, work items or runs.',
-    'Prints the demo users\' passwords and the agents\' tokens once (try agent:run with one).',
+    "Prints the demo users' passwords and the agents' tokens once (try agent:run with one).",
   ]
   static options: CommandOptions = { startApp: true }
 
@@ -28,7 +29,9 @@ export default class DbDemo extends BaseCommand {
     if (migrator.error) return this.#fail(`cannot migrate the database: ${migrator.error.message}`)
     await Worker.migrate()
     if (!(await DemoData.isEmpty())) {
-      return this.#fail('the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one')
+      return this.#fail(
+        'the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one'
+      )
     }
 
     let summary: DemoSummary | undefined
@@ -42,14 +45,20 @@ export default class DbDemo extends BaseCommand {
       return 'done'
     })
     await tasks.run()
-    if (!summary) return this.#fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
+    if (!summary)
+      return this.#fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
 
     const counts = this.ui.table()
     counts.head(['Work items', 'Count', 'Runs', 'Count'])
     const items = Object.entries(summary.workItems)
     const runs = Object.entries(summary.runs)
     for (let i = 0; i < Math.max(items.length, runs.length); i++) {
-      counts.row([items[i]?.[0] ?? '', String(items[i]?.[1] ?? ''), runs[i]?.[0] ?? '', String(runs[i]?.[1] ?? '')])
+      counts.row([
+        items[i]?.[0] ?? '',
+        String(items[i]?.[1] ?? ''),
+        runs[i]?.[0] ?? '',
+        String(runs[i]?.[1] ?? ''),
+      ])
     }
     counts.render()
 
@@ -58,7 +67,9 @@ export default class DbDemo extends BaseCommand {
     for (const user of summary.users) secrets.row([user.email, user.role, user.password])
     for (const token of summary.tokens) secrets.row([token.key, 'agent', token.value])
     secrets.render()
-    this.logger.success(`Demo ready: ${summary.projects} projects, ${summary.agents} agents. Sign in with a user above.`)
+    this.logger.success(
+      `Demo ready: ${summary.projects} projects, ${summary.agents} agents. Sign in with a user above.`
+    )
   }
 
   #fail(reason: string) {

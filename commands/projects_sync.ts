@@ -4,10 +4,14 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 /** `projects:sync [slug]`: the periodic GitHub sync (issue intake, default branch state), now. */
 export default class ProjectsSync extends BaseCommand {
   static commandName = 'projects:sync'
-  static description = 'Take in labelled GitHub issues as work items and refresh the default branch state'
+  static description =
+    'Take in labelled GitHub issues as work items and refresh the default branch state'
   static options: CommandOptions = { startApp: true }
 
-  @args.string({ description: 'Project slug (every project connected to GitHub when omitted)', required: false })
+  @args.string({
+    description: 'Project slug (every project connected to GitHub when omitted)',
+    required: false,
+  })
   declare slug?: string
 
   async run() {
@@ -29,7 +33,9 @@ export default class ProjectsSync extends BaseCommand {
       const tasks = this.ui.tasks()
       tasks.add(`Sync ${project.slug} (${project.repoFullName})`, async (task) => {
         const result = await GitHubSync.syncProject(project, ({ page, lastPage, issues }) => {
-          task.update(`${progressBar(page, lastPage)} page ${page} of ${lastPage ?? '?'}, ${issues} issue(s)`)
+          task.update(
+            `${progressBar(page, lastPage)} page ${page} of ${lastPage ?? '?'}, ${issues} issue(s)`
+          )
         })
         if (!result.ok) {
           failures.push(`${project.slug}: ${result.failure.message}`)

@@ -4,7 +4,8 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 /** `runs:reap`: what the every-minute job does, once, on demand. */
 export default class RunsReap extends BaseCommand {
   static commandName = 'runs:reap'
-  static description = 'Time out runs whose lease expired or that passed max_run_seconds, and return their items'
+  static description =
+    'Time out runs whose lease expired or that passed max_run_seconds, and return their items'
   static options: CommandOptions = { startApp: true }
 
   async run() {

@@ -7,7 +7,8 @@ const MIN_PASSWORD_LENGTH = 12
 /** `user:create <email> --role=…`: a person who signs in to the admin pages. */
 export default class UserCreate extends BaseCommand {
   static commandName = 'user:create'
-  static description = 'Create a user of the admin pages (password prompted, given, or generated and printed once)'
+  static description =
+    'Create a user of the admin pages (password prompted, given, or generated and printed once)'
   static help = [
     'user:create ada@example.com --role=maintainer --name="Ada Lovelace"',
     'On a terminal the password is prompted; otherwise pass --password or one is generated and printed once.',
@@ -23,7 +24,9 @@ export default class UserCreate extends BaseCommand {
   @flags.string({ description: 'Full name (default: the part of the email before @)' })
   declare name?: string
 
-  @flags.string({ description: `Password (at least ${MIN_PASSWORD_LENGTH} characters); avoid it in shared shells' history` })
+  @flags.string({
+    description: `Password (at least ${MIN_PASSWORD_LENGTH} characters); avoid it in shared shells' history`,
+  })
   declare password?: string
 
   @flags.boolean({ description: 'Print the outcome as JSON' })
@@ -54,7 +57,9 @@ export default class UserCreate extends BaseCommand {
       const messages = error.messages as { field: string; message: string }[]
       return this.#fail(
         messages
-          .map((m) => (m.field === 'role' ? `--role must be one of ${USER_ROLES.join(', ')}` : m.message))
+          .map((m) =>
+            m.field === 'role' ? `--role must be one of ${USER_ROLES.join(', ')}` : m.message
+          )
           .join('; ')
       )
     }
@@ -99,13 +104,20 @@ export default class UserCreate extends BaseCommand {
 
     if (this.json) {
       return this.logger.log(
-        JSON.stringify({ id: user.id, email, role: user.role, password: generated ? password : undefined })
+        JSON.stringify({
+          id: user.id,
+          email,
+          role: user.role,
+          password: generated ? password : undefined,
+        })
       )
     }
     this.logger.success(`User ${email} created (${user.role})`)
     if (generated) {
       this.logger.log(`Password: ${password}`)
-      this.logger.warning('Shown only this once: hand it over, and have it changed after the first sign-in')
+      this.logger.warning(
+        'Shown only this once: hand it over, and have it changed after the first sign-in'
+      )
     }
   }
 

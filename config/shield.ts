@@ -15,7 +15,8 @@ const shieldConfig = defineConfig({
   csrf: {
     enabled: true,
     // Agents and GitHub authenticate with tokens and signatures, not cookies.
-    exceptRoutes: (ctx) => ctx.request.url().startsWith('/api/') || ctx.request.url().startsWith('/webhooks/'),
+    exceptRoutes: (ctx) =>
+      ctx.request.url().startsWith('/api/') || ctx.request.url().startsWith('/webhooks/'),
     enableXsrfCookie: false,
     methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
   },

@@ -4,7 +4,9 @@
   const state = document.getElementById('run-log-state')
   if (!log || log.dataset.follow !== 'true' || !window.EventSource) return
 
-  const source = new EventSource(log.dataset.streamUrl + '?after=' + encodeURIComponent(log.dataset.lastSeq))
+  const source = new EventSource(
+    log.dataset.streamUrl + '?after=' + encodeURIComponent(log.dataset.lastSeq)
+  )
 
   source.addEventListener('line', (event) => {
     const line = JSON.parse(event.data)
@@ -12,7 +14,11 @@
     const item = document.createElement('li')
     item.className = 'log-line log-' + line.level
     item.dataset.seq = String(line.seq)
-    for (const [name, text] of [['log-seq', line.seq], ['log-level', line.level], ['log-message', line.message]]) {
+    for (const [name, text] of [
+      ['log-seq', line.seq],
+      ['log-level', line.level],
+      ['log-message', line.message],
+    ]) {
       const span = document.createElement('span')
       span.className = name
       span.textContent = String(text)
@@ -26,6 +32,8 @@
   source.addEventListener('end', (event) => {
     source.close()
     const { status } = JSON.parse(event.data)
-    if (state) state.textContent = 'The run ended (' + String(status).replace('_', ' ') + '). Reload for its results.'
+    if (state)
+      state.textContent =
+        'The run ended (' + String(status).replace('_', ' ') + '). Reload for its results.'
   })
 })()

@@ -16,7 +16,10 @@ export default class AgentEnablementsController {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
     await agent.disable(auth.use('web').getUserOrFail(), { ip: request.ip() })
-    session.flash('success', `Agent ${agent.key} disabled: it claims nothing more; running runs go on.`)
+    session.flash(
+      'success',
+      `Agent ${agent.key} disabled: it claims nothing more; running runs go on.`
+    )
     return response.redirect().back()
   }
 }

@@ -28,8 +28,15 @@ export default class AgentsController {
   async store({ request, response, auth, bouncer, session }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
     const { key, ...input } = await request.validateUsing(createAgentValidator)
-    const agent = await Agent.register(auth.use('web').getUserOrFail(), { key, ...toProfile(input) }, { ip: request.ip() })
-    session.flash('success', `Agent ${agent.key} registered. Issue it a token to let it claim work.`)
+    const agent = await Agent.register(
+      auth.use('web').getUserOrFail(),
+      { key, ...toProfile(input) },
+      { ip: request.ip() }
+    )
+    session.flash(
+      'success',
+      `Agent ${agent.key} registered. Issue it a token to let it claim work.`
+    )
     return response.redirect(`/agents/${agent.id}`)
   }
 
@@ -54,14 +61,19 @@ export default class AgentsController {
 
   async edit({ params, view, bouncer }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
-    return view.render('pages/agents/edit', { section: 'agents', agent: await Agent.findOrFail(params.id) })
+    return view.render('pages/agents/edit', {
+      section: 'agents',
+      agent: await Agent.findOrFail(params.id),
+    })
   }
 
   async update({ params, request, response, auth, bouncer, session }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
     const input = await request.validateUsing(updateAgentValidator)
-    await agent.updateProfile(auth.use('web').getUserOrFail(), toProfile(input), { ip: request.ip() })
+    await agent.updateProfile(auth.use('web').getUserOrFail(), toProfile(input), {
+      ip: request.ip(),
+    })
     session.flash('success', `Agent ${agent.key} updated.`)
     return response.redirect(`/agents/${agent.id}`)
   }
@@ -79,7 +91,10 @@ function toProfile(input: {
   return {
     name: input.name,
     description: input.description ?? '',
-    capabilities: { work_types: input.work_types as string[], tags: (input.tags as string[] | undefined) ?? [] },
+    capabilities: {
+      work_types: input.work_types as string[],
+      tags: (input.tags as string[] | undefined) ?? [],
+    },
     modelName: input.model_name ?? null,
     modelVersion: input.model_version ?? null,
     maxConcurrency: input.max_concurrency,

@@ -12,7 +12,9 @@ export default class AuditEventsController {
       data: filledParams(request.qs()),
     })
     const page = await KeysetPage.fetch(
-      AuditEvent.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
+      AuditEvent.query()
+        .withScopes((scopes) => scopes.filtered(filters))
+        .preload('project'),
       { before, after }
     )
     return view.render('pages/audit_events/index', {

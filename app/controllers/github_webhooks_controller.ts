@@ -12,7 +12,9 @@ export default class GithubWebhooksController {
       signature: request.header('x-hub-signature-256'),
     })
     // A redelivery is acknowledged (200) and not processed again.
-    return response.status(received.duplicate ? 200 : 202).json({ delivery: received.deliveryId, duplicate: received.duplicate })
+    return response
+      .status(received.duplicate ? 200 : 202)
+      .json({ delivery: received.deliveryId, duplicate: received.duplicate })
   }
 }
 

@@ -21,6 +21,9 @@ export default class IntegrationDeactivationsController {
   }
 
   #find(params: Record<string, string>) {
-    return Integration.query().where('projectId', params.projectId).where('id', params.id).firstOrFail()
+    return Integration.query()
+      .where('projectId', params.projectId)
+      .where('id', params.id)
+      .firstOrFail()
   }
 }

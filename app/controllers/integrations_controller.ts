@@ -62,7 +62,10 @@ export default class IntegrationsController {
   }
 
   /** Validation errors go back to the form with the input kept, except the secret. */
-  async #validate<T>({ session, response }: HttpContext, validate: () => Promise<T>): Promise<T | null> {
+  async #validate<T>(
+    { session, response }: HttpContext,
+    validate: () => Promise<T>
+  ): Promise<T | null> {
     try {
       return await validate()
     } catch (error) {

@@ -5,7 +5,11 @@ import Project from '#models/project'
 import ProjectPolicy from '#policies/project_policy'
 import ClaimOutlook from '#services/claim_outlook'
 import KeysetPage, { cursorValidator } from '#services/keyset_page'
-import { createProjectValidator, projectSettings, updateProjectValidator } from '#validators/project'
+import {
+  createProjectValidator,
+  projectSettings,
+  updateProjectValidator,
+} from '#validators/project'
 
 /** Projects: the repositories under Gatehouse's control, their gates and policies. */
 export default class ProjectsController {
@@ -13,7 +17,9 @@ export default class ProjectsController {
     await bouncer.with(ProjectPolicy).authorize('view')
     const cursor = await cursorValidator.validate(request.qs())
     const page = await KeysetPage.fetch(Project.query(), cursor)
-    const outlooks = await ClaimOutlook.forProjects({ projectIds: page.rows.map((project) => project.id) })
+    const outlooks = await ClaimOutlook.forProjects({
+      projectIds: page.rows.map((project) => project.id),
+    })
     const outlookById = new Map(outlooks.map((outlook) => [outlook.projectId, outlook]))
     return view.render('pages/projects/index', {
       projects: page.rows.map((project) => ({ project, outlook: outlookById.get(project.id)! })),
@@ -42,14 +48,16 @@ export default class ProjectsController {
   async show({ bouncer, params, view }: HttpContext) {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('view')
-    const [outlook, globalOutlook, policies, ownPolicies, integrations, events] = await Promise.all([
-      ClaimOutlook.forProject(project.id),
-      ClaimOutlook.global(),
-      Policy.forProject(project.id),
-      Policy.ownValues(project.id),
-      project.related('integrations').query().orderBy('kind').orderBy('name'),
-      AuditEvent.query().where('projectId', project.id).orderBy('id', 'desc').limit(20),
-    ])
+    const [outlook, globalOutlook, policies, ownPolicies, integrations, events] = await Promise.all(
+      [
+        ClaimOutlook.forProject(project.id),
+        ClaimOutlook.global(),
+        Policy.forProject(project.id),
+        Policy.ownValues(project.id),
+        project.related('integrations').query().orderBy('kind').orderBy('name'),
+        AuditEvent.query().where('projectId', project.id).orderBy('id', 'desc').limit(20),
+      ]
+    )
     return view.render('pages/projects/show', {
       project,
       outlook,
@@ -75,7 +83,9 @@ export default class ProjectsController {
   async update({ bouncer, params, request, auth, session, response }: HttpContext) {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('update')
-    const input = await request.validateUsing(updateProjectValidator, { meta: { projectId: project.id } })
+    const input = await request.validateUsing(updateProjectValidator, {
+      meta: { projectId: project.id },
+    })
     await project.reconfigure(projectSettings(input), auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', 'Project saved.')
     return response.redirect(`/projects/${project.id}`)

@@ -13,7 +13,10 @@ export default class RunCancellationsController {
     const run = await Run.findOrFail(params.id)
     const item = await WorkItem.findOrFail(run.workItemId)
     await item.cancel(auth.use('web').getUserOrFail(), request.ip(), { runningRunId: run.id })
-    session.flash('success', `Cancelled work item #${item.id}; the agent is told to stop run #${run.id}.`)
+    session.flash(
+      'success',
+      `Cancelled work item #${item.id}; the agent is told to stop run #${run.id}.`
+    )
     return response.redirect().back()
   }
 }

@@ -10,8 +10,14 @@ const LINES_PER_PAGE = 500
 /** GET /runs/:id/logs: a run's whole log, page by page in seq order. */
 export default class RunLogsController {
   async index({ params, request, view }: HttpContext) {
-    const run = await Run.query().where('id', params.id).preload('agent').preload('workItem').firstOrFail()
-    const { after, before } = await request.validateUsing(runLogPageValidator, { data: request.qs() })
+    const run = await Run.query()
+      .where('id', params.id)
+      .preload('agent')
+      .preload('workItem')
+      .firstOrFail()
+    const { after, before } = await request.validateUsing(runLogPageValidator, {
+      data: request.qs(),
+    })
     const page = await KeysetPage.fetch(
       RunLog.query().where('runId', run.id),
       { after, before },

@@ -14,7 +14,9 @@ const TAIL_LINES = 200
 /** Runs: the filtered list and the detail page (costs, tests, gates, review, logs). */
 export default class RunsController {
   async index({ request, view }: HttpContext) {
-    const { before, after, ...filters } = await request.validateUsing(runFiltersValidator, { data: filledParams(request.qs()) })
+    const { before, after, ...filters } = await request.validateUsing(runFiltersValidator, {
+      data: filledParams(request.qs()),
+    })
     const page = await KeysetPage.fetch(
       Run.query()
         .withScopes((scopes) => scopes.filtered(filters))
@@ -44,7 +46,9 @@ export default class RunsController {
       .firstOrFail()
     // A running run shows its tail and follows the rest live; a finished one its first page.
     const logs = run.isRunning
-      ? (await RunLog.query().where('runId', run.id).orderBy('seq', 'desc').limit(TAIL_LINES)).reverse()
+      ? (
+          await RunLog.query().where('runId', run.id).orderBy('seq', 'desc').limit(TAIL_LINES)
+        ).reverse()
       : await RunLog.query().where('runId', run.id).orderBy('seq', 'asc').limit(TAIL_LINES)
     const policy = bouncer.with(RunPolicy)
     return view.render('pages/runs/show', {
@@ -55,7 +59,9 @@ export default class RunsController {
       awaitingReview:
         run.status === 'succeeded' &&
         run.gateStatus === 'pending' &&
-        (run.gateResults ?? []).some((verdict) => verdict.gate === 'human_review' && verdict.verdict === 'pending'),
+        (run.gateResults ?? []).some(
+          (verdict) => verdict.gate === 'human_review' && verdict.verdict === 'pending'
+        ),
       can: { review: await policy.allows('review'), manage: await policy.allows('manage') },
     })
   }

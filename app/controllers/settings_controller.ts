@@ -9,7 +9,11 @@ export default class SettingsController {
     await bouncer.with(SettingPolicy).authorize('view')
     const [settings, lastChange] = await Promise.all([
       Setting.current(),
-      Setting.query().whereNotNull('updatedByUserId').preload('updatedBy').orderBy('updatedAt', 'desc').first(),
+      Setting.query()
+        .whereNotNull('updatedByUserId')
+        .preload('updatedBy')
+        .orderBy('updatedAt', 'desc')
+        .first(),
     ])
     return view.render('pages/settings/edit', { settings, lastChange })
   }

@@ -11,14 +11,22 @@ export default class WebhookDeliveriesController {
   async index({ bouncer, request, view }: HttpContext) {
     await bouncer.with(WebhookDeliveryPolicy).authorize('view')
     const filters = await webhookDeliveryFilters.validate(filledParams(request.qs()))
-    const page = await KeysetPage.fetch(WebhookDelivery.listQuery({ status: filters.status, projectId: filters.project }), filters)
+    const page = await KeysetPage.fetch(
+      WebhookDelivery.listQuery({ status: filters.status, projectId: filters.project }),
+      filters
+    )
     const projects = await Project.query().orderBy('name').select('id', 'name', 'slug')
     const project = filters.project ? await Project.find(filters.project) : null
     // Deliveries stop making sense when GitHub refuses the project's token: say so up front.
-    const disconnected = await Project.query().whereIn('githubStatus', ['token_missing', 'token_rejected', 'unreachable']).orderBy('name')
+    const disconnected = await Project.query()
+      .whereIn('githubStatus', ['token_missing', 'token_rejected', 'unreachable'])
+      .orderBy('name')
     return view.render('pages/webhook_deliveries/index', {
       deliveries: page.rows,
-      pages: page.links('/webhook-deliveries', { status: filters.status, project: filters.project }),
+      pages: page.links('/webhook-deliveries', {
+        status: filters.status,
+        project: filters.project,
+      }),
       filters,
       statuses: DELIVERY_STATUSES,
       projects,

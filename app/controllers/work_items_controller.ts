@@ -15,7 +15,9 @@ export default class WorkItemsController {
       data: filledParams(request.qs()),
     })
     const page = await KeysetPage.fetch(
-      WorkItem.query().withScopes((scopes) => scopes.filtered(filters)).preload('project'),
+      WorkItem.query()
+        .withScopes((scopes) => scopes.filtered(filters))
+        .preload('project'),
       { before, after }
     )
     return view.render('pages/work_items/index', {
@@ -81,7 +83,9 @@ export default class WorkItemsController {
       trail,
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.
-      agents: (await Agent.query().where('enabled', true).orderBy('key')).filter((agent) => agent.accepts(item.workType)),
+      agents: (await Agent.query().where('enabled', true).orderBy('key')).filter((agent) =>
+        agent.accepts(item.workType)
+      ),
       can: { approve: await policy.allows('approve'), manage: await policy.allows('manage') },
     })
   }

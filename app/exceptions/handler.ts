@@ -49,7 +49,10 @@ export default class HttpExceptionHandler extends ExceptionHandler {
         state: { message: 'This form has expired. Go back, reload the page and submit it again.' },
       }
     }
-    if (error instanceof lucidErrors.E_ROW_NOT_FOUND || error instanceof httpErrors.E_ROUTE_NOT_FOUND) {
+    if (
+      error instanceof lucidErrors.E_ROW_NOT_FOUND ||
+      error instanceof httpErrors.E_ROUTE_NOT_FOUND
+    ) {
       return { status: 404, view: 'pages/errors/not_found', state: {} }
     }
     return null
@@ -67,7 +70,13 @@ export default class HttpExceptionHandler extends ExceptionHandler {
         message: message.message,
         rule: message.rule,
       }))
-      return new Problem(422, 'Unprocessable Content', 'The request has invalid fields.', {}, errors)
+      return new Problem(
+        422,
+        'Unprocessable Content',
+        'The request has invalid fields.',
+        {},
+        errors
+      )
     }
     if (error instanceof authErrors.E_UNAUTHORIZED_ACCESS) {
       return new Problem(401, 'Unauthorized', 'A valid agent token is required.', {

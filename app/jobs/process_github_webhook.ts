@@ -7,6 +7,8 @@ const deliveryPayload = vine.create({ deliveryId: vine.number().withoutDecimals(
 /** Applies one stored GitHub webhook delivery (its row id); retried by the queue until its last attempt. */
 export default async function processGitHubWebhook(payload: unknown, helpers?: JobHelpers) {
   const { deliveryId } = await deliveryPayload.validate(payload)
-  const attempt = helpers ? { number: helpers.job.attempts, max: helpers.job.max_attempts } : undefined
+  const attempt = helpers
+    ? { number: helpers.job.attempts, max: helpers.job.max_attempts }
+    : undefined
   await WebhookProcessor.process(deliveryId, attempt)
 }

@@ -10,5 +10,8 @@ const reportPayload = vine.create({
 /** Comments on a run's GitHub issue (started / finished); retried by the queue on transient failures. */
 export default async function reportRunToGitHub(payload: unknown, helpers: JobHelpers) {
   const { runId, moment } = await reportPayload.validate(payload)
-  await GitHubReport.post(runId, moment, { number: helpers.job.attempts, max: helpers.job.max_attempts })
+  await GitHubReport.post(runId, moment, {
+    number: helpers.job.attempts,
+    max: helpers.job.max_attempts,
+  })
 }

@@ -11,7 +11,8 @@ export default class AuthMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     if (!(await ctx.auth.check())) {
       // Only a page is worth returning to: signing in must not land on a live log's event stream.
-      if (ctx.request.method() === 'GET' && ctx.request.accepts(['html'])) ctx.session.setIntendedUrl(ctx.request.url(true))
+      if (ctx.request.method() === 'GET' && ctx.request.accepts(['html']))
+        ctx.session.setIntendedUrl(ctx.request.url(true))
       return ctx.response.redirect(this.redirectTo)
     }
     if (!ctx.auth.use('web').getUserOrFail().isActive) {

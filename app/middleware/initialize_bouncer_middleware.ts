@@ -7,9 +7,11 @@ import type User from '#models/user'
 /** A Bouncer for the signed-in user of this request, shared with Edge for `@can`. */
 export default class InitializeBouncerMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
-    ctx.bouncer = new Bouncer(() => ctx.auth.use('web').user || null, {}, policies).setContainerResolver(
-      ctx.containerResolver
-    )
+    ctx.bouncer = new Bouncer(
+      () => ctx.auth.use('web').user || null,
+      {},
+      policies
+    ).setContainerResolver(ctx.containerResolver)
     if ('view' in ctx) ctx.view.share(ctx.bouncer.edgeHelpers)
     return next()
   }

@@ -35,7 +35,14 @@ export type AgentChanger = Actor | 'system'
 /** The request IP to audit, and the caller's transaction to run in (else the method opens its own). */
 export type ChangeOptions = { ip?: string | null; client?: TransactionClientContract }
 
-const PROFILE_FIELDS = ['name', 'description', 'capabilities', 'modelName', 'modelVersion', 'maxConcurrency'] as const
+const PROFILE_FIELDS = [
+  'name',
+  'description',
+  'capabilities',
+  'modelName',
+  'modelVersion',
+  'maxConcurrency',
+] as const
 
 /** A token's row as the admin pages list it (never its secret or hash). */
 export type AgentTokenSummary = {
@@ -72,7 +79,8 @@ export default class Agent extends AgentSchema {
    * loaded costs nothing, and the conditional update keeps concurrent requests from piling up.
    */
   async markSeen() {
-    if (this.lastSeenAt && this.lastSeenAt > DateTime.now().minus({ seconds: SEEN_EVERY_SECONDS })) return
+    if (this.lastSeenAt && this.lastSeenAt > DateTime.now().minus({ seconds: SEEN_EVERY_SECONDS }))
+      return
     await db.rawQuery(
       `update agents set last_seen_at = now()
         where id = ? and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ?))`,
@@ -86,7 +94,11 @@ export default class Agent extends AgentSchema {
   }
 
   /** Registers an agent (enabled unless said otherwise). */
-  static async register(by: AgentChanger, attributes: AgentProfile & { key: string; enabled?: boolean }, options: ChangeOptions = {}) {
+  static async register(
+    by: AgentChanger,
+    attributes: AgentProfile & { key: string; enabled?: boolean },
+    options: ChangeOptions = {}
+  ) {
     return within(options.client, async (trx) => {
       const { key, enabled = true, ...profile } = attributes
       const agent = await Agent.create({ key, ...profile, enabled }, { client: trx })
@@ -108,11 +120,16 @@ export default class Agent extends AgentSchema {
   async updateProfile(by: AgentChanger, profile: AgentProfile, options: ChangeOptions = {}) {
     let changed: (keyof AgentProfile)[] = []
     await this.#audited(by, options, 'agent.updated', async () => {
-      changed = PROFILE_FIELDS.filter((field) => canonical(this[field]) !== canonical(profile[field]))
+      changed = PROFILE_FIELDS.filter(
+        (field) => canonical(this[field]) !== canonical(profile[field])
+      )
       if (changed.length === 0) return { unchanged: true }
       const before = profileDetails(this)
       ;(this as Agent).merge(Object.fromEntries(changed.map((field) => [field, profile[field]])))
-      return { details: { fields: changed, from: before, to: profileDetails(this) }, announce: true }
+      return {
+        details: { fields: changed, from: before, to: profileDetails(this) },
+        announce: true,
+      }
     })
     return changed
   }
@@ -167,7 +184,9 @@ export default class Agent extends AgentSchema {
         if (tokenId > MAX_INTEGER) return []
         query.where('id', tokenId)
       }
-      const rows: { id: number; name: string | null }[] = await query.delete().returning(['id', 'name'])
+      const rows: { id: number; name: string | null }[] = await query
+        .delete()
+        .returning(['id', 'name'])
       for (const row of rows) {
         await AuditEvent.record(trx, {
           actor: by,
@@ -212,10 +231,17 @@ export default class Agent extends AgentSchema {
     by: AgentChanger,
     options: ChangeOptions,
     action: string,
-    change: () => Promise<{ unchanged?: boolean; announce?: boolean; details?: Record<string, unknown> }>
+    change: () => Promise<{
+      unchanged?: boolean
+      announce?: boolean
+      details?: Record<string, unknown>
+    }>
   ) {
     return within(options.client, async (trx) => {
-      const fresh = await Agent.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+      const fresh = await Agent.query({ client: trx })
+        .where('id', this.id)
+        .forUpdate()
+        .firstOrFail()
       this.useTransaction(trx)
       ;(this as Agent).fill(fresh.$attributes as Partial<ModelAttributes<Agent>>)
       this.$hydrateOriginals()
@@ -236,7 +262,10 @@ export default class Agent extends AgentSchema {
 }
 
 /** In the caller's transaction when given one (`agents:seed` is all-or-nothing), else in its own. */
-function within<T>(client: TransactionClientContract | undefined, work: (trx: TransactionClientContract) => Promise<T>) {
+function within<T>(
+  client: TransactionClientContract | undefined,
+  work: (trx: TransactionClientContract) => Promise<T>
+) {
   return client ? work(client) : db.transaction(work)
 }
 

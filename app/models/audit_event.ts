@@ -7,7 +7,8 @@ import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
 
 export type ActorType = 'system' | 'agent' | 'user'
-export type Actor = { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
+export type Actor =
+  { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
 
 type Recordable = {
   actor: Actor | 'system'
@@ -34,7 +35,13 @@ export default class AuditEvent extends AuditEventSchema {
   static filtered = scope(
     (
       query,
-      filters: { project?: number; actor_type?: ActorType; action?: string; subject_type?: string; subject_id?: number }
+      filters: {
+        project?: number
+        actor_type?: ActorType
+        action?: string
+        subject_type?: string
+        subject_id?: number
+      }
     ) => {
       if (filters.project) query.where('projectId', filters.project)
       if (filters.actor_type) query.where('actorType', filters.actor_type)
@@ -50,8 +57,12 @@ export default class AuditEvent extends AuditEventSchema {
       ...new Set(events.filter((e) => e.actorType === type && e.actorId).map((e) => e.actorId!)),
     ]
     const [users, agents] = await Promise.all([
-      idsOf('user').length ? db.from('users').whereIn('id', idsOf('user')).select('id', 'full_name as name') : [],
-      idsOf('agent').length ? db.from('agents').whereIn('id', idsOf('agent')).select('id', 'key as name') : [],
+      idsOf('user').length
+        ? db.from('users').whereIn('id', idsOf('user')).select('id', 'full_name as name')
+        : [],
+      idsOf('agent').length
+        ? db.from('agents').whereIn('id', idsOf('agent')).select('id', 'key as name')
+        : [],
     ])
     return new Map<string, string>([
       ...users.map((row): [string, string] => [`user:${row.id}`, row.name]),
@@ -78,7 +89,10 @@ export default class AuditEvent extends AuditEventSchema {
   }
 }
 
-function resolveActor(actor: Recordable['actor']): { actorType: ActorType; actorId: number | null } {
+function resolveActor(actor: Recordable['actor']): {
+  actorType: ActorType
+  actorId: number | null
+} {
   if (actor === 'system') return { actorType: 'system', actorId: null }
   if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id ?? null }
   const name = actor.constructor.name

@@ -48,7 +48,12 @@ export default class Integration extends IntegrationSchema {
     return DuplicateValue.guard('name', UNIQUE_NAME, () =>
       db.transaction(async (trx) => {
         const integration = new Integration()
-        integration.merge({ projectId: project.id, kind: attributes.kind, name: attributes.name, status: 'active' })
+        integration.merge({
+          projectId: project.id,
+          kind: attributes.kind,
+          name: attributes.name,
+          status: 'active',
+        })
         integration.secret = attributes.secret
         integration.useTransaction(trx)
         await integration.save()
@@ -79,7 +84,8 @@ export default class Integration extends IntegrationSchema {
     if (changes.secret !== null) details.secret_changed = true
     if (Object.keys(details).length === 0) return
     const plaintext = changes.secret ?? this.revealSecret()
-    if (plaintext === null) throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
+    if (plaintext === null)
+      throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
     await DuplicateValue.guard('name', UNIQUE_NAME, () =>
       db.transaction(async (trx) => {
         this.useTransaction(trx)
@@ -87,7 +93,13 @@ export default class Integration extends IntegrationSchema {
         this.name = changes.name
         this.secret = plaintext
         await this.save()
-        await AuditEvent.record(trx, { actor, action: 'integration.updated', subject: this, details, ipAddress })
+        await AuditEvent.record(trx, {
+          actor,
+          action: 'integration.updated',
+          subject: this,
+          details,
+          ipAddress,
+        })
       })
     )
   }

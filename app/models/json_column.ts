@@ -7,6 +7,7 @@ import { column } from '@adonisjs/lucid/orm'
 export function jsonColumn(options: { serializeAs?: string | null } = {}) {
   return column({
     ...options,
-    prepare: (value: unknown) => (value === null || value === undefined ? value : JSON.stringify(value)),
+    prepare: (value: unknown) =>
+      value === null || value === undefined ? value : JSON.stringify(value),
   })
 }

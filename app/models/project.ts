@@ -19,7 +19,8 @@ export const PROJECT_STATES = ['draft', 'active', 'paused', 'archived'] as const
 export type ProjectState = (typeof PROJECT_STATES)[number]
 export type BranchStatus = 'unknown' | 'passing' | 'failing'
 /** The project's GitHub connection as last seen by a call to GitHub. */
-export type GitHubStatus = 'unknown' | 'connected' | 'token_missing' | 'token_rejected' | 'unreachable'
+export type GitHubStatus =
+  'unknown' | 'connected' | 'token_missing' | 'token_rejected' | 'unreachable'
 
 /** gates_config (spec §4): which gates a project uses and their parameters. */
 export type GatesConfig = {
@@ -110,7 +111,10 @@ export default class Project extends ProjectSchema {
   async reconfigure(settings: ProjectSettings, actor: User, ipAddress: string | null) {
     await DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
       db.transaction(async (trx) => {
-        const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+        const current = await Project.query({ client: trx })
+          .where('id', this.id)
+          .forUpdate()
+          .firstOrFail()
         const policiesBefore = await Policy.ownValues(this.id, trx)
         const { policies, ...attributes } = settings
         current.merge(attributes)
@@ -140,7 +144,10 @@ export default class Project extends ProjectSchema {
   /** draft → active → paused → archived, or back: audited; becoming active wakes claimers. */
   async changeState(state: ProjectState, actor: User, ipAddress: string | null) {
     await db.transaction(async (trx) => {
-      const current = await Project.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+      const current = await Project.query({ client: trx })
+        .where('id', this.id)
+        .forUpdate()
+        .firstOrFail()
       const from = current.state
       if (from === state) return
       current.state = state

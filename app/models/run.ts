@@ -29,7 +29,12 @@ export const RUN_STATUSES = [
 export type RunStatus = (typeof RUN_STATUSES)[number]
 export type GateStatus = 'pending' | 'passed' | 'failed'
 export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
-export type RunCosts = { input_tokens?: number; output_tokens?: number; usd?: number; model?: string }
+export type RunCosts = {
+  input_tokens?: number
+  output_tokens?: number
+  usd?: number
+  model?: string
+}
 export type RunTests = { passed: number; failed: number; skipped?: number }
 export type ReviewDecision = 'approved' | 'rejected'
 
@@ -72,17 +77,21 @@ export default class Run extends RunSchema {
   declare logs: HasMany<typeof RunLog>
 
   /** The filters of the admin list. */
-  static filtered = scope((query, filters: { project?: number; agent?: number; status?: RunStatus }) => {
-    if (filters.project) query.where('projectId', filters.project)
-    if (filters.agent) query.where('agentId', filters.agent)
-    if (filters.status) query.where('status', filters.status)
-  })
+  static filtered = scope(
+    (query, filters: { project?: number; agent?: number; status?: RunStatus }) => {
+      if (filters.project) query.where('projectId', filters.project)
+      if (filters.agent) query.where('agentId', filters.agent)
+      if (filters.status) query.where('status', filters.status)
+    }
+  )
 
   /** A run of this agent: another agent's run is as invisible as one that does not exist (404). */
   static async findForAgentOrFail(agent: Agent, id: number) {
     // An id past the integer column's range names no run (Postgres would refuse the comparison).
     const query = this.query().where('agentId', agent.id)
-    return (Number(id) <= MAX_INTEGER ? query.where('id', id) : query.whereRaw('false')).firstOrFail()
+    return (
+      Number(id) <= MAX_INTEGER ? query.where('id', id) : query.whereRaw('false')
+    ).firstOrFail()
   }
 
   get isRunning() {
@@ -114,7 +123,9 @@ export default class Run extends RunSchema {
     ;(this as Run).merge({
       heartbeatAt: DateTime.fromJSDate(row.heartbeat_at),
       leaseExpiresAt: DateTime.fromJSDate(row.lease_expires_at),
-      cancelRequestedAt: row.cancel_requested_at ? DateTime.fromJSDate(row.cancel_requested_at) : null,
+      cancelRequestedAt: row.cancel_requested_at
+        ? DateTime.fromJSDate(row.cancel_requested_at)
+        : null,
       progress: row.progress,
     })
     this.$hydrateOriginals()
@@ -168,7 +179,11 @@ export default class Run extends RunSchema {
       if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
         throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
       }
-      ;(this as Run).merge({ reviewStatus: decision, reviewedByUserId: by.id, reviewedAt: DateTime.now() })
+      ;(this as Run).merge({
+        reviewStatus: decision,
+        reviewedByUserId: by.id,
+        reviewedAt: DateTime.now(),
+      })
       await this.save()
       await AuditEvent.record(trx, {
         actor: by,
@@ -223,6 +238,8 @@ export default class Run extends RunSchema {
   }
 
   #notRunning() {
-    return new InvalidTransition(`Run ${this.id} is ${this.status}, no longer running: stop working on it.`)
+    return new InvalidTransition(
+      `Run ${this.id} is ${this.status}, no longer running: stop working on it.`
+    )
   }
 }

@@ -52,7 +52,12 @@ export default class Setting extends SettingSchema {
         )
       }
       if (Object.keys(changes).length === 0) return before
-      await AuditEvent.record(trx, { actor: by, action: 'settings.updated', details: changes, ipAddress })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'settings.updated',
+        details: changes,
+        ipAddress,
+      })
       if (reopensClaims(before, next)) await Claimable.announce(trx)
       return next
     })

@@ -78,7 +78,8 @@ export default class User extends compose(UserSchema, AuthFinder) {
       this.useTransaction(trx)
       const details: Record<string, unknown> = {}
       if (changes.role !== this.role) details.role = { from: this.role, to: changes.role }
-      if (changes.fullName !== this.fullName) details.full_name = { from: this.fullName, to: changes.fullName }
+      if (changes.fullName !== this.fullName)
+        details.full_name = { from: this.fullName, to: changes.fullName }
       if (changes.password) details.password_changed = true
       if (Object.keys(details).length === 0) return
       if (changes.role !== 'admin') await this.#ensureAnotherActiveAdmin(trx)
@@ -86,7 +87,13 @@ export default class User extends compose(UserSchema, AuthFinder) {
       this.role = changes.role
       if (changes.password) this.password = changes.password
       await this.save()
-      await AuditEvent.record(trx, { actor: by, action: 'user.updated', subject: this, details, ipAddress })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'user.updated',
+        subject: this,
+        details,
+        ipAddress,
+      })
     })
   }
 
@@ -120,10 +127,18 @@ export default class User extends compose(UserSchema, AuthFinder) {
    * rows are locked (in id order), so two admins demoting each other at once cannot both win.
    */
   async #ensureAnotherActiveAdmin(trx: TransactionClientContract) {
-    const admins = await trx.from('users').where('role', 'admin').where('is_active', true).orderBy('id').forUpdate().select('id')
+    const admins = await trx
+      .from('users')
+      .where('role', 'admin')
+      .where('is_active', true)
+      .orderBy('id')
+      .forUpdate()
+      .select('id')
     if (!admins.some((row) => row.id === this.id)) return
     if (admins.length === 1) {
-      throw new InvalidTransition(`${this.fullName} is the last active admin: make another user admin first.`)
+      throw new InvalidTransition(
+        `${this.fullName} is the last active admin: make another user admin first.`
+      )
     }
   }
 }

@@ -153,12 +153,15 @@ export default class WorkItem extends WorkItemSchema {
    */
   async cancel(by: User, ip?: string | null, options: { runningRunId?: number } = {}) {
     await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
-      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
+      if (this.isFinal)
+        throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
       const previousStatus = this.status
       const runId = await this.#requestStopOfRunningRun(trx)
       // Cancelling from a run's page: that run must still be the one running (not a stale page).
       if (options.runningRunId !== undefined && runId !== options.runningRunId) {
-        throw new InvalidTransition(`Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`)
+        throw new InvalidTransition(
+          `Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`
+        )
       }
       ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
       return { details: { previous_status: previousStatus, stopping_run_id: runId } }
@@ -189,11 +192,18 @@ export default class WorkItem extends WorkItemSchema {
   async requeue(by: User, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
-        throw new InvalidTransition(`Only failed or cancelled items can be requeued; this one is ${this.status}.`)
+        throw new InvalidTransition(
+          `Only failed or cancelled items can be requeued; this one is ${this.status}.`
+        )
       }
       await this.#ensureNoRunStillStopping(trx)
       const previousStatus = this.status
-      ;(this as WorkItem).merge({ status: 'pending', attempts: 0, runAfter: DateTime.now(), completedAt: null })
+      ;(this as WorkItem).merge({
+        status: 'pending',
+        attempts: 0,
+        runAfter: DateTime.now(),
+        completedAt: null,
+      })
       return { announce: true, details: { previous_status: previousStatus } }
     })
   }
@@ -202,7 +212,9 @@ export default class WorkItem extends WorkItemSchema {
   async block(by: User, reason: string, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.blocked', async (trx) => {
       if (!['pending', 'in_progress'].includes(this.status)) {
-        throw new InvalidTransition(`Only pending or running items can be blocked; this one is ${this.status}.`)
+        throw new InvalidTransition(
+          `Only pending or running items can be blocked; this one is ${this.status}.`
+        )
       }
       const previousStatus = this.status
       const runId = await this.#requestStopOfRunningRun(trx)
@@ -213,7 +225,8 @@ export default class WorkItem extends WorkItemSchema {
 
   async unblock(by: User, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.unblocked', async (trx) => {
-      if (this.status !== 'blocked') throw new InvalidTransition(`Work item ${this.id} is not blocked.`)
+      if (this.status !== 'blocked')
+        throw new InvalidTransition(`Work item ${this.id} is not blocked.`)
       await this.#ensureNoRunStillStopping(trx)
       ;(this as WorkItem).merge({ status: 'pending', runAfter: DateTime.now() })
       return { announce: true }
@@ -235,7 +248,9 @@ export default class WorkItem extends WorkItemSchema {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
       // Pinned to an agent that cannot take it, the item would wait forever.
       if (!agent.accepts(this.workType)) {
-        throw new InvalidTransition(`Agent ${agent.key} does not accept work type "${this.workType}".`)
+        throw new InvalidTransition(
+          `Agent ${agent.key} does not accept work type "${this.workType}".`
+        )
       }
       this.assignedAgentId = agent.id
       return { announce: true, details: { agent_id: agent.id, agent_key: agent.key } }
@@ -259,16 +274,29 @@ export default class WorkItem extends WorkItemSchema {
   async retryOrFail(trx: TransactionClientContract, policies: ProjectPolicies, cause: RetryCause) {
     this.useTransaction(trx)
     const maxAttempts = this.maxAttempts ?? policies.max_attempts
-    const details = { run_id: cause.run.id, reason: cause.reason, attempts: this.attempts, max_attempts: maxAttempts }
+    const details = {
+      run_id: cause.run.id,
+      reason: cause.reason,
+      attempts: this.attempts,
+      max_attempts: maxAttempts,
+    }
     ;(this as WorkItem).merge({ lockedByAgentId: null, lockedAt: null })
     if (this.attempts >= maxAttempts) {
       this.status = 'failed'
       await this.save()
-      await AuditEvent.record(trx, { actor: 'system', action: 'work_item.failed', subject: this, details })
+      await AuditEvent.record(trx, {
+        actor: 'system',
+        action: 'work_item.failed',
+        subject: this,
+        details,
+      })
       return
     }
     const delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
-    ;(this as WorkItem).merge({ status: 'pending', runAfter: DateTime.now().plus({ seconds: delay }) })
+    ;(this as WorkItem).merge({
+      status: 'pending',
+      runAfter: DateTime.now().plus({ seconds: delay }),
+    })
     await this.save()
     await AuditEvent.record(trx, {
       actor: 'system',
@@ -292,7 +320,12 @@ export default class WorkItem extends WorkItemSchema {
   /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */
   async recordCompletion(trx: TransactionClientContract, run: Run) {
     this.useTransaction(trx)
-    ;(this as WorkItem).merge({ status: 'completed', completedAt: DateTime.now(), lockedByAgentId: null, lockedAt: null })
+    ;(this as WorkItem).merge({
+      status: 'completed',
+      completedAt: DateTime.now(),
+      lockedByAgentId: null,
+      lockedAt: null,
+    })
     await this.save()
     await AuditEvent.record(trx, {
       actor: 'system',
@@ -313,7 +346,10 @@ export default class WorkItem extends WorkItemSchema {
 
   /** Locks this item's row for the caller's transaction and reloads it from there. */
   async lockRowIn(trx: TransactionClientContract) {
-    const fresh = await WorkItem.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
+    const fresh = await WorkItem.query({ client: trx })
+      .where('id', this.id)
+      .forUpdate()
+      .firstOrFail()
     this.useTransaction(trx)
     ;(this as WorkItem).fill(fresh.$attributes as Partial<ModelAttributes<WorkItem>>)
     this.$hydrateOriginals()
@@ -325,9 +361,11 @@ export default class WorkItem extends WorkItemSchema {
     by: User,
     ip: string | null | undefined,
     action: string,
-    change: (
-      trx: TransactionClientContract
-    ) => Promise<{ announce?: boolean; unchanged?: boolean; details?: Record<string, unknown> } | void>
+    change: (trx: TransactionClientContract) => Promise<{
+      announce?: boolean
+      unchanged?: boolean
+      details?: Record<string, unknown>
+    } | void>
   ) {
     await db.transaction(async (trx) => {
       await this.lockRowIn(trx)
@@ -341,7 +379,8 @@ export default class WorkItem extends WorkItemSchema {
         details: outcome.details,
         ipAddress: ip ?? null,
       })
-      if (outcome.announce && this.status === 'pending') await Claimable.announce(trx, this.projectId)
+      if (outcome.announce && this.status === 'pending')
+        await Claimable.announce(trx, this.projectId)
     })
   }
 
@@ -351,14 +390,21 @@ export default class WorkItem extends WorkItemSchema {
       .from('runs')
       .where('work_item_id', this.id)
       .where('status', 'running')
-      .update({ cancel_requested_at: trx.raw('coalesce(cancel_requested_at, now())'), updated_at: trx.raw('now()') })
+      .update({
+        cancel_requested_at: trx.raw('coalesce(cancel_requested_at, now())'),
+        updated_at: trx.raw('now()'),
+      })
       .returning('id')
     return rows[0]?.id ?? null
   }
 
   /** A second run must not start while the agent of a stopped one has not yet let go. */
   async #ensureNoRunStillStopping(trx: TransactionClientContract) {
-    const running = await trx.from('runs').where('work_item_id', this.id).where('status', 'running').first()
+    const running = await trx
+      .from('runs')
+      .where('work_item_id', this.id)
+      .where('status', 'running')
+      .first()
     if (running) {
       throw new InvalidTransition(
         `Run ${running.id} of work item ${this.id} is still stopping; try again once it has ended or timed out.`

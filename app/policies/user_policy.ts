@@ -23,7 +23,8 @@ export default class UserPolicy extends BasePolicy {
 
   deactivate(user: User, target: User) {
     if (!user.hasRole('admin')) return false
-    if (user.id === target.id) return AuthorizationResponse.deny('You cannot deactivate yourself: ask another admin.')
+    if (user.id === target.id)
+      return AuthorizationResponse.deny('You cannot deactivate yourself: ask another admin.')
     return true
   }
 }

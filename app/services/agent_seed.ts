@@ -1,10 +1,20 @@
 import db from '@adonisjs/lucid/services/db'
 import { errors as vineErrors } from '@vinejs/vine'
 import Agent, { type AgentChanger } from '#models/agent'
-import { agentDefinition, agentDefinitionValidator, definedAgent, type AgentDefinition } from '#validators/agent'
+import {
+  agentDefinition,
+  agentDefinitionValidator,
+  definedAgent,
+  type AgentDefinition,
+} from '#validators/agent'
 
 /** One thing wrong with a seed file; `entry` is the 0-based index in the array. */
-export type SeedProblem = { entry: number | null; line: number | null; field: string | null; message: string }
+export type SeedProblem = {
+  entry: number | null
+  line: number | null
+  field: string | null
+  message: string
+}
 
 export type SeedChange = {
   key: string
@@ -39,7 +49,12 @@ export default class AgentSeed {
       document = JSON.parse(text)
     } catch (error) {
       throw new InvalidSeedFile([
-        { entry: null, line: lineOfJsonError(text, error as Error), field: null, message: `invalid JSON: ${(error as Error).message}` },
+        {
+          entry: null,
+          line: lineOfJsonError(text, error as Error),
+          field: null,
+          message: `invalid JSON: ${(error as Error).message}`,
+        },
       ])
     }
     if (!Array.isArray(document)) {
@@ -59,13 +74,18 @@ export default class AgentSeed {
         continue
       }
       for (const field of Object.keys(candidate)) {
-        if (!KNOWN_FIELDS.has(field)) problems.push({ ...at, field, message: 'is not a known field' })
+        if (!KNOWN_FIELDS.has(field))
+          problems.push({ ...at, field, message: 'is not a known field' })
       }
       const key = (candidate as { key?: unknown }).key
       if (typeof key === 'string') {
         const earlier = firstEntryOfKey.get(key.trim())
         if (earlier !== undefined) {
-          problems.push({ ...at, field: 'key', message: `duplicate key "${key.trim()}" (first at entry ${earlier})` })
+          problems.push({
+            ...at,
+            field: 'key',
+            message: `duplicate key "${key.trim()}" (first at entry ${earlier})`,
+          })
         } else {
           firstEntryOfKey.set(key.trim(), entry)
         }
@@ -114,11 +134,19 @@ export default class AgentSeed {
             await (enabled ? agent.enable(actor, inSeed) : agent.disable(actor, inSeed))
             fields.push('enabled')
           }
-          outcome.changes.push({ key: agent.key, change: fields.length === 0 ? 'unchanged' : 'updated', fields })
+          outcome.changes.push({
+            key: agent.key,
+            change: fields.length === 0 ? 'unchanged' : 'updated',
+            fields,
+          })
         }
         if (options.tokens && agent.enabled && !(await agent.hasUsableToken(trx))) {
           const token = await agent.issueToken(actor, { name: 'seed' }, inSeed)
-          outcome.tokens.push({ key: agent.key, tokenId: Number(token.identifier), value: token.value!.release() })
+          outcome.tokens.push({
+            key: agent.key,
+            tokenId: Number(token.identifier),
+            value: token.value!.release(),
+          })
         }
       }
 
@@ -126,7 +154,10 @@ export default class AgentSeed {
         const declared = new Set(definitions.map((definition) => definition.key))
         for (const agent of existing.values()) {
           if (declared.has(agent.key) || !agent.enabled) continue
-          await agent.disable(actor, { ...inSeed, reason: 'not in the agents file (agents:seed --prune)' })
+          await agent.disable(actor, {
+            ...inSeed,
+            reason: 'not in the agents file (agents:seed --prune)',
+          })
           outcome.changes.push({ key: agent.key, change: 'disabled', fields: ['enabled'] })
         }
       }

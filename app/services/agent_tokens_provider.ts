@@ -19,7 +19,11 @@ export default class AgentTokensProvider<
   async verify(tokenValue: Secret<string>) {
     const decoded = AccessToken.decode(this.prefix, tokenValue.release())
     // The id part is whatever the caller sent: only a token id the column can hold is looked up.
-    if (!decoded || !/^[1-9][0-9]{0,9}$/.test(decoded.identifier) || Number(decoded.identifier) > MAX_INTEGER) {
+    if (
+      !decoded ||
+      !/^[1-9][0-9]{0,9}$/.test(decoded.identifier) ||
+      Number(decoded.identifier) > MAX_INTEGER
+    ) {
       return null
     }
     const client = await this.getDb()

@@ -2,7 +2,13 @@
 export type Segment = { name: string; value: number; className: string }
 export type Column = { label: string; segments: Segment[] }
 
-export type PlacedSegment = Segment & { x: number; y: number; width: number; height: number; title: string }
+export type PlacedSegment = Segment & {
+  x: number
+  y: number
+  width: number
+  height: number
+  title: string
+}
 export type ChartGeometry = {
   width: number
   height: number
@@ -26,7 +32,9 @@ export default class BarChart {
     const width = options.width ?? 640
     const height = options.height ?? 200
     const plot = { left: 32, top: 8, right: width - 8, bottom: height - 24 }
-    const totals = columns.map((column) => column.segments.reduce((sum, segment) => sum + segment.value, 0))
+    const totals = columns.map((column) =>
+      column.segments.reduce((sum, segment) => sum + segment.value, 0)
+    )
     const max = niceMaximum(Math.max(0, ...totals))
     const slot = (plot.right - plot.left) / Math.max(columns.length, 1)
     const barWidth = Math.min(48, Math.max(2, slot * 0.7))
@@ -52,7 +60,11 @@ export default class BarChart {
         })
       }
       if (index % labelEvery === 0) {
-        xLabels.push({ x: round(plot.left + index * slot + slot / 2), y: height - 8, text: column.label })
+        xLabels.push({
+          x: round(plot.left + index * slot + slot / 2),
+          y: height - 8,
+          text: column.label,
+        })
       }
     })
 

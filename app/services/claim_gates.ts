@@ -111,7 +111,8 @@ export default class ClaimGates {
       })
     }
 
-    const branchFailing = Boolean(config.default_branch_green) && project.default_branch_status === 'failing'
+    const branchFailing =
+      Boolean(config.default_branch_green) && project.default_branch_status === 'failing'
     if (config.default_branch_green) {
       gates.push({
         gate: 'default_branch_green',

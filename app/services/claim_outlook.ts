@@ -5,7 +5,12 @@ import ClaimGates, { FIX_CI_WORK_TYPE, type ProjectAdmission } from '#services/c
 /** A gate as people read it: open, narrowing what can be claimed, or closed. */
 export type GateView = { gate: string; state: 'open' | 'restricted' | 'closed'; reason: string }
 
-export type QueueDepth = { pending: number; in_progress: number; verifying: number; blocked: number }
+export type QueueDepth = {
+  pending: number
+  in_progress: number
+  verifying: number
+  blocked: number
+}
 
 export type ProjectOutlook = {
   projectId: number
@@ -62,7 +67,11 @@ export default class ClaimOutlook {
     const gates: GateView[] = [
       settings.agents_enabled
         ? { gate: 'kill_switch', state: 'open', reason: 'Agents may claim work.' }
-        : { gate: 'kill_switch', state: 'closed', reason: 'Agents are disabled by the kill switch (Settings).' },
+        : {
+            gate: 'kill_switch',
+            state: 'closed',
+            reason: 'Agents are disabled by the kill switch (Settings).',
+          },
     ]
     if (settings.max_parallel_runs !== null) {
       const full = facts.running_runs >= settings.max_parallel_runs
@@ -96,7 +105,9 @@ export default class ClaimOutlook {
   }
 
   /** Projects that are not archived (or the given ones), by name. */
-  static async forProjects(options: { projectIds?: number[]; limit?: number } = {}): Promise<ProjectOutlook[]> {
+  static async forProjects(
+    options: { projectIds?: number[]; limit?: number } = {}
+  ): Promise<ProjectOutlook[]> {
     const { rows } = await db.rawQuery<{ rows: ProjectRow[] }>(
       `select p.id, p.name, p.slug, p.state, q.*
          from projects p
@@ -124,7 +135,12 @@ export default class ClaimOutlook {
         slug: row.slug,
         name: row.name,
         state: row.state,
-        queue: { pending: row.pending, in_progress: row.in_progress, verifying: row.verifying, blocked: row.blocked },
+        queue: {
+          pending: row.pending,
+          in_progress: row.in_progress,
+          verifying: row.verifying,
+          blocked: row.blocked,
+        },
         gates,
         blockers: gates.filter((gate) => gate.state !== 'open'),
       }
@@ -151,7 +167,10 @@ function gateViews(admission: ProjectAdmission, row: ProjectRow): GateView[] {
           : `${row.pending_unapproved} of ${row.pending} pending items are awaiting approval.`,
       }
     }
-    if (gate.gate === 'default_branch_green' && admission.onlyWorkTypes?.includes(FIX_CI_WORK_TYPE)) {
+    if (
+      gate.gate === 'default_branch_green' &&
+      admission.onlyWorkTypes?.includes(FIX_CI_WORK_TYPE)
+    ) {
       return { gate: gate.gate, state: 'restricted', reason: gate.reason }
     }
     return { gate: gate.gate, state: 'open', reason: gate.reason }

@@ -149,15 +149,24 @@ export default class ClaimService {
       const cap = settings.max_parallel_runs
       if (cap !== null) {
         // §3.1 global cap: serialises claims system-wide, only while a cap is set.
-        await trx.rawQuery(`select 1 from settings where key = 'max_parallel_runs' for no key update`)
+        await trx.rawQuery(
+          `select 1 from settings where key = 'max_parallel_runs' for no key update`
+        )
       }
       const counts = await trx.rawQuery(COUNT_RUNNING, [agent.id, cap !== null])
-      const { agent_running: agentRunning, running } = counts.rows[0] as { agent_running: number; running: number | null }
+      const { agent_running: agentRunning, running } = counts.rows[0] as {
+        agent_running: number
+        running: number | null
+      }
       if (cap !== null && running! >= cap) {
         return { outcome: 'system_at_limit', running: running!, maxParallelRuns: cap }
       }
       if (agentRunning >= current.max_concurrency) {
-        return { outcome: 'agent_at_limit', running: agentRunning, maxConcurrency: current.max_concurrency }
+        return {
+          outcome: 'agent_at_limit',
+          running: agentRunning,
+          maxConcurrency: current.max_concurrency,
+        }
       }
 
       const workTypes = acceptedWorkTypes(current.capabilities, request.workTypes)
@@ -191,9 +200,12 @@ export default class ClaimService {
       if (wipLimit === null) return this.#start(trx, agent, candidate)
 
       await trx.rawQuery('savepoint wip_check')
-      await trx.rawQuery('select 1 from projects where id = ? for no key update', [candidate.project.id])
+      await trx.rawQuery('select 1 from projects where id = ? for no key update', [
+        candidate.project.id,
+      ])
       // The savepoint stays: COMMIT releases it, and releasing it would cost a round trip.
-      if ((await ClaimGates.wipCount(trx, candidate.project.id)) < wipLimit) return this.#start(trx, agent, candidate)
+      if ((await ClaimGates.wipCount(trx, candidate.project.id)) < wipLimit)
+        return this.#start(trx, agent, candidate)
       await trx.rawQuery('rollback to savepoint wip_check')
       open.delete(candidate.project.id)
     }
@@ -262,7 +274,10 @@ export default class ClaimService {
 }
 
 /** The work types this claim may take: null means any. */
-function acceptedWorkTypes(capabilities: AgentCapabilities | null, requested?: string[]): string[] | null {
+function acceptedWorkTypes(
+  capabilities: AgentCapabilities | null,
+  requested?: string[]
+): string[] | null {
   const accepted = capabilities?.work_types ?? []
   const acceptsAll = accepted.includes('*')
   if (!requested) return acceptsAll ? null : accepted

@@ -11,6 +11,9 @@ export const CLAIMABLE_CHANNEL = 'gatehouse_claimable'
  */
 export default class Claimable {
   static async announce(trx: TransactionClientContract, projectId?: number | null) {
-    await trx.rawQuery('select pg_notify(?, ?)', [CLAIMABLE_CHANNEL, projectId ? String(projectId) : ''])
+    await trx.rawQuery('select pg_notify(?, ?)', [
+      CLAIMABLE_CHANNEL,
+      projectId ? String(projectId) : '',
+    ])
   }
 }

@@ -32,14 +32,17 @@ export default class DatabaseServer {
     return Boolean(process.env.DATABASE_URL || process.env.PGHOST || process.env.PGDATABASE)
   }
 
-  static async ensure(options: { directory?: string; persistent?: boolean; fastUnsafe?: boolean } = {}) {
+  static async ensure(
+    options: { directory?: string; persistent?: boolean; fastUnsafe?: boolean } = {}
+  ) {
     if (this.isConfigured()) return
     const started = await startEmbedded(options.directory ?? join(dataDirectory(), 'postgres'), {
       persistent: options.persistent ?? true,
       fastUnsafe: options.fastUnsafe,
     })
     this.#embedded = started.embedded
-    if (options.persistent === false && options.directory) this.#throwawayDirectory = options.directory
+    if (options.persistent === false && options.directory)
+      this.#throwawayDirectory = options.directory
     process.env.DATABASE_URL = started.connectionString
   }
 
@@ -92,7 +95,9 @@ export async function startEmbedded(
   options: { persistent: boolean; fastUnsafe?: boolean }
 ): Promise<Resolved> {
   mkdirSync(directory, { recursive: true })
-  const cluster = new EmbeddedPostgres(join(directory, 'cluster'), { persistent: options.persistent })
+  const cluster = new EmbeddedPostgres(join(directory, 'cluster'), {
+    persistent: options.persistent,
+  })
   const password = clusterPassword(directory)
 
   const running = cluster.runningPort()

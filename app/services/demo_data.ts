@@ -7,7 +7,8 @@ import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
 import Project, { type GatesConfig } from '#models/project'
-import Run, { type RunCosts, type RunTests } from '#models/run'
+import type Run from '#models/run'
+import { type RunCosts, type RunTests } from '#models/run'
 import User, { type UserRole } from '#models/user'
 import WorkItem from '#models/work_item'
 import AgentSeed from '#services/agent_seed'
@@ -61,7 +62,8 @@ const PROJECTS: DemoProject[] = [
   {
     slug: 'storefront',
     name: 'Storefront',
-    brief: 'The customer-facing shop (Next.js). Agents fix bugs and ship small features behind flags.',
+    brief:
+      'The customer-facing shop (Next.js). Agents fix bugs and ship small features behind flags.',
     state: 'active',
     gates: { wip_limit: 4, tests_reported: true, max_cost_usd: 5, default_branch_green: true },
     policies: { max_attempts: 3, retry_backoff_seconds: 120 },
@@ -69,7 +71,8 @@ const PROJECTS: DemoProject[] = [
   {
     slug: 'orders-api',
     name: 'Orders API',
-    brief: 'The orders service. Every change is approved before an agent takes it and reviewed after.',
+    brief:
+      'The orders service. Every change is approved before an agent takes it and reviewed after.',
     state: 'active',
     gates: { require_approval: true, human_review: true, monthly_budget_usd: 200 },
     policies: { max_attempts: 2 },
@@ -86,46 +89,208 @@ const PROJECTS: DemoProject[] = [
 
 const ITEMS: DemoItem[] = [
   // storefront
-  { project: 'storefront', title: 'Add a dark mode toggle to the settings page', workType: 'code', priority: 50, agent: 'claude-coder', hoursAgo: 22,
-    outcome: { kind: 'succeeded', costs: { input_tokens: 182_400, output_tokens: 21_300, usd: 1.84, model: 'claude-sonnet-4.5' }, tests: { passed: 214, failed: 0, skipped: 3 } } },
-  { project: 'storefront', title: 'Fix the flaky checkout end-to-end test', workType: 'test', priority: 100, agent: 'tester', hoursAgo: 19,
-    outcome: { kind: 'succeeded', costs: { input_tokens: 96_000, output_tokens: 8_200, usd: 0.71, model: 'claude-sonnet-4.5' }, tests: { passed: 38, failed: 0 } } },
-  { project: 'storefront', title: 'Show stock levels on product cards', workType: 'code', priority: 0, agent: 'codex-coder', hoursAgo: 15,
-    outcome: { kind: 'succeeded', costs: { input_tokens: 140_000, output_tokens: 16_500, usd: 1.12, model: 'gpt-5-codex' }, tests: { passed: 221, failed: 0 } } },
-  { project: 'storefront', title: 'Upgrade to React 19', workType: 'code', priority: 10, agent: 'codex-coder', maxAttempts: 1, hoursAgo: 11,
-    outcome: { kind: 'failed', error: 'build failed: 17 type errors after upgrading @types/react', costs: { input_tokens: 410_000, output_tokens: 52_000, usd: 3.35, model: 'gpt-5-codex' } } },
-  { project: 'storefront', title: 'Cover the cart reducer with unit tests', workType: 'test', priority: 20, agent: 'tester', hoursAgo: 7,
-    outcome: { kind: 'succeeded', costs: { input_tokens: 880_000, output_tokens: 64_000, usd: 7.2, model: 'claude-opus-4.1' }, tests: { passed: 57, failed: 0 } } },
-  { project: 'storefront', title: 'Migrate date formatting to the Intl API', workType: 'refactor', priority: 30, agent: 'claude-coder', hoursAgo: 3,
-    outcome: { kind: 'failed', error: 'tests failed: 3 snapshot mismatches in order history', costs: { input_tokens: 120_000, output_tokens: 9_800, usd: 0.94, model: 'claude-sonnet-4.5' } } },
-  { project: 'storefront', title: 'Lazy-load product images below the fold', workType: 'code', priority: 40, agent: 'claude-coder',
-    outcome: { kind: 'running', progress: 'running the test suite (142/221)' } },
-  { project: 'storefront', title: 'Investigate the memory leak in server-side rendering', workType: 'code', priority: 60,
-    outcome: { kind: 'blocked', reason: 'waiting for a heap snapshot from the ops team' } },
-  { project: 'storefront', title: 'Rewrite the onboarding copy', workType: 'code', priority: 0, agent: 'codex-coder', hoursAgo: 5,
-    outcome: { kind: 'cancelled', whileRunning: true } },
-  { project: 'storefront', title: 'Speed up the product search query', workType: 'code', priority: 5, agent: 'claude-coder', hoursAgo: 13,
-    outcome: { kind: 'timed_out' } },
-  { project: 'storefront', title: 'Remove the legacy coupon banner', workType: 'code', priority: 0,
-    outcome: { kind: 'cancelled' } },
-  { project: 'storefront', title: 'Fix CI: lint step fails on Node 24', workType: 'fix_ci', priority: 100,
-    outcome: { kind: 'pending' } },
-  { project: 'storefront', title: 'Add CSV export to the orders table', workType: 'code', priority: 50,
-    outcome: { kind: 'pending' } },
+  {
+    project: 'storefront',
+    title: 'Add a dark mode toggle to the settings page',
+    workType: 'code',
+    priority: 50,
+    agent: 'claude-coder',
+    hoursAgo: 22,
+    outcome: {
+      kind: 'succeeded',
+      costs: {
+        input_tokens: 182_400,
+        output_tokens: 21_300,
+        usd: 1.84,
+        model: 'claude-sonnet-4.5',
+      },
+      tests: { passed: 214, failed: 0, skipped: 3 },
+    },
+  },
+  {
+    project: 'storefront',
+    title: 'Fix the flaky checkout end-to-end test',
+    workType: 'test',
+    priority: 100,
+    agent: 'tester',
+    hoursAgo: 19,
+    outcome: {
+      kind: 'succeeded',
+      costs: { input_tokens: 96_000, output_tokens: 8_200, usd: 0.71, model: 'claude-sonnet-4.5' },
+      tests: { passed: 38, failed: 0 },
+    },
+  },
+  {
+    project: 'storefront',
+    title: 'Show stock levels on product cards',
+    workType: 'code',
+    priority: 0,
+    agent: 'codex-coder',
+    hoursAgo: 15,
+    outcome: {
+      kind: 'succeeded',
+      costs: { input_tokens: 140_000, output_tokens: 16_500, usd: 1.12, model: 'gpt-5-codex' },
+      tests: { passed: 221, failed: 0 },
+    },
+  },
+  {
+    project: 'storefront',
+    title: 'Upgrade to React 19',
+    workType: 'code',
+    priority: 10,
+    agent: 'codex-coder',
+    maxAttempts: 1,
+    hoursAgo: 11,
+    outcome: {
+      kind: 'failed',
+      error: 'build failed: 17 type errors after upgrading @types/react',
+      costs: { input_tokens: 410_000, output_tokens: 52_000, usd: 3.35, model: 'gpt-5-codex' },
+    },
+  },
+  {
+    project: 'storefront',
+    title: 'Cover the cart reducer with unit tests',
+    workType: 'test',
+    priority: 20,
+    agent: 'tester',
+    hoursAgo: 7,
+    outcome: {
+      kind: 'succeeded',
+      costs: { input_tokens: 880_000, output_tokens: 64_000, usd: 7.2, model: 'claude-opus-4.1' },
+      tests: { passed: 57, failed: 0 },
+    },
+  },
+  {
+    project: 'storefront',
+    title: 'Migrate date formatting to the Intl API',
+    workType: 'refactor',
+    priority: 30,
+    agent: 'claude-coder',
+    hoursAgo: 3,
+    outcome: {
+      kind: 'failed',
+      error: 'tests failed: 3 snapshot mismatches in order history',
+      costs: { input_tokens: 120_000, output_tokens: 9_800, usd: 0.94, model: 'claude-sonnet-4.5' },
+    },
+  },
+  {
+    project: 'storefront',
+    title: 'Lazy-load product images below the fold',
+    workType: 'code',
+    priority: 40,
+    agent: 'claude-coder',
+    outcome: { kind: 'running', progress: 'running the test suite (142/221)' },
+  },
+  {
+    project: 'storefront',
+    title: 'Investigate the memory leak in server-side rendering',
+    workType: 'code',
+    priority: 60,
+    outcome: { kind: 'blocked', reason: 'waiting for a heap snapshot from the ops team' },
+  },
+  {
+    project: 'storefront',
+    title: 'Rewrite the onboarding copy',
+    workType: 'code',
+    priority: 0,
+    agent: 'codex-coder',
+    hoursAgo: 5,
+    outcome: { kind: 'cancelled', whileRunning: true },
+  },
+  {
+    project: 'storefront',
+    title: 'Speed up the product search query',
+    workType: 'code',
+    priority: 5,
+    agent: 'claude-coder',
+    hoursAgo: 13,
+    outcome: { kind: 'timed_out' },
+  },
+  {
+    project: 'storefront',
+    title: 'Remove the legacy coupon banner',
+    workType: 'code',
+    priority: 0,
+    outcome: { kind: 'cancelled' },
+  },
+  {
+    project: 'storefront',
+    title: 'Fix CI: lint step fails on Node 24',
+    workType: 'fix_ci',
+    priority: 100,
+    outcome: { kind: 'pending' },
+  },
+  {
+    project: 'storefront',
+    title: 'Add CSV export to the orders table',
+    workType: 'code',
+    priority: 50,
+    outcome: { kind: 'pending' },
+  },
   // orders-api
-  { project: 'orders-api', title: 'Add an OpenAPI schema for /v2/orders', workType: 'code', priority: 50, agent: 'codex-coder', approved: true, hoursAgo: 9,
-    outcome: { kind: 'succeeded', costs: { input_tokens: 75_000, output_tokens: 12_000, usd: 0.62, model: 'gpt-5-codex' }, tests: { passed: 88, failed: 0 }, review: 'approved' } },
-  { project: 'orders-api', title: 'Rate-limit the public search endpoint', workType: 'code', priority: 80, agent: 'claude-coder', approved: true, hoursAgo: 1,
-    outcome: { kind: 'succeeded', costs: { input_tokens: 230_000, output_tokens: 27_000, usd: 2.1, model: 'claude-sonnet-4.5' }, tests: { passed: 91, failed: 0 } } },
-  { project: 'orders-api', title: 'Review PR #311: webhook retries', workType: 'review', priority: 70, agent: 'reviewer', approved: true, hoursAgo: 2,
-    outcome: { kind: 'released', reason: 'PR was force-pushed while reviewing; giving it back' } },
-  { project: 'orders-api', title: 'Write regression tests for refund rounding', workType: 'test', priority: 40, agent: 'tester', approved: true,
-    outcome: { kind: 'running', progress: 'reproducing the rounding bug with a failing test' } },
-  { project: 'orders-api', title: 'Paginate /v2/customers', workType: 'code', priority: 30,
-    outcome: { kind: 'pending' } },
+  {
+    project: 'orders-api',
+    title: 'Add an OpenAPI schema for /v2/orders',
+    workType: 'code',
+    priority: 50,
+    agent: 'codex-coder',
+    approved: true,
+    hoursAgo: 9,
+    outcome: {
+      kind: 'succeeded',
+      costs: { input_tokens: 75_000, output_tokens: 12_000, usd: 0.62, model: 'gpt-5-codex' },
+      tests: { passed: 88, failed: 0 },
+      review: 'approved',
+    },
+  },
+  {
+    project: 'orders-api',
+    title: 'Rate-limit the public search endpoint',
+    workType: 'code',
+    priority: 80,
+    agent: 'claude-coder',
+    approved: true,
+    hoursAgo: 1,
+    outcome: {
+      kind: 'succeeded',
+      costs: { input_tokens: 230_000, output_tokens: 27_000, usd: 2.1, model: 'claude-sonnet-4.5' },
+      tests: { passed: 91, failed: 0 },
+    },
+  },
+  {
+    project: 'orders-api',
+    title: 'Review PR #311: webhook retries',
+    workType: 'review',
+    priority: 70,
+    agent: 'reviewer',
+    approved: true,
+    hoursAgo: 2,
+    outcome: { kind: 'released', reason: 'PR was force-pushed while reviewing; giving it back' },
+  },
+  {
+    project: 'orders-api',
+    title: 'Write regression tests for refund rounding',
+    workType: 'test',
+    priority: 40,
+    agent: 'tester',
+    approved: true,
+    outcome: { kind: 'running', progress: 'reproducing the rounding bug with a failing test' },
+  },
+  {
+    project: 'orders-api',
+    title: 'Paginate /v2/customers',
+    workType: 'code',
+    priority: 30,
+    outcome: { kind: 'pending' },
+  },
   // docs (paused: its items wait)
-  { project: 'docs', title: 'Document the deploy pipeline', workType: 'code', priority: 0,
-    outcome: { kind: 'pending' } },
+  {
+    project: 'docs',
+    title: 'Document the deploy pipeline',
+    workType: 'code',
+    priority: 0,
+    outcome: { kind: 'pending' },
+  },
 ]
 
 /**
@@ -147,7 +312,9 @@ export default class DemoData {
     if (!(await this.isEmpty())) throw new DatabaseNotEmpty()
 
     onStep('agents')
-    const definitions = await AgentSeed.parse(await readFile(app.makePath('config/agents.example.json'), 'utf8'))
+    const definitions = await AgentSeed.parse(
+      await readFile(app.makePath('config/agents.example.json'), 'utf8')
+    )
     const seeded = await AgentSeed.apply(definitions, { tokens: true })
     const agents = new Map((await Agent.all()).map((agent) => [agent.key, agent]))
 
@@ -158,14 +325,18 @@ export default class DemoData {
 
     onStep('projects')
     const projects = new Map<string, Project>()
-    for (const definition of PROJECTS) projects.set(definition.slug, await this.#createProject(definition, maintainer))
+    for (const definition of PROJECTS)
+      projects.set(definition.slug, await this.#createProject(definition, maintainer))
 
     for (const [index, plan] of ITEMS.entries()) {
       onStep(`work item ${index + 1}/${ITEMS.length}`)
       const project = projects.get(plan.project)!
       const item = await this.#createItem(project, plan, maintainer)
       if (plan.approved) await item.approve(reviewer)
-      await this.#play(item, project, plan, plan.agent ? agents.get(plan.agent)! : null, { maintainer, reviewer })
+      await this.#play(item, project, plan, plan.agent ? agents.get(plan.agent)! : null, {
+        maintainer,
+        reviewer,
+      })
     }
     // Paused last: its items were created while it was active, as they would have been.
     for (const definition of PROJECTS.filter((project) => project.state !== 'active')) {
@@ -192,7 +363,12 @@ export default class DemoData {
       const password = randomBytes(12).toString('base64url')
       const user = await db.transaction(async (trx) => {
         const user = await User.create({ ...person, password, isActive: true }, { client: trx })
-        await AuditEvent.record(trx, { actor: 'system', action: 'user.created', subject: user, details: { role: person.role, via: 'db:demo' } })
+        await AuditEvent.record(trx, {
+          actor: 'system',
+          action: 'user.created',
+          subject: user,
+          details: { role: person.role, via: 'db:demo' },
+        })
         return user
       })
       created.push({ user, role: person.role, password })
@@ -216,10 +392,20 @@ export default class DemoData {
         },
         { client: trx }
       )
-      await AuditEvent.record(trx, { actor: by, action: 'project.created', subject: project, details: { gates: definition.gates } })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'project.created',
+        subject: project,
+        details: { gates: definition.gates },
+      })
       for (const [key, value] of Object.entries(definition.policies)) {
         await Policy.create({ projectId: project.id, key, value }, { client: trx })
-        await AuditEvent.record(trx, { actor: by, action: 'policy.updated', subject: project, details: { key, value } })
+        await AuditEvent.record(trx, {
+          actor: by,
+          action: 'policy.updated',
+          subject: project,
+          details: { key, value },
+        })
       }
       return project
     })
@@ -230,7 +416,12 @@ export default class DemoData {
       project.useTransaction(trx)
       project.state = 'paused'
       await project.save()
-      await AuditEvent.record(trx, { actor: by, action: 'project.updated', subject: project, details: { state: 'paused' } })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'project.updated',
+        subject: project,
+        details: { state: 'paused' },
+      })
     })
   }
 
@@ -249,7 +440,12 @@ export default class DemoData {
         },
         { client: trx }
       )
-      await AuditEvent.record(trx, { actor: by, action: 'work_item.created', subject: item, details: { title: item.title } })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'work_item.created',
+        subject: item,
+        details: { title: item.title },
+      })
       return item
     })
   }
@@ -266,7 +462,10 @@ export default class DemoData {
     if (outcome.kind === 'cancelled' && !outcome.whileRunning) return item.cancel(people.maintainer)
     if (outcome.kind === 'blocked') return item.block(people.maintainer, outcome.reason)
 
-    const claim = await ClaimService.claim(agent!, { projectSlug: project.slug, workTypes: [plan.workType] })
+    const claim = await ClaimService.claim(agent!, {
+      projectSlug: project.slug,
+      workTypes: [plan.workType],
+    })
     if (claim.outcome !== 'claimed' || claim.workItem.id !== item.id) {
       throw new Error(`demo: ${agent!.key} could not claim "${item.title}" (${claim.outcome})`)
     }
@@ -283,14 +482,25 @@ export default class DemoData {
       await RunLifecycle.complete(run, agent!, { outcome: 'failed', error: 'cancelled on request' })
     } else if (outcome.kind === 'timed_out') {
       // The agent went silent: its lease runs out and the reaper's verdict applies.
-      await db.from('runs').where('id', run.id).update({ lease_expires_at: db.raw(`now() - interval '1 minute'`) })
+      await db
+        .from('runs')
+        .where('id', run.id)
+        .update({ lease_expires_at: db.raw(`now() - interval '1 minute'`) })
       await RunLifecycle.timeOut(run.id)
     } else if (outcome.kind === 'released') {
       await RunLifecycle.release(run, agent!, outcome.reason)
     } else if (outcome.kind === 'failed') {
-      await RunLifecycle.complete(run, agent!, { outcome: 'failed', error: outcome.error, costs: outcome.costs })
+      await RunLifecycle.complete(run, agent!, {
+        outcome: 'failed',
+        error: outcome.error,
+        costs: outcome.costs,
+      })
     } else {
-      const slug = item.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)
+      const slug = item.title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 40)
       const prNumber = 300 + item.id
       await RunLifecycle.complete(run, agent!, {
         outcome: 'succeeded',
@@ -314,12 +524,20 @@ export default class DemoData {
 /** What an agent's output looks like, in the order it would print it. */
 function logLines(plan: DemoItem) {
   const started = DateTime.now()
-  const lines: { level: 'info' | 'warn' | 'error'; stream: 'stdout' | 'stderr'; message: string }[] = [
+  const lines: {
+    level: 'info' | 'warn' | 'error'
+    stream: 'stdout' | 'stderr'
+    message: string
+  }[] = [
     { level: 'info', stream: 'stdout', message: `Cloning acme/${plan.project} (main)` },
     { level: 'info', stream: 'stdout', message: `Reading the issue: ${plan.title}` },
     { level: 'info', stream: 'stdout', message: 'Planning: 3 files to change' },
     { level: 'info', stream: 'stdout', message: '$ npm ci' },
-    { level: 'warn', stream: 'stderr', message: 'npm warn deprecated inflight@1.0.6: This module is not supported' },
+    {
+      level: 'warn',
+      stream: 'stderr',
+      message: 'npm warn deprecated inflight@1.0.6: This module is not supported',
+    },
     { level: 'info', stream: 'stdout', message: 'added 1214 packages in 21s' },
     { level: 'info', stream: 'stdout', message: 'Editing src/ files…' },
     { level: 'info', stream: 'stdout', message: '$ npm test' },

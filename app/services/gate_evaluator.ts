@@ -75,12 +75,22 @@ export default class GateEvaluator {
     await run.save()
 
     if (status === 'passed') {
-      await AuditEvent.record(trx, { actor: 'system', action: 'gate.passed', subject: run, details: { verdicts } })
+      await AuditEvent.record(trx, {
+        actor: 'system',
+        action: 'gate.passed',
+        subject: run,
+        details: { verdicts },
+      })
       await item.recordCompletion(trx, run)
       await GitHubReport.runFinished(trx, run, item, policies)
     } else if (status === 'failed') {
       const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
-      await AuditEvent.record(trx, { actor: 'system', action: 'gate.failed', subject: run, details: { verdicts } })
+      await AuditEvent.record(trx, {
+        actor: 'system',
+        action: 'gate.failed',
+        subject: run,
+        details: { verdicts },
+      })
       const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
       await item.retryOrFail(trx, policies, { run, reason: `rejected by gates (${reasons})` })
       await GitHubReport.runFinished(trx, run, item, policies)
@@ -94,8 +104,17 @@ export default class GateEvaluator {
    * One job per run (job key): a new fact re-enqueues it for now; otherwise it runs at the
    * deadline, where whatever is still pending fails.
    */
-  static async scheduleReevaluation(trx: TransactionClientContract, runId: number, runAt?: DateTime) {
-    await JobQueue.enqueue(trx, EVALUATE_GATES_TASK, { runId }, { jobKey: `evaluate_gates:${runId}`, runAt })
+  static async scheduleReevaluation(
+    trx: TransactionClientContract,
+    runId: number,
+    runAt?: DateTime
+  ) {
+    await JobQueue.enqueue(
+      trx,
+      EVALUATE_GATES_TASK,
+      { runId },
+      { jobKey: `evaluate_gates:${runId}`, runAt }
+    )
   }
 
   /** Outside facts (GitHub) for the gates of a run still waiting for verdicts; fetched before any lock. */
@@ -110,8 +129,12 @@ export default class GateEvaluator {
         facts.set(gate.name, { ok: true, value: await gate.gatherFacts(run, project) })
       } catch (error) {
         // A reason reaches audit details and the issue comment: only GitHub's own answers go there.
-        if (!(error instanceof GitHubFailure)) logger.error({ err: error, runId }, `gathering ${gate.name} facts failed`)
-        const reason = error instanceof GitHubFailure ? error.message : 'GitHub could not be read (see the server logs)'
+        if (!(error instanceof GitHubFailure))
+          logger.error({ err: error, runId }, `gathering ${gate.name} facts failed`)
+        const reason =
+          error instanceof GitHubFailure
+            ? error.message
+            : 'GitHub could not be read (see the server logs)'
         facts.set(gate.name, { ok: false, reason })
       }
     }

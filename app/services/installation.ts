@@ -25,7 +25,9 @@ export default class Installation {
     const migrator = new MigrationRunner(db, app, { direction: 'up', dryRun: false })
     await migrator.run()
     if (migrator.error) throw migrator.error
-    const applied = Object.values(migrator.migratedFiles).filter((file) => file.status === 'completed')
+    const applied = Object.values(migrator.migratedFiles).filter(
+      (file) => file.status === 'completed'
+    )
     if (applied.length) logger.info({ migrations: applied.length }, 'database migrated')
   }
 

@@ -11,7 +11,6 @@ export const PER_PAGE = 50
  */
 export type Cursor = { after?: number; before?: number }
 
-
 export const cursorValidator = vine.create({
   after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
   before: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
@@ -53,29 +52,42 @@ export default class KeysetPage<Row> {
     const descending = (options.order ?? 'desc') === 'desc'
     // Comparisons and order "forwards" (in display order) and "backwards".
     const [afterOp, beforeOp] = descending ? ['<', '>'] : ['>', '<']
-    const [forwards, backwards] = descending ? (['desc', 'asc'] as const) : (['asc', 'desc'] as const)
+    const [forwards, backwards] = descending
+      ? (['desc', 'asc'] as const)
+      : (['asc', 'desc'] as const)
 
     if (cursor.before !== undefined) {
-      const preceding = await query.where(qualified, beforeOp, cursor.before).orderBy(qualified, backwards).limit(perPage + 1)
+      const preceding = await query
+        .where(qualified, beforeOp, cursor.before)
+        .orderBy(qualified, backwards)
+        .limit(perPage + 1)
       const more = preceding.length > perPage
       const rows = preceding.slice(0, perPage).reverse()
-      return new KeysetPage(rows, more ? key(rows[0]) : null, rows.length ? key(rows[rows.length - 1]) : cursor.before)
+      return new KeysetPage(
+        rows,
+        more ? key(rows[0]) : null,
+        rows.length ? key(rows[rows.length - 1]) : cursor.before
+      )
     }
     if (cursor.after !== undefined) query.where(qualified, afterOp, cursor.after)
     const following = await query.orderBy(qualified, forwards).limit(perPage + 1)
     const more = following.length > perPage
     const rows = following.slice(0, perPage)
-    const newerThan = cursor.after !== undefined ? (rows.length ? key(rows[0]) : cursor.after) : null
+    const newerThan =
+      cursor.after !== undefined ? (rows.length ? key(rows[0]) : cursor.after) : null
     return new KeysetPage(rows, newerThan, more ? key(rows[rows.length - 1]) : null)
   }
 
   /** Prev/next URLs for the pagination component, keeping the page's other query parameters. */
   links(path: string, params: Record<string, unknown> = {}) {
     const kept = Object.entries(params).filter(
-      ([key, value]) => key !== 'after' && key !== 'before' && value !== undefined && value !== null && value !== ''
+      ([key, value]) =>
+        key !== 'after' && key !== 'before' && value !== undefined && value !== null && value !== ''
     )
     const url = (extra: [string, number]) => {
-      const query = new URLSearchParams(kept.map(([key, value]) => [key, String(value)] as [string, string]))
+      const query = new URLSearchParams(
+        kept.map(([key, value]) => [key, String(value)] as [string, string])
+      )
       query.set(extra[0], String(extra[1]))
       return `${path}?${query}`
     }

@@ -65,7 +65,8 @@ export default class PostgresListener {
   }
 
   #scheduleReconnect() {
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)]
+    const delay =
+      RECONNECT_DELAYS_MS[Math.min(this.#reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)]
     this.#reconnectAttempt++
     this.#reconnectTimer = setTimeout(() => {
       if (this.#closed) return

@@ -3,7 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Run, { type RunCosts, type RunTests } from '#models/run'
 import WorkItem from '#models/work_item'
-import Agent from '#models/agent'
+import type Agent from '#models/agent'
 import Policy from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import Claimable from '#services/claimable'
@@ -74,7 +74,12 @@ export default class RunLifecycle {
       run.status = report.outcome
       if (report.outcome === 'failed') {
         await run.save()
-        await AuditEvent.record(trx, { actor: agent, action: 'run.failed', subject: run, details: { error: run.error } })
+        await AuditEvent.record(trx, {
+          actor: agent,
+          action: 'run.failed',
+          subject: run,
+          details: { error: run.error },
+        })
         await item.retryOrFail(trx, policies, { run, reason: 'the agent reported failure' })
         await GitHubReport.runFinished(trx, run, item, policies)
         return
@@ -83,7 +88,12 @@ export default class RunLifecycle {
       await run.save()
       item.status = 'verifying'
       await item.save()
-      await AuditEvent.record(trx, { actor: agent, action: 'run.succeeded', subject: run, details: { pr_url: run.prUrl } })
+      await AuditEvent.record(trx, {
+        actor: agent,
+        action: 'run.succeeded',
+        subject: run,
+        details: { pr_url: run.prUrl },
+      })
       await GateEvaluator.evaluateWithin(trx, run, item)
     })
   }
@@ -108,7 +118,12 @@ export default class RunLifecycle {
         runAfter: DateTime.now(),
       })
       await item.save()
-      await AuditEvent.record(trx, { actor: agent, action: 'run.released', subject: run, details: { reason: reason ?? null } })
+      await AuditEvent.record(trx, {
+        actor: agent,
+        action: 'run.released',
+        subject: run,
+        details: { reason: reason ?? null },
+      })
       await Claimable.announce(trx, item.projectId)
     })
   }
@@ -139,7 +154,12 @@ export default class RunLifecycle {
       } else {
         run.status = 'timed_out'
         await run.save()
-        await AuditEvent.record(trx, { actor: 'system', action: 'run.timed_out', subject: run, details: { reason } })
+        await AuditEvent.record(trx, {
+          actor: 'system',
+          action: 'run.timed_out',
+          subject: run,
+          details: { reason },
+        })
         await item.retryOrFail(trx, policies, { run, reason: run.error! })
         await GitHubReport.runFinished(trx, run, item, policies)
       }
@@ -170,7 +190,12 @@ export default class RunLifecycle {
   ) {
     run.status = 'cancelled'
     await run.save()
-    await AuditEvent.record(trx, { actor, action: 'run.cancelled', subject: run, details: { reported_as: reportedAs } })
+    await AuditEvent.record(trx, {
+      actor,
+      action: 'run.cancelled',
+      subject: run,
+      details: { reported_as: reportedAs },
+    })
   }
 }
 

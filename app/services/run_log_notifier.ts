@@ -29,7 +29,8 @@ export class RunLogNotifier {
     this.#followers.set(runId, followers)
     return () => {
       followers.delete(wake)
-      if (followers.size === 0 && this.#followers.get(runId) === followers) this.#followers.delete(runId)
+      if (followers.size === 0 && this.#followers.get(runId) === followers)
+        this.#followers.delete(runId)
     }
   }
 

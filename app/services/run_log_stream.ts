@@ -16,7 +16,12 @@ const IDLE_CHECK_MS = 5_000
  * without news it looks again every 5 s, in case a notification was lost to a reconnect.
  */
 export default class RunLogStream {
-  static async pipe(runId: number, afterSeq: number, write: (chunk: string) => void, signal: AbortSignal) {
+  static async pipe(
+    runId: number,
+    afterSeq: number,
+    write: (chunk: string) => void,
+    signal: AbortSignal
+  ) {
     let lastSeq = afterSeq
     let woken = false
     let wake = () => {}
@@ -30,15 +35,25 @@ export default class RunLogStream {
     try {
       while (!signal.aborted) {
         woken = false
-        const lines = await RunLog.query().where('runId', runId).where('seq', '>', lastSeq).orderBy('seq').limit(BATCH)
+        const lines = await RunLog.query()
+          .where('runId', runId)
+          .where('seq', '>', lastSeq)
+          .orderBy('seq')
+          .limit(BATCH)
         for (const line of lines) {
           write(`id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(lineJson(line))}\n\n`)
           lastSeq = line.seq
         }
         if (lines.length === BATCH) continue
-        const run = await db.from('runs').where('id', runId).select('status', 'last_log_seq').first()
+        const run = await db
+          .from('runs')
+          .where('id', runId)
+          .select('status', 'last_log_seq')
+          .first()
         if (!run || (run.status !== 'running' && run.last_log_seq <= lastSeq)) {
-          write(`event: end\ndata: ${JSON.stringify({ status: run?.status ?? null, last_seq: lastSeq })}\n\n`)
+          write(
+            `event: end\ndata: ${JSON.stringify({ status: run?.status ?? null, last_seq: lastSeq })}\n\n`
+          )
           return
         }
         if (woken) continue

@@ -2,7 +2,12 @@ import db from '@adonisjs/lucid/services/db'
 import { POLICY_DEFAULTS } from '#models/policy'
 import RunLifecycle from '#services/run_lifecycle'
 
-export type ReapedRun = { runId: number; workItemId: number; reason: string; workItemStatus: string }
+export type ReapedRun = {
+  runId: number
+  workItemId: number
+  reason: string
+  workItemStatus: string
+}
 
 /**
  * Finds running runs whose lease expired or whose total time passed the project's

@@ -32,7 +32,10 @@ export class SignInRefused extends Error {
 export default class SignIn {
   static async attempt(input: { email: string; password: string; ip: string }): Promise<User> {
     const email = input.email.trim().toLowerCase()
-    const perAddress = limiter.use({ requests: SIGN_IN_ATTEMPTS_PER_ADDRESS, duration: SIGN_IN_WINDOW })
+    const perAddress = limiter.use({
+      requests: SIGN_IN_ATTEMPTS_PER_ADDRESS,
+      duration: SIGN_IN_WINDOW,
+    })
     const perAccount = limiter.use({ requests: SIGN_IN_ATTEMPTS, duration: SIGN_IN_WINDOW })
     const addressKey = `sign_in:${input.ip}`
     const accountKey = `sign_in:${input.ip}:${email}`
@@ -59,7 +62,12 @@ export default class SignIn {
       user.useTransaction(trx)
       user.touchLogin()
       await user.save()
-      await AuditEvent.record(trx, { actor: user, action: 'user.logged_in', subject: user, ipAddress: input.ip })
+      await AuditEvent.record(trx, {
+        actor: user,
+        action: 'user.logged_in',
+        subject: user,
+        ipAddress: input.ip,
+      })
     })
     return user
   }
@@ -77,7 +85,12 @@ export default class SignIn {
 
   static async signOut(user: User, ip: string) {
     await db.transaction(async (trx) => {
-      await AuditEvent.record(trx, { actor: user, action: 'user.logged_out', subject: user, ipAddress: ip })
+      await AuditEvent.record(trx, {
+        actor: user,
+        action: 'user.logged_out',
+        subject: user,
+        ipAddress: ip,
+      })
     })
   }
 

@@ -9,9 +9,15 @@ import type { AgentProfile } from '#models/agent'
 const wordList = vine.createRule<{ allowStar: boolean; label: string }>((value, options, field) => {
   if (typeof value !== 'string') return
   const words = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
-  const bad = words.find((word) => !(options.allowStar && word === '*') && !/^[a-z0-9]+([-_:.][a-z0-9]+)*$/.test(word))
+  const bad = words.find(
+    (word) => !(options.allowStar && word === '*') && !/^[a-z0-9]+([-_:.][a-z0-9]+)*$/.test(word)
+  )
   if (bad) {
-    field.report(`"${bad}" is not a valid ${options.label}: use lowercase letters, digits, - and _`, 'wordList', field)
+    field.report(
+      `"${bad}" is not a valid ${options.label}: use lowercase letters, digits, - and _`,
+      'wordList',
+      field
+    )
     return
   }
   if (words.some((word) => word.length > 64)) {
@@ -24,8 +30,15 @@ const wordList = vine.createRule<{ allowStar: boolean; label: string }>((value, 
 const profile = {
   name: vine.string().trim().minLength(1).maxLength(255),
   description: vine.string().trim().maxLength(5000).optional(),
-  work_types: vine.string().trim().use(wordList({ allowStar: true, label: 'work type' })),
-  tags: vine.string().trim().use(wordList({ allowStar: false, label: 'tag' })).optional(),
+  work_types: vine
+    .string()
+    .trim()
+    .use(wordList({ allowStar: true, label: 'work type' })),
+  tags: vine
+    .string()
+    .trim()
+    .use(wordList({ allowStar: false, label: 'tag' }))
+    .optional(),
   model_name: vine.string().trim().maxLength(255).optional(),
   model_version: vine.string().trim().maxLength(255).optional(),
   max_concurrency: vine.number().withoutDecimals().range([1, 1000]),
@@ -52,7 +65,6 @@ export const issueAgentTokenValidator = vine.create({
   expires_in_days: vine.number().withoutDecimals().range([1, 3650]).optional(),
 })
 
-
 /** An agent as maintainers declare it (`agents:seed` files, `agent:create`). */
 export const agentDefinition = vine.object({
   key: vine
@@ -64,7 +76,10 @@ export const agentDefinition = vine.object({
   description: vine.string().trim().maxLength(2000).optional(),
   capabilities: vine
     .object({
-      work_types: vine.array(vine.string().trim().minLength(1).maxLength(64)).minLength(1).distinct(),
+      work_types: vine
+        .array(vine.string().trim().minLength(1).maxLength(64))
+        .minLength(1)
+        .distinct(),
       tags: vine.array(vine.string().trim().minLength(1).maxLength(64)).distinct().optional(),
     })
     .optional(),
@@ -76,13 +91,16 @@ export const agentDefinition = vine.object({
 
 export const agentDefinitionValidator = vine.create(agentDefinition)
 agentDefinitionValidator.messagesProvider = new SimpleMessagesProvider({
-  'key.regex': 'The key must be lowercase letters and digits, words joined by - or _ (e.g. claude-coder)',
+  'key.regex':
+    'The key must be lowercase letters and digits, words joined by - or _ (e.g. claude-coder)',
 })
 
 export type AgentDefinition = Infer<typeof agentDefinition>
 
 /** The agent a definition describes, with the defaults for what it leaves out (`enabled` only when set). */
-export function definedAgent(definition: AgentDefinition): AgentProfile & { key: string; enabled?: boolean } {
+export function definedAgent(
+  definition: AgentDefinition
+): AgentProfile & { key: string; enabled?: boolean } {
   return {
     key: definition.key,
     name: definition.name,

@@ -21,7 +21,11 @@ const name = () =>
 const secret = () => vine.string().minLength(1).maxLength(10_000)
 
 /** POST /projects/:projectId/integrations */
-export const createIntegrationValidator = vine.create({ kind: kind(), name: name(), secret: secret() })
+export const createIntegrationValidator = vine.create({
+  kind: kind(),
+  name: name(),
+  secret: secret(),
+})
 
 /** PUT /projects/:projectId/integrations/:id (a blank secret keeps the stored one). */
 export const updateIntegrationValidator = vine.create({

@@ -3,5 +3,7 @@
  * (The body parser turns empty form fields into null; nothing does it for a query string.)
  */
 export function filledParams(qs: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(qs).filter(([, value]) => value !== '' && value !== null))
+  return Object.fromEntries(
+    Object.entries(qs).filter(([, value]) => value !== '' && value !== null)
+  )
 }

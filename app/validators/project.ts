@@ -14,7 +14,10 @@ const onlyKnownKeys = vine.createRule((value: unknown, known: string[], field: F
 })
 
 function knownKeysObject<Properties extends Record<string, any>>(properties: Properties) {
-  return vine.object(properties).allowUnknownProperties().use(onlyKnownKeys(Object.keys(properties)))
+  return vine
+    .object(properties)
+    .allowUnknownProperties()
+    .use(onlyKnownKeys(Object.keys(properties)))
 }
 
 /** An unticked checkbox sends nothing. */
@@ -22,7 +25,8 @@ const checkbox = () => vine.boolean().parse((value) => value ?? false)
 /** A blank number field means "not set". */
 const optionalInteger = (min: number, max: number) =>
   vine.number().withoutDecimals().range([min, max]).nullable().optional()
-const optionalAmount = () => vine.number().min(0).max(1_000_000_000).decimal([0, 2]).nullable().optional()
+const optionalAmount = () =>
+  vine.number().min(0).max(1_000_000_000).decimal([0, 2]).nullable().optional()
 
 /** The claim and accept gates of spec §4 (gates_config). */
 export const gatesSchema = knownKeysObject({
@@ -57,7 +61,10 @@ export const policiesSchema = knownKeysObject({
   max_run_seconds: optionalInteger(60, 7 * 24 * 60 * 60),
   retry_backoff_seconds: optionalInteger(1, 60 * 60),
   ci_timeout_minutes: optionalInteger(1, 24 * 60),
-  merge_strategy: vine.enum(['merge', 'squash', 'rebase'] as const).nullable().optional(),
+  merge_strategy: vine
+    .enum(['merge', 'squash', 'rebase'] as const)
+    .nullable()
+    .optional(),
   intake_label: vine
     .string()
     .trim()
@@ -65,12 +72,19 @@ export const policiesSchema = knownKeysObject({
     .regex(/^[^,\s][^,]*$/)
     .nullable()
     .optional(),
-  report_to_github: vine.enum(['true', 'false'] as const).nullable().optional(),
+  report_to_github: vine
+    .enum(['true', 'false'] as const)
+    .nullable()
+    .optional(),
 })
 
 const notOwnConfiguration = vine.createRule((value, _, field) => {
   if (typeof value === 'string' && isOwnConfiguration(value)) {
-    field.report(`${value} configures Gatehouse itself and cannot be a project's secret`, 'notOwnConfiguration', field)
+    field.report(
+      `${value} configures Gatehouse itself and cannot be a project's secret`,
+      'notOwnConfiguration',
+      field
+    )
   }
 })
 
@@ -155,7 +169,8 @@ export function projectSettings(input: ProjectInput): ProjectSettings {
   for (const key of Object.keys(POLICY_DEFAULTS) as PolicyKey[]) {
     const value = key === 'report_to_github' ? reportToGithub : rest[key as keyof typeof rest]
     if (value === null || value === undefined || value === '') continue
-    ;(policies as Record<string, unknown>)[key] = key === 'report_to_github' ? value === 'true' : value
+    ;(policies as Record<string, unknown>)[key] =
+      key === 'report_to_github' ? value === 'true' : value
   }
 
   return {

@@ -21,7 +21,10 @@ export const runLogsValidator = vine.create({
     vine.object({
       level: vine.enum(['debug', 'info', 'warn', 'error'] as const),
       message: vine.string().use(storableText()),
-      stream: vine.enum(['stdout', 'stderr'] as const).nullable().optional(),
+      stream: vine
+        .enum(['stdout', 'stderr'] as const)
+        .nullable()
+        .optional(),
       data: vine.record(vine.any()).use(storableText()).nullable().optional(),
       logged_at: vine.date({ formats: ['iso8601'] }).optional(),
     })
@@ -36,7 +39,12 @@ export const runCompletionValidator = vine.create({
   branch_name: vine.string().trim().maxLength(255).use(storableText()).nullable().optional(),
   pr_url: url().nullable().optional(),
   pr_number: vine.number().withoutDecimals().range([1, MAX_INTEGER]).nullable().optional(),
-  head_sha: vine.string().trim().regex(/^[0-9a-f]{7,64}$/i).nullable().optional(),
+  head_sha: vine
+    .string()
+    .trim()
+    .regex(/^[0-9a-f]{7,64}$/i)
+    .nullable()
+    .optional(),
   logs_url: url().nullable().optional(),
   artifacts_url: url().nullable().optional(),
   costs: vine
@@ -73,7 +81,9 @@ export const runReviewValidator = vine.create({
 export const runFiltersValidator = vine.create({
   project: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   agent: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
-  status: vine.enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'released'] as const).optional(),
+  status: vine
+    .enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'released'] as const)
+    .optional(),
   before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
 })

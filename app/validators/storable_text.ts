@@ -14,7 +14,9 @@ function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000')
   if (Array.isArray(value)) return value.some(containsNul)
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, nested]) => key.includes('\u0000') || containsNul(nested))
+    return Object.entries(value).some(
+      ([key, nested]) => key.includes('\u0000') || containsNul(nested)
+    )
   }
   return false
 }

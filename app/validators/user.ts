@@ -1,13 +1,7 @@
 import vine from '@vinejs/vine'
 import { USER_ROLES } from '#models/user'
 
-const email = () =>
-  vine
-    .string()
-    .trim()
-    .toLowerCase()
-    .email()
-    .maxLength(254)
+const email = () => vine.string().trim().toLowerCase().email().maxLength(254)
 
 /** POST /users */
 export const createUserValidator = vine.create({

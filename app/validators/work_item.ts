@@ -37,13 +37,21 @@ const workItemIdsOfProject = vine.createRule(
     const tokens = value.split(/[\s,]+/).filter(Boolean)
     const bad = tokens.find((token) => !/^\d{1,9}$/.test(token))
     if (bad) {
-      field.report(`"${bad}" is not a work item id; list ids separated by commas`, 'workItemIds', field)
+      field.report(
+        `"${bad}" is not a work item id; list ids separated by commas`,
+        'workItemIds',
+        field
+      )
       return
     }
     const ids = [...new Set(tokens.map(Number))]
     const projectId = Number(field.parent.project_id)
     if (ids.length > 0 && Number.isInteger(projectId)) {
-      const found = await db.from('work_items').whereIn('id', ids).where('project_id', projectId).select('id')
+      const found = await db
+        .from('work_items')
+        .whereIn('id', ids)
+        .where('project_id', projectId)
+        .select('id')
       const missing = ids.filter((id) => !found.some((row) => row.id === id))
       if (missing.length > 0) {
         field.report(`No work item ${missing.join(', ')} in this project`, 'workItemIds', field)
@@ -89,7 +97,11 @@ export const workItemPriorityValidator = vine.create({
 
 /** POST /work-items/:id/pin */
 export const pinWorkItemValidator = vine.create({
-  agent_id: vine.number().withoutDecimals().range([1, MAX_INTEGER]).exists({ table: 'agents', column: 'id' }),
+  agent_id: vine
+    .number()
+    .withoutDecimals()
+    .range([1, MAX_INTEGER])
+    .exists({ table: 'agents', column: 'id' }),
 })
 
 /** GET /work-items: the filters of the list. */

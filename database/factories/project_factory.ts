@@ -7,7 +7,10 @@ import { PolicyFactory } from '#database/factories/policy_factory'
 export const ProjectFactory = factory
   .define(Project, ({ faker }) => {
     const name = `${faker.word.adjective()} ${faker.word.noun()}`
-    const slug = `${faker.helpers.slugify(name).toLowerCase().replace(/[^a-z0-9-]/g, '')}-${faker.string.alphanumeric({ length: 6, casing: 'lower' })}`
+    const slug = `${faker.helpers
+      .slugify(name)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')}-${faker.string.alphanumeric({ length: 6, casing: 'lower' })}`
     return {
       name,
       slug,

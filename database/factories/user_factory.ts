@@ -3,7 +3,10 @@ import User from '#models/user'
 
 export const UserFactory = factory
   .define(User, ({ faker }) => ({
-    email: faker.internet.email().toLowerCase().replace('@', `.${faker.string.alphanumeric(6)}@`),
+    email: faker.internet
+      .email()
+      .toLowerCase()
+      .replace('@', `.${faker.string.alphanumeric(6)}@`),
     fullName: faker.person.fullName(),
     password: 'correct horse battery staple',
     role: 'viewer' as const,

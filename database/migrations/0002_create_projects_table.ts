@@ -8,10 +8,7 @@ export default class extends BaseSchema {
       table.increments('id')
       table.string('name').notNullable()
       table.string('slug', 64).notNullable().unique()
-      table
-        .enu('state', ['draft', 'active', 'paused', 'archived'])
-        .notNullable()
-        .defaultTo('draft')
+      table.enu('state', ['draft', 'active', 'paused', 'archived']).notNullable().defaultTo('draft')
       table.text('brief').notNullable().defaultTo('')
       table.string('repo_full_name').notNullable()
       table.string('repo_default_branch').notNullable().defaultTo('main')
@@ -34,7 +31,9 @@ export default class extends BaseSchema {
       `alter table projects add constraint projects_repo_full_name_format check (repo_full_name ~ '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$')`
     )
     // Webhooks find their project by repository.
-    this.schema.raw('create index projects_repo_full_name_index on projects (lower(repo_full_name))')
+    this.schema.raw(
+      'create index projects_repo_full_name_index on projects (lower(repo_full_name))'
+    )
   }
 
   async down() {

@@ -17,9 +17,15 @@ export default class extends BaseSchema {
       table.string('title', 500).notNullable()
       table.jsonb('payload').notNullable().defaultTo('{}')
       table
-        .enu(
-          'status',
-          ['pending', 'in_progress', 'verifying', 'completed', 'failed', 'blocked', 'cancelled'])
+        .enu('status', [
+          'pending',
+          'in_progress',
+          'verifying',
+          'completed',
+          'failed',
+          'blocked',
+          'cancelled',
+        ])
         .notNullable()
         .defaultTo('pending')
       table.integer('priority').notNullable().defaultTo(0)
@@ -47,10 +53,7 @@ export default class extends BaseSchema {
         .references('id')
         .inTable('users')
         .onDelete('SET NULL')
-      table
-        .enu('source', ['manual', 'api', 'github'])
-        .notNullable()
-        .defaultTo('manual')
+      table.enu('source', ['manual', 'api', 'github']).notNullable().defaultTo('manual')
       table.string('external_ref').nullable()
       table.string('external_url', 2048).nullable()
       table.timestamp('completed_at').nullable()

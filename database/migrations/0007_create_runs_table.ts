@@ -48,14 +48,10 @@ export default class extends BaseSchema {
       table.jsonb('costs').nullable()
       table.decimal('cost_usd', 12, 4).notNullable().defaultTo(0)
       table.jsonb('tests').nullable()
-      table
-        .enu('gate_status', ['pending', 'passed', 'failed'])
-        .nullable()
+      table.enu('gate_status', ['pending', 'passed', 'failed']).nullable()
       table.jsonb('gate_results').notNullable().defaultTo('[]')
       table.timestamp('gates_evaluated_at').nullable()
-      table
-        .enu('review_status', ['approved', 'rejected'])
-        .nullable()
+      table.enu('review_status', ['approved', 'rejected']).nullable()
       table
         .integer('reviewed_by_user_id')
         .nullable()
@@ -75,7 +71,9 @@ export default class extends BaseSchema {
       `create unique index runs_one_running_per_item on runs (work_item_id) where status = 'running'`
     )
     // Per-agent concurrency, global cap and the lease reaper look only at running runs.
-    this.schema.raw(`create index runs_running_by_agent on runs (agent_id) where status = 'running'`)
+    this.schema.raw(
+      `create index runs_running_by_agent on runs (agent_id) where status = 'running'`
+    )
     this.schema.raw(
       `create index runs_running_by_lease on runs (lease_expires_at) where status = 'running'`
     )
@@ -84,7 +82,9 @@ export default class extends BaseSchema {
     )
     this.schema.raw('create index runs_work_item on runs (work_item_id, id desc)')
     this.schema.raw('create index runs_project_started on runs (project_id, started_at)')
-    this.schema.raw('create index runs_finished_at on runs (finished_at) where finished_at is not null')
+    this.schema.raw(
+      'create index runs_finished_at on runs (finished_at) where finished_at is not null'
+    )
     this.schema.raw('create index runs_agent_id on runs (agent_id, id desc)')
   }
 

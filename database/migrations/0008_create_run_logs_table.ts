@@ -8,10 +8,7 @@ export default class extends BaseSchema {
       table.bigIncrements('id')
       table.integer('run_id').notNullable().references('id').inTable('runs').onDelete('CASCADE')
       table.integer('seq').notNullable()
-      table
-        .enu('level', ['debug', 'info', 'warn', 'error'])
-        .notNullable()
-        .defaultTo('info')
+      table.enu('level', ['debug', 'info', 'warn', 'error']).notNullable().defaultTo('info')
       table.enu('stream', ['stdout', 'stderr']).nullable()
       table.text('message').notNullable()
       table.jsonb('data').nullable()

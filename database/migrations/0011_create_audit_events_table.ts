@@ -26,7 +26,9 @@ export default class extends BaseSchema {
     this.schema.raw('create index audit_events_recent on audit_events (occurred_at desc, id desc)')
     this.schema.raw('create index audit_events_by_id on audit_events (id desc)')
     this.schema.raw('create index audit_events_project on audit_events (project_id, id desc)')
-    this.schema.raw('create index audit_events_subject on audit_events (subject_type, subject_id, id desc)')
+    this.schema.raw(
+      'create index audit_events_subject on audit_events (subject_type, subject_id, id desc)'
+    )
     this.schema.raw('create index audit_events_action on audit_events (action, id desc)')
     // Immutable: nothing may change an event, except the SET NULL of a deleted project.
     this.schema.raw(`

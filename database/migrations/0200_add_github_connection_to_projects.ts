@@ -7,7 +7,13 @@ export default class extends BaseSchema {
   async up() {
     this.schema.alterTable(this.tableName, (table) => {
       table
-        .enu('github_status', ['unknown', 'connected', 'token_missing', 'token_rejected', 'unreachable'])
+        .enu('github_status', [
+          'unknown',
+          'connected',
+          'token_missing',
+          'token_rejected',
+          'unreachable',
+        ])
         .notNullable()
         .defaultTo('unknown')
       table.text('github_status_message').nullable()

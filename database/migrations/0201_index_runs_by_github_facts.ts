@@ -10,7 +10,9 @@ export default class extends BaseSchema {
       `create index runs_pending_by_pr_number on runs (project_id, pr_number) where gate_status = 'pending'`
     )
     // Deliveries list pages filter by status, newest first.
-    this.schema.raw('create index webhook_deliveries_status_id on webhook_deliveries (status, id desc)')
+    this.schema.raw(
+      'create index webhook_deliveries_status_id on webhook_deliveries (status, id desc)'
+    )
   }
 
   async down() {

@@ -16,7 +16,9 @@ router
     router.post('/logout', [controllers.Session, 'destroy']).as('session.destroy')
     router.get('/', [controllers.Dashboard, 'show']).as('dashboard')
 
-    router.get('/webhook-deliveries', [controllers.WebhookDeliveries, 'index']).as('webhook_deliveries.index')
+    router
+      .get('/webhook-deliveries', [controllers.WebhookDeliveries, 'index'])
+      .as('webhook_deliveries.index')
 
     router.get('/projects', [controllers.Projects, 'index']).as('projects.index')
     router.get('/projects/new', [controllers.Projects, 'create']).as('projects.create')
@@ -37,7 +39,9 @@ router
         router.post('/', [controllers.Integrations, 'store']).as('store')
         router.get('/:id/edit', [controllers.Integrations, 'edit']).as('edit')
         router.put('/:id', [controllers.Integrations, 'update']).as('update')
-        router.post('/:id/deactivation', [controllers.IntegrationDeactivations, 'store']).as('deactivation.store')
+        router
+          .post('/:id/deactivation', [controllers.IntegrationDeactivations, 'store'])
+          .as('deactivation.store')
         router
           .delete('/:id/deactivation', [controllers.IntegrationDeactivations, 'destroy'])
           .as('deactivation.destroy')

@@ -16,7 +16,9 @@ router
       .group(() => {
         router.get('/', [controllers.WorkItems, 'show']).as('show')
         router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
-        router.post('/cancellation', [controllers.WorkItemCancellations, 'store']).as('cancellation.store')
+        router
+          .post('/cancellation', [controllers.WorkItemCancellations, 'store'])
+          .as('cancellation.store')
         router.post('/requeue', [controllers.WorkItemRequeues, 'store']).as('requeue.store')
         router.post('/block', [controllers.WorkItemBlocks, 'store']).as('block.store')
         router.delete('/block', [controllers.WorkItemBlocks, 'destroy']).as('block.destroy')
@@ -37,7 +39,9 @@ router
         router.get('/edit', [controllers.Agents, 'edit']).as('edit')
         router.put('/', [controllers.Agents, 'update']).as('update')
         router.post('/enablement', [controllers.AgentEnablements, 'store']).as('enablement.store')
-        router.delete('/enablement', [controllers.AgentEnablements, 'destroy']).as('enablement.destroy')
+        router
+          .delete('/enablement', [controllers.AgentEnablements, 'destroy'])
+          .as('enablement.destroy')
         router.post('/tokens', [controllers.AgentTokens, 'store']).as('tokens.store')
         router
           .delete('/tokens/:tokenId', [controllers.AgentTokens, 'destroy'])
@@ -54,7 +58,9 @@ router
         router.get('/', [controllers.Runs, 'show']).as('show')
         router.get('/logs', [controllers.RunLogs, 'index']).as('logs.index')
         router.get('/logs/stream', [controllers.RunLogStreams, 'show']).as('logs.stream')
-        router.post('/cancellation', [controllers.RunCancellations, 'store']).as('cancellation.store')
+        router
+          .post('/cancellation', [controllers.RunCancellations, 'store'])
+          .as('cancellation.store')
         router.post('/review', [controllers.RunReviews, 'store']).as('review.store')
       })
       .prefix('/runs/:id')

@@ -60,7 +60,13 @@ test.group('Admin pages in a browser', (group) => {
     await page.assertInputValue('#field-slug', 'billing-api')
     await page.assertInputValue('#field-gates-wip_limit', '3')
     await page.assertChecked('#field-gates-require_approval')
-    assert.equal(await Project.query().count('* as n').first().then((row) => Number(row!.$extras.n)), 0)
+    assert.equal(
+      await Project.query()
+        .count('* as n')
+        .first()
+        .then((row) => Number(row!.$extras.n)),
+      0
+    )
 
     await page.getByLabel('Lease (seconds)').fill('900')
     await page.getByRole('button', { name: 'Create project' }).click()
@@ -75,8 +81,15 @@ test.group('Admin pages in a browser', (group) => {
       tests_reported: true,
       required_checks: ['build', 'lint'],
     })
-    assert.deepEqual(await Policy.ownValues(project.id), { lease_seconds: 900, max_attempts: 5, merge_strategy: 'rebase' })
-    await page.assertTextContains('[data-gate="wip_limit"]', '0 of 3 items in progress or verifying.')
+    assert.deepEqual(await Policy.ownValues(project.id), {
+      lease_seconds: 900,
+      max_attempts: 5,
+      merge_strategy: 'rebase',
+    })
+    await page.assertTextContains(
+      '[data-gate="wip_limit"]',
+      '0 of 3 items in progress or verifying.'
+    )
   })
 
   test('an admin flips the kill switch and the dashboard explains why nothing is claimed', async ({
@@ -99,7 +112,10 @@ test.group('Admin pages in a browser', (group) => {
 
     await dashboard.getByRole('link', { name: 'Dashboard' }).click()
     await dashboard.assertTextContains('#why', 'Why is nothing being claimed?')
-    await dashboard.assertTextContains('[data-gate="kill_switch"]', 'Agents are disabled by the kill switch (Settings).')
+    await dashboard.assertTextContains(
+      '[data-gate="kill_switch"]',
+      'Agents are disabled by the kill switch (Settings).'
+    )
   })
 })
 
@@ -112,7 +128,9 @@ test.group('Admin pages on a laptop and a phone', (group) => {
     browserContext,
     assert,
   }) => {
-    const { project } = await claimedRun({ gates: { wip_limit: 1, require_approval: true, tests_reported: true } })
+    const { project } = await claimedRun({
+      gates: { wip_limit: 1, require_approval: true, tests_reported: true },
+    })
     await WorkItemFactory.merge({ projectId: project.id, status: 'pending' }).create()
     await setSettings({ agents_enabled: false, max_parallel_runs: 4 })
     await browserContext.loginAs(await userWithRole('admin'))
@@ -125,7 +143,10 @@ test.group('Admin pages on a laptop and a phone', (group) => {
       'settings': '/settings',
       'users': '/users',
     }
-    for (const [device, viewport] of Object.entries({ laptop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } })) {
+    for (const [device, viewport] of Object.entries({
+      laptop: { width: 1280, height: 800 },
+      phone: { width: 390, height: 844 },
+    })) {
       for (const [name, url] of Object.entries(pages)) {
         const page = await visit(url)
         await page.setViewportSize(viewport)

@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import Run from '#models/run'
+import type Run from '#models/run'
 import WorkItem from '#models/work_item'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
@@ -14,7 +14,10 @@ async function agentApi(token: string, path: string, body: unknown = {}) {
     headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   })
-  return { status: response.status, body: (response.status === 204 ? null : await response.json()) as any }
+  return {
+    status: response.status,
+    body: (response.status === 204 ? null : await response.json()) as any,
+  }
 }
 
 test.group('Operating agents, work items and runs in the browser', (group) => {
@@ -56,7 +59,10 @@ test.group('Operating agents, work items and runs in the browser', (group) => {
     browserContext,
     assert,
   }) => {
-    const project = await ProjectFactory.merge({ name: 'Storefront', gatesConfig: { require_approval: true } }).create()
+    const project = await ProjectFactory.merge({
+      name: 'Storefront',
+      gatesConfig: { require_approval: true },
+    }).create()
     const agent = await AgentFactory.merge({ key: 'claimer' }).create()
     const token = await tokenFor(agent)
     await browserContext.loginAs(await userWithRole('maintainer'))
@@ -90,14 +96,20 @@ test.group('Operating agents, work items and runs in the browser', (group) => {
       ],
     })
     assert.equal(logged.status, 202)
-    await page.locator('#run-log .log-line', { hasText: 'test suite failed <once>' }).waitFor({ timeout: 5000 })
+    await page
+      .locator('#run-log .log-line', { hasText: 'test suite failed <once>' })
+      .waitFor({ timeout: 5000 })
     assert.deepEqual(await page.locator('#run-log .log-message').allTextContents(), [
       'cloning acme/storefront',
       'test suite failed <once>',
     ])
 
-    await agentApi(token, `/runs/${runId}/logs`, { lines: [{ level: 'info', message: 'all green now' }] })
-    await page.locator('#run-log .log-line', { hasText: 'all green now' }).waitFor({ timeout: 5000 })
+    await agentApi(token, `/runs/${runId}/logs`, {
+      lines: [{ level: 'info', message: 'all green now' }],
+    })
+    await page
+      .locator('#run-log .log-line', { hasText: 'all green now' })
+      .waitFor({ timeout: 5000 })
     await agentApi(token, `/runs/${runId}/complete`, { outcome: 'succeeded' })
     await page.assertTextContains('#run-log-state', 'The run ended')
     assert.equal((await WorkItem.findByOrFail('title', 'Waits for approval')).status, 'pending')

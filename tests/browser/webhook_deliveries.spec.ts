@@ -10,10 +10,15 @@ test.group('Webhook deliveries page in a browser', (group) => {
   group.teardown(() => emptyWorld())
   group.each.setup(() => emptyWorld())
 
-  test('a viewer signs in, opens Webhooks from the nav and filters failed deliveries', async ({ visit }) => {
+  test('a viewer signs in, opens Webhooks from the nav and filters failed deliveries', async ({
+    visit,
+  }) => {
     const viewer = await userWithRole('viewer')
     const project = await ProjectFactory.merge({ name: 'Acme' }).create()
-    for (const [deliveryId, status] of [['ok-delivery', 'processed'], ['bad-delivery', 'failed']] as const) {
+    for (const [deliveryId, status] of [
+      ['ok-delivery', 'processed'],
+      ['bad-delivery', 'failed'],
+    ] as const) {
       await WebhookDelivery.create({
         deliveryId,
         event: 'check_run',

@@ -14,11 +14,17 @@ test.group('Admin pages: ids and filters beyond the database integers', (group) 
   group.each.setup(() => emptyWorld())
   group.teardown(() => leaveNothingBehind())
 
-  test('every admin route answers 404 to an id too large to name a row, not 500', async ({ client, assert }) => {
+  test('every admin route answers 404 to an id too large to name a row, not 500', async ({
+    client,
+    assert,
+  }) => {
     const admin = await userWithRole('admin')
     const routes = Object.values(router.toJSON())
       .flat()
-      .filter((route) => !PUBLIC.some((pattern) => pattern.test(route.pattern)) && route.pattern.includes(':'))
+      .filter(
+        (route) =>
+          !PUBLIC.some((pattern) => pattern.test(route.pattern)) && route.pattern.includes(':')
+      )
     assert.isAbove(routes.length, 10)
     for (const route of routes) {
       const url = route.pattern.replace(/:[a-zA-Z_]+\??/g, HUGE)
@@ -29,7 +35,10 @@ test.group('Admin pages: ids and filters beyond the database integers', (group) 
     }
   })
 
-  test('list filters and cursors beyond the key columns are refused, not a 500', async ({ client, assert }) => {
+  test('list filters and cursors beyond the key columns are refused, not a 500', async ({
+    client,
+    assert,
+  }) => {
     const admin = await userWithRole('admin')
     const filters: Record<string, string[]> = {
       '/runs': ['after', 'before', 'project', 'agent'],
@@ -42,7 +51,10 @@ test.group('Admin pages: ids and filters beyond the database integers', (group) 
     }
     for (const [path, queries] of Object.entries(filters)) {
       for (const query of queries) {
-        const response = await asUser(client, admin, 'get', `${path}?${query}=${HUGE}`).header('referer', path)
+        const response = await asUser(client, admin, 'get', `${path}?${query}=${HUGE}`).header(
+          'referer',
+          path
+        )
         assert.equal(response.status(), 302, `${path}?${query}=${HUGE}`)
         assert.property(fieldErrors(response), query.split('&').pop()!, `${path}?${query}=${HUGE}`)
       }
@@ -63,7 +75,9 @@ test.group('Admin pages: ids and filters beyond the database integers', (group) 
     assert.property(fieldErrors(created), 'project_id')
     const project = await ProjectFactory.create()
     const item = await WorkItemFactory.merge({ projectId: project.id }).create()
-    const pinned = await asUser(client, admin, 'post', `/work-items/${item.id}/pin`, { agent_id: HUGE })
+    const pinned = await asUser(client, admin, 'post', `/work-items/${item.id}/pin`, {
+      agent_id: HUGE,
+    })
     assert.equal(pinned.status(), 302)
     assert.property(fieldErrors(pinned), 'agent_id')
   })

@@ -10,7 +10,10 @@ test.group('Admin routes', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(() => leaveNothingBehind())
 
-  test('every admin route, present or future, sends a visitor to /login', async ({ client, assert }) => {
+  test('every admin route, present or future, sends a visitor to /login', async ({
+    client,
+    assert,
+  }) => {
     const routes = Object.values(router.toJSON())
       .flat()
       .filter((route) => !PUBLIC.some((pattern) => pattern.test(route.pattern)))
@@ -21,7 +24,11 @@ test.group('Admin routes', (group) => {
       for (const method of route.methods.filter((name) => name !== 'HEAD')) {
         const response = await asUser(client, null, method.toLowerCase() as 'get', url, {})
         assert.equal(response.status(), 302, `${method} ${route.pattern} (${route.name})`)
-        assert.equal(response.header('location'), '/login', `${method} ${route.pattern} (${route.name})`)
+        assert.equal(
+          response.header('location'),
+          '/login',
+          `${method} ${route.pattern} (${route.name})`
+        )
       }
     }
   })

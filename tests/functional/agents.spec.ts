@@ -35,22 +35,50 @@ test.group('Agent pages: who may do what', (group) => {
   test('every role reads the list and an agent’s page', async ({ client, assert }) => {
     const agent = await AgentFactory.create()
     await assertRoleGate(client, assert, { method: 'get', url: '/agents', minimumRole: 'viewer' })
-    await assertRoleGate(client, assert, { method: 'get', url: `/agents/${agent.id}`, minimumRole: 'viewer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `/agents/${agent.id}`,
+      minimumRole: 'viewer',
+    })
   })
 
-  test('only maintainers register, edit, enable, disable and issue or revoke tokens', async ({ client, assert }) => {
+  test('only maintainers register, edit, enable, disable and issue or revoke tokens', async ({
+    client,
+    assert,
+  }) => {
     const agent = await AgentFactory.create()
-    await assertRoleGate(client, assert, { method: 'get', url: '/agents/new', minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: '/agents/new',
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'post',
       url: '/agents',
       form: () => profile({ key: freshKey() }),
       minimumRole: 'maintainer',
     })
-    await assertRoleGate(client, assert, { method: 'get', url: `/agents/${agent.id}/edit`, minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'put', url: `/agents/${agent.id}`, form: () => profile(), minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'delete', url: `/agents/${agent.id}/enablement`, minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'post', url: `/agents/${agent.id}/enablement`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `/agents/${agent.id}/edit`,
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'put',
+      url: `/agents/${agent.id}`,
+      form: () => profile(),
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'delete',
+      url: `/agents/${agent.id}/enablement`,
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: `/agents/${agent.id}/enablement`,
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'post',
       url: `/agents/${agent.id}/tokens`,
@@ -70,12 +98,16 @@ test.group('Agent pages: who may do what', (group) => {
   test('viewers and reviewers see no management buttons', async ({ client, assert }) => {
     const agent = await AgentFactory.create()
     for (const role of ['viewer', 'reviewer'] as const) {
-      const html = (await asUser(client, await userWithRole(role), 'get', `/agents/${agent.id}`)).text()
+      const html = (
+        await asUser(client, await userWithRole(role), 'get', `/agents/${agent.id}`)
+      ).text()
       assert.notInclude(html, `action="/agents/${agent.id}/tokens"`)
       assert.notInclude(html, `/agents/${agent.id}/enablement`)
       assert.notInclude(html, `href="/agents/${agent.id}/edit"`)
     }
-    const html = (await asUser(client, await userWithRole('maintainer'), 'get', `/agents/${agent.id}`)).text()
+    const html = (
+      await asUser(client, await userWithRole('maintainer'), 'get', `/agents/${agent.id}`)
+    ).text()
     assert.include(html, `action="/agents/${agent.id}/tokens"`)
     assert.include(html, `action="/agents/${agent.id}/enablement?_method=DELETE"`)
   })
@@ -84,18 +116,36 @@ test.group('Agent pages: who may do what', (group) => {
 test.group('Registering and editing agents', (group) => {
   group.each.setup(() => emptyWorld())
 
-  test('a maintainer registers an agent with its capabilities; audited with the IP', async ({ client, assert }) => {
+  test('a maintainer registers an agent with its capabilities; audited with the IP', async ({
+    client,
+    assert,
+  }) => {
     const maintainer = await userWithRole('maintainer')
 
-    const response = await asUser(client, maintainer, 'post', '/agents', profile({ key: 'Claude-Builder-1' }))
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      '/agents',
+      profile({ key: 'Claude-Builder-1' })
+    )
 
     const agent = await Agent.findByOrFail('key', 'claude-builder-1')
     response.assertStatus(302)
     assert.equal(response.header('location'), `/agents/${agent.id}`)
-    assert.deepEqual(agent.capabilities, { work_types: ['code', 'fix_ci'], tags: ['fast', 'cheap'] })
-    assert.deepEqual([agent.name, agent.modelName, agent.modelVersion, agent.maxConcurrency, agent.enabled], ['Builder', 'claude-sonnet', '4.5', 3, true])
+    assert.deepEqual(agent.capabilities, {
+      work_types: ['code', 'fix_ci'],
+      tags: ['fast', 'cheap'],
+    })
+    assert.deepEqual(
+      [agent.name, agent.modelName, agent.modelVersion, agent.maxConcurrency, agent.enabled],
+      ['Builder', 'claude-sonnet', '4.5', 3, true]
+    )
     const event = await AuditEvent.findByOrFail('action', 'agent.created')
-    assert.deepEqual([event.actorId, event.ipAddress, event.subjectId], [maintainer.id, '127.0.0.1', agent.id])
+    assert.deepEqual(
+      [event.actorId, event.ipAddress, event.subjectId],
+      [maintainer.id, '127.0.0.1', agent.id]
+    )
   })
 
   test('invalid input is refused per field and nothing is written', async ({ client, assert }) => {
@@ -103,12 +153,18 @@ test.group('Registering and editing agents', (group) => {
     const existing = await AgentFactory.create()
     const before = await counts()
 
-    const response = await asUser(client, maintainer, 'post', '/agents', profile({
-      key: existing.key,
-      name: '',
-      work_types: 'code, Not Valid',
-      max_concurrency: '0',
-    })).header('referer', '/agents/new')
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      '/agents',
+      profile({
+        key: existing.key,
+        name: '',
+        work_types: 'code, Not Valid',
+        max_concurrency: '0',
+      })
+    ).header('referer', '/agents/new')
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/agents/new')
@@ -117,11 +173,20 @@ test.group('Registering and editing agents', (group) => {
     assert.deepEqual(await counts(), before)
   })
 
-  test('editing changes the profile, not the key; a concurrency below 1 is refused', async ({ client, assert }) => {
+  test('editing changes the profile, not the key; a concurrency below 1 is refused', async ({
+    client,
+    assert,
+  }) => {
     const maintainer = await userWithRole('maintainer')
     const agent = await AgentFactory.create()
 
-    await asUser(client, maintainer, 'put', `/agents/${agent.id}`, profile({ key: 'renamed', work_types: '*', max_concurrency: '5' }))
+    await asUser(
+      client,
+      maintainer,
+      'put',
+      `/agents/${agent.id}`,
+      profile({ key: 'renamed', work_types: '*', max_concurrency: '5' })
+    )
     await agent.refresh()
     assert.notEqual(agent.key, 'renamed')
     assert.deepEqual(agent.capabilities.work_types, ['*'])
@@ -129,13 +194,22 @@ test.group('Registering and editing agents', (group) => {
     const event = await AuditEvent.findByOrFail('action', 'agent.updated')
     assert.equal((event.details.to as any).max_concurrency, 5)
 
-    const refused = await asUser(client, maintainer, 'put', `/agents/${agent.id}`, profile({ max_concurrency: '0' }))
+    const refused = await asUser(
+      client,
+      maintainer,
+      'put',
+      `/agents/${agent.id}`,
+      profile({ max_concurrency: '0' })
+    )
     assert.property(fieldErrors(refused), 'max_concurrency')
     await agent.refresh()
     assert.equal(agent.maxConcurrency, 5)
   })
 
-  test('disabling and enabling are audited; doing it twice records it once', async ({ client, assert }) => {
+  test('disabling and enabling are audited; doing it twice records it once', async ({
+    client,
+    assert,
+  }) => {
     const maintainer = await userWithRole('maintainer')
     const agent = await AgentFactory.create()
 
@@ -146,12 +220,16 @@ test.group('Registering and editing agents', (group) => {
     await asUser(client, maintainer, 'post', `/agents/${agent.id}/enablement`)
     await agent.refresh()
     assert.isTrue(agent.enabled)
-    const actions = (await AuditEvent.query().where('subjectType', 'agent').orderBy('id')).map((e) => e.action)
+    const actions = (await AuditEvent.query().where('subjectType', 'agent').orderBy('id')).map(
+      (e) => e.action
+    )
     assert.deepEqual(actions, ['agent.disabled', 'agent.enabled'])
   })
 
   test('the list shows running / max, enabled state and last seen', async ({ client, assert }) => {
-    const { agent } = await claimedRun({ agent: await AgentFactory.merge({ maxConcurrency: 4, key: 'busy-bee' }).create() })
+    const { agent } = await claimedRun({
+      agent: await AgentFactory.merge({ maxConcurrency: 4, key: 'busy-bee' }).create(),
+    })
     await AgentFactory.apply('disabled').merge({ key: 'sleepy' }).create()
 
     const html = (await asUser(client, await userWithRole('viewer'), 'get', '/agents')).text()
@@ -171,7 +249,10 @@ test.group('Agent tokens', (group) => {
     const maintainer = await userWithRole('maintainer')
     const agent = await AgentFactory.create()
 
-    const issued = await asUser(client, maintainer, 'post', `/agents/${agent.id}/tokens`, { name: 'laptop', expires_in_days: '30' })
+    const issued = await asUser(client, maintainer, 'post', `/agents/${agent.id}/tokens`, {
+      name: 'laptop',
+      expires_in_days: '30',
+    })
     issued.assertStatus(302)
     assert.equal(issued.header('location'), `/agents/${agent.id}`)
     const plaintext = (issued.flashMessage('issuedToken') as any).value as string
@@ -205,7 +286,10 @@ test.group('Agent tokens', (group) => {
     const maintainer = await userWithRole('maintainer')
     const agent = await AgentFactory.create()
     const before = await counts()
-    const refused = await asUser(client, maintainer, 'post', `/agents/${agent.id}/tokens`, { name: '', expires_in_days: '0' })
+    const refused = await asUser(client, maintainer, 'post', `/agents/${agent.id}/tokens`, {
+      name: '',
+      expires_in_days: '0',
+    })
     assert.properties(fieldErrors(refused), ['name', 'expires_in_days'])
     assert.isUndefined(refused.flashMessage('issuedToken'))
     assert.deepEqual(await counts(), before)
@@ -221,9 +305,19 @@ test.group('Agent tokens', (group) => {
     const token = await Agent.accessTokens.create(agent)
     const otherToken = await Agent.accessTokens.create(other)
 
-    const foreign = await asUser(client, maintainer, 'delete', `/agents/${agent.id}/tokens/${otherToken.identifier}`)
+    const foreign = await asUser(
+      client,
+      maintainer,
+      'delete',
+      `/agents/${agent.id}/tokens/${otherToken.identifier}`
+    )
     foreign.assertStatus(404)
-    const response = await asUser(client, maintainer, 'delete', `/agents/${agent.id}/tokens/${token.identifier}`)
+    const response = await asUser(
+      client,
+      maintainer,
+      'delete',
+      `/agents/${agent.id}/tokens/${token.identifier}`
+    )
     response.assertStatus(302)
 
     const me = await client.get('/api/v1/agent').bearerToken(token.value!.release())

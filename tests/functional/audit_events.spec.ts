@@ -8,7 +8,10 @@ import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/suppor
 test.group('Audit log page', (group) => {
   group.each.setup(() => emptyWorld())
 
-  test('every role reads the audit log; a visitor is sent to /login', async ({ client, assert }) => {
+  test('every role reads the audit log; a visitor is sent to /login', async ({
+    client,
+    assert,
+  }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/audit', minimumRole: 'viewer' })
   })
 
@@ -25,7 +28,8 @@ test.group('Audit log page', (group) => {
     await wanted.approve(maintainer, '10.1.1.4')
 
     const viewer = await userWithRole('viewer')
-    const page = async (query: string) => (await asUser(client, viewer, 'get', `/audit?${query}`)).text()
+    const page = async (query: string) =>
+      (await asUser(client, viewer, 'get', `/audit?${query}`)).text()
 
     const byProject = await page(`project=${alpha.id}`)
     assert.include(byProject, '10.1.1.1')
@@ -44,8 +48,11 @@ test.group('Audit log page', (group) => {
 
   test('pages newest first by keyset', async ({ client, assert }) => {
     const maintainer = await userWithRole('maintainer')
-    const item = await WorkItemFactory.merge({ projectId: (await ProjectFactory.create()).id }).create()
-    for (let priority = 1; priority <= 55; priority++) await item.reprioritise(maintainer, priority, `10.0.0.${priority}`)
+    const item = await WorkItemFactory.merge({
+      projectId: (await ProjectFactory.create()).id,
+    }).create()
+    for (let priority = 1; priority <= 55; priority++)
+      await item.reprioritise(maintainer, priority, `10.0.0.${priority}`)
     const ids = (await AuditEvent.query().orderBy('id', 'desc')).map((event) => event.id)
 
     const first = (await asUser(client, maintainer, 'get', '/audit')).text()
@@ -60,7 +67,12 @@ test.group('Audit log page', (group) => {
   })
 
   test('a subject id without its type is refused with a message', async ({ client, assert }) => {
-    const response = await asUser(client, await userWithRole('viewer'), 'get', '/audit?subject_id=4').header('referer', '/audit')
+    const response = await asUser(
+      client,
+      await userWithRole('viewer'),
+      'get',
+      '/audit?subject_id=4'
+    ).header('referer', '/audit')
     response.assertStatus(302)
     assert.property(fieldErrors(response), 'subject_type')
   })

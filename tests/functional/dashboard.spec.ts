@@ -8,7 +8,12 @@ import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  userWithRole,
+  leaveNothingBehind,
+} from '#tests/support/admin_pages'
 
 async function dashboard(client: Parameters<typeof asUser>[0]) {
   const response = await asUser(client, await userWithRole('viewer'), 'get', '/')
@@ -20,7 +25,10 @@ test.group('Dashboard', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(() => leaveNothingBehind())
 
-  test('every signed-in role sees the dashboard; visitors go to /login', async ({ client, assert }) => {
+  test('every signed-in role sees the dashboard; visitors go to /login', async ({
+    client,
+    assert,
+  }) => {
     await assertRoleGate(client, assert, { method: 'get', url: '/', minimumRole: 'viewer' })
   })
 
@@ -69,9 +77,13 @@ test.group('Dashboard', (group) => {
   }) => {
     const { run } = await claimedRun()
     const finishedAt = DateTime.now().toUTC().startOf('hour').plus({ minutes: 1 })
-    await Run.query().where('id', run.id).update({ status: 'succeeded', finishedAt: finishedAt.toSQL() })
+    await Run.query()
+      .where('id', run.id)
+      .update({ status: 'succeeded', finishedAt: finishedAt.toSQL() })
     const failed = await claimedRun()
-    await Run.query().where('id', failed.run.id).update({ status: 'failed', finishedAt: finishedAt.toSQL() })
+    await Run.query()
+      .where('id', failed.run.id)
+      .update({ status: 'failed', finishedAt: finishedAt.toSQL() })
     const old = await claimedRun()
     await Run.query()
       .where('id', old.run.id)
@@ -87,7 +99,11 @@ test.group('Dashboard', (group) => {
     assert.include(html, '<svg class="chart"')
     assert.include(html, `<title>${hour}: 1 succeeded</title>`)
     assert.include(html, `<title>${hour}: 1 failed or timed out</title>`)
-    assert.include(html, '2 runs finished in the last 24 hours.', 'the run 30 hours ago is left out')
+    assert.include(
+      html,
+      '2 runs finished in the last 24 hours.',
+      'the run 30 hours ago is left out'
+    )
     assert.include(html, '<title>queue-chart: 2 pending</title>')
     assert.include(html, '<title>queue-chart: 1 blocked</title>')
     assert.notMatch(html, /<script/)
@@ -98,8 +114,16 @@ test.group('Dashboard', (group) => {
     assert,
   }) => {
     const { agent } = await claimedRun()
-    await agent.merge({ maxConcurrency: 4, name: 'Claude Worker', lastSeenAt: DateTime.fromISO('2026-01-02T03:04:00Z') }).save()
-    await db.transaction((trx) => AuditEvent.record(trx, { actor: 'system', action: 'gate.failed' }))
+    await agent
+      .merge({
+        maxConcurrency: 4,
+        name: 'Claude Worker',
+        lastSeenAt: DateTime.fromISO('2026-01-02T03:04:00Z'),
+      })
+      .save()
+    await db.transaction((trx) =>
+      AuditEvent.record(trx, { actor: 'system', action: 'gate.failed' })
+    )
 
     const html = await dashboard(client)
 
@@ -109,10 +133,17 @@ test.group('Dashboard', (group) => {
 
   test('recent events name who acted and link what they acted on', async ({ client, assert }) => {
     const { agent, item } = await claimedRun()
-    await db.transaction((trx) => AuditEvent.record(trx, { actor: agent, action: 'work_item.claimed', subject: item }))
+    await db.transaction((trx) =>
+      AuditEvent.record(trx, { actor: agent, action: 'work_item.claimed', subject: item })
+    )
     const html = await dashboard(client)
 
-    assert.match(html, new RegExp(`<a href="/agents/${agent.id}">${agent.key}</a>[\\s\\S]*?<code>work_item.claimed</code>`))
+    assert.match(
+      html,
+      new RegExp(
+        `<a href="/agents/${agent.id}">${agent.key}</a>[\\s\\S]*?<code>work_item.claimed</code>`
+      )
+    )
     assert.include(html, `<a href="/work-items/${item.id}">work item #${item.id}</a>`)
   })
 })

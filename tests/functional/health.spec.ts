@@ -13,14 +13,17 @@ test.group('Health', () => {
   }) => {
     const response = await client.get('/health/ready')
     response.assertStatus(200)
-    const checks = response.body().checks.map((check: { name: string; status: string }) => [
-      check.name,
-      check.status,
-    ])
+    const checks = response
+      .body()
+      .checks.map((check: { name: string; status: string }) => [check.name, check.status])
     assert.deepEqual(checks, [
       ['Database health check (postgres)', 'ok'],
       ['Job queue schema', 'ok'],
     ])
-    assert.notProperty(response.body(), 'debugInfo', 'no pid, versions or uptime for anyone who asks')
+    assert.notProperty(
+      response.body(),
+      'debugInfo',
+      'no pid, versions or uptime for anyone who asks'
+    )
   })
 })

@@ -4,13 +4,28 @@ import AuditEvent from '#models/audit_event'
 import Integration from '#models/integration'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  userWithRole,
+  leaveNothingBehind,
+} from '#tests/support/admin_pages'
 
 const SECRET = 'ghp_TopSecretValue1234567890abcdefABCDEF'
 
-async function connected(kind: 'github' | 'slack' = 'github', name = 'GITHUB_TOKEN', secret = SECRET) {
+async function connected(
+  kind: 'github' | 'slack' = 'github',
+  name = 'GITHUB_TOKEN',
+  secret = SECRET
+) {
   const project = await ProjectFactory.create()
-  const integration = await Integration.connect(project, { kind, name, secret }, await userWithRole('maintainer'), null)
+  const integration = await Integration.connect(
+    project,
+    { kind, name, secret },
+    await userWithRole('maintainer'),
+    null
+  )
   return { project, integration }
 }
 
@@ -25,37 +40,64 @@ test.group('Integrations', (group) => {
     const { project, integration } = await connected()
     let sequence = 0
     const base = `/projects/${project.id}/integrations`
-    await assertRoleGate(client, assert, { method: 'get', url: `${base}/new`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `${base}/new`,
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'post',
       url: base,
       form: () => ({ kind: 'slack', name: `HOOK_${++sequence}`, secret: 'xoxb-1' }),
       minimumRole: 'maintainer',
     })
-    await assertRoleGate(client, assert, { method: 'get', url: `${base}/${integration.id}/edit`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `${base}/${integration.id}/edit`,
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'put',
       url: `${base}/${integration.id}`,
       form: () => ({ kind: 'github', name: 'GITHUB_TOKEN', secret: '' }),
       minimumRole: 'maintainer',
     })
-    await assertRoleGate(client, assert, { method: 'post', url: `${base}/${integration.id}/deactivation`, minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'delete', url: `${base}/${integration.id}/deactivation`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: `${base}/${integration.id}/deactivation`,
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'delete',
+      url: `${base}/${integration.id}/deactivation`,
+      minimumRole: 'maintainer',
+    })
   })
 
-  test('a new integration stores its secret encrypted and audits without it', async ({ client, assert }) => {
+  test('a new integration stores its secret encrypted and audits without it', async ({
+    client,
+    assert,
+  }) => {
     const project = await ProjectFactory.create()
     const maintainer = await userWithRole('maintainer')
 
-    const response = await asUser(client, maintainer, 'post', `/projects/${project.id}/integrations`, {
-      kind: 'github',
-      name: 'GITHUB_TOKEN',
-      secret: SECRET,
-    })
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      `/projects/${project.id}/integrations`,
+      {
+        kind: 'github',
+        name: 'GITHUB_TOKEN',
+        secret: SECRET,
+      }
+    )
 
     response.assertStatus(302)
     const integration = await Integration.findByOrFail('name', 'GITHUB_TOKEN')
-    const { rows } = await db.rawQuery('select value from integrations where id = ?', [integration.id])
+    const { rows } = await db.rawQuery('select value from integrations where id = ?', [
+      integration.id,
+    ])
     assert.notInclude(rows[0].value, SECRET)
     assert.equal(integration.revealSecret(), SECRET)
     const event = await AuditEvent.findByOrFail('action', 'integration.created')
@@ -71,12 +113,20 @@ test.group('Integrations', (group) => {
     const maintainer = await userWithRole('maintainer')
     const url = `/projects/${project.id}/integrations/${integration.id}`
 
-    await asUser(client, maintainer, 'put', url, { kind: 'github', name: 'RENAMED_TOKEN', secret: '' })
+    await asUser(client, maintainer, 'put', url, {
+      kind: 'github',
+      name: 'RENAMED_TOKEN',
+      secret: '',
+    })
     await integration.refresh()
     assert.equal(integration.name, 'RENAMED_TOKEN')
     assert.equal(integration.revealSecret(), SECRET, 're-sealed under the new name')
 
-    await asUser(client, maintainer, 'put', url, { kind: 'github', name: 'RENAMED_TOKEN', secret: 'ghp_rotated' })
+    await asUser(client, maintainer, 'put', url, {
+      kind: 'github',
+      name: 'RENAMED_TOKEN',
+      secret: 'ghp_rotated',
+    })
     await integration.refresh()
     assert.equal(integration.revealSecret(), 'ghp_rotated')
     const events = await AuditEvent.query().where('action', 'integration.updated').orderBy('id')
@@ -90,23 +140,41 @@ test.group('Integrations', (group) => {
   }) => {
     const { project } = await connected()
 
-    const response = await asUser(client, await userWithRole('admin'), 'post', `/projects/${project.id}/integrations`, {
-      kind: 'github',
-      name: 'GITHUB_TOKEN',
-      secret: 'ghp_another_secret_value',
-    }).header('referer', `/projects/${project.id}/integrations/new`)
+    const response = await asUser(
+      client,
+      await userWithRole('admin'),
+      'post',
+      `/projects/${project.id}/integrations`,
+      {
+        kind: 'github',
+        name: 'GITHUB_TOKEN',
+        secret: 'ghp_another_secret_value',
+      }
+    ).header('referer', `/projects/${project.id}/integrations/new`)
 
     response.assertStatus(302)
     assert.property(fieldErrors(response), 'name')
     assert.equal(response.flashMessage('name'), 'GITHUB_TOKEN')
     assert.notInclude(JSON.stringify(response.flashMessages()), 'ghp_another_secret_value')
-    assert.equal(await Integration.query().count('* as n').first().then((row) => Number(row!.$extras.n)), 1)
+    assert.equal(
+      await Integration.query()
+        .count('* as n')
+        .first()
+        .then((row) => Number(row!.$extras.n)),
+      1
+    )
 
-    const bad = await asUser(client, await userWithRole('admin'), 'post', `/projects/${project.id}/integrations`, {
-      kind: 'carrier-pigeon',
-      name: 'has spaces',
-      secret: '',
-    })
+    const bad = await asUser(
+      client,
+      await userWithRole('admin'),
+      'post',
+      `/projects/${project.id}/integrations`,
+      {
+        kind: 'carrier-pigeon',
+        name: 'has spaces',
+        secret: '',
+      }
+    )
     assert.sameMembers(Object.keys(fieldErrors(bad)), ['kind', 'name', 'secret'])
   })
 
@@ -121,14 +189,25 @@ test.group('Integrations', (group) => {
     await asUser(client, maintainer, 'delete', url)
     await integration.refresh()
     assert.equal(integration.status, 'active')
-    const actions = (await AuditEvent.query().where('subjectType', 'integration').orderBy('id')).map((e) => e.action)
-    assert.deepEqual(actions, ['integration.created', 'integration.deactivated', 'integration.reactivated'])
+    const actions = (
+      await AuditEvent.query().where('subjectType', 'integration').orderBy('id')
+    ).map((e) => e.action)
+    assert.deepEqual(actions, [
+      'integration.created',
+      'integration.deactivated',
+      'integration.reactivated',
+    ])
   })
 
   test('an integration of another project is a 404', async ({ client }) => {
     const { integration } = await connected()
     const other = await ProjectFactory.create()
-    const response = await asUser(client, await userWithRole('admin'), 'get', `/projects/${other.id}/integrations/${integration.id}/edit`)
+    const response = await asUser(
+      client,
+      await userWithRole('admin'),
+      'get',
+      `/projects/${other.id}/integrations/${integration.id}/edit`
+    )
     response.assertStatus(404)
   })
 

@@ -19,7 +19,10 @@ test.group('Admin layout', (group) => {
       assert.include(html, `href="${href}"`)
     }
     assert.include(html, 'Margaret Hamilton')
-    assert.match(html, /<form class="whoami" method="POST" action="\/logout">\s*<input type='hidden' name='_csrf'/)
+    assert.match(
+      html,
+      /<form class="whoami" method="POST" action="\/logout">\s*<input type='hidden' name='_csrf'/
+    )
     assert.include(html, '<link rel="stylesheet" href="/app.css">')
   })
 

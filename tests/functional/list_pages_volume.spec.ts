@@ -58,7 +58,8 @@ type CapturedQuery = { sql: string; bindings: unknown[] }
 /** Loads a page once with query reporting on, and returns every SQL statement it ran. */
 async function queriesOf(load: () => Promise<unknown>) {
   const captured: CapturedQuery[] = []
-  const capture = (query: { sql: string; bindings?: unknown[] }) => captured.push({ sql: query.sql, bindings: query.bindings ?? [] })
+  const capture = (query: { sql: string; bindings?: unknown[] }) =>
+    captured.push({ sql: query.sql, bindings: query.bindings ?? [] })
   const connection = db.manager.get('postgres')!.connection!
   const prettyPrint = (db as any).prettyPrint
   emitter.off('db:query', prettyPrint)
@@ -98,7 +99,9 @@ test.group('List pages with 100,000 work items and 1,000,000 log lines', (group)
     return async () => {
       console.log('\n  Median server-side load of each page over', LOADS_PER_PAGE, 'loads (ms):')
       for (const { page, medianMs, queries } of timings) {
-        console.log(`    ${medianMs.toFixed(1).padStart(7)}  ${String(queries).padStart(2)} queries  ${page}`)
+        console.log(
+          `    ${medianMs.toFixed(1).padStart(7)}  ${String(queries).padStart(2)} queries  ${page}`
+        )
       }
       // The next test file starts from an empty world, not from a million rows.
       await emptyWorld()
@@ -148,7 +151,11 @@ test.group('List pages with 100,000 work items and 1,000,000 log lines', (group)
       for (const query of queries) {
         const plan = await planOf(query)
         for (const table of BIG_TABLES) {
-          assert.notMatch(plan, new RegExp(`Seq Scan on ${table}\\b`), `${page} scans ${table}:\n${query.sql}\n${plan}`)
+          assert.notMatch(
+            plan,
+            new RegExp(`Seq Scan on ${table}\\b`),
+            `${page} scans ${table}:\n${query.sql}\n${plan}`
+          )
         }
       }
 

@@ -6,7 +6,13 @@ import Project from '#models/project'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  userWithRole,
+  leaveNothingBehind,
+} from '#tests/support/admin_pages'
 
 let sequence = 0
 
@@ -62,10 +68,27 @@ test.group('Projects pages: roles', (group) => {
   }) => {
     const project = await ProjectFactory.create()
     await assertRoleGate(client, assert, { method: 'get', url: '/projects', minimumRole: 'viewer' })
-    await assertRoleGate(client, assert, { method: 'get', url: `/projects/${project.id}`, minimumRole: 'viewer' })
-    await assertRoleGate(client, assert, { method: 'get', url: '/projects/new', minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'post', url: '/projects', form: () => projectForm(), minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'get', url: `/projects/${project.id}/edit`, minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `/projects/${project.id}`,
+      minimumRole: 'viewer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: '/projects/new',
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: '/projects',
+      form: () => projectForm(),
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `/projects/${project.id}/edit`,
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'put',
       url: `/projects/${project.id}`,
@@ -80,12 +103,25 @@ test.group('Projects pages: roles', (group) => {
     })
   })
 
-  test('the project page shows edit buttons only to roles that may use them', async ({ client, assert }) => {
+  test('the project page shows edit buttons only to roles that may use them', async ({
+    client,
+    assert,
+  }) => {
     const project = await ProjectFactory.create()
-    const asViewer = await asUser(client, await userWithRole('reviewer'), 'get', `/projects/${project.id}`)
+    const asViewer = await asUser(
+      client,
+      await userWithRole('reviewer'),
+      'get',
+      `/projects/${project.id}`
+    )
     assert.notInclude(asViewer.text(), `/projects/${project.id}/edit`)
     assert.notInclude(asViewer.text(), 'Add integration')
-    const asMaintainer = await asUser(client, await userWithRole('maintainer'), 'get', `/projects/${project.id}`)
+    const asMaintainer = await asUser(
+      client,
+      await userWithRole('maintainer'),
+      'get',
+      `/projects/${project.id}`
+    )
     assert.include(asMaintainer.text(), `/projects/${project.id}/edit`)
     assert.include(asMaintainer.text(), 'Add integration')
   })
@@ -107,7 +143,13 @@ test.group('Projects pages: create and edit', (group) => {
   }) => {
     const maintainer = await userWithRole('maintainer')
 
-    const response = await asUser(client, maintainer, 'post', '/projects', projectForm({ slug: 'Billing-API' }))
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      '/projects',
+      projectForm({ slug: 'Billing-API' })
+    )
 
     response.assertStatus(302)
     const project = await Project.findByOrFail('slug', 'billing-api')
@@ -133,18 +175,29 @@ test.group('Projects pages: create and edit', (group) => {
     assert.equal(event.ipAddress, '127.0.0.1')
   })
 
-  test('ill-typed values are refused per field and nothing is created', async ({ client, assert }) => {
+  test('ill-typed values are refused per field and nothing is created', async ({
+    client,
+    assert,
+  }) => {
     const form = projectForm({
       slug: 'Not A Slug!',
       repo_full_name: 'no-slash',
       gates: { wip_limit: 'three', monthly_budget_usd: '-5', required_checks: 'x'.repeat(101) },
-      policies: { max_attempts: '0', lease_seconds: '5', merge_strategy: 'yolo', report_to_github: 'maybe' },
+      policies: {
+        max_attempts: '0',
+        lease_seconds: '5',
+        merge_strategy: 'yolo',
+        report_to_github: 'maybe',
+      },
     })
 
-    const response = await asUser(client, await userWithRole('admin'), 'post', '/projects', form).header(
-      'referer',
-      '/projects/new'
-    )
+    const response = await asUser(
+      client,
+      await userWithRole('admin'),
+      'post',
+      '/projects',
+      form
+    ).header('referer', '/projects/new')
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/projects/new')
@@ -164,7 +217,10 @@ test.group('Projects pages: create and edit', (group) => {
     assert.isNull(await AuditEvent.findBy('action', 'project.created'))
   })
 
-  test('unknown gate or policy keys are refused with a clear message', async ({ client, assert }) => {
+  test('unknown gate or policy keys are refused with a clear message', async ({
+    client,
+    assert,
+  }) => {
     const form = projectForm()
     const response = await asUser(client, await userWithRole('admin'), 'post', '/projects', {
       ...form,
@@ -177,7 +233,10 @@ test.group('Projects pages: create and edit', (group) => {
     assert.equal(await projectCount(), 0)
   })
 
-  test("Gatehouse's own configuration cannot be named as a project's secret", async ({ client, assert }) => {
+  test("Gatehouse's own configuration cannot be named as a project's secret", async ({
+    client,
+    assert,
+  }) => {
     const response = await asUser(client, await userWithRole('admin'), 'post', '/projects', {
       ...projectForm(),
       github_token_secret_name: 'APP_KEY',
@@ -198,10 +257,22 @@ test.group('Projects pages: create and edit', (group) => {
     const taken = await ProjectFactory.merge({ slug: 'taken' }).create()
     const maintainer = await userWithRole('maintainer')
 
-    const clash = await asUser(client, maintainer, 'post', '/projects', projectForm({ slug: 'taken' }))
+    const clash = await asUser(
+      client,
+      maintainer,
+      'post',
+      '/projects',
+      projectForm({ slug: 'taken' })
+    )
     assert.property(fieldErrors(clash), 'slug')
 
-    const edit = await asUser(client, maintainer, 'put', `/projects/${taken.id}`, projectForm({ slug: 'taken', name: 'Renamed' }))
+    const edit = await asUser(
+      client,
+      maintainer,
+      'put',
+      `/projects/${taken.id}`,
+      projectForm({ slug: 'taken', name: 'Renamed' })
+    )
     assert.deepEqual(fieldErrors(edit), {})
     await taken.refresh()
     assert.equal(taken.name, 'Renamed')
@@ -215,7 +286,10 @@ test.group('Projects pages: create and edit', (group) => {
 
     const responses = await Promise.all(
       Array.from({ length: 12 }, () =>
-        asUser(client, maintainer, 'post', '/projects', projectForm({ slug: 'contested' })).header('referer', '/projects/new')
+        asUser(client, maintainer, 'post', '/projects', projectForm({ slug: 'contested' })).header(
+          'referer',
+          '/projects/new'
+        )
       )
     )
 
@@ -240,20 +314,35 @@ test.group('Projects pages: create and edit', (group) => {
       ...form,
       e2e_required: undefined,
       gates: { wip_limit: '', human_review: 'true', max_cost_usd: '2.5', required_checks: '' },
-      policies: { ...form.policies, max_attempts: '', merge_strategy: '', report_to_github: 'false' },
+      policies: {
+        ...form.policies,
+        max_attempts: '',
+        merge_strategy: '',
+        report_to_github: 'false',
+      },
     })
 
     response.assertStatus(302)
     await project.refresh()
     assert.isFalse(project.e2ERequired, 'an unticked checkbox turns the option off')
     assert.deepEqual(project.gatesConfig, { human_review: true, max_cost_usd: 2.5 })
-    assert.deepEqual(await Policy.ownValues(project.id), { report_to_github: false, retry_backoff_seconds: 60 })
+    assert.deepEqual(await Policy.ownValues(project.id), {
+      report_to_github: false,
+      retry_backoff_seconds: 60,
+    })
     assert.equal((await Policy.forProject(project.id)).max_attempts, 3, 'back to the default')
     const event = await AuditEvent.findByOrFail('action', 'project.updated')
-    assert.includeMembers(event.details.changed as string[], ['gatesConfig', 'e2ERequired', 'policies'])
+    assert.includeMembers(event.details.changed as string[], [
+      'gatesConfig',
+      'e2ERequired',
+      'policies',
+    ])
   })
 
-  test('the edit form re-renders refused nested input with its message', async ({ client, assert }) => {
+  test('the edit form re-renders refused nested input with its message', async ({
+    client,
+    assert,
+  }) => {
     const project = await ProjectFactory.create()
     const response = await client
       .get(`/projects/${project.id}/edit`)
@@ -282,7 +371,9 @@ test.group('Projects pages: create and edit', (group) => {
     const event = await AuditEvent.findByOrFail('action', 'project.state_changed')
     assert.deepEqual(event.details, { from: 'active', to: 'paused' })
 
-    const bad = await asUser(client, maintainer, 'put', `/projects/${project.id}/state`, { state: 'exploded' })
+    const bad = await asUser(client, maintainer, 'put', `/projects/${project.id}/state`, {
+      state: 'exploded',
+    })
     assert.property(fieldErrors(bad), 'state')
     await project.refresh()
     assert.equal(project.state, 'paused')
@@ -297,15 +388,29 @@ test.group('Projects pages: why is nothing being claimed', (group) => {
     await setSettings({ agents_enabled: false })
     const project = await ProjectFactory.merge({
       state: 'paused',
-      gatesConfig: { wip_limit: 3, monthly_budget_usd: 0, require_approval: true, default_branch_green: true },
+      gatesConfig: {
+        wip_limit: 3,
+        monthly_budget_usd: 0,
+        require_approval: true,
+        default_branch_green: true,
+      },
       defaultBranchStatus: 'failing',
     }).create()
     for (let index = 0; index < 3; index++) {
       await WorkItemFactory.merge({ projectId: project.id, status: 'in_progress' }).create()
     }
-    await WorkItemFactory.merge({ projectId: project.id, status: 'pending', approvedAt: null }).create()
+    await WorkItemFactory.merge({
+      projectId: project.id,
+      status: 'pending',
+      approvedAt: null,
+    }).create()
 
-    const response = await asUser(client, await userWithRole('viewer'), 'get', `/projects/${project.id}`)
+    const response = await asUser(
+      client,
+      await userWithRole('viewer'),
+      'get',
+      `/projects/${project.id}`
+    )
 
     const html = response.text()
     assert.include(html, 'Agents are disabled by the kill switch (Settings).')

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
-import Run from '#models/run'
+import type Run from '#models/run'
 import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
@@ -16,11 +16,18 @@ async function forgetQueuedJobs() {
 /** A run the agent reported as succeeded, waiting for a reviewer (gates: human_review). */
 async function runAwaitingReview() {
   const world = await claimedRun({ gates: { human_review: true } })
-  const response = await fetch(`http://${process.env.HOST}:${process.env.PORT}/api/v1/runs/${world.run.id}/complete`, {
-    method: 'POST',
-    headers: { 'authorization': `Bearer ${world.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ outcome: 'succeeded', pr_url: 'https://github.com/acme/app/pull/7', pr_number: 7 }),
-  })
+  const response = await fetch(
+    `http://${process.env.HOST}:${process.env.PORT}/api/v1/runs/${world.run.id}/complete`,
+    {
+      method: 'POST',
+      headers: { 'authorization': `Bearer ${world.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        outcome: 'succeeded',
+        pr_url: 'https://github.com/acme/app/pull/7',
+        pr_number: 7,
+      }),
+    }
+  )
   if (response.status !== 200) throw new Error(`complete answered ${response.status}`)
   await world.run.refresh()
   return world
@@ -30,11 +37,19 @@ test.group('Run pages: who may do what', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(forgetQueuedJobs)
 
-  test('every role reads the list, a run, its log pages and its live log', async ({ client, assert }) => {
+  test('every role reads the list, a run, its log pages and its live log', async ({
+    client,
+    assert,
+  }) => {
     const { run } = await claimedRun()
     await run.appendLogs([{ level: 'info', message: 'hello' }])
     await run.merge({ status: 'succeeded', finishedAt: run.startedAt }).save()
-    for (const url of ['/runs', `/runs/${run.id}`, `/runs/${run.id}/logs`, `/runs/${run.id}/logs/stream`]) {
+    for (const url of [
+      '/runs',
+      `/runs/${run.id}`,
+      `/runs/${run.id}/logs`,
+      `/runs/${run.id}/logs/stream`,
+    ]) {
       await assertRoleGate(client, assert, { method: 'get', url, minimumRole: 'viewer' })
     }
   })
@@ -78,18 +93,34 @@ test.group('Run pages', (group) => {
     await otherAgent.run.merge({ status: 'failed' }).save()
 
     const html = (
-      await asUser(client, await userWithRole('viewer'), 'get', `/runs?project=${wanted.project.id}&agent=${wanted.agent.id}&status=running`)
+      await asUser(
+        client,
+        await userWithRole('viewer'),
+        'get',
+        `/runs?project=${wanted.project.id}&agent=${wanted.agent.id}&status=running`
+      )
     ).text()
     assert.include(html, `href="/runs/${wanted.run.id}"`)
     assert.notInclude(html, `href="/runs/${otherAgent.run.id}"`)
     assert.notInclude(html, `href="/runs/${otherProject.run.id}"`)
   })
 
-  test('the detail page shows costs, tests, the PR link, gate results and the review form', async ({ client, assert }) => {
+  test('the detail page shows costs, tests, the PR link, gate results and the review form', async ({
+    client,
+    assert,
+  }) => {
     const { run } = await runAwaitingReview()
-    await run.merge({ costs: { usd: 1.25, input_tokens: 1000, output_tokens: 200, model: 'm1' }, costUsd: 1.25, tests: { passed: 12, failed: 0, skipped: 1 } }).save()
+    await run
+      .merge({
+        costs: { usd: 1.25, input_tokens: 1000, output_tokens: 200, model: 'm1' },
+        costUsd: 1.25,
+        tests: { passed: 12, failed: 0, skipped: 1 },
+      })
+      .save()
 
-    const html = (await asUser(client, await userWithRole('reviewer'), 'get', `/runs/${run.id}`)).text()
+    const html = (
+      await asUser(client, await userWithRole('reviewer'), 'get', `/runs/${run.id}`)
+    ).text()
     assert.include(html, '$1.2500')
     assert.include(html, '1000 in · 200 out')
     assert.include(html, '12 passed · 0 failed · 1 skipped')
@@ -99,11 +130,19 @@ test.group('Run pages', (group) => {
     assert.include(html, 'value="rejected"')
   })
 
-  test('cancelling a run cancels its item and the agent’s next heartbeat is told to stop', async ({ client, assert }) => {
+  test('cancelling a run cancels its item and the agent’s next heartbeat is told to stop', async ({
+    client,
+    assert,
+  }) => {
     const maintainer = await userWithRole('maintainer')
     const { run, item, token } = await claimedRun()
 
-    const response = await asUser(client, maintainer, 'post', `/runs/${run.id}/cancellation`).header('referer', `/runs/${run.id}`)
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      `/runs/${run.id}/cancellation`
+    ).header('referer', `/runs/${run.id}`)
     response.assertStatus(302)
     assert.equal(response.header('location'), `/runs/${run.id}`)
 
@@ -111,11 +150,17 @@ test.group('Run pages', (group) => {
     await run.refresh()
     assert.equal(item.status, 'cancelled')
     assert.isNotNull(run.cancelRequestedAt)
-    const heartbeat = await client.post(`/api/v1/runs/${run.id}/heartbeat`).bearerToken(token).json({})
+    const heartbeat = await client
+      .post(`/api/v1/runs/${run.id}/heartbeat`)
+      .bearerToken(token)
+      .json({})
     heartbeat.assertStatus(200)
     heartbeat.assertBodyContains({ cancel_requested: true })
     const event = await AuditEvent.findByOrFail('action', 'work_item.cancelled')
-    assert.deepEqual([event.actorId, event.ipAddress, event.details.stopping_run_id], [maintainer.id, '127.0.0.1', run.id])
+    assert.deepEqual(
+      [event.actorId, event.ipAddress, event.details.stopping_run_id],
+      [maintainer.id, '127.0.0.1', run.id]
+    )
   })
 
   test('cancelling from the page of a run that has ended (its item retrying) is refused and leaves the item alone', async ({
@@ -127,7 +172,12 @@ test.group('Run pages', (group) => {
     await run.merge({ status: 'failed', finishedAt: DateTime.now() }).save()
     await item.merge({ status: 'pending', lockedByAgentId: null, lockedAt: null }).save()
 
-    const response = await asUser(client, maintainer, 'post', `/runs/${run.id}/cancellation`).header('referer', `/runs/${run.id}`)
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      `/runs/${run.id}/cancellation`
+    ).header('referer', `/runs/${run.id}`)
     response.assertStatus(302)
     assert.equal(response.header('location'), `/runs/${run.id}`)
     assert.include(response.flashMessage('error'), 'no longer running')
@@ -137,11 +187,17 @@ test.group('Run pages', (group) => {
     assert.isNull(await AuditEvent.findBy('action', 'work_item.cancelled'))
   })
 
-  test('a reviewer approves the human_review gate and the item completes', async ({ client, assert }) => {
+  test('a reviewer approves the human_review gate and the item completes', async ({
+    client,
+    assert,
+  }) => {
     const reviewer = await userWithRole('reviewer')
     const { run, item } = await runAwaitingReview()
 
-    await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, { decision: 'approved', note: 'looks right' })
+    await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, {
+      decision: 'approved',
+      note: 'looks right',
+    })
 
     await run.refresh()
     await item.refresh()
@@ -149,7 +205,10 @@ test.group('Run pages', (group) => {
     assert.equal(run.gateStatus, 'passed')
     assert.equal(item.status, 'completed')
     const event = await AuditEvent.findByOrFail('action', 'run.reviewed')
-    assert.deepEqual([event.actorId, event.ipAddress, event.details.note], [reviewer.id, '127.0.0.1', 'looks right'])
+    assert.deepEqual(
+      [event.actorId, event.ipAddress, event.details.note],
+      [reviewer.id, '127.0.0.1', 'looks right']
+    )
   })
 
   test('a review without a valid decision is refused and changes nothing; a second review is explained', async ({
@@ -159,23 +218,33 @@ test.group('Run pages', (group) => {
     const reviewer = await userWithRole('reviewer')
     const { run } = await runAwaitingReview()
 
-    const refused = await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, { decision: 'maybe' })
+    const refused = await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, {
+      decision: 'maybe',
+    })
     assert.property(fieldErrors(refused), 'decision')
     await run.refresh()
     assert.isNull(run.reviewStatus)
 
     await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, { decision: 'rejected' })
-    const again = await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, { decision: 'approved' })
+    const again = await asUser(client, reviewer, 'post', `/runs/${run.id}/review`, {
+      decision: 'approved',
+    })
     assert.match(String(again.flashMessage('error')), /not waiting for its gates/)
     await run.refresh()
     assert.equal(run.reviewStatus, 'rejected')
   })
 
-  test('a finished run’s log is paged by seq; its stream sends every line then ends', async ({ client, assert }) => {
+  test('a finished run’s log is paged by seq; its stream sends every line then ends', async ({
+    client,
+    assert,
+  }) => {
     const { run } = await claimedRun({ agent: await AgentFactory.create() })
     for (let batch = 0; batch < 3; batch++) {
       await run.appendLogs(
-        Array.from({ length: 250 }, (_, i) => ({ level: 'info' as const, message: `line ${batch * 250 + i + 1}` }))
+        Array.from({ length: 250 }, (_, i) => ({
+          level: 'info' as const,
+          message: `line ${batch * 250 + i + 1}`,
+        }))
       )
     }
     await run.merge({ status: 'succeeded', finishedAt: run.startedAt }).save()
@@ -195,7 +264,10 @@ test.group('Run pages', (group) => {
     assert.include(stream.header('content-type'), 'text/event-stream')
     const events = stream.text().trim().split('\n\n')
     assert.lengthOf(events, 11)
-    assert.equal(events[0], `id: 741\nevent: line\ndata: ${JSON.stringify({ seq: 741, level: 'info', stream: null, message: 'line 741', logged_at: JSON.parse(events[0].split('data: ')[1]).logged_at })}`)
+    assert.equal(
+      events[0],
+      `id: 741\nevent: line\ndata: ${JSON.stringify({ seq: 741, level: 'info', stream: null, message: 'line 741', logged_at: JSON.parse(events[0].split('data: ')[1]).logged_at })}`
+    )
     assert.equal(events[10], `event: end\ndata: {"status":"succeeded","last_seq":750}`)
   })
 })

@@ -2,7 +2,13 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import { SIGN_IN_ATTEMPTS, SIGN_IN_ATTEMPTS_PER_ADDRESS } from '#services/sign_in'
 import { emptyWorld } from '#tests/support/claim_world'
-import { PASSWORD, asUser, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import {
+  PASSWORD,
+  asUser,
+  fieldErrors,
+  userWithRole,
+  leaveNothingBehind,
+} from '#tests/support/admin_pages'
 
 test.group('Admin sign-in', (group) => {
   group.each.setup(() => emptyWorld())
@@ -25,9 +31,15 @@ test.group('Admin sign-in', (group) => {
     client,
     assert,
   }) => {
-    const page = await client.get('/work-items?status=pending').redirects(0).header('accept', 'text/html')
+    const page = await client
+      .get('/work-items?status=pending')
+      .redirects(0)
+      .header('accept', 'text/html')
     assert.deepEqual(page.session('redirect'), { intendedUrl: '/work-items?status=pending' })
-    const stream = await client.get('/runs/1/logs/stream').redirects(0).header('accept', 'text/event-stream')
+    const stream = await client
+      .get('/runs/1/logs/stream')
+      .redirects(0)
+      .header('accept', 'text/event-stream')
     assert.equal(stream.header('location'), '/login')
     assert.isUndefined(stream.session('redirect'))
   })
@@ -38,7 +50,10 @@ test.group('Admin sign-in', (group) => {
   }) => {
     const user = await userWithRole('viewer', { email: 'ada@example.com' })
 
-    const response = await asUser(client, null, 'post', '/login', { email: ' Ada@Example.com ', password: PASSWORD })
+    const response = await asUser(client, null, 'post', '/login', {
+      email: ' Ada@Example.com ',
+      password: PASSWORD,
+    })
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/')
@@ -57,7 +72,10 @@ test.group('Admin sign-in', (group) => {
   }) => {
     const user = await userWithRole('admin', { email: 'grace@example.com' })
 
-    const response = await asUser(client, null, 'post', '/login', { email: 'grace@example.com', password: 'nope' })
+    const response = await asUser(client, null, 'post', '/login', {
+      email: 'grace@example.com',
+      password: 'nope',
+    })
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/login')
@@ -71,17 +89,29 @@ test.group('Admin sign-in', (group) => {
     assert.deepEqual(event.details, { email: 'grace@example.com', reason: 'invalid_credentials' })
   })
 
-  test('a deactivated user cannot sign in, even with the right password', async ({ client, assert }) => {
+  test('a deactivated user cannot sign in, even with the right password', async ({
+    client,
+    assert,
+  }) => {
     await userWithRole('admin', { email: 'gone@example.com', isActive: false })
 
-    const response = await asUser(client, null, 'post', '/login', { email: 'gone@example.com', password: PASSWORD })
+    const response = await asUser(client, null, 'post', '/login', {
+      email: 'gone@example.com',
+      password: PASSWORD,
+    })
 
     response.assertStatus(302)
     assert.isUndefined(response.session('auth_web'))
-    response.assertFlashMessage('error', 'This account is deactivated. Ask an admin to reactivate it.')
+    response.assertFlashMessage(
+      'error',
+      'This account is deactivated. Ask an admin to reactivate it.'
+    )
   })
 
-  test('a user deactivated mid-session is signed out on the next page', async ({ client, assert }) => {
+  test('a user deactivated mid-session is signed out on the next page', async ({
+    client,
+    assert,
+  }) => {
     const user = await userWithRole('admin')
     user.isActive = false
     await user.save()
@@ -94,16 +124,19 @@ test.group('Admin sign-in', (group) => {
   })
 
   test('an empty form re-renders with per-field messages', async ({ client, assert }) => {
-    const response = await asUser(client, null, 'post', '/login', { email: '', password: '' }).header(
-      'referer',
-      '/login'
-    )
+    const response = await asUser(client, null, 'post', '/login', {
+      email: '',
+      password: '',
+    }).header('referer', '/login')
     response.assertStatus(302)
     assert.equal(response.header('location'), '/login')
     assert.sameMembers(Object.keys(fieldErrors(response)), ['email', 'password'])
   })
 
-  test('a form posted without its CSRF token is refused with a page', async ({ client, assert }) => {
+  test('a form posted without its CSRF token is refused with a page', async ({
+    client,
+    assert,
+  }) => {
     await userWithRole('admin', { email: 'csrf@example.com' })
 
     const response = await client
@@ -125,7 +158,10 @@ test.group('Admin sign-in', (group) => {
 
     const guesses = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        asUser(client, null, 'post', '/login', { email: 'target@example.com', password: `guess-${index}` })
+        asUser(client, null, 'post', '/login', {
+          email: 'target@example.com',
+          password: `guess-${index}`,
+        })
       )
     )
 
@@ -135,7 +171,10 @@ test.group('Admin sign-in', (group) => {
     const failures = await AuditEvent.query().where('action', 'user.login_failed')
     assert.lengthOf(failures, SIGN_IN_ATTEMPTS, 'only the attempts let through were checked')
 
-    const right = await asUser(client, null, 'post', '/login', { email: 'target@example.com', password: PASSWORD })
+    const right = await asUser(client, null, 'post', '/login', {
+      email: 'target@example.com',
+      password: PASSWORD,
+    })
     right.assertStatus(429)
     assert.isAbove(Number(right.header('retry-after')), 0)
     assert.include(right.text(), 'Too many failed attempts')
@@ -151,7 +190,10 @@ test.group('Admin sign-in', (group) => {
     const total = SIGN_IN_ATTEMPTS_PER_ADDRESS + 10
     const guesses = await Promise.all(
       Array.from({ length: total }, (_, index) =>
-        asUser(client, null, 'post', '/login', { email: `nobody-${index}@example.com`, password: 'guess' })
+        asUser(client, null, 'post', '/login', {
+          email: `nobody-${index}@example.com`,
+          password: 'guess',
+        })
       )
     )
 
@@ -163,7 +205,10 @@ test.group('Admin sign-in', (group) => {
   test('a successful sign-in gives its point back to the address', async ({ client, assert }) => {
     const user = await userWithRole('viewer', { email: 'regular@example.com' })
     for (let index = 0; index < SIGN_IN_ATTEMPTS_PER_ADDRESS + 5; index++) {
-      const response = await asUser(client, null, 'post', '/login', { email: user.email, password: PASSWORD })
+      const response = await asUser(client, null, 'post', '/login', {
+        email: user.email,
+        password: PASSWORD,
+      })
       assert.equal(response.session('auth_web'), user.id, `sign-in ${index + 1}`)
     }
   }).timeout(120_000)
@@ -190,7 +235,10 @@ test.group('Admin error pages', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(() => leaveNothingBehind())
 
-  test('an unknown page is a 404 page for people and problem+json under /api', async ({ client, assert }) => {
+  test('an unknown page is a 404 page for people and problem+json under /api', async ({
+    client,
+    assert,
+  }) => {
     const page = await asUser(client, await userWithRole('viewer'), 'get', '/no-such-page')
     page.assertStatus(404)
     assert.include(page.header('content-type'), 'text/html')

@@ -2,7 +2,13 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Setting from '#models/setting'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  userWithRole,
+  leaveNothingBehind,
+} from '#tests/support/admin_pages'
 
 test.group('Settings page', (group) => {
   group.each.setup(() => emptyWorld())
@@ -34,7 +40,10 @@ test.group('Settings page', (group) => {
   }) => {
     const admin = await userWithRole('admin', { fullName: 'Ada Admin' })
 
-    const response = await asUser(client, admin, 'put', '/settings', { agents_enabled: 'false', max_parallel_runs: '4' })
+    const response = await asUser(client, admin, 'put', '/settings', {
+      agents_enabled: 'false',
+      max_parallel_runs: '4',
+    })
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/settings')
@@ -54,7 +63,10 @@ test.group('Settings page', (group) => {
   })
 
   test('saving unchanged settings writes no audit event', async ({ client, assert }) => {
-    await asUser(client, await userWithRole('admin'), 'put', '/settings', { agents_enabled: 'true', max_parallel_runs: '' })
+    await asUser(client, await userWithRole('admin'), 'put', '/settings', {
+      agents_enabled: 'true',
+      max_parallel_runs: '',
+    })
     assert.isNull(await AuditEvent.findBy('action', 'settings.updated'))
   })
 

@@ -23,7 +23,16 @@ function freePort(): Promise<number> {
 /** A newcomer's environment: no DATABASE_URL, no PG*, no APP_KEY. */
 function newcomerEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, PORT: String(port) }
-  for (const name of ['DATABASE_URL', 'PGHOST', 'PGDATABASE', 'PGPORT', 'PGUSER', 'APP_KEY', 'NODE_ENV', 'HOST']) {
+  for (const name of [
+    'DATABASE_URL',
+    'PGHOST',
+    'PGDATABASE',
+    'PGPORT',
+    'PGUSER',
+    'APP_KEY',
+    'NODE_ENV',
+    'HOST',
+  ]) {
     delete env[name]
   }
   return env
@@ -86,11 +95,15 @@ test.group('npm start (process level)', () => {
       assert.isNotEmpty(postgresProcessesFor(dataDir), 'the embedded Postgres runs')
 
       // The README's way to run ace commands attaches to that Postgres.
-      const { stdout: status } = await promisify(execFile)('npm', ['run', 'ace', '--', 'migration:status'], {
-        cwd: appRoot,
-        env: newcomerEnv(dataDir, port),
-        timeout: 30_000,
-      })
+      const { stdout: status } = await promisify(execFile)(
+        'npm',
+        ['run', 'ace', '--', 'migration:status'],
+        {
+          cwd: appRoot,
+          env: newcomerEnv(dataDir, port),
+          timeout: 30_000,
+        }
+      )
       assert.match(status, /0001_create_users_table\s*│\s*completed/)
 
       const firstStop = await stop(first.child)

@@ -2,7 +2,14 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import User from '#models/user'
 import { emptyWorld } from '#tests/support/claim_world'
-import { PASSWORD, asUser, assertRoleGate, fieldErrors, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import {
+  PASSWORD,
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  userWithRole,
+  leaveNothingBehind,
+} from '#tests/support/admin_pages'
 
 let sequence = 0
 const newUserForm = () => ({
@@ -20,16 +27,33 @@ test.group('Users pages', (group) => {
     const target = await userWithRole('viewer')
     await assertRoleGate(client, assert, { method: 'get', url: '/users', minimumRole: 'admin' })
     await assertRoleGate(client, assert, { method: 'get', url: '/users/new', minimumRole: 'admin' })
-    await assertRoleGate(client, assert, { method: 'post', url: '/users', form: newUserForm, minimumRole: 'admin' })
-    await assertRoleGate(client, assert, { method: 'get', url: `/users/${target.id}/edit`, minimumRole: 'admin' })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: '/users',
+      form: newUserForm,
+      minimumRole: 'admin',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `/users/${target.id}/edit`,
+      minimumRole: 'admin',
+    })
     await assertRoleGate(client, assert, {
       method: 'put',
       url: `/users/${target.id}`,
       form: () => ({ full_name: 'Renamed', role: 'viewer', password: '' }),
       minimumRole: 'admin',
     })
-    await assertRoleGate(client, assert, { method: 'post', url: `/users/${target.id}/deactivation`, minimumRole: 'admin' })
-    await assertRoleGate(client, assert, { method: 'delete', url: `/users/${target.id}/deactivation`, minimumRole: 'admin' })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: `/users/${target.id}/deactivation`,
+      minimumRole: 'admin',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'delete',
+      url: `/users/${target.id}/deactivation`,
+      minimumRole: 'admin',
+    })
   })
 
   test('the list shows every user with role and status', async ({ client, assert }) => {
@@ -42,7 +66,10 @@ test.group('Users pages', (group) => {
     assert.include(response.text(), 'deactivated')
   })
 
-  test('an admin creates a user who can then sign in with that role', async ({ client, assert }) => {
+  test('an admin creates a user who can then sign in with that role', async ({
+    client,
+    assert,
+  }) => {
     const admin = await userWithRole('admin')
 
     const response = await asUser(client, admin, 'post', '/users', {
@@ -61,7 +88,10 @@ test.group('Users pages', (group) => {
     assert.equal(event.subjectId, user.id)
     assert.notProperty(event.details, 'password')
 
-    const login = await asUser(client, null, 'post', '/login', { email: 'linus@example.com', password: 'a long enough password' })
+    const login = await asUser(client, null, 'post', '/login', {
+      email: 'linus@example.com',
+      password: 'a long enough password',
+    })
     assert.equal(login.session('auth_web'), user.id)
   })
 
@@ -80,10 +110,21 @@ test.group('Users pages', (group) => {
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/users/new')
-    assert.sameMembers(Object.keys(fieldErrors(response)), ['email', 'full_name', 'role', 'password'])
+    assert.sameMembers(Object.keys(fieldErrors(response)), [
+      'email',
+      'full_name',
+      'role',
+      'password',
+    ])
     assert.equal(response.flashMessage('email'), 'TAKEN@example.com')
     assert.notProperty(response.flashMessages(), 'password')
-    assert.equal(await User.query().count('* as n').first().then((row) => Number(row!.$extras.n)), 1)
+    assert.equal(
+      await User.query()
+        .count('* as n')
+        .first()
+        .then((row) => Number(row!.$extras.n)),
+      1
+    )
     assert.isNull(await AuditEvent.findBy('action', 'user.created'))
   })
 
@@ -103,16 +144,29 @@ test.group('Users pages', (group) => {
     await user.refresh()
     assert.equal(user.role, 'reviewer')
     const event = await AuditEvent.findByOrFail('action', 'user.updated')
-    assert.deepEqual(event.details, { role: { from: 'viewer', to: 'reviewer' }, password_changed: true })
-    const login = await asUser(client, null, 'post', '/login', { email: user.email, password: 'a brand new password' })
+    assert.deepEqual(event.details, {
+      role: { from: 'viewer', to: 'reviewer' },
+      password_changed: true,
+    })
+    const login = await asUser(client, null, 'post', '/login', {
+      email: user.email,
+      password: 'a brand new password',
+    })
     assert.equal(login.session('auth_web'), user.id)
   })
 
   test('a blank password on edit keeps the old one', async ({ client, assert }) => {
     const admin = await userWithRole('admin')
     const user = await userWithRole('viewer')
-    await asUser(client, admin, 'put', `/users/${user.id}`, { full_name: 'Renamed', role: 'viewer', password: '' })
-    const login = await asUser(client, null, 'post', '/login', { email: user.email, password: PASSWORD })
+    await asUser(client, admin, 'put', `/users/${user.id}`, {
+      full_name: 'Renamed',
+      role: 'viewer',
+      password: '',
+    })
+    const login = await asUser(client, null, 'post', '/login', {
+      email: user.email,
+      password: PASSWORD,
+    })
     assert.equal(login.session('auth_web'), user.id)
   })
 
@@ -148,7 +202,10 @@ test.group('Users pages', (group) => {
     await asUser(client, admin, 'post', `/users/${user.id}/deactivation`)
     await user.refresh()
     assert.isFalse(user.isActive)
-    const refused = await asUser(client, null, 'post', '/login', { email: user.email, password: PASSWORD })
+    const refused = await asUser(client, null, 'post', '/login', {
+      email: user.email,
+      password: PASSWORD,
+    })
     assert.isUndefined(refused.session('auth_web'))
     const kicked = await asUser(client, user, 'get', '/')
     assert.equal(kicked.header('location'), '/login')
@@ -156,7 +213,9 @@ test.group('Users pages', (group) => {
     await asUser(client, admin, 'delete', `/users/${user.id}/deactivation`)
     await user.refresh()
     assert.isTrue(user.isActive)
-    const actions = (await AuditEvent.query().where('subjectId', user.id).orderBy('id')).map((event) => event.action)
+    const actions = (await AuditEvent.query().where('subjectId', user.id).orderBy('id')).map(
+      (event) => event.action
+    )
     assert.includeMembers(actions, ['user.deactivated', 'user.reactivated'])
   })
 
@@ -165,7 +224,8 @@ test.group('Users pages', (group) => {
     assert,
   }) => {
     const admin = await userWithRole('admin')
-    for (let index = 0; index < 59; index++) await userWithRole('viewer', { fullName: `Person ${index}` })
+    for (let index = 0; index < 59; index++)
+      await userWithRole('viewer', { fullName: `Person ${index}` })
 
     const first = await asUser(client, admin, 'get', '/users')
     const next = first.text().match(/href="(\/users\?after=\d+)" rel="next"/)
@@ -183,28 +243,44 @@ test.group('Users pages: the last active admin', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(() => leaveNothingBehind())
 
-  test('two admins demoting or deactivating each other at once leave one active admin', async ({ client, assert }) => {
-    for (const [round, action] of (['demote', 'deactivate', 'demote', 'deactivate'] as const).entries()) {
+  test('two admins demoting or deactivating each other at once leave one active admin', async ({
+    client,
+    assert,
+  }) => {
+    for (const [round, action] of (
+      ['demote', 'deactivate', 'demote', 'deactivate'] as const
+    ).entries()) {
       await emptyWorld()
       const [first, second] = await Promise.all([userWithRole('admin'), userWithRole('admin')])
       const removal = (by: User, target: User) =>
         action === 'demote'
-          ? asUser(client, by, 'put', `/users/${target.id}`, { full_name: target.fullName, role: 'viewer', password: '' })
+          ? asUser(client, by, 'put', `/users/${target.id}`, {
+              full_name: target.fullName,
+              role: 'viewer',
+              password: '',
+            })
           : asUser(client, by, 'post', `/users/${target.id}/deactivation`)
       await Promise.all([removal(first, second), removal(second, first)])
 
       const admins = await User.query().where('role', 'admin').where('isActive', true)
       assert.lengthOf(admins, 1, `round ${round + 1} (${action})`)
-      const events = await AuditEvent.query().whereIn('action', ['user.updated', 'user.deactivated'])
+      const events = await AuditEvent.query().whereIn('action', [
+        'user.updated',
+        'user.deactivated',
+      ])
       assert.lengthOf(events, 1, `round ${round + 1} (${action})`)
     }
   })
 
-  test('the one active admin left cannot be demoted or deactivated by a stale admin session', async ({ assert }) => {
+  test('the one active admin left cannot be demoted or deactivated by a stale admin session', async ({
+    assert,
+  }) => {
     const [admin, other] = await Promise.all([userWithRole('admin'), userWithRole('admin')])
     await other.merge({ role: 'viewer' }).save()
     // `other` was an admin when the request's policy ran: the model still refuses.
-    await assert.rejects(() => admin.updateAccount({ fullName: admin.fullName, role: 'viewer', password: null }, other, null))
+    await assert.rejects(() =>
+      admin.updateAccount({ fullName: admin.fullName, role: 'viewer', password: null }, other, null)
+    )
     await assert.rejects(() => admin.deactivate(other, null))
     await admin.refresh()
     assert.equal(admin.role, 'admin')

@@ -16,25 +16,42 @@ async function pendingItem(attributes: Partial<WorkItem> = {}) {
 
 /** Rows whose count must not move when a form is refused. */
 async function counts() {
-  const [row] = await db.rawQuery(
-    `select (select count(*) from work_items) as items, (select count(*) from work_item_dependencies) as deps,
+  const [row] = await db
+    .rawQuery(
+      `select (select count(*) from work_items) as items, (select count(*) from work_item_dependencies) as deps,
             (select count(*) from audit_events) as events`
-  ).then((result) => result.rows)
+    )
+    .then((result) => result.rows)
   return row
 }
 
 test.group('Work item pages: who may do what', (group) => {
   group.each.setup(() => emptyWorld())
 
-  test('every role reads the list and the detail page; a visitor is sent to /login', async ({ client, assert }) => {
+  test('every role reads the list and the detail page; a visitor is sent to /login', async ({
+    client,
+    assert,
+  }) => {
     const item = await pendingItem()
-    await assertRoleGate(client, assert, { method: 'get', url: '/work-items', minimumRole: 'viewer' })
-    await assertRoleGate(client, assert, { method: 'get', url: `/work-items/${item.id}`, minimumRole: 'viewer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: '/work-items',
+      minimumRole: 'viewer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: `/work-items/${item.id}`,
+      minimumRole: 'viewer',
+    })
   })
 
   test('only maintainers open the form and create items', async ({ client, assert }) => {
     const project = await ProjectFactory.create()
-    await assertRoleGate(client, assert, { method: 'get', url: '/work-items/new', minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'get',
+      url: '/work-items/new',
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'post',
       url: '/work-items',
@@ -48,18 +65,36 @@ test.group('Work item pages: who may do what', (group) => {
     assert,
   }) => {
     const agent = await AgentFactory.create()
-    const url = (status: WorkItem['status'], path: string, extra: Partial<WorkItem> = {}) => async () =>
-      `/work-items/${(await pendingItem({ status, ...extra })).id}${path}`
-    await assertRoleGate(client, assert, { method: 'post', url: url('pending', '/approval'), minimumRole: 'reviewer' })
-    await assertRoleGate(client, assert, { method: 'post', url: url('pending', '/cancellation'), minimumRole: 'maintainer' })
-    await assertRoleGate(client, assert, { method: 'post', url: url('failed', '/requeue'), minimumRole: 'maintainer' })
+    const url =
+      (status: WorkItem['status'], path: string, extra: Partial<WorkItem> = {}) =>
+      async () =>
+        `/work-items/${(await pendingItem({ status, ...extra })).id}${path}`
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: url('pending', '/approval'),
+      minimumRole: 'reviewer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: url('pending', '/cancellation'),
+      minimumRole: 'maintainer',
+    })
+    await assertRoleGate(client, assert, {
+      method: 'post',
+      url: url('failed', '/requeue'),
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'post',
       url: url('pending', '/block'),
       form: () => ({ reason: 'waiting for credentials' }),
       minimumRole: 'maintainer',
     })
-    await assertRoleGate(client, assert, { method: 'delete', url: url('blocked', '/block'), minimumRole: 'maintainer' })
+    await assertRoleGate(client, assert, {
+      method: 'delete',
+      url: url('blocked', '/block'),
+      minimumRole: 'maintainer',
+    })
     await assertRoleGate(client, assert, {
       method: 'put',
       url: url('pending', '/priority'),
@@ -79,7 +114,10 @@ test.group('Work item pages: who may do what', (group) => {
     })
   })
 
-  test('the detail page shows each role only the buttons it may press', async ({ client, assert }) => {
+  test('the detail page shows each role only the buttons it may press', async ({
+    client,
+    assert,
+  }) => {
     const item = await pendingItem()
     await AgentFactory.create()
     const page = async (role: 'viewer' | 'reviewer' | 'maintainer') =>
@@ -128,7 +166,10 @@ test.group('Creating work items', (group) => {
       depends_on: `${first.id}, ${second.id}`,
     })
 
-    const item = await WorkItem.query().where('title', 'Make the build green').preload('dependsOn').firstOrFail()
+    const item = await WorkItem.query()
+      .where('title', 'Make the build green')
+      .preload('dependsOn')
+      .firstOrFail()
     response.assertStatus(302)
     assert.equal(response.header('location'), `/work-items/${item.id}`)
     assert.deepEqual(
@@ -136,7 +177,10 @@ test.group('Creating work items', (group) => {
       ['fix_ci', 50, 2, 'manual', 'pending']
     )
     assert.deepEqual(item.payload, { issue: 42, labels: ['ci'] })
-    assert.sameMembers(item.dependsOn.map((d) => d.id), [first.id, second.id])
+    assert.sameMembers(
+      item.dependsOn.map((d) => d.id),
+      [first.id, second.id]
+    )
     const event = await AuditEvent.findByOrFail('action', 'work_item.created')
     assert.equal(event.actorType, 'user')
     assert.equal(event.actorId, maintainer.id)
@@ -150,7 +194,9 @@ test.group('Creating work items', (group) => {
   }) => {
     const maintainer = await userWithRole('maintainer')
     const project = await ProjectFactory.create()
-    const elsewhere = await WorkItemFactory.merge({ projectId: (await ProjectFactory.create()).id }).create()
+    const elsewhere = await WorkItemFactory.merge({
+      projectId: (await ProjectFactory.create()).id,
+    }).create()
     const before = await counts()
 
     const response = await asUser(client, maintainer, 'post', '/work-items', {
@@ -166,7 +212,14 @@ test.group('Creating work items', (group) => {
     response.assertStatus(302)
     assert.equal(response.header('location'), '/work-items/new')
     const errors = fieldErrors(response)
-    assert.properties(errors, ['work_type', 'title', 'payload', 'priority', 'max_attempts', 'depends_on'])
+    assert.properties(errors, [
+      'work_type',
+      'title',
+      'payload',
+      'priority',
+      'max_attempts',
+      'depends_on',
+    ])
     assert.match(errors.payload[0], /not valid JSON/)
     assert.match(errors.depends_on[0], new RegExp(`No work item ${elsewhere.id} in this project`))
     assert.equal(response.flashMessage('payload'), '{"issue": 42,')
@@ -210,18 +263,49 @@ test.group('Work item list', (group) => {
     const viewer = await userWithRole('viewer')
     const alpha = await ProjectFactory.create()
     const beta = await ProjectFactory.create()
-    const wanted = await WorkItemFactory.merge({ projectId: alpha.id, status: 'blocked', workType: 'docs', title: 'Wanted one' }).create()
-    await WorkItemFactory.merge({ projectId: alpha.id, status: 'pending', workType: 'docs', title: 'Wrong status' }).create()
-    await WorkItemFactory.merge({ projectId: beta.id, status: 'blocked', workType: 'docs', title: 'Wrong project' }).create()
-    await WorkItemFactory.merge({ projectId: alpha.id, status: 'blocked', workType: 'code', title: 'Wrong type' }).create()
+    const wanted = await WorkItemFactory.merge({
+      projectId: alpha.id,
+      status: 'blocked',
+      workType: 'docs',
+      title: 'Wanted one',
+    }).create()
+    await WorkItemFactory.merge({
+      projectId: alpha.id,
+      status: 'pending',
+      workType: 'docs',
+      title: 'Wrong status',
+    }).create()
+    await WorkItemFactory.merge({
+      projectId: beta.id,
+      status: 'blocked',
+      workType: 'docs',
+      title: 'Wrong project',
+    }).create()
+    await WorkItemFactory.merge({
+      projectId: alpha.id,
+      status: 'blocked',
+      workType: 'code',
+      title: 'Wrong type',
+    }).create()
 
-    const html = (await asUser(client, viewer, 'get', `/work-items?project=${alpha.id}&status=blocked&work_type=docs`)).text()
+    const html = (
+      await asUser(
+        client,
+        viewer,
+        'get',
+        `/work-items?project=${alpha.id}&status=blocked&work_type=docs`
+      )
+    ).text()
     assert.include(html, 'Wanted one')
-    for (const other of ['Wrong status', 'Wrong project', 'Wrong type']) assert.notInclude(html, other)
+    for (const other of ['Wrong status', 'Wrong project', 'Wrong type'])
+      assert.notInclude(html, other)
     assert.include(html, `href="/work-items/${wanted.id}"`)
   })
 
-  test('pages by keyset: 50 per page, older and newer links keep the filters', async ({ client, assert }) => {
+  test('pages by keyset: 50 per page, older and newer links keep the filters', async ({
+    client,
+    assert,
+  }) => {
     const viewer = await userWithRole('viewer')
     const project = await ProjectFactory.create()
     const items = await WorkItemFactory.merge({ projectId: project.id }).createMany(60)
@@ -240,15 +324,25 @@ test.group('Work item list', (group) => {
     assert.include(second, `href="/work-items?project=${project.id}&amp;before=${ids[50]}"`)
     assert.notInclude(second, 'rel="next"')
 
-    const back = (await asUser(client, viewer, 'get', `/work-items?project=${project.id}&before=${ids[50]}`)).text()
+    const back = (
+      await asUser(client, viewer, 'get', `/work-items?project=${project.id}&before=${ids[50]}`)
+    ).text()
     assert.include(back, `href="/work-items/${ids[0]}"`)
     assert.include(back, `href="/work-items/${ids[49]}"`)
     assert.notInclude(back, 'rel="prev"')
   })
 
-  test('a filter that is not a work type is refused with its message, not a 500', async ({ client, assert }) => {
+  test('a filter that is not a work type is refused with its message, not a 500', async ({
+    client,
+    assert,
+  }) => {
     const viewer = await userWithRole('viewer')
-    const response = await asUser(client, viewer, 'get', '/work-items?work_type=DROP%20TABLE').header('referer', '/work-items')
+    const response = await asUser(
+      client,
+      viewer,
+      'get',
+      '/work-items?work_type=DROP%20TABLE'
+    ).header('referer', '/work-items')
     response.assertStatus(302)
     assert.property(fieldErrors(response), 'work_type')
   })
@@ -262,10 +356,20 @@ test.group('Work item detail and actions', (group) => {
     assert,
   }) => {
     const { item, run, project } = await claimedRun()
-    const dependency = await WorkItemFactory.merge({ projectId: project.id, title: 'Lay the foundation' }).create()
+    const dependency = await WorkItemFactory.merge({
+      projectId: project.id,
+      title: 'Lay the foundation',
+    }).create()
     await item.related('dependsOn').attach([dependency.id])
     await item.merge({ payload: { instructions: 'Refactor <the> parser' } }).save()
-    await run.merge({ gateStatus: 'failed', gateResults: [{ gate: 'tests_reported', verdict: 'failed', reason: 'no tests were reported' }] }).save()
+    await run
+      .merge({
+        gateStatus: 'failed',
+        gateResults: [
+          { gate: 'tests_reported', verdict: 'failed', reason: 'no tests were reported' },
+        ],
+      })
+      .save()
     const reviewer = await userWithRole('reviewer')
     await item.block(await userWithRole('maintainer'), 'needs a decision', '10.0.0.7')
 
@@ -283,7 +387,12 @@ test.group('Work item detail and actions', (group) => {
     const reviewer = await userWithRole('reviewer')
     const item = await pendingItem()
 
-    const response = await asUser(client, reviewer, 'post', `/work-items/${item.id}/approval`).header('referer', `/work-items/${item.id}`)
+    const response = await asUser(
+      client,
+      reviewer,
+      'post',
+      `/work-items/${item.id}/approval`
+    ).header('referer', `/work-items/${item.id}`)
 
     response.assertStatus(302)
     assert.equal(response.header('location'), `/work-items/${item.id}`)
@@ -298,20 +407,27 @@ test.group('Work item detail and actions', (group) => {
     const maintainer = await userWithRole('maintainer')
     const item = await pendingItem()
 
-    const refused = await asUser(client, maintainer, 'post', `/work-items/${item.id}/block`, { reason: '  ' })
+    const refused = await asUser(client, maintainer, 'post', `/work-items/${item.id}/block`, {
+      reason: '  ',
+    })
     assert.property(fieldErrors(refused), 'reason')
     await item.refresh()
     assert.equal(item.status, 'pending')
     assert.equal((await AuditEvent.query().where('action', 'work_item.blocked')).length, 0)
 
-    await asUser(client, maintainer, 'post', `/work-items/${item.id}/block`, { reason: 'waiting on legal' })
+    await asUser(client, maintainer, 'post', `/work-items/${item.id}/block`, {
+      reason: 'waiting on legal',
+    })
     await item.refresh()
     assert.equal(item.status, 'blocked')
     const event = await AuditEvent.findByOrFail('action', 'work_item.blocked')
     assert.equal(event.details.reason, 'waiting on legal')
   })
 
-  test('reprioritise, pin and unpin change the item and are audited', async ({ client, assert }) => {
+  test('reprioritise, pin and unpin change the item and are audited', async ({
+    client,
+    assert,
+  }) => {
     const maintainer = await userWithRole('maintainer')
     const agent = await AgentFactory.create()
     const item = await pendingItem()
@@ -324,10 +440,14 @@ test.group('Work item detail and actions', (group) => {
     await asUser(client, maintainer, 'delete', `/work-items/${item.id}/pin`)
     await item.refresh()
     assert.isNull(item.assignedAgentId)
-    const actions = (await AuditEvent.query().where('subjectId', item.id).orderBy('id')).map((e) => e.action)
+    const actions = (await AuditEvent.query().where('subjectId', item.id).orderBy('id')).map(
+      (e) => e.action
+    )
     assert.deepEqual(actions, ['work_item.reprioritised', 'work_item.pinned', 'work_item.unpinned'])
 
-    const refused = await asUser(client, maintainer, 'put', `/work-items/${item.id}/priority`, { priority: '1.5' })
+    const refused = await asUser(client, maintainer, 'put', `/work-items/${item.id}/priority`, {
+      priority: '1.5',
+    })
     assert.property(fieldErrors(refused), 'priority')
   })
 
@@ -335,25 +455,48 @@ test.group('Work item detail and actions', (group) => {
     client,
     assert,
   }) => {
-    const docsOnly = await AgentFactory.merge({ key: 'docs-only', capabilities: { work_types: ['docs'], tags: [] } }).create()
+    const docsOnly = await AgentFactory.merge({
+      key: 'docs-only',
+      capabilities: { work_types: ['docs'], tags: [] },
+    }).create()
     const item = await pendingItem({ workType: 'code' })
 
-    const response = await asUser(client, await userWithRole('maintainer'), 'post', `/work-items/${item.id}/pin`, { agent_id: docsOnly.id })
+    const response = await asUser(
+      client,
+      await userWithRole('maintainer'),
+      'post',
+      `/work-items/${item.id}/pin`,
+      { agent_id: docsOnly.id }
+    )
 
-    assert.equal(String(response.flashMessage('error')), 'Agent docs-only does not accept work type "code".')
+    assert.equal(
+      String(response.flashMessage('error')),
+      'Agent docs-only does not accept work type "code".'
+    )
     await item.refresh()
     assert.isNull(item.assignedAgentId)
   })
 
-  test('a transition the item cannot make is explained on the page and changes nothing', async ({ client, assert }) => {
+  test('a transition the item cannot make is explained on the page and changes nothing', async ({
+    client,
+    assert,
+  }) => {
     const maintainer = await userWithRole('maintainer')
     const item = await pendingItem()
 
-    const response = await asUser(client, maintainer, 'post', `/work-items/${item.id}/requeue`).header('referer', `/work-items/${item.id}`)
+    const response = await asUser(
+      client,
+      maintainer,
+      'post',
+      `/work-items/${item.id}/requeue`
+    ).header('referer', `/work-items/${item.id}`)
 
     response.assertStatus(302)
     assert.equal(response.header('location'), `/work-items/${item.id}`)
-    assert.match(String(response.flashMessage('error')), /Only failed or cancelled items can be requeued/)
+    assert.match(
+      String(response.flashMessage('error')),
+      /Only failed or cancelled items can be requeued/
+    )
     await item.refresh()
     assert.equal(item.status, 'pending')
     assert.equal((await AuditEvent.all()).length, 0)

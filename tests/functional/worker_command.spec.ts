@@ -14,7 +14,9 @@ test.group('npm run worker (process level)', () => {
          from unnest(?::text[]) k`,
       [keys]
     )
-    cleanup(() => db.rawQuery('select graphile_worker.remove_job(k) from unnest(?::text[]) k', [keys]))
+    cleanup(() =>
+      db.rawQuery('select graphile_worker.remove_job(k) from unnest(?::text[]) k', [keys])
+    )
 
     const child = spawn('npm', ['run', 'worker'], {
       cwd: appRoot,

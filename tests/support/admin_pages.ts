@@ -1,7 +1,8 @@
 import type { ApiClient, ApiRequest, ApiResponse } from '@japa/api-client'
 import db from '@adonisjs/lucid/services/db'
 import type { Assert } from '@japa/assert'
-import User, { USER_ROLES, type UserRole } from '#models/user'
+import type User from '#models/user'
+import { USER_ROLES, type UserRole } from '#models/user'
 import { UserFactory } from '#database/factories/user_factory'
 import { emptyWorld } from '#tests/support/claim_world'
 
@@ -11,7 +12,10 @@ export const PASSWORD = 'correct horse battery staple'
 /** Roles from least to most powerful (spec §7). */
 export const ROLES_ASCENDING: UserRole[] = [...USER_ROLES].reverse()
 
-export function userWithRole(role: UserRole, attributes: Partial<Pick<User, 'email' | 'fullName' | 'isActive'>> = {}) {
+export function userWithRole(
+  role: UserRole,
+  attributes: Partial<Pick<User, 'email' | 'fullName' | 'isActive'>> = {}
+) {
   return UserFactory.merge({ role, ...attributes }).create()
 }
 
@@ -44,7 +48,12 @@ export function asUser(
 /** What a role should get: 'allowed' (any 2xx/3xx except a bounce to /login), 403, or 'login'. */
 export type Expectation = 'allowed' | 403 | 'login'
 
-export function assertAnswer(assert: Assert, response: ApiResponse, expected: Expectation, label: string) {
+export function assertAnswer(
+  assert: Assert,
+  response: ApiResponse,
+  expected: Expectation,
+  label: string
+) {
   const status = response.status()
   const location = response.header('location')
   if (expected === 'login') {
@@ -81,7 +90,13 @@ export async function assertRoleGate(
   for (const role of ROLES_ASCENDING) {
     const user = await userWithRole(role)
     const allowed = user.hasRole(options.minimumRole)
-    const response = await asUser(client, user, options.method, await urlFor(), await options.form?.())
+    const response = await asUser(
+      client,
+      user,
+      options.method,
+      await urlFor(),
+      await options.form?.()
+    )
     assertAnswer(assert, response, allowed ? 'allowed' : 403, label(role))
   }
 }

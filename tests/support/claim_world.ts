@@ -44,7 +44,10 @@ export async function createAgent(
 export async function createItem(
   project: Project,
   attributes: Partial<
-    Pick<WorkItem, 'workType' | 'priority' | 'assignedAgentId' | 'status' | 'approvedAt' | 'runAfter' | 'title'>
+    Pick<
+      WorkItem,
+      'workType' | 'priority' | 'assignedAgentId' | 'status' | 'approvedAt' | 'runAfter' | 'title'
+    >
   > = {},
   dependsOn: WorkItem[] = []
 ) {
@@ -62,7 +65,10 @@ export async function createItem(
 }
 
 /** The global switches, as an admin would set them. */
-export async function setSettings(settings: { agents_enabled?: boolean; max_parallel_runs?: number | null }) {
+export async function setSettings(settings: {
+  agents_enabled?: boolean
+  max_parallel_runs?: number | null
+}) {
   for (const [key, value] of Object.entries(settings)) {
     await db.rawQuery(
       `insert into settings (key, value) values (?, ?::jsonb)

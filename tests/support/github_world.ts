@@ -61,7 +61,12 @@ export function fakeGitHubGroup(group: Group, options: { jobs?: boolean } = {}) 
 
 /** A project connected to GitHub: token and webhook secret as encrypted integrations. */
 export async function githubProject(
-  attributes: { repoFullName?: string; gatesConfig?: GatesConfig; e2ERequired?: boolean; token?: string | null } = {}
+  attributes: {
+    repoFullName?: string
+    gatesConfig?: GatesConfig
+    e2ERequired?: boolean
+    token?: string | null
+  } = {}
 ): Promise<Project> {
   const project = await ProjectFactory.merge({
     repoFullName: attributes.repoFullName ?? EXAMPLE_REPO,
@@ -70,13 +75,25 @@ export async function githubProject(
     gatesConfig: attributes.gatesConfig ?? {},
     e2ERequired: attributes.e2ERequired ?? false,
   }).create()
-  if (attributes.token !== null) await addIntegration(project, 'github', 'GITHUB_TOKEN_ACME', attributes.token ?? GITHUB_TOKEN)
+  if (attributes.token !== null)
+    await addIntegration(project, 'github', 'GITHUB_TOKEN_ACME', attributes.token ?? GITHUB_TOKEN)
   await addIntegration(project, 'webhook', 'GITHUB_WEBHOOK_ACME', WEBHOOK_SECRET)
   return project
 }
 
-export async function addIntegration(project: Project, kind: Integration['kind'], name: string, secret: string) {
-  return Integration.create({ projectId: project.id, kind, name, status: 'active', value: Integration.seal(kind, name, secret) })
+export async function addIntegration(
+  project: Project,
+  kind: Integration['kind'],
+  name: string,
+  secret: string
+) {
+  return Integration.create({
+    projectId: project.id,
+    kind,
+    name,
+    status: 'active',
+    value: Integration.seal(kind, name, secret),
+  })
 }
 
 /** The X-Hub-Signature-256 GitHub would send for this body. */
@@ -100,7 +117,12 @@ export async function jobsOf(task: string) {
   return rows as { key: string | null; payload: any; run_at: Date; max_attempts: number }[]
 }
 
-type Delivery = { body?: string; signature?: string | null; deliveryId?: string; contentType?: string }
+type Delivery = {
+  body?: string
+  signature?: string | null
+  deliveryId?: string
+  contentType?: string
+}
 
 /** POSTs a webhook to the running test server the way GitHub does (exact bytes, signed). */
 export async function deliver(event: string, payload: unknown, options: Delivery = {}) {
@@ -113,7 +135,16 @@ export async function deliver(event: string, payload: unknown, options: Delivery
   }
   const signature = options.signature === undefined ? await signatureOf(body) : options.signature
   if (signature !== null) headers['x-hub-signature-256'] = signature
-  const response = await fetch(`http://${process.env.HOST}:${process.env.PORT}/webhooks/github`, { method: 'POST', headers, body })
+  const response = await fetch(`http://${process.env.HOST}:${process.env.PORT}/webhooks/github`, {
+    method: 'POST',
+    headers,
+    body,
+  })
   const text = await response.text()
-  return { status: response.status, contentType: response.headers.get('content-type'), body: text ? JSON.parse(text) : null, deliveryId: headers['x-github-delivery'] }
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: text ? JSON.parse(text) : null,
+    deliveryId: headers['x-github-delivery'],
+  }
 }

@@ -25,7 +25,8 @@ export async function prepareTestDatabase() {
   await client.connect()
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database])
-    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`)
+    if (exists.rowCount === 0)
+      await client.query(`create database "${database.replace(/"/g, '""')}"`)
   } finally {
     await client.end()
   }

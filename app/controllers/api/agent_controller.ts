@@ -35,7 +35,11 @@ export default class AgentController {
         heartbeat_at: run.heartbeatAt?.toUTC().toISO() ?? null,
         lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
         cancel_requested: run.cancelRequestedAt !== null,
-        work_item: { id: run.workItem.id, work_type: run.workItem.workType, title: run.workItem.title },
+        work_item: {
+          id: run.workItem.id,
+          work_type: run.workItem.workType,
+          title: run.workItem.title,
+        },
       })),
     }
   }

@@ -27,10 +27,18 @@ export default class RunLogsController {
 function refuseOversizedBatch(lines: unknown) {
   if (!Array.isArray(lines)) return
   if (lines.length > MAX_LOG_LINES) {
-    throw new Problem(413, 'Content Too Large', `At most ${MAX_LOG_LINES} lines per request; got ${lines.length}.`)
+    throw new Problem(
+      413,
+      'Content Too Large',
+      `At most ${MAX_LOG_LINES} lines per request; got ${lines.length}.`
+    )
   }
   const bytes = Buffer.byteLength(JSON.stringify(lines))
   if (bytes > MAX_LOG_BYTES) {
-    throw new Problem(413, 'Content Too Large', `At most ${MAX_LOG_BYTES} bytes of lines per request; got ${bytes}.`)
+    throw new Problem(
+      413,
+      'Content Too Large',
+      `At most ${MAX_LOG_BYTES} bytes of lines per request; got ${bytes}.`
+    )
   }
 }

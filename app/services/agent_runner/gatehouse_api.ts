@@ -72,7 +72,11 @@ export default class GatehouseApi {
   constructor(
     readonly baseUrl: string,
     readonly token: string,
-    readonly options: { retries?: number; retryBaseMs?: number; onRetry?: (reason: string, delayMs: number) => void } = {}
+    readonly options: {
+      retries?: number
+      retryBaseMs?: number
+      onRetry?: (reason: string, delayMs: number) => void
+    } = {}
   ) {}
 
   /** GET /api/v1/agent: who the token is, its limit and what it runs. */
@@ -90,7 +94,8 @@ export default class GatehouseApi {
       retries: Infinity,
       signal,
     })
-    if (response.status === 201) return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
+    if (response.status === 201)
+      return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
     if (response.status === 204) return { kind: 'idle' }
     const seconds = Number(response.headers.get('retry-after') ?? '5')
     const reason = response.status === 429 ? 'at concurrency limit' : 'agents are disabled'
@@ -99,8 +104,16 @@ export default class GatehouseApi {
   }
 
   /** `stop` when the run is no longer running (409) or a cancel was requested. */
-  async heartbeat(runId: number, progress?: string): Promise<{ stop: boolean; cancelled: boolean }> {
-    const response = await this.#send('POST', `/api/v1/runs/${runId}/heartbeat`, { progress }, { passThrough: [409] })
+  async heartbeat(
+    runId: number,
+    progress?: string
+  ): Promise<{ stop: boolean; cancelled: boolean }> {
+    const response = await this.#send(
+      'POST',
+      `/api/v1/runs/${runId}/heartbeat`,
+      { progress },
+      { passThrough: [409] }
+    )
     if (response.status === 409) {
       await response.body?.cancel()
       return { stop: true, cancelled: false }
@@ -111,20 +124,32 @@ export default class GatehouseApi {
 
   /** False when the run has finished (409): its logs are closed. */
   async appendLogs(runId: number, lines: LogLine[]) {
-    const response = await this.#send('POST', `/api/v1/runs/${runId}/logs`, { lines }, { passThrough: [409] })
+    const response = await this.#send(
+      'POST',
+      `/api/v1/runs/${runId}/logs`,
+      { lines },
+      { passThrough: [409] }
+    )
     await response.body?.cancel()
     return response.status !== 409
   }
 
   /** False when the run already finished differently (409). */
   async complete(runId: number, report: Record<string, unknown>) {
-    const response = await this.#send('POST', `/api/v1/runs/${runId}/complete`, report, { passThrough: [409] })
+    const response = await this.#send('POST', `/api/v1/runs/${runId}/complete`, report, {
+      passThrough: [409],
+    })
     await response.body?.cancel()
     return response.status !== 409
   }
 
   async release(runId: number, reason: string) {
-    const response = await this.#send('POST', `/api/v1/runs/${runId}/release`, { reason }, { passThrough: [409] })
+    const response = await this.#send(
+      'POST',
+      `/api/v1/runs/${runId}/release`,
+      { reason },
+      { passThrough: [409] }
+    )
     await response.body?.cancel()
   }
 
@@ -159,7 +184,8 @@ export default class GatehouseApi {
         await response.body?.cancel()
       } catch (error) {
         options.signal?.removeEventListener('abort', cancelWait)
-        if (error instanceof GatehouseApiError || options.signal?.aborted || attempt >= retries) throw error
+        if (error instanceof GatehouseApiError || options.signal?.aborted || attempt >= retries)
+          throw error
         const cause = (error as Error).cause as Error | undefined
         failure = `${method} ${path} failed: ${cause?.message ?? (error as Error).message}`
       }
@@ -181,8 +207,14 @@ function isExpected(response: Response, passThrough: number[] = []) {
 
 function describeProblem(body: string) {
   try {
-    const problem = JSON.parse(body) as { detail?: string; title?: string; errors?: { field: string; message: string }[] }
-    const fields = (problem.errors ?? []).map((error) => `${error.field}: ${error.message}`).join('; ')
+    const problem = JSON.parse(body) as {
+      detail?: string
+      title?: string
+      errors?: { field: string; message: string }[]
+    }
+    const fields = (problem.errors ?? [])
+      .map((error) => `${error.field}: ${error.message}`)
+      .join('; ')
     return [problem.detail ?? problem.title, fields].filter(Boolean).join(' ') || body.slice(0, 300)
   } catch {
     return body.slice(0, 300)

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import GatehouseApi, { GatehouseApiError, type ClaimedWork } from '#services/agent_runner/gatehouse_api'
+import type GatehouseApi from '#services/agent_runner/gatehouse_api'
+import { GatehouseApiError, type ClaimedWork } from '#services/agent_runner/gatehouse_api'
 import RunLogBatcher from '#services/agent_runner/run_log_batcher'
 import WorkProcess, { type WorkOutcome } from '#services/agent_runner/work_process'
 
@@ -124,7 +125,12 @@ export default class ReferenceAgent {
 
   async #work(slot: number, work: ClaimedWork) {
     const runId = work.run.id
-    this.report('claimed', { slot, run: runId, item: work.work_item.id, title: work.work_item.title })
+    this.report('claimed', {
+      slot,
+      run: runId,
+      item: work.work_item.id,
+      title: work.work_item.title,
+    })
 
     const logs = new RunLogBatcher(
       this.api,
@@ -208,7 +214,9 @@ export default class ReferenceAgent {
     const completion = () => ({
       ...report,
       outcome: succeeded ? 'succeeded' : 'failed',
-      ...(succeeded ? {} : { error: report.error ?? `command exited with ${outcome.signal ?? outcome.exitCode}` }),
+      ...(succeeded
+        ? {}
+        : { error: report.error ?? `command exited with ${outcome.signal ?? outcome.exitCode}` }),
     })
     let accepted: boolean
     try {
@@ -217,7 +225,10 @@ export default class ReferenceAgent {
       if (!(error instanceof GatehouseApiError && error.status === 422)) throw error
       // A malformed report must not strand the run: say so in its log, complete without it.
       const rejected = error.invalidFields
-      logs.push({ level: 'error', message: `agent:run: the command's report was rejected: ${error.message}` })
+      logs.push({
+        level: 'error',
+        message: `agent:run: the command's report was rejected: ${error.message}`,
+      })
       await logs.flush()
       report = Object.fromEntries(Object.entries(report).filter(([key]) => !rejected.includes(key)))
       accepted = await this.api.complete(runId, completion())

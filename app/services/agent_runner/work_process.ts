@@ -50,7 +50,8 @@ export default class WorkProcess {
       // Postgres stores no NUL: the server refuses a batch holding one (422), losing its other lines.
       const text = output.replaceAll('\u0000', '\uFFFD')
       if (stream === 'stdout' && text.trim()) this.#lastStdoutLine = text
-      const message = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}… (cut)` : text
+      const message =
+        text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}… (cut)` : text
       onLine({
         level: stream === 'stdout' ? 'info' : 'warn',
         stream,

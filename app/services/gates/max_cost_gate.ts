@@ -19,8 +19,16 @@ export const maxCostGate: AcceptGate = {
     }
     const cost = Number(run.costUsd)
     if (cost > limit) {
-      return { gate: this.name, verdict: 'failed', reason: `cost $${cost} exceeds the limit of $${limit}` }
+      return {
+        gate: this.name,
+        verdict: 'failed',
+        reason: `cost $${cost} exceeds the limit of $${limit}`,
+      }
     }
-    return { gate: this.name, verdict: 'passed', reason: `cost $${cost} is within the limit of $${limit}` }
+    return {
+      gate: this.name,
+      verdict: 'passed',
+      reason: `cost $${cost} is within the limit of $${limit}`,
+    }
   },
 }

@@ -21,9 +21,15 @@ export const minApprovalsGate: AcceptGate = {
 
   evaluate(run, { project, facts }) {
     const minimum = project.gatesConfig.min_approvals as number
-    if (!run.prNumber) return { gate: this.name, verdict: 'failed', reason: 'the agent reported no pull request' }
+    if (!run.prNumber)
+      return { gate: this.name, verdict: 'failed', reason: 'the agent reported no pull request' }
     const found = facts?.get(this.name) as GateFacts
-    if (!found.ok) return { gate: this.name, verdict: 'pending', reason: `GitHub facts unavailable: ${found.reason}` }
+    if (!found.ok)
+      return {
+        gate: this.name,
+        verdict: 'pending',
+        reason: `GitHub facts unavailable: ${found.reason}`,
+      }
     const approvers = found.value as string[]
     const reason = `${approvers.length} of ${minimum} approvals${approvers.length ? ` (${approvers.join(', ')})` : ''}`
     return { gate: this.name, verdict: approvers.length >= minimum ? 'passed' : 'pending', reason }

@@ -8,8 +8,12 @@ export const DEFAULT_E2E_CHECK_NAME = 'e2e'
 
 /** The checks a project requires: gates_config.required_checks, plus its e2e check when e2e_required. */
 export function requiredCheckNames(project: Project): string[] {
-  const named = Array.isArray(project.gatesConfig?.required_checks) ? project.gatesConfig.required_checks : []
-  const e2e = project.e2ERequired ? [project.gatesConfig?.e2e_check_name || DEFAULT_E2E_CHECK_NAME] : []
+  const named = Array.isArray(project.gatesConfig?.required_checks)
+    ? project.gatesConfig.required_checks
+    : []
+  const e2e = project.e2ERequired
+    ? [project.gatesConfig?.e2e_check_name || DEFAULT_E2E_CHECK_NAME]
+    : []
   return [...new Set([...named, ...e2e])]
 }
 
@@ -23,8 +27,12 @@ export const requiredChecksGate: AcceptGate = {
   name: 'required_checks',
 
   appliesTo(project) {
-    const named = Array.isArray(project.gatesConfig?.required_checks) && project.gatesConfig.required_checks.length > 0
-    return named || (Boolean(project.githubTokenSecretName) && requiredCheckNames(project).length > 0)
+    const named =
+      Array.isArray(project.gatesConfig?.required_checks) &&
+      project.gatesConfig.required_checks.length > 0
+    return (
+      named || (Boolean(project.githubTokenSecretName) && requiredCheckNames(project).length > 0)
+    )
   },
 
   async gatherFacts(run, project) {
@@ -33,14 +41,24 @@ export const requiredChecksGate: AcceptGate = {
   },
 
   evaluate(run, { project, facts }) {
-    if (!run.headSha) return { gate: this.name, verdict: 'failed', reason: 'the agent reported no head SHA' }
+    if (!run.headSha)
+      return { gate: this.name, verdict: 'failed', reason: 'the agent reported no head SHA' }
     const found = facts?.get(this.name) as GateFacts
-    if (!found.ok) return { gate: this.name, verdict: 'pending', reason: `GitHub facts unavailable: ${found.reason}` }
+    if (!found.ok)
+      return {
+        gate: this.name,
+        verdict: 'pending',
+        reason: `GitHub facts unavailable: ${found.reason}`,
+      }
     const checks = found.value as CommitChecks
     const states = requiredCheckNames(project).map((name) => ({ name, check: checks.get(name) }))
-    const described = states.map(({ name, check }) => `${name}: ${check ? check.detail : 'not reported yet'}`).join('; ')
-    if (states.some(({ check }) => check?.state === 'failure')) return { gate: this.name, verdict: 'failed', reason: described }
-    if (states.every(({ check }) => check?.state === 'success')) return { gate: this.name, verdict: 'passed', reason: described }
+    const described = states
+      .map(({ name, check }) => `${name}: ${check ? check.detail : 'not reported yet'}`)
+      .join('; ')
+    if (states.some(({ check }) => check?.state === 'failure'))
+      return { gate: this.name, verdict: 'failed', reason: described }
+    if (states.every(({ check }) => check?.state === 'success'))
+      return { gate: this.name, verdict: 'passed', reason: described }
     return { gate: this.name, verdict: 'pending', reason: described }
   },
 }

@@ -22,7 +22,10 @@ export default class DefaultBranchStatus {
 
   static async record(projectId: number, status: BranchStatus): Promise<BranchStatus> {
     return db.transaction(async (trx) => {
-      const project = await Project.query({ client: trx }).where('id', projectId).forUpdate().firstOrFail()
+      const project = await Project.query({ client: trx })
+        .where('id', projectId)
+        .forUpdate()
+        .firstOrFail()
       const previous = project.defaultBranchStatus
       if (previous === status) return status
       project.merge({ defaultBranchStatus: status, defaultBranchStatusAt: DateTime.now() })

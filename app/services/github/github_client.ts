@@ -4,13 +4,15 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import githubConfig from '#config/github'
-import Project, { type GitHubStatus } from '#models/project'
+import type Project from '#models/project'
+import { type GitHubStatus } from '#models/project'
 import Integration from '#models/integration'
 import AuditEvent from '#models/audit_event'
 import { isOwnConfiguration } from '#services/github/own_configuration'
 
 /** Why GitHub could not be used; jobs retry `unreachable` and `rate_limited`, never the token ones. */
-export type GitHubFailureKind = 'token_missing' | 'token_rejected' | 'not_found' | 'rate_limited' | 'unreachable'
+export type GitHubFailureKind =
+  'token_missing' | 'token_rejected' | 'not_found' | 'rate_limited' | 'unreachable'
 
 export class GitHubFailure extends Error {
   constructor(
@@ -100,7 +102,10 @@ export async function resolveSecret(
       const secret = integration.revealSecret()
       if (secret) return secret
     } catch (error) {
-      logger.warn({ err: error, integrationId: integration.id }, 'integration secret cannot be decrypted')
+      logger.warn(
+        { err: error, integrationId: integration.id },
+        'integration secret cannot be decrypted'
+      )
     }
   }
   return isOwnConfiguration(name) ? null : process.env[name] || null
@@ -128,7 +133,10 @@ function createOctokit(token: string) {
     // Octokit sets no timeout of its own: a hanging GitHub must not hold a job slot forever.
     request: {
       fetch: (url: string | URL, init: RequestInit = {}) =>
-        fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(githubConfig.requestTimeoutMs) }),
+        fetch(url, {
+          ...init,
+          signal: init.signal ?? AbortSignal.timeout(githubConfig.requestTimeoutMs),
+        }),
     },
     log: {
       debug: () => {},
@@ -147,8 +155,12 @@ function createOctokit(token: string) {
       // Wait out a short limit once; a long one fails the call, and the job is retried later.
       onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
         retryCount === 0 && retryAfter <= githubConfig.maxRateLimitWaitSeconds,
-      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
-        retryCount === 0 && retryAfter <= githubConfig.maxRateLimitWaitSeconds,
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        _options: unknown,
+        _octokit: unknown,
+        retryCount: number
+      ) => retryCount === 0 && retryAfter <= githubConfig.maxRateLimitWaitSeconds,
     },
   })
 }
@@ -157,21 +169,39 @@ function toFailure(error: RequestError | GitHubFailure): GitHubFailure {
   if (error instanceof GitHubFailure) return error
   const headers = error.response?.headers ?? {}
   const status = error.status
-  if (status === 401) return new GitHubFailure('token_rejected', `GitHub rejected the token (401): ${error.message}`, 401)
+  if (status === 401)
+    return new GitHubFailure(
+      'token_rejected',
+      `GitHub rejected the token (401): ${error.message}`,
+      401
+    )
   const limited =
     status === 429 ||
-    (status === 403 && (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined))
+    (status === 403 &&
+      (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined))
   if (limited) {
     const reset = Number(headers['x-ratelimit-reset'])
     const retryAfter = Number(headers['retry-after'])
-    const retryAt = Number.isFinite(reset) && reset > 0
-      ? DateTime.fromSeconds(reset)
-      : DateTime.now().plus({ seconds: Number.isFinite(retryAfter) ? retryAfter : 60 })
-    return new GitHubFailure('rate_limited', `GitHub rate limit reached (${status}); it resets at ${retryAt.toISO()}.`, status, retryAt)
+    const retryAt =
+      Number.isFinite(reset) && reset > 0
+        ? DateTime.fromSeconds(reset)
+        : DateTime.now().plus({ seconds: Number.isFinite(retryAfter) ? retryAfter : 60 })
+    return new GitHubFailure(
+      'rate_limited',
+      `GitHub rate limit reached (${status}); it resets at ${retryAt.toISO()}.`,
+      status,
+      retryAt
+    )
   }
   // GitHub answers 410 Gone for a deleted issue: as missing as a 404, and no sign of a broken connection.
-  if (status === 404 || status === 410) return new GitHubFailure('not_found', `GitHub answered ${status}: ${error.message}`, status)
-  if (status === 403) return new GitHubFailure('token_rejected', `GitHub refused the request (403): ${error.message}`, 403)
+  if (status === 404 || status === 410)
+    return new GitHubFailure('not_found', `GitHub answered ${status}: ${error.message}`, status)
+  if (status === 403)
+    return new GitHubFailure(
+      'token_rejected',
+      `GitHub refused the request (403): ${error.message}`,
+      403
+    )
   return new GitHubFailure('unreachable', `GitHub answered ${status}: ${error.message}`, status)
 }
 
@@ -184,7 +214,8 @@ async function recordConnection(project: Project, failure: GitHubFailure | null)
     : 'connected'
   const message = failure?.message ?? null
   // Nothing new to say: spare the project row (claims lock it) a write per GitHub call.
-  const fresh = project.githubCheckedAt && project.githubCheckedAt > DateTime.now().minus({ minutes: 1 })
+  const fresh =
+    project.githubCheckedAt && project.githubCheckedAt > DateTime.now().minus({ minutes: 1 })
   if (fresh && project.githubStatus === status && project.githubStatusMessage === message) return
   await db.transaction(async (trx) => {
     const { rows } = await trx.rawQuery(
@@ -195,7 +226,11 @@ async function recordConnection(project: Project, failure: GitHubFailure | null)
       // Lucid's binding type leaves out null, which pg binds as SQL NULL.
       [project.id, status, message as any, project.id]
     )
-    project.merge({ githubStatus: status, githubStatusMessage: message, githubCheckedAt: DateTime.now() })
+    project.merge({
+      githubStatus: status,
+      githubStatusMessage: message,
+      githubCheckedAt: DateTime.now(),
+    })
     const previous = rows[0]?.previous
     if (!previous || previous === status) return
     await AuditEvent.record(trx, {

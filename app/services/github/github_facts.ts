@@ -22,7 +22,12 @@ export default class GitHubFacts {
     const [checkRuns, statuses] = await client.call((octokit) =>
       Promise.all([
         octokit.paginate(octokit.rest.checks.listForRef, { owner, repo, ref, per_page: 100 }),
-        octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, { owner, repo, ref, per_page: 100 }),
+        octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, {
+          owner,
+          repo,
+          ref,
+          per_page: 100,
+        }),
       ])
     )
     const checks: CommitChecks = new Map()
@@ -38,7 +43,8 @@ export default class GitHubFacts {
     }
     for (const run of latestRuns.values()) {
       if (run.status !== 'completed') keep(run.name, 'pending', `check run ${run.status}`)
-      else if (PASSING_CONCLUSIONS.has(run.conclusion ?? '')) keep(run.name, 'success', `check run ${run.conclusion}`)
+      else if (PASSING_CONCLUSIONS.has(run.conclusion ?? ''))
+        keep(run.name, 'success', `check run ${run.conclusion}`)
       else keep(run.name, 'failure', `check run ${run.conclusion}`)
     }
 
@@ -58,7 +64,12 @@ export default class GitHubFacts {
   static async approvers(client: GitHubClient, pullNumber: number): Promise<string[]> {
     const { owner, repo } = client
     const reviews = await client.call((octokit) =>
-      octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pullNumber, per_page: 100 })
+      octokit.paginate(octokit.rest.pulls.listReviews, {
+        owner,
+        repo,
+        pull_number: pullNumber,
+        per_page: 100,
+      })
     )
     // Reviews come oldest first; a comment does not undo an approval, a dismissal or a change request does.
     const decisions = new Map<string, string>()
@@ -74,7 +85,10 @@ export default class GitHubFacts {
    * The default branch's combined state: failing if any check fails, passing if all of at
    * least one succeeded, null while checks are still running (the previous state stands).
    */
-  static async branchState(client: GitHubClient, branch: string): Promise<'passing' | 'failing' | 'unknown' | null> {
+  static async branchState(
+    client: GitHubClient,
+    branch: string
+  ): Promise<'passing' | 'failing' | 'unknown' | null> {
     const checks = [...(await this.checksOn(client, branch)).values()]
     if (checks.length === 0) return 'unknown'
     if (checks.some((check) => check.state === 'failure')) return 'failing'

@@ -26,11 +26,21 @@ export function issueNumberOf(item: Pick<WorkItem, 'externalRef'>): number | nul
  * a job that first looks for its hidden marker, so a retried job never comments twice.
  */
 export default class GitHubReport {
-  static async runStarted(trx: TransactionClientContract, run: Run, item: WorkItem, policies: ProjectPolicies) {
+  static async runStarted(
+    trx: TransactionClientContract,
+    run: Run,
+    item: WorkItem,
+    policies: ProjectPolicies
+  ) {
     await this.#enqueue(trx, run, item, policies, 'started')
   }
 
-  static async runFinished(trx: TransactionClientContract, run: Run, item: WorkItem, policies: ProjectPolicies) {
+  static async runFinished(
+    trx: TransactionClientContract,
+    run: Run,
+    item: WorkItem,
+    policies: ProjectPolicies
+  ) {
     await this.#enqueue(trx, run, item, policies, 'finished')
   }
 
@@ -56,7 +66,12 @@ export default class GitHubReport {
    * give up with an audit event.
    */
   static async post(runId: number, moment: ReportMoment, attempt: { number: number; max: number }) {
-    const run = await Run.query().where('id', runId).preload('workItem').preload('project').preload('agent').first()
+    const run = await Run.query()
+      .where('id', runId)
+      .preload('workItem')
+      .preload('project')
+      .preload('agent')
+      .first()
     if (!run) return 'gone'
     const issueNumber = issueNumberOf(run.workItem)
     if (issueNumber === null) return 'gone'
@@ -92,7 +107,13 @@ export default class GitHubReport {
           actor: 'system',
           action: 'github.comment_failed',
           subject: run,
-          details: { moment, issue: issueNumber, kind: error.kind, reason: error.message, attempts: attempt.number },
+          details: {
+            moment,
+            issue: issueNumber,
+            kind: error.kind,
+            reason: error.message,
+            attempts: attempt.number,
+          },
         })
       )
       return 'gave_up'
@@ -110,7 +131,9 @@ function commentBody(run: Run, moment: ReportMoment) {
   if (run.gateResults?.length) {
     lines.push('', '| gate | verdict | reason |', '| --- | --- | --- |')
     for (const verdict of run.gateResults) {
-      lines.push(`| ${verdict.gate} | ${verdict.verdict} | ${verdict.reason.replace(/\|/g, '\\|')} |`)
+      lines.push(
+        `| ${verdict.gate} | ${verdict.verdict} | ${verdict.reason.replace(/\|/g, '\\|')} |`
+      )
     }
   }
   if (run.error) lines.push('', `Error: ${run.error}`)

@@ -27,7 +27,10 @@ export default class GitHubSync {
   }
 
   /** One project. GitHub's refusals come back as a result (already recorded on the project), never thrown. */
-  static async syncProject(project: Project, onProgress?: (progress: IntakeProgress) => void): Promise<ProjectSyncResult> {
+  static async syncProject(
+    project: Project,
+    onProgress?: (progress: IntakeProgress) => void
+  ): Promise<ProjectSyncResult> {
     try {
       const intake = await IssueIntake.sync(project, onProgress)
       const defaultBranchStatus = await DefaultBranchStatus.refresh(project)
@@ -43,7 +46,12 @@ export default class GitHubSync {
   static async enqueueAll(trx: TransactionClientContract) {
     const projects = await this.syncableProjects(trx)
     for (const { id } of projects) {
-      await JobQueue.enqueue(trx, SYNC_PROJECT_TASK, { projectId: id }, { jobKey: `${SYNC_PROJECT_TASK}:${id}`, maxAttempts: 1 })
+      await JobQueue.enqueue(
+        trx,
+        SYNC_PROJECT_TASK,
+        { projectId: id },
+        { jobKey: `${SYNC_PROJECT_TASK}:${id}`, maxAttempts: 1 }
+      )
     }
     return projects.length
   }

@@ -20,7 +20,8 @@ export type GitHubIssue = {
   pull_request?: unknown
 }
 
-export type IntakeOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled' | 'reopened' | 'ignored'
+export type IntakeOutcome =
+  'created' | 'updated' | 'unchanged' | 'cancelled' | 'reopened' | 'ignored'
 export type IntakeSummary = Record<IntakeOutcome, number> & { pages: number }
 export type IntakeProgress = { page: number; lastPage: number | null; issues: number }
 
@@ -40,11 +41,22 @@ export default class IssueIntake {
    * Reads every open labelled issue (all pages), upserts their items, then checks the
    * unfinished items whose issue was not listed and cancels those whose issue is closed.
    */
-  static async sync(project: Project, onProgress?: (progress: IntakeProgress) => void): Promise<IntakeSummary> {
+  static async sync(
+    project: Project,
+    onProgress?: (progress: IntakeProgress) => void
+  ): Promise<IntakeSummary> {
     const client = await GitHubClient.forProject(project)
     const { owner, repo } = client
     const { intake_label: label } = await Policy.forProject(project.id)
-    const summary: IntakeSummary = { created: 0, updated: 0, unchanged: 0, cancelled: 0, reopened: 0, ignored: 0, pages: 0 }
+    const summary: IntakeSummary = {
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      cancelled: 0,
+      reopened: 0,
+      ignored: 0,
+      pages: 0,
+    }
     const listed = new Set<number>()
 
     const pages = client.octokit.paginate.iterator(client.octokit.rest.issues.listForRepo, {
@@ -60,17 +72,25 @@ export default class IssueIntake {
         // The issues API lists pull requests too.
         if (issue.pull_request) continue
         listed.add(issue.number)
-        const outcome = await db.transaction((trx) => this.applyWithin(trx, project, issue as GitHubIssue, label))
+        const outcome = await db.transaction((trx) =>
+          this.applyWithin(trx, project, issue as GitHubIssue, label)
+        )
         summary[outcome]++
       }
-      onProgress?.({ page: summary.pages, lastPage: lastPageOf(page.headers.link) ?? summary.pages, issues: listed.size })
+      onProgress?.({
+        page: summary.pages,
+        lastPage: lastPageOf(page.headers.link) ?? summary.pages,
+        issues: listed.size,
+      })
     }
 
     for (const item of await this.#unlistedItems(project, listed)) {
       const number = Number(item.externalRef!.split(':')[2])
       let state: string
       try {
-        const { data } = await client.call((octokit) => octokit.rest.issues.get({ owner, repo, issue_number: number }))
+        const { data } = await client.call((octokit) =>
+          octokit.rest.issues.get({ owner, repo, issue_number: number })
+        )
         state = data.state
       } catch (error) {
         if (!(error instanceof GitHubFailure) || error.kind !== 'not_found') throw error
@@ -78,7 +98,9 @@ export default class IssueIntake {
       }
       // Open but no longer labelled: the item stays as it is (a human may cancel it).
       if (state === 'open') continue
-      const cancelled = await db.transaction((trx) => item.cancelBySystem(trx, `GitHub issue #${number} is ${state}`))
+      const cancelled = await db.transaction((trx) =>
+        item.cancelBySystem(trx, `GitHub issue #${number} is ${state}`)
+      )
       if (cancelled) summary.cancelled++
     }
     return summary
@@ -99,9 +121,14 @@ export default class IssueIntake {
     if (issue.pull_request) return 'ignored'
     const ref = externalRefOf(issue.number)
     if (issue.state !== 'open') {
-      const item = await WorkItem.query({ client: trx }).where('projectId', project.id).where('externalRef', ref).first()
+      const item = await WorkItem.query({ client: trx })
+        .where('projectId', project.id)
+        .where('externalRef', ref)
+        .first()
       if (!item) return 'ignored'
-      return (await item.cancelBySystem(trx, `GitHub issue #${issue.number} is ${issue.state}`)) ? 'cancelled' : 'unchanged'
+      return (await item.cancelBySystem(trx, `GitHub issue #${issue.number} is ${issue.state}`))
+        ? 'cancelled'
+        : 'unchanged'
     }
     const labels = labelNames(issue)
     if (!labels.some((name) => name.toLowerCase() === label.toLowerCase())) return 'ignored'
@@ -118,7 +145,15 @@ export default class IssueIntake {
           and (work_items.title, work_items.payload, work_items.priority, work_items.work_type, work_items.external_url)
               is distinct from (excluded.title, excluded.payload, excluded.priority, excluded.work_type, excluded.external_url)
        returning *, (xmax = 0) as inserted`,
-      [project.id, ref, fields.externalUrl, fields.title, JSON.stringify(fields.payload), fields.priority, fields.workType]
+      [
+        project.id,
+        ref,
+        fields.externalUrl,
+        fields.title,
+        JSON.stringify(fields.payload),
+        fields.priority,
+        fields.workType,
+      ]
     )
     if (rows.length === 0) {
       if (options.reopened) return this.#reopen(trx, project, issue.number)
@@ -130,21 +165,35 @@ export default class IssueIntake {
       actor: 'system',
       action: created ? 'work_item.created' : 'work_item.updated',
       subject: item,
-      details: { source: 'github', issue: issue.number, title: item.title, priority: item.priority, work_type: item.workType },
+      details: {
+        source: 'github',
+        issue: issue.number,
+        title: item.title,
+        priority: item.priority,
+        work_type: item.workType,
+      },
     })
     if (item.status === 'pending') await Claimable.announce(trx, project.id)
     return created ? 'created' : 'updated'
   }
 
   /** A reopened issue brings back the item its closing cancelled (unless a run is still stopping). */
-  static async #reopen(trx: TransactionClientContract, project: Project, issueNumber: number): Promise<IntakeOutcome> {
+  static async #reopen(
+    trx: TransactionClientContract,
+    project: Project,
+    issueNumber: number
+  ): Promise<IntakeOutcome> {
     const item = await WorkItem.query({ client: trx })
       .where('projectId', project.id)
       .where('externalRef', externalRefOf(issueNumber))
       .forUpdate()
       .first()
     if (!item || item.status !== 'cancelled') return 'unchanged'
-    const stopping = await trx.from('runs').where('work_item_id', item.id).where('status', 'running').first()
+    const stopping = await trx
+      .from('runs')
+      .where('work_item_id', item.id)
+      .where('status', 'running')
+      .first()
     if (stopping) return 'unchanged'
     item.useTransaction(trx)
     item.merge({ status: 'pending', attempts: 0, runAfter: DateTime.now(), completedAt: null })
@@ -153,7 +202,10 @@ export default class IssueIntake {
       actor: 'system',
       action: 'work_item.requeued',
       subject: item,
-      details: { reason: `GitHub issue #${issueNumber} was reopened`, previous_status: 'cancelled' },
+      details: {
+        reason: `GitHub issue #${issueNumber} was reopened`,
+        previous_status: 'cancelled',
+      },
     })
     await Claimable.announce(trx, project.id)
     return 'reopened'
@@ -180,7 +232,11 @@ async function* pageByPage<T>(client: GitHubClient, pages: AsyncIterable<T>): As
       } catch (error) {
         // GitHub answers 404 for a private repository the token cannot see: a broken connection, not a missing issue.
         if (error instanceof RequestError && error.status === 404) {
-          throw new GitHubFailure('token_rejected', `GitHub shows no repository ${client.owner}/${client.repo} to this token (404).`, 404)
+          throw new GitHubFailure(
+            'token_rejected',
+            `GitHub shows no repository ${client.owner}/${client.repo} to this token (404).`,
+            404
+          )
         }
         throw error
       }
@@ -202,7 +258,9 @@ function labelNames(issue: GitHubIssue): string[] {
 }
 
 function itemFields(issue: GitHubIssue, labels: string[]) {
-  const priorities = labels.filter((name) => name in PRIORITY_LABELS).map((name) => PRIORITY_LABELS[name])
+  const priorities = labels
+    .filter((name) => name in PRIORITY_LABELS)
+    .map((name) => PRIORITY_LABELS[name])
   const typeLabel = labels.find((name) => /^type:.+/.test(name))
   return {
     title: issue.title.slice(0, 500),

@@ -11,7 +11,16 @@ import IssueIntake, { type GitHubIssue } from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
 
 /** Issue actions that can change an item; the rest (assigned, milestoned, …) are ignored. */
-const INTAKE_ACTIONS = new Set(['opened', 'edited', 'labeled', 'unlabeled', 'reopened', 'closed', 'deleted', 'transferred'])
+const INTAKE_ACTIONS = new Set([
+  'opened',
+  'edited',
+  'labeled',
+  'unlabeled',
+  'reopened',
+  'closed',
+  'deleted',
+  'transferred',
+])
 
 type Outcome = { status: Exclude<DeliveryStatus, 'received' | 'failed'>; effect: string }
 
@@ -25,21 +34,37 @@ export default class WebhookProcessor {
    * A failure throws so the queue retries it, except on the job's last attempt: then the
    * delivery stays `failed` with an audit event and the job ends (nothing left to retry).
    */
-  static async process(deliveryRowId: number, attempt?: { number: number; max: number }): Promise<DeliveryStatus | null> {
+  static async process(
+    deliveryRowId: number,
+    attempt?: { number: number; max: number }
+  ): Promise<DeliveryStatus | null> {
     try {
       return await db.transaction(async (trx) => {
-        const delivery = await WebhookDelivery.query({ client: trx }).where('id', deliveryRowId).forUpdate().first()
+        const delivery = await WebhookDelivery.query({ client: trx })
+          .where('id', deliveryRowId)
+          .forUpdate()
+          .first()
         if (!delivery) return null
         if (delivery.status === 'processed' || delivery.status === 'ignored') return delivery.status
-        const project = delivery.projectId ? await Project.find(delivery.projectId, { client: trx }) : null
+        const project = delivery.projectId
+          ? await Project.find(delivery.projectId, { client: trx })
+          : null
         const outcome: Outcome = project
           ? await this.#apply(trx, project, delivery)
           : { status: 'ignored', effect: 'the project no longer exists' }
         delivery.useTransaction(trx)
         // The payload was kept for processing (and retries); the delivery's record is the row itself.
-        delivery.merge({ status: outcome.status, error: null, processedAt: DateTime.now(), payload: null })
+        delivery.merge({
+          status: outcome.status,
+          error: null,
+          processedAt: DateTime.now(),
+          payload: null,
+        })
         await delivery.save()
-        logger.info({ deliveryId: delivery.deliveryId, event: delivery.event, ...outcome }, 'webhook delivery applied')
+        logger.info(
+          { deliveryId: delivery.deliveryId, event: delivery.event, ...outcome },
+          'webhook delivery applied'
+        )
         return outcome.status
       })
     } catch (error) {
@@ -58,7 +83,12 @@ export default class WebhookProcessor {
           actor: 'system',
           action: 'github.webhook_failed',
           projectId: failed[0].project_id,
-          details: { delivery: failed[0].delivery_id, event: failed[0].event, error: message, attempts: attempt!.number },
+          details: {
+            delivery: failed[0].delivery_id,
+            event: failed[0].event,
+            error: message,
+            attempts: attempt!.number,
+          },
         })
       })
       if (!lastAttempt) throw error
@@ -67,7 +97,11 @@ export default class WebhookProcessor {
     }
   }
 
-  static async #apply(trx: TransactionClientContract, project: Project, delivery: WebhookDelivery): Promise<Outcome> {
+  static async #apply(
+    trx: TransactionClientContract,
+    project: Project,
+    delivery: WebhookDelivery
+  ): Promise<Outcome> {
     const payload = delivery.payload as Record<string, any>
     switch (delivery.event) {
       case 'ping':
@@ -81,28 +115,60 @@ export default class WebhookProcessor {
       case 'issues':
         return this.#issue(trx, project, payload)
       case 'check_run':
-        return this.#commitChecks(trx, project, payload.check_run?.head_sha, [payload.check_run?.check_suite?.head_branch], payload.check_run?.pull_requests)
+        return this.#commitChecks(
+          trx,
+          project,
+          payload.check_run?.head_sha,
+          [payload.check_run?.check_suite?.head_branch],
+          payload.check_run?.pull_requests
+        )
       case 'check_suite':
-        return this.#commitChecks(trx, project, payload.check_suite?.head_sha, [payload.check_suite?.head_branch], payload.check_suite?.pull_requests)
+        return this.#commitChecks(
+          trx,
+          project,
+          payload.check_suite?.head_sha,
+          [payload.check_suite?.head_branch],
+          payload.check_suite?.pull_requests
+        )
       case 'status':
-        return this.#commitChecks(trx, project, payload.sha, (payload.branches ?? []).map((branch: any) => branch?.name), [])
+        return this.#commitChecks(
+          trx,
+          project,
+          payload.sha,
+          (payload.branches ?? []).map((branch: any) => branch?.name),
+          []
+        )
       case 'pull_request':
       case 'pull_request_review':
-        return this.#pullRequest(trx, project, payload.pull_request?.number ?? payload.number, payload.pull_request?.head?.sha)
+        return this.#pullRequest(
+          trx,
+          project,
+          payload.pull_request?.number ?? payload.number,
+          payload.pull_request?.head?.sha
+        )
       default:
         return { status: 'ignored', effect: `event ${delivery.event} is not handled` }
     }
   }
 
-  static async #issue(trx: TransactionClientContract, project: Project, payload: Record<string, any>): Promise<Outcome> {
-    if (!INTAKE_ACTIONS.has(payload.action) || !payload.issue) return { status: 'ignored', effect: 'action not handled' }
+  static async #issue(
+    trx: TransactionClientContract,
+    project: Project,
+    payload: Record<string, any>
+  ): Promise<Outcome> {
+    if (!INTAKE_ACTIONS.has(payload.action) || !payload.issue)
+      return { status: 'ignored', effect: 'action not handled' }
     const { intake_label: label } = await Policy.forProject(project.id, trx)
     const issue: GitHubIssue = {
       ...payload.issue,
       // A deleted or transferred issue is gone from this repository: its item is cancelled like a closed one.
-      state: ['deleted', 'transferred'].includes(payload.action) ? payload.action : payload.issue.state,
+      state: ['deleted', 'transferred'].includes(payload.action)
+        ? payload.action
+        : payload.issue.state,
     }
-    const outcome = await IssueIntake.applyWithin(trx, project, issue, label, { reopened: payload.action === 'reopened' })
+    const outcome = await IssueIntake.applyWithin(trx, project, issue, label, {
+      reopened: payload.action === 'reopened',
+    })
     return { status: outcome === 'ignored' ? 'ignored' : 'processed', effect: outcome }
   }
 
@@ -115,21 +181,32 @@ export default class WebhookProcessor {
     pullRequests: { number?: number }[] | undefined
   ): Promise<Outcome> {
     const runIds = new Set<number>()
-    if (typeof sha === 'string') for (const id of await pendingRuns(trx, project.id, 'head_sha', sha)) runIds.add(id)
+    if (typeof sha === 'string')
+      for (const id of await pendingRuns(trx, project.id, 'head_sha', sha)) runIds.add(id)
     for (const pull of pullRequests ?? []) {
-      if (typeof pull?.number === 'number') for (const id of await pendingRuns(trx, project.id, 'pr_number', pull.number)) runIds.add(id)
+      if (typeof pull?.number === 'number')
+        for (const id of await pendingRuns(trx, project.id, 'pr_number', pull.number))
+          runIds.add(id)
     }
     for (const runId of runIds) await GateEvaluator.scheduleReevaluation(trx, runId)
     const onDefaultBranch = branches.includes(project.repoDefaultBranch)
     if (onDefaultBranch) await GitHubSync.scheduleDefaultBranchRefresh(trx, project.id)
-    if (runIds.size === 0 && !onDefaultBranch) return { status: 'ignored', effect: 'no run waits on this commit' }
+    if (runIds.size === 0 && !onDefaultBranch)
+      return { status: 'ignored', effect: 'no run waits on this commit' }
     return { status: 'processed', effect: `re-evaluating ${runIds.size} run(s)` }
   }
 
-  static async #pullRequest(trx: TransactionClientContract, project: Project, number: unknown, headSha: unknown): Promise<Outcome> {
+  static async #pullRequest(
+    trx: TransactionClientContract,
+    project: Project,
+    number: unknown,
+    headSha: unknown
+  ): Promise<Outcome> {
     const runIds = new Set<number>()
-    if (typeof number === 'number') for (const id of await pendingRuns(trx, project.id, 'pr_number', number)) runIds.add(id)
-    if (typeof headSha === 'string') for (const id of await pendingRuns(trx, project.id, 'head_sha', headSha)) runIds.add(id)
+    if (typeof number === 'number')
+      for (const id of await pendingRuns(trx, project.id, 'pr_number', number)) runIds.add(id)
+    if (typeof headSha === 'string')
+      for (const id of await pendingRuns(trx, project.id, 'head_sha', headSha)) runIds.add(id)
     for (const runId of runIds) await GateEvaluator.scheduleReevaluation(trx, runId)
     if (runIds.size === 0) return { status: 'ignored', effect: 'no run waits on this pull request' }
     return { status: 'processed', effect: `re-evaluating ${runIds.size} run(s)` }
@@ -143,6 +220,11 @@ async function pendingRuns(
   column: 'head_sha' | 'pr_number',
   value: string | number
 ): Promise<number[]> {
-  const rows = await trx.from('runs').where('project_id', projectId).where(column, value).where('gate_status', 'pending').select('id')
+  const rows = await trx
+    .from('runs')
+    .where('project_id', projectId)
+    .where(column, value)
+    .where('gate_status', 'pending')
+    .select('id')
   return rows.map((row) => row.id as number)
 }

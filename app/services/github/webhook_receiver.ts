@@ -31,7 +31,11 @@ export default class WebhookReceiver {
       throw new Problem(400, 'Bad Request', 'The body must be a JSON object.')
     }
     if (!incoming.event || !incoming.deliveryId) {
-      throw new Problem(400, 'Bad Request', 'X-GitHub-Event and X-GitHub-Delivery headers are required.')
+      throw new Problem(
+        400,
+        'Bad Request',
+        'X-GitHub-Event and X-GitHub-Delivery headers are required.'
+      )
     }
     if (incoming.deliveryId.length > 100 || incoming.event.length > 64) {
       throw new Problem(400, 'Bad Request', 'X-GitHub-Event or X-GitHub-Delivery is too long.')
@@ -40,14 +44,23 @@ export default class WebhookReceiver {
     if (typeof fullName !== 'string') {
       throw new Problem(404, 'Not Found', 'The delivery names no repository Gatehouse knows.')
     }
-    const candidates = await Project.query().whereRaw('lower(repo_full_name) = lower(?)', [fullName]).orderBy('id')
+    const candidates = await Project.query()
+      .whereRaw('lower(repo_full_name) = lower(?)', [fullName])
+      .orderBy('id')
     if (candidates.length === 0) {
       throw new Problem(404, 'Not Found', `No project watches ${fullName}.`)
     }
     const project = await this.#verifiedProject(candidates, incoming)
     if (!project) {
-      logger.warn({ repository: fullName, deliveryId: incoming.deliveryId }, 'webhook with a bad or missing signature')
-      throw new Problem(401, 'Unauthorized', 'The X-Hub-Signature-256 signature does not match the webhook secret.')
+      logger.warn(
+        { repository: fullName, deliveryId: incoming.deliveryId },
+        'webhook with a bad or missing signature'
+      )
+      throw new Problem(
+        401,
+        'Unauthorized',
+        'The X-Hub-Signature-256 signature does not match the webhook secret.'
+      )
     }
 
     const action = (payload as { action?: unknown }).action
@@ -62,10 +75,21 @@ export default class WebhookReceiver {
             set status = 'received', error = null, payload = excluded.payload, updated_at = now()
           where webhook_deliveries.status = 'failed' and webhook_deliveries.project_id = excluded.project_id
          returning id`,
-        [incoming.deliveryId!, incoming.event!, (typeof action === 'string' ? action.slice(0, 64) : null) as any, project.id, JSON.stringify(payload)]
+        [
+          incoming.deliveryId!,
+          incoming.event!,
+          (typeof action === 'string' ? action.slice(0, 64) : null) as any,
+          project.id,
+          JSON.stringify(payload),
+        ]
       )
       if (rows.length === 0) return { deliveryId: incoming.deliveryId!, duplicate: true }
-      await JobQueue.enqueue(trx, PROCESS_DELIVERY_TASK, { deliveryId: rows[0].id }, { maxAttempts: 5 })
+      await JobQueue.enqueue(
+        trx,
+        PROCESS_DELIVERY_TASK,
+        { deliveryId: rows[0].id },
+        { maxAttempts: 5 }
+      )
       return { deliveryId: incoming.deliveryId!, duplicate: false }
     })
   }

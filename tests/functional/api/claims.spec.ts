@@ -79,7 +79,11 @@ test.group('POST /api/v1/claims', (group) => {
 
     response.assertStatus(201)
     assert.equal(response.body().run.heartbeat_interval_seconds, 30)
-    assert.closeTo(DateTime.fromISO(response.body().run.lease_expires_at).diffNow('seconds').seconds, 90, 5)
+    assert.closeTo(
+      DateTime.fromISO(response.body().run.lease_expires_at).diffNow('seconds').seconds,
+      90,
+      5
+    )
   })
 
   test('a retried item is claimed as the next attempt', async ({ client, assert }) => {
@@ -130,7 +134,10 @@ test.group('POST /api/v1/claims', (group) => {
     response.assertStatus(401)
   })
 
-  test('while the kill switch is on, claims get 503 with Retry-After', async ({ client, assert }) => {
+  test('while the kill switch is on, claims get 503 with Retry-After', async ({
+    client,
+    assert,
+  }) => {
     const project = await createProject()
     await createItem(project)
     const { token } = await createAgent()
@@ -163,9 +170,16 @@ test.group('POST /api/v1/claims', (group) => {
 
   test('invalid requests answer 422 with the fields at fault', async ({ client, assert }) => {
     const { token } = await createAgent()
-    const response = await claim(client, token, { wait_seconds: 31, work_types: 'code', project: 'nope' })
+    const response = await claim(client, token, {
+      wait_seconds: 31,
+      work_types: 'code',
+      project: 'nope',
+    })
     response.assertStatus(422)
-    const fields = response.body().errors.map((error: { field: string }) => error.field).sort()
+    const fields = response
+      .body()
+      .errors.map((error: { field: string }) => error.field)
+      .sort()
     assert.deepEqual(fields, ['project', 'wait_seconds', 'work_types'])
   })
 })
@@ -180,10 +194,22 @@ test.group('Claim order and eligibility', (group) => {
     const project = await createProject()
     const now = DateTime.now()
     const low = await createItem(project, { priority: 0, runAfter: now.minus({ hours: 3 }) })
-    const laterTie = await createItem(project, { priority: 10, runAfter: now.minus({ minutes: 1 }) })
-    const firstTie = await createItem(project, { priority: 10, runAfter: now.minus({ minutes: 5 }) })
-    const sameTimeA = await createItem(project, { priority: 5, runAfter: now.minus({ minutes: 2 }) })
-    const sameTimeB = await createItem(project, { priority: 5, runAfter: now.minus({ minutes: 2 }) })
+    const laterTie = await createItem(project, {
+      priority: 10,
+      runAfter: now.minus({ minutes: 1 }),
+    })
+    const firstTie = await createItem(project, {
+      priority: 10,
+      runAfter: now.minus({ minutes: 5 }),
+    })
+    const sameTimeA = await createItem(project, {
+      priority: 5,
+      runAfter: now.minus({ minutes: 2 }),
+    })
+    const sameTimeB = await createItem(project, {
+      priority: 5,
+      runAfter: now.minus({ minutes: 2 }),
+    })
     const high = await createItem(project, { priority: 100 })
     const { token } = await createAgent({ maxConcurrency: 10 })
 
@@ -226,7 +252,10 @@ test.group('Claim order and eligibility', (group) => {
     assert.equal((await claim(client, token)).body().work_item.id, dependant.id)
   })
 
-  test('an agent claims only the work types it accepts; * accepts all', async ({ client, assert }) => {
+  test('an agent claims only the work types it accepts; * accepts all', async ({
+    client,
+    assert,
+  }) => {
     const project = await createProject()
     const docs = await createItem(project, { workType: 'docs', priority: 10 })
     const code = await createItem(project, { workType: 'code', priority: 0 })
@@ -257,7 +286,10 @@ test.group('Claim order and eligibility', (group) => {
     const blogCode = await createItem(blog, { workType: 'code', priority: 10 })
     const { token } = await createAgent({ maxConcurrency: 5 })
 
-    assert.equal((await claim(client, token, { work_types: ['docs'] })).body().work_item.id, shopDocs.id)
+    assert.equal(
+      (await claim(client, token, { work_types: ['docs'] })).body().work_item.id,
+      shopDocs.id
+    )
     assert.equal((await claim(client, token, { project: 'blog' })).body().work_item.id, blogCode.id)
     ;(await claim(client, token, { project: 'blog' })).assertStatus(204)
   })
@@ -311,7 +343,10 @@ test.group('Claim gates', (group) => {
     ;(await claim(client, token)).assertStatus(204)
   })
 
-  test('monthly_budget_usd: no claims once this month cost the budget', async ({ client, assert }) => {
+  test('monthly_budget_usd: no claims once this month cost the budget', async ({
+    client,
+    assert,
+  }) => {
     const project = await createProject({ gatesConfig: { monthly_budget_usd: 10 } })
     await createItem(project)
     await createItem(project)
@@ -387,7 +422,11 @@ test.group('GET /api/v1/agent', (group) => {
     assert.deepEqual(body.limits, { max_concurrency: 3, running: 1, available: 2 })
     assert.lengthOf(body.running_runs, 1)
     assert.equal(body.running_runs[0].id, claimed.run.id)
-    assert.deepEqual(body.running_runs[0].work_item, { id: item.id, work_type: 'code', title: 'Refactor' })
+    assert.deepEqual(body.running_runs[0].work_item, {
+      id: item.id,
+      work_type: 'code',
+      title: 'Refactor',
+    })
   })
 
   test('last_seen_at is recorded, but written at most every 30 s', async ({ client, assert }) => {
@@ -402,7 +441,10 @@ test.group('GET /api/v1/agent', (group) => {
     await agent.refresh()
     assert.equal(agent.lastSeenAt!.toMillis(), firstSeen.toMillis(), 'fresh: not written again')
 
-    await db.rawQuery(`update agents set last_seen_at = now() - interval '31 seconds' where id = ?`, [agent.id])
+    await db.rawQuery(
+      `update agents set last_seen_at = now() - interval '31 seconds' where id = ?`,
+      [agent.id]
+    )
     await client.get('/api/v1/agent').bearerToken(token)
     await agent.refresh()
     assert.isAbove(agent.lastSeenAt!.toMillis(), firstSeen.toMillis())

@@ -40,7 +40,9 @@ async function complete(runId: number) {
      returning work_item_id`,
     [runId]
   )
-  await db.rawQuery(`update work_items set status = 'verifying' where id = ?`, [rows[0].work_item_id])
+  await db.rawQuery(`update work_items set status = 'verifying' where id = ?`, [
+    rows[0].work_item_id,
+  ])
   await jitter(5)
   await db.rawQuery(
     `update work_items set status = 'completed', completed_at = now(), locked_by_agent_id = null
@@ -148,7 +150,9 @@ test.group('Claiming under concurrency', (group) => {
       }
     }
 
-    const claimers = Array.from({ length: 54 }, (_, index) => claimer(agents[index % agents.length].token))
+    const claimers = Array.from({ length: 54 }, (_, index) =>
+      claimer(agents[index % agents.length].token)
+    )
     await Promise.all([...claimers, sampler()])
 
     assert.deepEqual(problems, [])
@@ -174,7 +178,9 @@ test.group('Claiming under concurrency', (group) => {
   test('the global cap holds with 30 claimers on 10 agents', async ({ client, assert }) => {
     const project = await createProject()
     for (let i = 0; i < 120; i++) await createItem(project)
-    const agents = await Promise.all(Array.from({ length: 10 }, () => createAgent({ maxConcurrency: 5 })))
+    const agents = await Promise.all(
+      Array.from({ length: 10 }, () => createAgent({ maxConcurrency: 5 }))
+    )
     await setSettings({ max_parallel_runs: 7 })
 
     let done = false
@@ -185,7 +191,9 @@ test.group('Claiming under concurrency', (group) => {
         const response = await client.post('/api/v1/claims').bearerToken(token).json({})
         if (response.status() === 201) {
           claimed++
-          const { rows } = await db.rawQuery(`select count(*)::int as n from runs where status = 'running'`)
+          const { rows } = await db.rawQuery(
+            `select count(*)::int as n from runs where status = 'running'`
+          )
           maxRunning = Math.max(maxRunning, rows[0].n)
           // Held long enough that 30 claimers certainly fill the cap, however loaded the machine.
           await sleep(50 + Math.floor(Math.random() * 20))

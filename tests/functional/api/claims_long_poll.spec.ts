@@ -47,7 +47,10 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     const { token } = await createAgent()
 
     const started = Date.now()
-    const response = await client.post('/api/v1/claims').bearerToken(token).json({ wait_seconds: 1 })
+    const response = await client
+      .post('/api/v1/claims')
+      .bearerToken(token)
+      .json({ wait_seconds: 1 })
 
     response.assertStatus(204)
     assert.closeTo(Date.now() - started, 1000, 300)
@@ -90,8 +93,14 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     const responses = await Promise.all(waiting)
 
     const claimed = responses.filter((r) => r.status() === 201).map((r) => r.body().work_item.id)
-    assert.sameMembers(claimed, items.map((item) => item.id))
-    assert.lengthOf(responses.filter((r) => r.status() === 204), 4)
+    assert.sameMembers(
+      claimed,
+      items.map((item) => item.id)
+    )
+    assert.lengthOf(
+      responses.filter((r) => r.status() === 204),
+      4
+    )
   })
 
   test('a claim made as the agent hangs up is given back at once, not at lease expiry', async ({

@@ -114,17 +114,29 @@ test.group('POST /api/v1/runs/:id/complete', (group) => {
     const { run, token } = await claimedRun()
     const report = { outcome: 'failed', error: 'nope' }
 
-    const first = await client.post(`/api/v1/runs/${run.id}/complete`).bearerToken(token).json(report)
-    const again = await client.post(`/api/v1/runs/${run.id}/complete`).bearerToken(token).json(report)
+    const first = await client
+      .post(`/api/v1/runs/${run.id}/complete`)
+      .bearerToken(token)
+      .json(report)
+    const again = await client
+      .post(`/api/v1/runs/${run.id}/complete`)
+      .bearerToken(token)
+      .json(report)
 
     again.assertStatus(200)
     assert.deepEqual(again.body(), first.body())
     assert.lengthOf(await AuditEvent.query().where('action', 'run.failed'), 1)
   })
 
-  test('a different outcome for a finished run is 409 and changes nothing', async ({ client, assert }) => {
+  test('a different outcome for a finished run is 409 and changes nothing', async ({
+    client,
+    assert,
+  }) => {
     const { run, item, token } = await claimedRun()
-    await client.post(`/api/v1/runs/${run.id}/complete`).bearerToken(token).json({ outcome: 'failed' })
+    await client
+      .post(`/api/v1/runs/${run.id}/complete`)
+      .bearerToken(token)
+      .json({ outcome: 'failed' })
     await item.refresh()
     const before = item.runAfter.toMillis()
 
@@ -142,7 +154,10 @@ test.group('POST /api/v1/runs/:id/complete', (group) => {
     assert.equal(item.runAfter.toMillis(), before)
   })
 
-  test('an invalid report is 422 per field and the run keeps running', async ({ client, assert }) => {
+  test('an invalid report is 422 per field and the run keeps running', async ({
+    client,
+    assert,
+  }) => {
     const { run, token } = await claimedRun()
 
     const response = await client
@@ -151,7 +166,10 @@ test.group('POST /api/v1/runs/:id/complete', (group) => {
       .json({ outcome: 'done', pr_number: 'seven', tests: { passed: 1 } })
 
     response.assertStatus(422)
-    const fields = response.body().errors.map((error: any) => error.field).sort()
+    const fields = response
+      .body()
+      .errors.map((error: any) => error.field)
+      .sort()
     assert.deepEqual(fields, ['outcome', 'pr_number', 'tests.failed'])
     await run.refresh()
     assert.equal(run.status, 'running')
@@ -166,7 +184,9 @@ test.group('POST /api/v1/runs/:id/complete', (group) => {
       .bearerToken(stranger)
       .json({ outcome: 'succeeded' })
     foreign.assertStatus(404)
-    const anonymous = await client.post(`/api/v1/runs/${run.id}/complete`).json({ outcome: 'succeeded' })
+    const anonymous = await client
+      .post(`/api/v1/runs/${run.id}/complete`)
+      .json({ outcome: 'succeeded' })
     anonymous.assertStatus(401)
     await run.refresh()
     assert.equal(run.status, 'running')

@@ -52,7 +52,9 @@ test.group('POST /api/v1/runs/:id/heartbeat', (group) => {
     client,
     assert,
   }) => {
-    const { run, item, token } = await claimedRun({ leaseExpiresAt: DateTime.now().minus({ seconds: 1 }) })
+    const { run, item, token } = await claimedRun({
+      leaseExpiresAt: DateTime.now().minus({ seconds: 1 }),
+    })
     await RunReaper.reap()
 
     const response = await client.post(`/api/v1/runs/${run.id}/heartbeat`).bearerToken(token)
@@ -80,7 +82,9 @@ test.group('POST /api/v1/runs/:id/heartbeat', (group) => {
 
     const anonymous = await client.post(`/api/v1/runs/${run.id}/heartbeat`)
     anonymous.assertStatus(401)
-    const forged = await client.post(`/api/v1/runs/${run.id}/heartbeat`).bearerToken('gha_nope.nope')
+    const forged = await client
+      .post(`/api/v1/runs/${run.id}/heartbeat`)
+      .bearerToken('gha_nope.nope')
     forged.assertStatus(401)
 
     agent.enabled = false

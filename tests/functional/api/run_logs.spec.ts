@@ -21,7 +21,12 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
       .json({
         lines: [
           line('cloning'),
-          { level: 'warn', message: 'slow disk', data: { free_mb: 12 }, logged_at: '2025-01-02T03:04:05Z' },
+          {
+            level: 'warn',
+            message: 'slow disk',
+            data: { free_mb: 12 },
+            logged_at: '2025-01-02T03:04:05Z',
+          },
         ],
       })
     first.assertStatus(202)
@@ -62,7 +67,10 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
       [50, 100, 150, 200, 250, 300, 350, 400]
     )
     const seqs = (await RunLog.query().where('runId', run.id).orderBy('seq')).map((log) => log.seq)
-    assert.deepEqual(seqs, Array.from({ length: 400 }, (_, index) => index + 1))
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 400 }, (_, index) => index + 1)
+    )
   })
 
   test('more than 1,000 lines is 413 and nothing is stored', async ({ client, assert }) => {
@@ -111,9 +119,14 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
     assert.equal(run.lastLogSeq, 0)
   })
 
-  test('a finished run takes no more lines (409); another agent’s run is 404', async ({ client }) => {
+  test('a finished run takes no more lines (409); another agent’s run is 404', async ({
+    client,
+  }) => {
     const { run, token } = await claimedRun()
-    await client.post(`/api/v1/runs/${run.id}/complete`).bearerToken(token).json({ outcome: 'failed' })
+    await client
+      .post(`/api/v1/runs/${run.id}/complete`)
+      .bearerToken(token)
+      .json({ outcome: 'failed' })
 
     const late = await client
       .post(`/api/v1/runs/${run.id}/logs`)

@@ -31,17 +31,27 @@ test.group('POST /api/v1/runs/:id/release', (group) => {
     assert.isNotNull(run.finishedAt)
   })
 
-  test('releasing twice answers the same; releasing a finished run is 409', async ({ client, assert }) => {
+  test('releasing twice answers the same; releasing a finished run is 409', async ({
+    client,
+    assert,
+  }) => {
     const released = await claimedRun()
     await client.post(`/api/v1/runs/${released.run.id}/release`).bearerToken(released.token)
-    const again = await client.post(`/api/v1/runs/${released.run.id}/release`).bearerToken(released.token)
+    const again = await client
+      .post(`/api/v1/runs/${released.run.id}/release`)
+      .bearerToken(released.token)
     again.assertStatus(200)
     await released.item.refresh()
     assert.equal(released.item.attempts, 0, 'the second release does not uncount another attempt')
 
     const failed = await claimedRun({ agent: released.agent })
-    await client.post(`/api/v1/runs/${failed.run.id}/complete`).bearerToken(released.token).json({ outcome: 'failed' })
-    const late = await client.post(`/api/v1/runs/${failed.run.id}/release`).bearerToken(released.token)
+    await client
+      .post(`/api/v1/runs/${failed.run.id}/complete`)
+      .bearerToken(released.token)
+      .json({ outcome: 'failed' })
+    const late = await client
+      .post(`/api/v1/runs/${failed.run.id}/release`)
+      .bearerToken(released.token)
     late.assertStatus(409)
   })
 
@@ -54,14 +64,20 @@ test.group('POST /api/v1/runs/:id/release', (group) => {
 
     const response = await client.post(`/api/v1/runs/${run.id}/release`).bearerToken(token)
 
-    response.assertBodyContains({ run: { status: 'cancelled' }, work_item: { status: 'cancelled' } })
+    response.assertBodyContains({
+      run: { status: 'cancelled' },
+      work_item: { status: 'cancelled' },
+    })
     await item.refresh()
     assert.equal(item.attempts, 1)
   })
 
   test('a reason that is not a string is 422; another agent’s run is 404', async ({ client }) => {
     const { run, token } = await claimedRun()
-    const invalid = await client.post(`/api/v1/runs/${run.id}/release`).bearerToken(token).json({ reason: 42 })
+    const invalid = await client
+      .post(`/api/v1/runs/${run.id}/release`)
+      .bearerToken(token)
+      .json({ reason: 42 })
     invalid.assertStatus(422)
     invalid.assertBodyContains({ errors: [{ field: 'reason' }] })
 

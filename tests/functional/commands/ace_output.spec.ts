@@ -35,14 +35,19 @@ test.group('ace commands as processes', (group) => {
     assert.notInclude(stdout, '\x1b[', 'no colour codes in a pipe')
   })
 
-  test('a failure exits 1 with its one-line reason on stderr and changes nothing', async ({ assert }) => {
+  test('a failure exits 1 with its one-line reason on stderr and changes nothing', async ({
+    assert,
+  }) => {
     const before = await databaseSnapshot()
     const runs = await Promise.all([
       ace(['agents:seed', 'no/such/file.json']),
       ace(['agent:token', 'ghost']),
       ace(['agent:create', 'x', '--max-concurrency=lots']),
     ])
-    assert.deepEqual(runs.map((run) => run.code), [1, 1, 1])
+    assert.deepEqual(
+      runs.map((run) => run.code),
+      [1, 1, 1]
+    )
     assert.match(runs[0].stderr, /^\[ error \] cannot read .*no\/such\/file\.json: ENOENT\n$/)
     assert.equal(runs[1].stderr, '[ error ] no agent with key "ghost"\n')
     assert.include(runs[2].stderr, 'The "max-concurrency" flag accepts a "numeric" value')
@@ -52,11 +57,15 @@ test.group('ace commands as processes', (group) => {
   test('on a terminal, user:create prompts for the password and checks it', async ({ assert }) => {
     // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
     assert.isTrue(existsSync('/usr/bin/script'), 'needs util-linux script')
-    const child = spawn('/usr/bin/script', ['-qec', `${process.execPath} ace.js user:create pty@example.com --role=viewer`, '/dev/null'], {
-      cwd: appRoot,
-      env: { ...process.env, NODE_ENV: 'development' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      '/usr/bin/script',
+      ['-qec', `${process.execPath} ace.js user:create pty@example.com --role=viewer`, '/dev/null'],
+      {
+        cwd: appRoot,
+        env: { ...process.env, NODE_ENV: 'development' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }
+    )
     let output = ''
     let typed = 0
     child.stdout!.on('data', (chunk) => {

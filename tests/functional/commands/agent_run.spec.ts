@@ -41,7 +41,14 @@ function aceProcess(argv: string[], env: Record<string, string> = {}) {
 }
 
 function agentRun(token: string, command: string, flags: string[]) {
-  return aceProcess(['agent:run', `--server=${serverUrl()}`, `--token=${token}`, `--command=${command}`, '--grace=2', ...flags])
+  return aceProcess([
+    'agent:run',
+    `--server=${serverUrl()}`,
+    `--token=${token}`,
+    `--command=${command}`,
+    '--grace=2',
+    ...flags,
+  ])
 }
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string) {
@@ -97,7 +104,9 @@ test.group('agent:run end to end', (group) => {
       { projectId: project.id, key: 'max_attempts', value: 2 },
       { projectId: project.id, key: 'retry_backoff_seconds', value: 0 },
     ])
-    const runners = await Promise.all([1, 2, 3].map((maxConcurrency) => createAgent({ maxConcurrency })))
+    const runners = await Promise.all(
+      [1, 2, 3].map((maxConcurrency) => createAgent({ maxConcurrency }))
+    )
     const items = []
     for (let i = 0; i < 100; i++) items.push(await createItem(project, { title: `task ${i}` }))
     const alwaysFails = new Set(items.filter((_, i) => i % 11 === 5).map((item) => item.id))
@@ -128,7 +137,8 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
              from agents a join runs r on r.agent_id = a.id and r.status = 'running'
             group by a.id having count(r.id) > a.max_concurrency`
         )
-        for (const row of rows) violations.push(`${row.key} ran ${row.running}/${row.max_concurrency}`)
+        for (const row of rows)
+          violations.push(`${row.key} ran ${row.running}/${row.max_concurrency}`)
         await sleep(25)
       }
     })()
@@ -139,8 +149,11 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
     try {
       await until(
         async () =>
-          (await WorkItem.query().where('projectId', project.id).whereNotIn('status', ['completed', 'failed']))
-            .length === 0,
+          (
+            await WorkItem.query()
+              .where('projectId', project.id)
+              .whereNotIn('status', ['completed', 'failed'])
+          ).length === 0,
         90_000,
         'every item to end completed or failed'
       )
@@ -170,20 +183,36 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
       .join('runs', 'runs.id', 'run_logs.run_id')
       .where('runs.project_id', project.id)
       .orderBy(['run_logs.run_id', 'run_logs.seq'])
-      .select('run_logs.run_id', 'run_logs.seq', 'run_logs.message', 'run_logs.stream', 'runs.status')
+      .select(
+        'run_logs.run_id',
+        'run_logs.seq',
+        'run_logs.message',
+        'run_logs.stream',
+        'runs.status'
+      )
     const byRun = new Map<number, typeof logs>()
     for (const line of logs) byRun.set(line.run_id, [...(byRun.get(line.run_id) ?? []), line])
     const runs = await db.from('runs').where('project_id', project.id)
     assert.equal(byRun.size, runs.length)
     for (const lines of byRun.values()) {
-      assert.deepEqual(lines.map((l) => l.seq), lines.map((_, i) => i + 1))
+      assert.deepEqual(
+        lines.map((l) => l.seq),
+        lines.map((_, i) => i + 1)
+      )
       const stdout = lines.filter((l) => l.stream === 'stdout').map((l) => l.message)
       assert.match(stdout[0], /^start \d+ attempt \d$/)
       assert.match(stdout[1], /^stdin \{"id":\d+/)
-      assert.include(lines.filter((l) => l.stream === 'stderr').map((l) => l.message), 'to stderr')
+      assert.include(
+        lines.filter((l) => l.stream === 'stderr').map((l) => l.message),
+        'to stderr'
+      )
       if (lines[0].status === 'succeeded') assert.include(stdout[2], '"summary":"done"')
     }
-    const succeeded = await db.from('runs').where('project_id', project.id).where('status', 'succeeded').first()
+    const succeeded = await db
+      .from('runs')
+      .where('project_id', project.id)
+      .where('status', 'succeeded')
+      .first()
     assert.equal(succeeded.head_sha, 'abc1234def')
     assert.deepEqual(succeeded.tests, { passed: 3, failed: 0 })
   }).timeout(150_000)
@@ -208,7 +237,9 @@ while true; do sleep 0.1; done
     const runner = agentRun(token, script, ['--concurrency=2', '--wait=1'])
     const pidOf = (id: number) => Number(readFileSync(join(workDir, `pid-${id}`), 'utf8'))
     await until(
-      async () => existsSync(join(workDir, `pid-${first.id}`)) && existsSync(join(workDir, `pid-${second.id}`)),
+      async () =>
+        existsSync(join(workDir, `pid-${first.id}`)) &&
+        existsSync(join(workDir, `pid-${second.id}`)),
       30_000,
       'both commands to start'
     )
@@ -220,7 +251,8 @@ while true; do sleep 0.1; done
     // The next heartbeat (every second with a 3 s lease) tells the runner, which stops the child.
     await until(async () => !alive(firstPid), 10_000, 'the cancelled command to be killed')
     await until(
-      async () => (await db.from('runs').where('work_item_id', first.id).first()).status === 'cancelled',
+      async () =>
+        (await db.from('runs').where('work_item_id', first.id).first()).status === 'cancelled',
       10_000,
       'the run to end as cancelled'
     )
@@ -229,7 +261,9 @@ while true; do sleep 0.1; done
     assert.isTrue(alive(secondPid))
     // Heartbeats carry the command's last line as the run's progress.
     await until(
-      async () => (await db.from('runs').where('work_item_id', second.id).first()).progress === `working on ${second.id}`,
+      async () =>
+        (await db.from('runs').where('work_item_id', second.id).first()).progress ===
+        `working on ${second.id}`,
       5_000,
       'the progress to arrive with a heartbeat'
     )
@@ -271,7 +305,10 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
     assert.equal(await runner.exited, 0, runner.output())
 
     const env = Object.fromEntries(
-      readFileSync(join(workDir, 'env'), 'utf8').trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2))
+      readFileSync(join(workDir, 'env'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/=(.*)/s).slice(0, 2))
     )
     const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
     assert.deepInclude(env, {
@@ -300,7 +337,11 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
     await item.refresh()
     assert.equal(item.status, 'completed')
 
-    const events = runner.output().trim().split('\n').map((line) => JSON.parse(line))
+    const events = runner
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     assert.deepEqual(
       events.map((event) => event.event),
       ['started', 'agent', 'claimed', 'succeeded', 'stopped']
@@ -313,7 +354,9 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
     const project = await createProject()
     const { token } = await createAgent()
     const item = await createItem(project)
-    const runner = agentRun(token, `echo before; printf 'a\\000b\\n'; echo after`, ['--exit-when-idle'])
+    const runner = agentRun(token, `echo before; printf 'a\\000b\\n'; echo after`, [
+      '--exit-when-idle',
+    ])
     assert.equal(await runner.exited, 0, runner.output())
     const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
     const logs = await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('message')
@@ -323,11 +366,18 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
     )
   })
 
-  test('more slots than the agent may hold are capped to its max_concurrency', async ({ assert }) => {
+  test('more slots than the agent may hold are capped to its max_concurrency', async ({
+    assert,
+  }) => {
     const { token } = await createAgent({ maxConcurrency: 1 })
     const runner = agentRun(token, 'true', ['--concurrency=3', '--exit-when-idle', '--json'])
     assert.equal(await runner.exited, 0, runner.output())
-    const capped = runner.output().split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.event === 'concurrency capped')
+    const capped = runner
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .find((e) => e.event === 'concurrency capped')
     assert.deepInclude(capped, { requested: 3, max_concurrency: 1 })
   })
 
@@ -335,13 +385,19 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
     const project = await createProject()
     const { token } = await createAgent()
     const item = await createItem(project)
-    const runner = agentRun(token, `echo '{"summary":"ok","head_sha":"not a sha"}'`, ['--exit-when-idle'])
+    const runner = agentRun(token, `echo '{"summary":"ok","head_sha":"not a sha"}'`, [
+      '--exit-when-idle',
+    ])
     assert.equal(await runner.exited, 0, runner.output())
     const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
     assert.equal(run.status, 'succeeded')
     assert.equal(run.summary, 'ok')
     assert.isNull(run.head_sha)
-    const logs = await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('level', 'message')
+    const logs = await db
+      .from('run_logs')
+      .where('run_id', run.id)
+      .orderBy('seq')
+      .select('level', 'message')
     assert.equal(logs.at(-1).level, 'error')
     assert.match(logs.at(-1).message, /report was rejected: .*head_sha/)
   })
@@ -372,7 +428,8 @@ while true; do sleep 0.1; done
     // One heartbeat interval (1 s) to learn of the cancel, then the 1 s grace before SIGKILL.
     assert.isAtLeast(Date.now() - cancelledAt, 1000)
     await until(
-      async () => (await db.from('runs').where('work_item_id', item.id).first()).status === 'cancelled',
+      async () =>
+        (await db.from('runs').where('work_item_id', item.id).first()).status === 'cancelled',
       10_000,
       'the run to end as cancelled'
     )
@@ -416,7 +473,9 @@ while true; do sleep 0.1; done
     assert.equal(item.status, 'completed')
   })
 
-  test('transient server errors and dropped connections are retried with backoff', async ({ assert }) => {
+  test('transient server errors and dropped connections are retried with backoff', async ({
+    assert,
+  }) => {
     const project = await createProject()
     const { token } = await createAgent()
     const item = await createItem(project)
@@ -449,7 +508,9 @@ while true; do sleep 0.1; done
     }
   })
 
-  test('an unknown token or a disabled agent stops the runner with exit 1 and the reason', async ({ assert }) => {
+  test('an unknown token or a disabled agent stops the runner with exit 1 and the reason', async ({
+    assert,
+  }) => {
     const bad = agentRun('gha_nope.nope', 'true', ['--exit-when-idle'])
     assert.equal(await bad.exited, 1)
     assert.match(bad.output(), /\[ error \] Gatehouse answered 401/)
@@ -464,10 +525,22 @@ while true; do sleep 0.1; done
     const cases: [string[], string][] = [
       [['agent:run', '--command=true'], 'no agent token: pass --token or set GATEHOUSE_TOKEN'],
       [['agent:run', '--token=x'], 'no command: pass --command or set AGENT_COMMAND'],
-      [['agent:run', '--token=x', '--command=true', '--server=nowhere'], '--server is not a URL: nowhere'],
-      [['agent:run', '--token=x', '--command=true', '--concurrency=0'], '--concurrency must be a whole number from 1 to 100'],
-      [['agent:run', '--token=x', '--command=true', '--wait=31'], '--wait must be a whole number of seconds from 0 to 30'],
-      [['agent:run', '--token=x', '--command=true', '--concurrency=many'], 'The "concurrency" flag accepts a "numeric" value'],
+      [
+        ['agent:run', '--token=x', '--command=true', '--server=nowhere'],
+        '--server is not a URL: nowhere',
+      ],
+      [
+        ['agent:run', '--token=x', '--command=true', '--concurrency=0'],
+        '--concurrency must be a whole number from 1 to 100',
+      ],
+      [
+        ['agent:run', '--token=x', '--command=true', '--wait=31'],
+        '--wait must be a whole number of seconds from 0 to 30',
+      ],
+      [
+        ['agent:run', '--token=x', '--command=true', '--concurrency=many'],
+        'The "concurrency" flag accepts a "numeric" value',
+      ],
     ]
     const runs = cases.map(([argv]) => aceProcess(argv, { GATEHOUSE_TOKEN: '', AGENT_COMMAND: '' }))
     for (const [index, [argv, reason]] of cases.entries()) {

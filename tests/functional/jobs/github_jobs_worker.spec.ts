@@ -9,9 +9,18 @@ import RunLifecycle from '#services/run_lifecycle'
 import JobQueue from '#services/job_queue'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
-import { clearJobs, deliver, githubProject, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
+import {
+  clearJobs,
+  deliver,
+  githubProject,
+  fakeGitHubGroup,
+  EXAMPLE_REPO,
+} from '#tests/support/github_world'
 
-async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T | null> {
+async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000
+): Promise<T | null> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const value = await probe()
@@ -33,7 +42,9 @@ test.group('GitHub jobs on a real worker', (group) => {
     }
   })
 
-  test('a signed check_run webhook, processed by the worker, completes the item whose checks passed', async ({ assert }) => {
+  test('a signed check_run webhook, processed by the worker, completes the item whose checks passed', async ({
+    assert,
+  }) => {
     const checkRun = webhookExample('check_run', 'completed')
     const sha = checkRun.check_run.head_sha
     github.fake.checkRun(EXAMPLE_REPO, sha, 'ci', 'in_progress')
@@ -59,7 +70,9 @@ test.group('GitHub jobs on a real worker', (group) => {
     assert.equal(delivery.status, 'processed')
   }).timeout(40_000)
 
-  test('a sync job facing a rejected token finishes (no retry loop) and leaves the state on the project', async ({ assert }) => {
+  test('a sync job facing a rejected token finishes (no retry loop) and leaves the state on the project', async ({
+    assert,
+  }) => {
     const project = await githubProject({ token: 'ghp_revoked' })
     await JobQueue.enqueueNow('sync_github_project', { projectId: project.id }, { maxAttempts: 1 })
 
@@ -69,7 +82,9 @@ test.group('GitHub jobs on a real worker', (group) => {
     })
     assert.isTrue(recorded)
     const drained = await eventually(async () => {
-      const { rows } = await db.rawQuery('select count(*)::int as n from graphile_worker._private_jobs')
+      const { rows } = await db.rawQuery(
+        'select count(*)::int as n from graphile_worker._private_jobs'
+      )
       return rows[0].n === 0
     })
     assert.isTrue(drained, 'the job completed instead of failing')

@@ -4,7 +4,7 @@ import { NEXT_ELIGIBLE_ITEM } from '#services/claim_service'
 import ClaimGates from '#services/claim_gates'
 import { createAgent, createProject, emptyWorld } from '#tests/support/claim_world'
 
-type PlanNode = { 'Node Type': string; 'Index Name'?: string; Plans?: PlanNode[] }
+type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Plans'?: PlanNode[] }
 
 function nodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)]
@@ -66,7 +66,12 @@ test.group('ClaimGates: why a project has nothing claimable', (group) => {
 
   test('reports each configured gate as open or closed with its reason', async ({ assert }) => {
     const project = await createProject({
-      gatesConfig: { wip_limit: 1, require_approval: true, monthly_budget_usd: 50, default_branch_green: true },
+      gatesConfig: {
+        wip_limit: 1,
+        require_approval: true,
+        monthly_budget_usd: 50,
+        default_branch_green: true,
+      },
       defaultBranchStatus: 'failing',
     })
     await db.rawQuery(
@@ -96,6 +101,8 @@ test.group('ClaimGates: why a project has nothing claimable', (group) => {
     const project = await createProject({ state: 'paused' })
     const admission = (await ClaimGates.forProject(project.id))!
     assert.isFalse(admission.open)
-    assert.deepEqual(admission.gates, [{ gate: 'project_active', open: false, reason: 'Project is paused.' }])
+    assert.deepEqual(admission.gates, [
+      { gate: 'project_active', open: false, reason: 'Project is paused.' },
+    ])
   })
 })

@@ -3,13 +3,21 @@ import db from '@adonisjs/lucid/services/db'
 import WebhookDelivery from '#models/webhook_delivery'
 import WorkItem from '#models/work_item'
 import AuditEvent from '#models/audit_event'
-import Project from '#models/project'
+import type Project from '#models/project'
 import WebhookProcessor from '#services/github/webhook_processor'
 import processGitHubWebhook from '#jobs/process_github_webhook'
 import { emptyWorld } from '#tests/support/claim_world'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
-import { addIntegration, clearJobs, deliver, githubProject, jobsOf, signatureOf, EXAMPLE_REPO } from '#tests/support/github_world'
+import {
+  addIntegration,
+  clearJobs,
+  deliver,
+  githubProject,
+  jobsOf,
+  signatureOf,
+  EXAMPLE_REPO,
+} from '#tests/support/github_world'
 
 /** Processes the deliveries the endpoint enqueued, as the worker would (the task function itself). */
 async function processQueued() {
@@ -41,7 +49,9 @@ test.group('POST /webhooks/github', (group) => {
     return () => clearJobs()
   })
 
-  test('ping: accepted with 202, stored, then processed with an audit event', async ({ assert }) => {
+  test('ping: accepted with 202, stored, then processed with an audit event', async ({
+    assert,
+  }) => {
     const project = await githubProject({ repoFullName: 'Octocoders/Hello-World' })
     const payload = webhookExample('ping')
 
@@ -49,9 +59,17 @@ test.group('POST /webhooks/github', (group) => {
 
     assert.equal(response.status, 202)
     const delivery = await WebhookDelivery.findByOrFail('deliveryId', response.deliveryId)
-    assert.include(delivery.serialize(), { event: 'ping', status: 'received', projectId: project.id })
+    assert.include(delivery.serialize(), {
+      event: 'ping',
+      status: 'received',
+      projectId: project.id,
+    })
     assert.deepEqual(delivery.payload, payload)
-    assert.lengthOf(await jobsOf('process_github_webhook'), 1, 'processing enqueued with the delivery')
+    assert.lengthOf(
+      await jobsOf('process_github_webhook'),
+      1,
+      'processing enqueued with the delivery'
+    )
 
     await processQueued()
     await delivery.refresh()
@@ -62,16 +80,27 @@ test.group('POST /webhooks/github', (group) => {
     assert.equal(pinged.projectId, project.id)
   })
 
-  test('issues opened with the intake label creates the item; closed cancels it; reopened brings it back', async ({ assert }) => {
+  test('issues opened with the intake label creates the item; closed cancels it; reopened brings it back', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     const opened = webhookExample('issues', 'opened')
-    opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' }, { ...opened.issue.labels[0], name: 'P1' })
+    opened.issue.labels.push(
+      { ...opened.issue.labels[0], name: 'agent-ready' },
+      { ...opened.issue.labels[0], name: 'P1' }
+    )
 
     assert.equal((await deliver('issues', opened)).status, 202)
     await processQueued()
 
     const item = await WorkItem.findByOrFail('externalRef', `github:issue:${opened.issue.number}`)
-    assert.include(item.serialize(), { projectId: project.id, title: opened.issue.title, priority: 50, status: 'pending', externalUrl: opened.issue.html_url })
+    assert.include(item.serialize(), {
+      projectId: project.id,
+      title: opened.issue.title,
+      priority: 50,
+      status: 'pending',
+      externalUrl: opened.issue.html_url,
+    })
 
     const closed = { ...opened, action: 'closed', issue: { ...opened.issue, state: 'closed' } }
     await deliver('issues', closed)
@@ -90,17 +119,24 @@ test.group('POST /webhooks/github', (group) => {
     )
   })
 
-  test('issues without the intake label, and unhandled actions, are ignored', async ({ assert }) => {
+  test('issues without the intake label, and unhandled actions, are ignored', async ({
+    assert,
+  }) => {
     await githubProject()
     await deliver('issues', webhookExample('issues', 'opened'))
     await deliver('issues', webhookExample('issues', 'assigned'))
     await processQueued()
 
     assert.lengthOf(await WorkItem.all(), 0)
-    assert.deepEqual((await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status), ['ignored', 'ignored'])
+    assert.deepEqual(
+      (await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status),
+      ['ignored', 'ignored']
+    )
   })
 
-  test('check_run, check_suite and status re-evaluate the runs on their commit; the default branch is refreshed', async ({ assert }) => {
+  test('check_run, check_suite and status re-evaluate the runs on their commit; the default branch is refreshed', async ({
+    assert,
+  }) => {
     const checkRun = webhookExample('check_run', 'completed')
     const project = await githubProject()
     await project.merge({ repoDefaultBranch: checkRun.check_run.check_suite.head_branch }).save()
@@ -115,16 +151,25 @@ test.group('POST /webhooks/github', (group) => {
     }
     await processQueued()
 
-    const statuses = (await WebhookDelivery.query().orderBy('id')).map((delivery) => [delivery.event, delivery.status])
+    const statuses = (await WebhookDelivery.query().orderBy('id')).map((delivery) => [
+      delivery.event,
+      delivery.status,
+    ])
     assert.deepEqual(statuses, [
       ['check_run', 'processed'],
       ['check_suite', 'processed'],
       ['status', 'processed'], // another commit, but on the default branch too
     ])
     const evaluations = await jobsOf('evaluate_gates')
-    assert.deepEqual(evaluations.map((job) => job.key), [`evaluate_gates:${run.id}`])
+    assert.deepEqual(
+      evaluations.map((job) => job.key),
+      [`evaluate_gates:${run.id}`]
+    )
     assert.isAtMost(evaluations[0].run_at.getTime(), Date.now(), 'due now')
-    assert.deepEqual((await jobsOf('refresh_default_branch')).map((job) => job.key), [`refresh_default_branch:${project.id}`])
+    assert.deepEqual(
+      (await jobsOf('refresh_default_branch')).map((job) => job.key),
+      [`refresh_default_branch:${project.id}`]
+    )
   })
 
   test('a status on the default branch refreshes its state', async ({ assert }) => {
@@ -139,7 +184,9 @@ test.group('POST /webhooks/github', (group) => {
     assert.lengthOf(await jobsOf('refresh_default_branch'), 1)
   })
 
-  test('pull_request and pull_request_review re-evaluate the runs of that pull request', async ({ assert }) => {
+  test('pull_request and pull_request_review re-evaluate the runs of that pull request', async ({
+    assert,
+  }) => {
     const review = webhookExample('pull_request_review', 'submitted')
     const project = await githubProject()
     const run = await pendingRunOn(project, 'f'.repeat(40), review.pull_request.number)
@@ -148,8 +195,14 @@ test.group('POST /webhooks/github', (group) => {
     await deliver('pull_request_review', review)
     await processQueued()
 
-    assert.deepEqual((await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status), ['processed', 'processed'])
-    assert.deepEqual((await jobsOf('evaluate_gates')).map((job) => job.key), [`evaluate_gates:${run.id}`])
+    assert.deepEqual(
+      (await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status),
+      ['processed', 'processed']
+    )
+    assert.deepEqual(
+      (await jobsOf('evaluate_gates')).map((job) => job.key),
+      [`evaluate_gates:${run.id}`]
+    )
   })
 
   test('an event Gatehouse does not handle is stored and ignored', async ({ assert }) => {
@@ -160,13 +213,20 @@ test.group('POST /webhooks/github', (group) => {
     assert.equal((await WebhookDelivery.firstOrFail()).status, 'ignored')
   })
 
-  test('a wrong signature, a wrong secret or a missing signature is 401 and stores nothing', async ({ assert }) => {
+  test('a wrong signature, a wrong secret or a missing signature is 401 and stores nothing', async ({
+    assert,
+  }) => {
     await githubProject()
     const payload = webhookExample('issues', 'opened')
     const body = JSON.stringify(payload)
 
-    const tampered = await deliver('issues', payload, { body: body.replace('"opened"', '"closed"'), signature: await signatureOf(body) })
-    const wrongSecret = await deliver('issues', payload, { signature: await signatureOf(body, 'not-the-secret') })
+    const tampered = await deliver('issues', payload, {
+      body: body.replace('"opened"', '"closed"'),
+      signature: await signatureOf(body),
+    })
+    const wrongSecret = await deliver('issues', payload, {
+      signature: await signatureOf(body, 'not-the-secret'),
+    })
     const missing = await deliver('issues', payload, { signature: null })
     const garbage = await deliver('issues', payload, { signature: 'sha256=zz' })
 
@@ -181,33 +241,56 @@ test.group('POST /webhooks/github', (group) => {
   test('a project without a webhook secret cannot accept deliveries (401)', async ({ assert }) => {
     const project = await githubProject()
     await project.merge({ webhookSecretName: 'NOT_CONFIGURED_ANYWHERE' }).save()
-    assert.equal((await deliver('ping', webhookExample('ping', undefined, 0), {})).status, 404, 'ping example is another repository')
+    assert.equal(
+      (await deliver('ping', webhookExample('ping', undefined, 0), {})).status,
+      404,
+      'ping example is another repository'
+    )
     assert.equal((await deliver('issues', webhookExample('issues', 'opened'))).status, 401)
     await nothingStored(assert)
   })
 
-  test('the secret may come from an environment variable or a github integration of that name', async ({ assert }) => {
+  test('the secret may come from an environment variable or a github integration of that name', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     await project.merge({ webhookSecretName: 'HOOK_FROM_ENV' }).save()
     process.env.HOOK_FROM_ENV = 'env-secret'
     try {
       const body = JSON.stringify(webhookExample('issues', 'opened'))
-      assert.equal((await deliver('issues', null, { body, signature: await signatureOf(body, 'env-secret') })).status, 202)
+      assert.equal(
+        (await deliver('issues', null, { body, signature: await signatureOf(body, 'env-secret') }))
+          .status,
+        202
+      )
     } finally {
       delete process.env.HOOK_FROM_ENV
     }
     await addIntegration(project, 'github', 'HOOK_FROM_ENV', 'integration-secret')
     const body = JSON.stringify(webhookExample('issues', 'edited'))
-    assert.equal((await deliver('issues', null, { body, signature: await signatureOf(body, 'integration-secret') })).status, 202)
+    assert.equal(
+      (
+        await deliver('issues', null, {
+          body,
+          signature: await signatureOf(body, 'integration-secret'),
+        })
+      ).status,
+      202
+    )
   })
 
-  test('an unknown repository is 404 and a malformed body is 400, storing nothing', async ({ assert }) => {
+  test('an unknown repository is 404 and a malformed body is 400, storing nothing', async ({
+    assert,
+  }) => {
     await githubProject()
     const elsewhere = webhookExample('issues', 'opened')
     elsewhere.repository.full_name = 'someone/else'
 
     const unknown = await deliver('issues', elsewhere)
-    const malformed = await deliver('issues', null, { body: '{"repository": {"full_name": "Codertocat/Hello-World"', signature: null })
+    const malformed = await deliver('issues', null, {
+      body: '{"repository": {"full_name": "Codertocat/Hello-World"',
+      signature: null,
+    })
     const notAnObject = await deliver('issues', [1, 2])
     const noEvent = await deliver('', webhookExample('issues', 'opened'))
 
@@ -219,12 +302,17 @@ test.group('POST /webhooks/github', (group) => {
     await nothingStored(assert)
   })
 
-  test('a form-encoded delivery (payload field) is verified over the raw form body', async ({ assert }) => {
+  test('a form-encoded delivery (payload field) is verified over the raw form body', async ({
+    assert,
+  }) => {
     await githubProject()
     const ping = webhookExample('ping', undefined, 0)
     ping.repository.full_name = EXAMPLE_REPO
     const body = `payload=${encodeURIComponent(JSON.stringify(ping))}`
-    const response = await deliver('ping', null, { body, contentType: 'application/x-www-form-urlencoded' })
+    const response = await deliver('ping', null, {
+      body,
+      contentType: 'application/x-www-form-urlencoded',
+    })
     assert.equal(response.status, 202)
   })
 
@@ -249,19 +337,28 @@ test.group('POST /webhooks/github', (group) => {
     assert.lengthOf(await AuditEvent.query().where('action', 'work_item.created'), 1)
   })
 
-  test('the same delivery arriving concurrently is stored and enqueued once', async ({ assert }) => {
+  test('the same delivery arriving concurrently is stored and enqueued once', async ({
+    assert,
+  }) => {
     await githubProject()
     const payload = webhookExample('ping', undefined, 0)
     payload.repository.full_name = EXAMPLE_REPO
 
-    const responses = await Promise.all(Array.from({ length: 12 }, () => deliver('ping', payload, { deliveryId: 'same-delivery' })))
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () => deliver('ping', payload, { deliveryId: 'same-delivery' }))
+    )
 
-    assert.deepEqual(responses.map((response) => response.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 202])
+    assert.deepEqual(
+      responses.map((response) => response.status).sort(),
+      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 202]
+    )
     assert.lengthOf(await WebhookDelivery.all(), 1)
     assert.lengthOf(await jobsOf('process_github_webhook'), 1)
   })
 
-  test('a delivery whose processing fails is marked failed with its error, and retried', async ({ assert }) => {
+  test('a delivery whose processing fails is marked failed with its error, and retried', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     const opened = webhookExample('issues', 'opened')
     opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' })
@@ -269,7 +366,9 @@ test.group('POST /webhooks/github', (group) => {
     await deliver('issues', opened)
     const delivery = await WebhookDelivery.firstOrFail()
     // The item table refuses the insert: a broken invariant, as a failing processing would meet.
-    await db.rawQuery(`alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`)
+    await db.rawQuery(
+      `alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`
+    )
     try {
       await assert.rejects(() => WebhookProcessor.process(delivery.id))
     } finally {
@@ -282,16 +381,24 @@ test.group('POST /webhooks/github', (group) => {
     assert.equal(await WebhookProcessor.process(delivery.id), 'processed')
     assert.lengthOf(await WorkItem.all(), 1)
   })
-  test('a delivery still failing on its last attempt ends the job with an audit event instead of throwing', async ({ assert }) => {
+  test('a delivery still failing on its last attempt ends the job with an audit event instead of throwing', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     const opened = webhookExample('issues', 'opened')
     opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' })
     await deliver('issues', opened)
     const delivery = await WebhookDelivery.firstOrFail()
-    await db.rawQuery(`alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`)
+    await db.rawQuery(
+      `alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`
+    )
     try {
       await assert.rejects(() => WebhookProcessor.process(delivery.id, { number: 4, max: 5 }))
-      assert.lengthOf(await AuditEvent.query().where('action', 'github.webhook_failed'), 0, 'no audit event while retries remain')
+      assert.lengthOf(
+        await AuditEvent.query().where('action', 'github.webhook_failed'),
+        0,
+        'no audit event while retries remain'
+      )
       assert.equal(await WebhookProcessor.process(delivery.id, { number: 5, max: 5 }), 'failed')
     } finally {
       await db.rawQuery('alter table work_items drop constraint test_no_items')
@@ -301,16 +408,24 @@ test.group('POST /webhooks/github', (group) => {
     assert.isNotNull(delivery.payload, 'kept for a manual retry')
     const [event] = await AuditEvent.query().where('action', 'github.webhook_failed')
     assert.equal(event.projectId, project.id)
-    assert.include(event.details as Record<string, unknown>, { delivery: delivery.deliveryId, event: 'issues', attempts: 5 })
+    assert.include(event.details as Record<string, unknown>, {
+      delivery: delivery.deliveryId,
+      event: 'issues',
+      attempts: 5,
+    })
     assert.include(String((event.details as any).error), 'test_no_items')
   })
-  test('a redelivery of a delivery that failed for good is processed again; of a processed one, not', async ({ assert }) => {
+  test('a redelivery of a delivery that failed for good is processed again; of a processed one, not', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     const opened = webhookExample('issues', 'opened')
     opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' })
     await deliver('issues', opened, { deliveryId: 'failed-once' })
     const delivery = await WebhookDelivery.firstOrFail()
-    await db.rawQuery(`alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`)
+    await db.rawQuery(
+      `alter table work_items add constraint test_no_items check (project_id <> ${project.id}) not valid`
+    )
     try {
       assert.equal(await WebhookProcessor.process(delivery.id, { number: 5, max: 5 }), 'failed')
     } finally {
@@ -342,7 +457,9 @@ test.group('POST /webhooks/github', (group) => {
     await deliver('ping', ping)
     const delivery = await WebhookDelivery.firstOrFail()
 
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => WebhookProcessor.process(delivery.id)))
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () => WebhookProcessor.process(delivery.id))
+    )
 
     assert.deepEqual(statuses, Array(8).fill('processed'))
     assert.lengthOf(await AuditEvent.query().where('action', 'github.webhook_pinged'), 1)

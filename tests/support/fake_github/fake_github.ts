@@ -74,7 +74,9 @@ export default class FakeGitHub {
   static async start(options: { token?: string; port?: number } = {}) {
     const fake = new FakeGitHub()
     if (options.token) fake.tokens.add(options.token)
-    await new Promise<void>((resolve) => fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) =>
+      fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve)
+    )
     fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`
     return fake
   }
@@ -123,7 +125,13 @@ export default class FakeGitHub {
     return issue
   }
 
-  checkRun(repoFullName: string, sha: string, name: string, status: string, conclusion: string | null = null) {
+  checkRun(
+    repoFullName: string,
+    sha: string,
+    name: string,
+    status: string,
+    conclusion: string | null = null
+  ) {
     const runs = this.#list(this.#repo(repoFullName).checkRuns, sha)
     const run = recordedCheckRun()
     Object.assign(run, { id: this.#nextId++, head_sha: sha, name, status, conclusion })
@@ -134,7 +142,12 @@ export default class FakeGitHub {
   status(repoFullName: string, sha: string, context: string, state: string) {
     const statuses = this.#list(this.#repo(repoFullName).statuses, sha)
     const status = recordedStatus()
-    Object.assign(status, { id: this.#nextId++, context, state, description: `${context} ${state}` })
+    Object.assign(status, {
+      id: this.#nextId++,
+      context,
+      state,
+      description: `${context} ${state}`,
+    })
     statuses.unshift(status) // newest first, as GitHub lists them
     return status
   }
@@ -160,7 +173,13 @@ export default class FakeGitHub {
   fail(
     path: RegExp,
     status: number,
-    options: { times?: number; method?: string; headers?: Record<string, string>; body?: unknown; afterApplying?: boolean } = {}
+    options: {
+      times?: number
+      method?: string
+      headers?: Record<string, string>
+      body?: unknown
+      afterApplying?: boolean
+    } = {}
   ) {
     this.#injected.push({
       path,
@@ -169,7 +188,10 @@ export default class FakeGitHub {
       afterApplying: options.afterApplying,
       times: options.times ?? 1,
       headers: options.headers ?? {},
-      body: options.body ?? { message: failureMessage(status), documentation_url: 'https://docs.github.com/rest' },
+      body: options.body ?? {
+        message: failureMessage(status),
+        documentation_url: 'https://docs.github.com/rest',
+      },
     })
   }
 
@@ -179,12 +201,23 @@ export default class FakeGitHub {
   }
 
   /** A primary rate limit: 403 (or 429) with x-ratelimit-remaining 0 and the reset time. */
-  rateLimit(path: RegExp, options: { status?: 403 | 429; resetInSeconds?: number; times?: number } = {}) {
+  rateLimit(
+    path: RegExp,
+    options: { status?: 403 | 429; resetInSeconds?: number; times?: number } = {}
+  ) {
     const reset = Math.ceil(Date.now() / 1000) + (options.resetInSeconds ?? 3600)
     this.fail(path, options.status ?? 403, {
       times: options.times,
-      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': String(reset) },
-      body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting' },
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-reset': String(reset),
+      },
+      body: {
+        message: 'API rate limit exceeded for user ID 1.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+      },
     })
   }
 
@@ -207,13 +240,19 @@ export default class FakeGitHub {
     this.requests.push(recorded)
 
     const injected = this.#injected.find(
-      (candidate) => candidate.times > 0 && candidate.path.test(url.pathname) && (!candidate.method || candidate.method === recorded.method)
+      (candidate) =>
+        candidate.times > 0 &&
+        candidate.path.test(url.pathname) &&
+        (!candidate.method || candidate.method === recorded.method)
     )
     if (injected) {
       injected.times--
       if (injected.status === 0) return
       if (injected.afterApplying) {
-        const discarded = { writeHead: () => discarded, end: () => discarded } as unknown as ServerResponse
+        const discarded = {
+          writeHead: () => discarded,
+          end: () => discarded,
+        } as unknown as ServerResponse
         await this.#answer(request, discarded, url, body, recorded)
       }
       return send(response, injected.status, injected.body, injected.headers)
@@ -221,15 +260,28 @@ export default class FakeGitHub {
     return this.#answer(request, response, url, body, recorded)
   }
 
-  async #answer(request: IncomingMessage, response: ServerResponse, url: URL, body: any, recorded: RecordedRequest) {
+  async #answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    body: any,
+    recorded: RecordedRequest
+  ) {
     const token = request.headers.authorization?.replace(/^(token|bearer)\s+/i, '')
     if (!token || !this.tokens.has(token)) {
-      return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })
+      return send(response, 401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+      })
     }
 
     const route = url.pathname.match(/^\/repos\/([^/]+\/[^/]+)\/(.+)$/)
     const repo = route ? this.#repos.get(route[1].toLowerCase()) : undefined
-    if (!route || !repo) return send(response, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })
+    if (!route || !repo)
+      return send(response, 404, {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+      })
     const rest = route[2]
     let match: RegExpMatchArray | null
 
@@ -238,7 +290,9 @@ export default class FakeGitHub {
       const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean)
       const issues = [...repo.issues.values()]
         .filter((issue) => state === 'all' || issue.state === state)
-        .filter((issue) => labels.every((label) => issue.labels.some((own: any) => own.name === label)))
+        .filter((issue) =>
+          labels.every((label) => issue.labels.some((own: any) => own.name === label))
+        )
         .sort((a, b) => b.number - a.number)
       return this.#page(response, url, issues)
     }
@@ -252,7 +306,8 @@ export default class FakeGitHub {
       const comments = this.#list(repo.comments, number)
       if (recorded.method === 'GET') return this.#page(response, url, comments)
       if (recorded.method === 'POST') {
-        if (typeof body?.body !== 'string') return send(response, 422, { message: 'Invalid request.' })
+        if (typeof body?.body !== 'string')
+          return send(response, 422, { message: 'Invalid request.' })
         const comment = recordedComment()
         Object.assign(comment, {
           id: this.#nextId++,
@@ -276,7 +331,10 @@ export default class FakeGitHub {
     if ((match = rest.match(/^pulls\/(\d+)\/reviews$/)) && recorded.method === 'GET') {
       return this.#page(response, url, repo.reviews.get(Number(match[1])) ?? [])
     }
-    return send(response, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })
+    return send(response, 404, {
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest',
+    })
   }
 
   #page(response: ServerResponse, url: URL, all: any[]) {
@@ -293,7 +351,13 @@ export default class FakeGitHub {
     const key = fullName.toLowerCase()
     let repo = this.#repos.get(key)
     if (!repo) {
-      repo = { issues: new Map(), comments: new Map(), checkRuns: new Map(), statuses: new Map(), reviews: new Map() }
+      repo = {
+        issues: new Map(),
+        comments: new Map(),
+        checkRuns: new Map(),
+        statuses: new Map(),
+        reviews: new Map(),
+      }
       this.#repos.set(key, repo)
     }
     return repo
@@ -332,13 +396,24 @@ function paginate(url: URL, all: any[], base: string) {
   return { items, headers }
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const { 'content-length': _length, connection: _connection, etag: _etag, location: _location, ...recorded } = recordedHeaders()
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+) {
+  const {
+    'content-length': _length,
+    'connection': _connection,
+    'etag': _etag,
+    'location': _location,
+    ...recorded
+  } = recordedHeaders()
   const payload = JSON.stringify(body)
   response.writeHead(status, {
     ...recorded,
     'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 3600),
-    date: new Date().toUTCString(),
+    'date': new Date().toUTCString(),
     ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(payload),

@@ -26,13 +26,16 @@ export const recordedLabel = () => copy(fixture('add-labels-to-issue')[1].respon
 export const recordedStatus = () => copy(fixture('create-status')[0].response)
 
 /** The response headers GitHub sends with every REST answer (rate limit headers included). */
-export const recordedHeaders = () => copy(fixture('create-status')[0] as any).headers as Record<string, string>
+export const recordedHeaders = () =>
+  copy(fixture('create-status')[0] as any).headers as Record<string, string>
 
 /** Webhook payloads of one event, optionally of one action. */
 export function webhookExample(event: string, action?: string, index = 0): any {
   const examples = webhookExamples.find((entry) => entry.name === event)?.examples ?? []
-  const matching = action === undefined ? examples : examples.filter((example) => example.action === action)
-  if (!matching[index]) throw new Error(`No recorded ${event}${action ? `.${action}` : ''} webhook example #${index}`)
+  const matching =
+    action === undefined ? examples : examples.filter((example) => example.action === action)
+  if (!matching[index])
+    throw new Error(`No recorded ${event}${action ? `.${action}` : ''} webhook example #${index}`)
   return copy(matching[index])
 }
 

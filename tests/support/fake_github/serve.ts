@@ -10,8 +10,17 @@ import FakeGitHub from '#tests/support/fake_github/fake_github'
 const token = process.env.FAKE_GITHUB_TOKEN ?? 'demo-token'
 const repo = process.env.FAKE_GITHUB_REPO ?? 'acme/widgets'
 const fake = await FakeGitHub.start({ token, port: Number(process.env.FAKE_GITHUB_PORT ?? 0) })
-fake.issue(repo, { number: 1, title: 'Fix the flaky login test', body: 'It fails one run in ten.', labels: ['agent-ready', 'P0', 'type:fix_ci'] })
-fake.issue(repo, { number: 2, title: 'Document the claim API', labels: ['agent-ready', 'type:docs'] })
+fake.issue(repo, {
+  number: 1,
+  title: 'Fix the flaky login test',
+  body: 'It fails one run in ten.',
+  labels: ['agent-ready', 'P0', 'type:fix_ci'],
+})
+fake.issue(repo, {
+  number: 2,
+  title: 'Document the claim API',
+  labels: ['agent-ready', 'type:docs'],
+})
 fake.issue(repo, { number: 3, title: 'Not for agents yet', labels: ['needs-design'] })
 fake.checkRun(repo, 'main', 'ci', 'completed', 'success')
 process.stdout.write(`fake GitHub on ${fake.url} (token ${token}, repository ${repo})\n`)

@@ -19,7 +19,8 @@ async function run<T extends typeof AgentCreate | typeof AgentDisable | typeof A
   await command.exec()
   return command
 }
-const messages = (command: { logger: AgentCreate['logger'] }) => command.logger.getLogs().map((log) => log.message)
+const messages = (command: { logger: AgentCreate['logger'] }) =>
+  command.logger.getLogs().map((log) => log.message)
 
 test.group('agent:create', (group) => {
   group.each.setup(() => testUtils.db().truncate())
@@ -46,10 +47,16 @@ test.group('agent:create', (group) => {
     assert.equal(agent.modelName, 'gpt-5-codex')
     assert.deepEqual(agent.capabilities, { work_types: ['code', 'fix_ci'], tags: ['openai'] })
     const [created, value] = messages(command)
-    assert.equal(created, '[ green(success) ] Agent "codex-coder" created (max concurrency 2, work types code, fix_ci)')
+    assert.equal(
+      created,
+      '[ green(success) ] Agent "codex-coder" created (max concurrency 2, work types code, fix_ci)'
+    )
     assert.equal((await Agent.accessTokens.verify(new Secret(value)))!.tokenableId, agent.id)
     const actions = await AuditEvent.query().where('subjectId', agent.id).orderBy('id')
-    assert.deepEqual(actions.map((event) => event.action), ['agent.created', 'agent.token_issued'])
+    assert.deepEqual(
+      actions.map((event) => event.action),
+      ['agent.created', 'agent.token_issued']
+    )
   })
 
   test('defaults: every work type, concurrency 1, no token', async ({ assert }) => {
@@ -67,7 +74,10 @@ test.group('agent:create', (group) => {
     const before = await databaseSnapshot()
     const cases: [string[], string][] = [
       [['taken'], 'an agent with key "taken" already exists (agents:seed updates agents)'],
-      [['Not A Key'], 'The key must be lowercase letters and digits, words joined by - or _ (e.g. claude-coder)'],
+      [
+        ['Not A Key'],
+        'The key must be lowercase letters and digits, words joined by - or _ (e.g. claude-coder)',
+      ],
       [['ok', '--max-concurrency=0'], 'The max_concurrency field must be between 1 and 1000'],
     ]
     for (const [argv, reason] of cases) {
@@ -86,7 +96,9 @@ test.group('agent:disable and agent:enable', (group) => {
     return () => ace.ui.switchMode('normal')
   })
 
-  test('disabling is audited with its reason, and repeating it changes nothing', async ({ assert }) => {
+  test('disabling is audited with its reason, and repeating it changes nothing', async ({
+    assert,
+  }) => {
     const agent = await AgentFactory.merge({ key: 'claude-coder' }).create()
 
     const disable = await run(AgentDisable, ['claude-coder', '--reason=runaway costs'])
@@ -100,7 +112,11 @@ test.group('agent:disable and agent:enable', (group) => {
     again.assertLog('[ blue(info) ] Agent "claude-coder" was already disabled')
 
     const enable = await run(AgentEnable, ['claude-coder', '--json'])
-    assert.deepEqual(JSON.parse(messages(enable)[0]), { agent: 'claude-coder', enabled: true, changed: true })
+    assert.deepEqual(JSON.parse(messages(enable)[0]), {
+      agent: 'claude-coder',
+      enabled: true,
+      changed: true,
+    })
     await agent.refresh()
     assert.isTrue(agent.enabled)
     const events = await AuditEvent.query().where('subjectId', agent.id).orderBy('id')

@@ -23,7 +23,9 @@ test.group('agent:token', (group) => {
     return () => ace.ui.switchMode('normal')
   })
 
-  test('issues a named, expiring token that authenticates, printed once and audited', async ({ assert }) => {
+  test('issues a named, expiring token that authenticates, printed once and audited', async ({
+    assert,
+  }) => {
     const agent = await AgentFactory.merge({ key: 'claude-coder' }).create()
 
     const command = await agentToken(['claude-coder', '--name=ci runner', '--expires-in=30d'])
@@ -31,7 +33,10 @@ test.group('agent:token', (group) => {
     command.assertSucceeded()
     const [value, summary] = messages(command)
     assert.match(value, /^gha_/)
-    assert.match(summary, /Token \d+ issued to "claude-coder", expires \d{4}-.*It is shown only this once\./)
+    assert.match(
+      summary,
+      /Token \d+ issued to "claude-coder", expires \d{4}-.*It is shown only this once\./
+    )
     const verified = await Agent.accessTokens.verify(new Secret(value))
     assert.equal(verified!.tokenableId, agent.id)
     assert.equal(verified!.name, 'ci runner')
@@ -40,7 +45,11 @@ test.group('agent:token', (group) => {
     const event = await AuditEvent.findByOrFail('action', 'agent.token_issued')
     assert.equal(event.subjectId, agent.id)
     assert.equal(event.details.token_id, Number(verified!.identifier))
-    assert.notInclude(JSON.stringify(event.details), value.slice(4), 'the secret is not in the audit trail')
+    assert.notInclude(
+      JSON.stringify(event.details),
+      value.slice(4),
+      'the secret is not in the audit trail'
+    )
   })
 
   test('--list shows tokens without their values', async ({ assert }) => {
@@ -51,11 +60,19 @@ test.group('agent:token', (group) => {
 
     command.assertSucceeded()
     const output = messages(command).join('\n')
-    assert.match(output, new RegExp(`^${token.identifier}\\|laptop\\|\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\|never\\|never$`, 'm'))
+    assert.match(
+      output,
+      new RegExp(
+        `^${token.identifier}\\|laptop\\|\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\|never\\|never$`,
+        'm'
+      )
+    )
     assert.notInclude(messages(command).join('\n'), 'gha_')
   })
 
-  test('--revoke removes one token, which stops working; --revoke-all the rest', async ({ assert }) => {
+  test('--revoke removes one token, which stops working; --revoke-all the rest', async ({
+    assert,
+  }) => {
     const agent = await AgentFactory.merge({ key: 'tester' }).create()
     const first = await Agent.accessTokens.create(agent)
     const second = await Agent.accessTokens.create(agent)
@@ -96,12 +113,21 @@ test.group('agent:token', (group) => {
 
     const cases: [string[], string][] = [
       [['nobody'], 'no agent with key "nobody"'],
-      [['codex', '--expires-in=soon'], '--expires-in: "soon" is not a duration (e.g. 30d, 12h, "90 days")'],
-      [['codex', '--expires-in=-5d'], '--expires-in: "-5d" is not a duration (e.g. 30d, 12h, "90 days")'],
+      [
+        ['codex', '--expires-in=soon'],
+        '--expires-in: "soon" is not a duration (e.g. 30d, 12h, "90 days")',
+      ],
+      [
+        ['codex', '--expires-in=-5d'],
+        '--expires-in: "-5d" is not a duration (e.g. 30d, 12h, "90 days")',
+      ],
       [['codex', '--revoke=1', '--revoke-all'], 'use one of --revoke, --revoke-all and --list'],
       [['codex', '--revoke=0'], '--revoke takes a token id (a positive whole number)'],
       [['codex', '--list', '--name=x'], '--name and --expires-in only apply when issuing a token'],
-      [['codex', `--revoke=${othersToken.identifier}`], `agent "codex" has no token with id ${othersToken.identifier}`],
+      [
+        ['codex', `--revoke=${othersToken.identifier}`],
+        `agent "codex" has no token with id ${othersToken.identifier}`,
+      ],
       [['codex', '--revoke=99999999999'], 'agent "codex" has no token with id 99999999999'],
       [['codex', '--expires-in=1000000000y'], '--expires-in: at most 100 years'],
     ]

@@ -21,7 +21,10 @@ async function seed(argv: string[]) {
 }
 
 const errors = (command: AgentsSeed) =>
-  command.logger.getLogs().filter((log) => log.stream === 'stderr').map((log) => log.message)
+  command.logger
+    .getLogs()
+    .filter((log) => log.stream === 'stderr')
+    .map((log) => log.message)
 
 test.group('agents:seed', (group) => {
   let dir: string
@@ -53,9 +56,15 @@ test.group('agents:seed', (group) => {
         ['tester', 1, true],
       ]
     )
-    assert.deepEqual(agents[0].capabilities, { work_types: ['code', 'fix_ci', 'refactor'], tags: ['anthropic', 'typescript'] })
+    assert.deepEqual(agents[0].capabilities, {
+      work_types: ['code', 'fix_ci', 'refactor'],
+      tags: ['anthropic', 'typescript'],
+    })
     const events = await AuditEvent.query().where('action', 'agent.created').orderBy('subjectId')
-    assert.deepEqual(events.map((event) => [event.actorType, event.subjectId]), agents.map((a) => ['system', a.id]))
+    assert.deepEqual(
+      events.map((event) => [event.actorType, event.subjectId]),
+      agents.map((a) => ['system', a.id])
+    )
     command.assertTableRows([
       ['claude-coder', 'created', ''],
       ['codex-coder', 'created', ''],
@@ -86,7 +95,12 @@ test.group('agents:seed', (group) => {
     const path = file(
       'agents.json',
       JSON.stringify([
-        { key: 'tester', name: 'Test writer', max_concurrency: 1, capabilities: { work_types: ['test'] } },
+        {
+          key: 'tester',
+          name: 'Test writer',
+          max_concurrency: 1,
+          capabilities: { work_types: ['test'] },
+        },
         { key: 'reviewer', name: 'Reviewer', enabled: false },
       ])
     )
@@ -96,34 +110,62 @@ test.group('agents:seed', (group) => {
     command.assertSucceeded()
     command.assertTableRows([
       ['tester', 'updated', 'description, capabilities, modelName, modelVersion, maxConcurrency'],
-      ['reviewer', 'updated', 'name, description, capabilities, modelName, modelVersion, maxConcurrency, enabled'],
+      [
+        'reviewer',
+        'updated',
+        'name, description, capabilities, modelName, modelVersion, maxConcurrency, enabled',
+      ],
     ])
     await tester.refresh()
     assert.equal(tester.maxConcurrency, 1)
-    assert.isFalse(tester.enabled, 'a file without "enabled" does not re-enable an agent a human disabled')
+    assert.isFalse(
+      tester.enabled,
+      'a file without "enabled" does not re-enable an agent a human disabled'
+    )
     assert.deepEqual(tester.capabilities, { work_types: ['test'], tags: [] })
     const reviewer = await Agent.findByOrFail('key', 'reviewer')
     assert.isFalse(reviewer.enabled)
     const actions = await AuditEvent.query().where('subjectId', reviewer.id).orderBy('id')
-    assert.deepEqual(actions.map((event) => event.action), ['agent.created', 'agent.updated', 'agent.disabled'])
+    assert.deepEqual(
+      actions.map((event) => event.action),
+      ['agent.created', 'agent.updated', 'agent.disabled']
+    )
   })
 
-  test('--tokens issues one working token to each agent without one, printed once', async ({ assert }) => {
+  test('--tokens issues one working token to each agent without one, printed once', async ({
+    assert,
+  }) => {
     const command = await seed([EXAMPLE, '--tokens'])
 
     command.assertSucceeded()
-    const printed = command.logger.getLogs().map((log) => log.message).join('\n')
+    const printed = command.logger
+      .getLogs()
+      .map((log) => log.message)
+      .join('\n')
     const tokens = [...printed.matchAll(/gha_[A-Za-z0-9_.-]+/g)].map((match) => match[0])
     assert.lengthOf(tokens, 4)
     for (const token of tokens) {
       const verified = await Agent.accessTokens.verify(new Secret(token))
       assert.isNotNull(verified)
     }
-    assert.equal(await AuditEvent.query().where('action', 'agent.token_issued').count('* as n').first().then((r) => Number(r!.$extras.n)), 4)
+    assert.equal(
+      await AuditEvent.query()
+        .where('action', 'agent.token_issued')
+        .count('* as n')
+        .first()
+        .then((r) => Number(r!.$extras.n)),
+      4
+    )
 
     const again = await seed([EXAMPLE, '--tokens'])
     again.assertLog('[ blue(info) ] Nothing to change: 4 agent(s) already as the file says')
-    assert.notMatch(again.logger.getLogs().map((log) => log.message).join('\n'), /gha_/)
+    assert.notMatch(
+      again.logger
+        .getLogs()
+        .map((log) => log.message)
+        .join('\n'),
+      /gha_/
+    )
   })
 
   test('--prune disables agents the file does not name and deletes nothing', async ({ assert }) => {
@@ -137,9 +179,18 @@ test.group('agents:seed', (group) => {
     assert.isFalse(stray.enabled)
     await alreadyOff.refresh()
     assert.isFalse(alreadyOff.enabled)
-    assert.equal(await Agent.query().count('* as n').first().then((r) => Number(r!.$extras.n)), 6)
+    assert.equal(
+      await Agent.query()
+        .count('* as n')
+        .first()
+        .then((r) => Number(r!.$extras.n)),
+      6
+    )
     const disabled = await AuditEvent.query().where('action', 'agent.disabled')
-    assert.deepEqual(disabled.map((event) => event.subjectId), [stray.id])
+    assert.deepEqual(
+      disabled.map((event) => event.subjectId),
+      [stray.id]
+    )
     assert.include(disabled[0].details.reason as string, '--prune')
   })
 
@@ -163,20 +214,30 @@ test.group('agents:seed', (group) => {
     const before = await databaseSnapshot()
     const command = await seed([join(dir, 'nope.json')])
     command.assertFailed()
-    assert.deepEqual(errors(command), [`[ red(error) ] cannot read ${join(dir, 'nope.json')}: ENOENT`])
+    assert.deepEqual(errors(command), [
+      `[ red(error) ] cannot read ${join(dir, 'nope.json')}: ENOENT`,
+    ])
     assert.deepEqual(await databaseSnapshot(), before)
   })
 
-  test('without a file argument it reads config/agents.json and says how to start', async ({ assert }) => {
+  test('without a file argument it reads config/agents.json and says how to start', async ({
+    assert,
+  }) => {
     const command = await seed([])
     command.assertFailed()
-    assert.match(errors(command)[0], /cannot read .*config\/agents\.json: ENOENT \(copy config\/agents\.example\.json to start\)/)
+    assert.match(
+      errors(command)[0],
+      /cannot read .*config\/agents\.json: ENOENT \(copy config\/agents\.example\.json to start\)/
+    )
   })
 
   test('invalid JSON is reported with its line and changes nothing', async ({ assert }) => {
     await seed([EXAMPLE])
     const before = await databaseSnapshot()
-    const path = file('broken.json', '[\n  {"key": "a", "name": "A"},\n  {"key": "b", name: "B"}\n]')
+    const path = file(
+      'broken.json',
+      '[\n  {"key": "a", "name": "A"},\n  {"key": "b", name: "B"}\n]'
+    )
 
     const command = await seed([path])
 
@@ -229,11 +290,18 @@ test.group('agents:seed', (group) => {
       '[ red(error) ] entry 4, line 11: must be an object',
       `[ red(error) ] ${path}: 7 problem(s); nothing changed`,
     ])
-    assert.deepEqual(await databaseSnapshot(), before, 'entry 0 alone was valid, and still nothing changed')
+    assert.deepEqual(
+      await databaseSnapshot(),
+      before,
+      'entry 0 alone was valid, and still nothing changed'
+    )
   })
 
   test('--json reports problems as data', async ({ assert }) => {
-    const command = await seed([file('dup.json', '[{"key":"a","name":"A"},{"key":"a","name":"B"}]'), '--json'])
+    const command = await seed([
+      file('dup.json', '[{"key":"a","name":"A"},{"key":"a","name":"B"}]'),
+      '--json',
+    ])
     command.assertFailed()
     const output = JSON.parse(command.logger.getLogs()[0].message)
     assert.deepEqual(output.problems, [

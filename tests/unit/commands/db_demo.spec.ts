@@ -41,32 +41,64 @@ test.group('db:demo', (group) => {
     assert.sameMembers(Object.keys(summary.runs), [...RUN_STATUSES])
 
     const projects = await db.from('projects').orderBy('slug').select('slug', 'state')
-    assert.deepEqual(projects.map((p) => `${p.slug}:${p.state}`), ['docs:paused', 'orders-api:active', 'storefront:active'])
+    assert.deepEqual(
+      projects.map((p) => `${p.slug}:${p.state}`),
+      ['docs:paused', 'orders-api:active', 'storefront:active']
+    )
     assert.isAbove(Number((await db.from('policies').count('* as n'))[0].n), 0)
 
     // Every run has its log, numbered from 1 without gaps; finished runs have costs.
-    const runs = await db.from('runs').select('id', 'status', 'last_log_seq', 'cost_usd', 'started_at', 'finished_at')
+    const runs = await db
+      .from('runs')
+      .select('id', 'status', 'last_log_seq', 'cost_usd', 'started_at', 'finished_at')
     for (const run of runs) {
-      const seqs = (await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('seq')).map((l) => l.seq)
-      assert.deepEqual(seqs, Array.from({ length: run.last_log_seq }, (_, i) => i + 1))
+      const seqs = (
+        await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('seq')
+      ).map((l) => l.seq)
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: run.last_log_seq }, (_, i) => i + 1)
+      )
       assert.isAbove(seqs.length, 5)
     }
     assert.isAbove(Number((await db.from('runs').sum('cost_usd as usd'))[0].usd), 10)
     // History spreads over the last day, for the dashboard's runs-per-hour chart.
     const hours = new Set(
-      runs.filter((run) => run.finished_at).map((run) => Math.floor((Date.now() - run.finished_at.getTime()) / 3_600_000))
+      runs
+        .filter((run) => run.finished_at)
+        .map((run) => Math.floor((Date.now() - run.finished_at.getTime()) / 3_600_000))
     )
     assert.isAtLeast(hours.size, 8)
     assert.isTrue(runs.every((run) => !run.finished_at || run.finished_at >= run.started_at))
 
     // Gates did their work: a review completed one item, the cost gate rejected one run.
-    const gateResults = await db.from('runs').whereNotNull('gate_status').select('gate_status', 'gate_results')
-    assert.includeMembers(gateResults.map((r) => r.gate_status), ['passed', 'failed', 'pending'])
+    const gateResults = await db
+      .from('runs')
+      .whereNotNull('gate_status')
+      .select('gate_status', 'gate_results')
+    assert.includeMembers(
+      gateResults.map((r) => r.gate_status),
+      ['passed', 'failed', 'pending']
+    )
 
-    const actions = new Set((await db.from('audit_events').distinct('action')).map((row) => row.action))
-    for (const action of ['agent.created', 'agent.token_issued', 'user.created', 'project.created', 'work_item.created',
-      'work_item.approved', 'work_item.claimed', 'work_item.cancelled', 'work_item.blocked', 'run.succeeded',
-      'run.failed', 'run.released', 'run.reviewed']) {
+    const actions = new Set(
+      (await db.from('audit_events').distinct('action')).map((row) => row.action)
+    )
+    for (const action of [
+      'agent.created',
+      'agent.token_issued',
+      'user.created',
+      'project.created',
+      'work_item.created',
+      'work_item.approved',
+      'work_item.claimed',
+      'work_item.cancelled',
+      'work_item.blocked',
+      'run.succeeded',
+      'run.failed',
+      'run.released',
+      'run.reviewed',
+    ]) {
       assert.isTrue(actions.has(action), action)
     }
 
@@ -90,10 +122,15 @@ test.group('db:demo', (group) => {
   test('prints a summary table and the one-time secrets', async ({ assert }) => {
     const command = await dbDemo()
     command.assertSucceeded()
-    const output = command.logger.getLogs().map((log) => log.message).join('\n')
+    const output = command.logger
+      .getLogs()
+      .map((log) => log.message)
+      .join('\n')
     assert.match(output, /maya@demo\.gatehouse\.local\|maintainer\|\S{16}/)
     assert.match(output, /claude-coder\|agent\|gha_/)
-    command.assertLog('[ green(success) ] Demo ready: 3 projects, 4 agents. Sign in with a user above.')
+    command.assertLog(
+      '[ green(success) ] Demo ready: 3 projects, 4 agents. Sign in with a user above.'
+    )
   })
 
   test('refuses a database that is not empty, and changes nothing', async ({ assert }) => {
@@ -103,14 +140,22 @@ test.group('db:demo', (group) => {
     const command = await dbDemo()
 
     command.assertFailed()
-    assert.deepEqual(command.logger.getLogs().map((log) => log.message), [
-      '[ red(error) ] the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one',
-    ])
+    assert.deepEqual(
+      command.logger.getLogs().map((log) => log.message),
+      [
+        '[ red(error) ] the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one',
+      ]
+    )
     assert.deepEqual(await databaseSnapshot(), before)
   })
 
   test('a database with only users (the first admin) counts as empty', async () => {
-    await User.create({ email: 'admin@gatehouse.local', fullName: 'Admin', password: 'x'.repeat(16), role: 'admin' })
+    await User.create({
+      email: 'admin@gatehouse.local',
+      fullName: 'Admin',
+      password: 'x'.repeat(16),
+      role: 'admin',
+    })
     const command = await dbDemo(['--json'])
     command.assertSucceeded()
   })

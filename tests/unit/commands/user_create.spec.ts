@@ -24,10 +24,17 @@ test.group('user:create', (group) => {
   })
 
   test('creates a user with the given password, hashed, and audits it', async ({ assert }) => {
-    const command = await userCreate(['Ada@Example.com', '--role=maintainer', '--name=Ada Lovelace', '--password=correct horse battery'])
+    const command = await userCreate([
+      'Ada@Example.com',
+      '--role=maintainer',
+      '--name=Ada Lovelace',
+      '--password=correct horse battery',
+    ])
 
     command.assertSucceeded()
-    assert.deepEqual(messages(command), ['[ green(success) ] User ada@example.com created (maintainer)'])
+    assert.deepEqual(messages(command), [
+      '[ green(success) ] User ada@example.com created (maintainer)',
+    ])
     const user = await User.findByOrFail('email', 'ada@example.com')
     assert.equal(user.fullName, 'Ada Lovelace')
     assert.equal(user.role, 'maintainer')
@@ -38,7 +45,9 @@ test.group('user:create', (group) => {
     assert.equal(event.actorType, 'system')
   })
 
-  test('without a terminal or --password it generates one and prints it once', async ({ assert }) => {
+  test('without a terminal or --password it generates one and prints it once', async ({
+    assert,
+  }) => {
     const command = await userCreate(['rev@example.com', '--role=reviewer'])
 
     command.assertSucceeded()
@@ -63,8 +72,14 @@ test.group('user:create', (group) => {
       [['TAKEN@example.com', '--role=admin'], 'a user with email taken@example.com already exists'],
       [['not-an-email', '--role=admin'], 'The email field must be a valid email address'],
       [['a@example.com'], '--role must be one of admin, maintainer, reviewer, viewer'],
-      [['a@example.com', '--role=owner'], '--role must be one of admin, maintainer, reviewer, viewer'],
-      [['a@example.com', '--role=admin', '--password=short'], 'The password field must have at least 12 characters'],
+      [
+        ['a@example.com', '--role=owner'],
+        '--role must be one of admin, maintainer, reviewer, viewer',
+      ],
+      [
+        ['a@example.com', '--role=admin', '--password=short'],
+        'The password field must have at least 12 characters',
+      ],
     ]
     for (const [argv, reason] of cases) {
       const command = await userCreate(argv)

@@ -27,11 +27,15 @@ test.group('Database rules', (group) => {
       '23514'
     )
     assert.equal(
-      await refusal(WorkItemFactory.merge({ projectId: project.id, status: 'done' as any }).create()),
+      await refusal(
+        WorkItemFactory.merge({ projectId: project.id, status: 'done' as any }).create()
+      ),
       '23514'
     )
     assert.equal(
-      await refusal(db.table('users').insert({ email: 'a@b.c', full_name: 'A', password: 'x', role: 'owner' })),
+      await refusal(
+        db.table('users').insert({ email: 'a@b.c', full_name: 'A', password: 'x', role: 'owner' })
+      ),
       '23514'
     )
   })
@@ -39,24 +43,40 @@ test.group('Database rules', (group) => {
   test('a second running run for one work item is refused', async ({ assert }) => {
     const item = await WorkItemFactory.with('project').create()
     const agent = await AgentFactory.create()
-    await RunFactory.merge({ workItemId: item.id, projectId: item.projectId, agentId: agent.id }).create()
+    await RunFactory.merge({
+      workItemId: item.id,
+      projectId: item.projectId,
+      agentId: agent.id,
+    }).create()
 
     assert.equal(
       await refusal(
-        RunFactory.merge({ workItemId: item.id, projectId: item.projectId, agentId: agent.id, attempt: 2 }).create()
+        RunFactory.merge({
+          workItemId: item.id,
+          projectId: item.projectId,
+          agentId: agent.id,
+          attempt: 2,
+        }).create()
       ),
       '23505'
     )
     // Finished runs do not count: a retry may run while history stays.
     await db.from('runs').where('work_item_id', item.id).update({ status: 'failed' })
-    await RunFactory.merge({ workItemId: item.id, projectId: item.projectId, agentId: agent.id, attempt: 2 }).create()
+    await RunFactory.merge({
+      workItemId: item.id,
+      projectId: item.projectId,
+      agentId: agent.id,
+      attempt: 2,
+    }).create()
   })
 
   test('a dangling foreign key is refused', async ({ assert }) => {
     assert.equal(await refusal(WorkItemFactory.merge({ projectId: 987654 }).create()), '23503')
   })
 
-  test('duplicate agent keys, project slugs and emails (any case) are refused', async ({ assert }) => {
+  test('duplicate agent keys, project slugs and emails (any case) are refused', async ({
+    assert,
+  }) => {
     await AgentFactory.merge({ key: 'claude-coder' }).create()
     assert.equal(await refusal(AgentFactory.merge({ key: 'claude-coder' }).create()), '23505')
 
@@ -65,7 +85,9 @@ test.group('Database rules', (group) => {
 
     await db.table('users').insert({ email: 'Ada@Example.com', full_name: 'Ada', password: 'x' })
     assert.equal(
-      await refusal(db.table('users').insert({ email: 'ada@example.com', full_name: 'Ada', password: 'x' })),
+      await refusal(
+        db.table('users').insert({ email: 'ada@example.com', full_name: 'Ada', password: 'x' })
+      ),
       '23505'
     )
   })
@@ -74,16 +96,23 @@ test.group('Database rules', (group) => {
     assert.equal(await refusal(AgentFactory.merge({ maxConcurrency: 0 }).create()), '23514')
     const item = await WorkItemFactory.with('project').create()
     assert.equal(
-      await refusal(db.table('work_item_dependencies').insert({ work_item_id: item.id, depends_on_id: item.id })),
+      await refusal(
+        db.table('work_item_dependencies').insert({ work_item_id: item.id, depends_on_id: item.id })
+      ),
       '23514'
     )
   })
 
-  test('audit events cannot be changed or deleted, and outlive their project', async ({ assert }) => {
+  test('audit events cannot be changed or deleted, and outlive their project', async ({
+    assert,
+  }) => {
     const project = await ProjectFactory.create()
     const event = await AuditEventFactory.merge({ projectId: project.id }).create()
 
-    assert.equal(await refusal(db.from('audit_events').where('id', event.id).update({ action: 'x' })), '23514')
+    assert.equal(
+      await refusal(db.from('audit_events').where('id', event.id).update({ action: 'x' })),
+      '23514'
+    )
     assert.equal(await refusal(db.from('audit_events').where('id', event.id).delete()), '23514')
 
     await project.delete()
@@ -95,7 +124,11 @@ test.group('Database rules', (group) => {
   test('an agent with runs cannot be deleted (its history stays)', async ({ assert }) => {
     const item = await WorkItemFactory.with('project').create()
     const agent = await AgentFactory.create()
-    await RunFactory.merge({ workItemId: item.id, projectId: item.projectId, agentId: agent.id }).create()
+    await RunFactory.merge({
+      workItemId: item.id,
+      projectId: item.projectId,
+      agentId: agent.id,
+    }).create()
     // restrict_violation (23001) on Postgres 18, foreign_key_violation (23503) on older servers
     assert.oneOf(await refusal(agent.delete()), ['23001', '23503'])
   })

@@ -19,7 +19,9 @@ const profileOf = (agent: Agent): AgentProfile => ({
 test.group('Changes to agents', (group) => {
   group.each.setup(() => testUtils.db().truncate())
 
-  test('a person’s change is audited with them and their IP; the system’s as system', async ({ assert }) => {
+  test('a person’s change is audited with them and their IP; the system’s as system', async ({
+    assert,
+  }) => {
     const maintainer = await UserFactory.create()
     const agent = await AgentFactory.create()
 
@@ -28,7 +30,13 @@ test.group('Changes to agents', (group) => {
 
     const events = await AuditEvent.query().where('subjectId', agent.id).orderBy('id')
     assert.deepEqual(
-      events.map((event) => [event.action, event.actorType, event.actorId, event.ipAddress, event.details]),
+      events.map((event) => [
+        event.action,
+        event.actorType,
+        event.actorId,
+        event.ipAddress,
+        event.details,
+      ]),
       [
         ['agent.disabled', 'user', maintainer.id, '10.0.0.7', { reason: 'too costly' }],
         ['agent.enabled', 'system', null, null, {}],
@@ -36,20 +44,27 @@ test.group('Changes to agents', (group) => {
     )
   })
 
-  test('an unchanged profile writes nothing and audits nothing; a change names its fields', async ({ assert }) => {
+  test('an unchanged profile writes nothing and audits nothing; a change names its fields', async ({
+    assert,
+  }) => {
     const agent = await AgentFactory.create()
     const before = await databaseSnapshot()
 
     assert.deepEqual(await agent.updateProfile('system', profileOf(agent)), [])
     assert.deepEqual(await databaseSnapshot(), before)
 
-    const changed = await agent.updateProfile('system', { ...profileOf(agent), maxConcurrency: agent.maxConcurrency + 1 })
+    const changed = await agent.updateProfile('system', {
+      ...profileOf(agent),
+      maxConcurrency: agent.maxConcurrency + 1,
+    })
     assert.deepEqual(changed, ['maxConcurrency'])
     const event = await AuditEvent.findByOrFail('action', 'agent.updated')
     assert.deepEqual(event.details.fields, ['maxConcurrency'])
   })
 
-  test('in the caller’s transaction, a rollback undoes the changes and their audit events', async ({ assert }) => {
+  test('in the caller’s transaction, a rollback undoes the changes and their audit events', async ({
+    assert,
+  }) => {
     const existing = await AgentFactory.create()
     const before = await databaseSnapshot()
 

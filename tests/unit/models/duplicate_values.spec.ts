@@ -31,8 +31,14 @@ test.group('Values the database refuses as duplicates', (group) => {
 
     const attempts = [
       () => Project.register(settings('taken'), 'draft', admin, null),
-      () => User.register({ email: 'ada@example.com', fullName: 'Ada', role: 'viewer', password: 'x'.repeat(12) }, admin, null),
-      () => Integration.connect(project, { kind: 'github', name: 'TOKEN', secret: 's' }, admin, null),
+      () =>
+        User.register(
+          { email: 'ada@example.com', fullName: 'Ada', role: 'viewer', password: 'x'.repeat(12) },
+          admin,
+          null
+        ),
+      () =>
+        Integration.connect(project, { kind: 'github', name: 'TOKEN', secret: 's' }, admin, null),
     ]
     const fields = []
     for (const attempt of attempts) {

@@ -23,11 +23,20 @@ import { WebhookDeliveryFactory } from '#database/factories/webhook_delivery_fac
 test.group('Models and factories', (group) => {
   group.each.setup(() => testUtils.db().truncate())
 
-  test('a project loads its items, runs, integrations, policies, events and deliveries', async ({ assert }) => {
-    const project = await ProjectFactory.with('workItems', 2).with('integrations').with('policies').create()
+  test('a project loads its items, runs, integrations, policies, events and deliveries', async ({
+    assert,
+  }) => {
+    const project = await ProjectFactory.with('workItems', 2)
+      .with('integrations')
+      .with('policies')
+      .create()
     const agent = await AgentFactory.create()
     const item = project.workItems[0]
-    await RunFactory.merge({ workItemId: item.id, projectId: project.id, agentId: agent.id }).create()
+    await RunFactory.merge({
+      workItemId: item.id,
+      projectId: project.id,
+      agentId: agent.id,
+    }).create()
     await AuditEventFactory.merge({ projectId: project.id }).create()
     await WebhookDeliveryFactory.merge({ projectId: project.id }).create()
 
@@ -57,7 +66,9 @@ test.group('Models and factories', (group) => {
     assert.equal(delivery.project.id, project.id)
   })
 
-  test('an item loads its project, agents, approver, runs and dependencies both ways', async ({ assert }) => {
+  test('an item loads its project, agents, approver, runs and dependencies both ways', async ({
+    assert,
+  }) => {
     const project = await ProjectFactory.create()
     const agent = await AgentFactory.create()
     const approver = await UserFactory.apply('reviewer').create()
@@ -69,8 +80,15 @@ test.group('Models and factories', (group) => {
       approvedByUserId: approver.id,
     }).create()
     await second.related('dependsOn').attach([first.id])
-    const run = await RunFactory.merge({ workItemId: second.id, projectId: project.id, agentId: agent.id }).create()
-    await RunLogFactory.merge([{ runId: run.id, seq: 101 }, { runId: run.id, seq: 102 }]).createMany(2)
+    const run = await RunFactory.merge({
+      workItemId: second.id,
+      projectId: project.id,
+      agentId: agent.id,
+    }).create()
+    await RunLogFactory.merge([
+      { runId: run.id, seq: 101 },
+      { runId: run.id, seq: 102 },
+    ]).createMany(2)
 
     const loaded = await WorkItem.query()
       .where('id', second.id)
@@ -85,11 +103,23 @@ test.group('Models and factories', (group) => {
     assert.equal(loaded.assignedAgent.id, agent.id)
     assert.equal(loaded.lockedByAgent.id, agent.id)
     assert.equal(loaded.approvedBy.id, approver.id)
-    assert.deepEqual(loaded.runs.map((r) => r.id), [run.id])
-    assert.deepEqual(loaded.dependsOn.map((d) => d.id), [first.id])
+    assert.deepEqual(
+      loaded.runs.map((r) => r.id),
+      [run.id]
+    )
+    assert.deepEqual(
+      loaded.dependsOn.map((d) => d.id),
+      [first.id]
+    )
 
-    const dependency = await WorkItem.query().where('id', first.id).preload('dependants').firstOrFail()
-    assert.deepEqual(dependency.dependants.map((d) => d.id), [second.id])
+    const dependency = await WorkItem.query()
+      .where('id', first.id)
+      .preload('dependants')
+      .firstOrFail()
+    assert.deepEqual(
+      dependency.dependants.map((d) => d.id),
+      [second.id]
+    )
 
     const loadedAgent = await Agent.query()
       .where('id', agent.id)
@@ -98,8 +128,14 @@ test.group('Models and factories', (group) => {
       .preload('lockedWorkItems')
       .firstOrFail()
     assert.lengthOf(loadedAgent.runs, 1)
-    assert.deepEqual(loadedAgent.pinnedWorkItems.map((i) => i.id), [second.id])
-    assert.deepEqual(loadedAgent.lockedWorkItems.map((i) => i.id), [second.id])
+    assert.deepEqual(
+      loadedAgent.pinnedWorkItems.map((i) => i.id),
+      [second.id]
+    )
+    assert.deepEqual(
+      loadedAgent.lockedWorkItems.map((i) => i.id),
+      [second.id]
+    )
 
     const loadedRun = await Run.query()
       .where('id', run.id)
@@ -111,16 +147,27 @@ test.group('Models and factories', (group) => {
     assert.equal(loadedRun.workItem.id, second.id)
     assert.equal(loadedRun.project.id, project.id)
     assert.equal(loadedRun.agent.id, agent.id)
-    assert.includeMembers(loadedRun.logs.map((l) => l.seq), [101, 102])
+    assert.includeMembers(
+      loadedRun.logs.map((l) => l.seq),
+      [101, 102]
+    )
 
     const log = await RunLog.query().where('seq', 101).preload('run').firstOrFail()
     assert.equal(log.run.id, run.id)
 
-    const user = await User.query().where('id', approver.id).preload('approvedWorkItems').firstOrFail()
-    assert.deepEqual(user.approvedWorkItems.map((i) => i.id), [second.id])
+    const user = await User.query()
+      .where('id', approver.id)
+      .preload('approvedWorkItems')
+      .firstOrFail()
+    assert.deepEqual(
+      user.approvedWorkItems.map((i) => i.id),
+      [second.id]
+    )
   })
 
-  test('jsonb columns round-trip arrays and objects; integration secrets are encrypted', async ({ assert }) => {
+  test('jsonb columns round-trip arrays and objects; integration secrets are encrypted', async ({
+    assert,
+  }) => {
     const agent = await AgentFactory.merge({
       capabilities: { work_types: ['code', 'fix_ci'], tags: ['fast'] },
     }).create()
@@ -143,9 +190,15 @@ test.group('Models and factories', (group) => {
   test('settings read as typed switches', async ({ assert }) => {
     assert.deepEqual(await Setting.current(), { agents_enabled: true, max_parallel_runs: null })
     const admin = await UserFactory.apply('admin').create()
-    await Setting.updateOrCreate({ key: 'max_parallel_runs' }, { value: 4, updatedByUserId: admin.id })
+    await Setting.updateOrCreate(
+      { key: 'max_parallel_runs' },
+      { value: 4, updatedByUserId: admin.id }
+    )
     assert.deepEqual(await Setting.current(), { agents_enabled: true, max_parallel_runs: 4 })
-    const setting = await Setting.query().where('key', 'max_parallel_runs').preload('updatedBy').firstOrFail()
+    const setting = await Setting.query()
+      .where('key', 'max_parallel_runs')
+      .preload('updatedBy')
+      .firstOrFail()
     assert.equal(setting.updatedBy.id, admin.id)
   })
 })

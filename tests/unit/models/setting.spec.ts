@@ -28,11 +28,36 @@ test.group('Setting.change', (group) => {
   group.teardown(() => leaveNothingBehind())
 
   const cases: Array<[string, Settings, Settings, number]> = [
-    ['turning agents back on wakes claimers', { agents_enabled: false, max_parallel_runs: null }, { agents_enabled: true, max_parallel_runs: null }, 1],
-    ['raising the cap wakes claimers', { agents_enabled: true, max_parallel_runs: 2 }, { agents_enabled: true, max_parallel_runs: 3 }, 1],
-    ['removing the cap wakes claimers', { agents_enabled: true, max_parallel_runs: 2 }, { agents_enabled: true, max_parallel_runs: null }, 1],
-    ['the kill switch wakes nobody', { agents_enabled: true, max_parallel_runs: null }, { agents_enabled: false, max_parallel_runs: null }, 0],
-    ['lowering the cap wakes nobody', { agents_enabled: true, max_parallel_runs: 3 }, { agents_enabled: true, max_parallel_runs: 2 }, 0],
+    [
+      'turning agents back on wakes claimers',
+      { agents_enabled: false, max_parallel_runs: null },
+      { agents_enabled: true, max_parallel_runs: null },
+      1,
+    ],
+    [
+      'raising the cap wakes claimers',
+      { agents_enabled: true, max_parallel_runs: 2 },
+      { agents_enabled: true, max_parallel_runs: 3 },
+      1,
+    ],
+    [
+      'removing the cap wakes claimers',
+      { agents_enabled: true, max_parallel_runs: 2 },
+      { agents_enabled: true, max_parallel_runs: null },
+      1,
+    ],
+    [
+      'the kill switch wakes nobody',
+      { agents_enabled: true, max_parallel_runs: null },
+      { agents_enabled: false, max_parallel_runs: null },
+      0,
+    ],
+    [
+      'lowering the cap wakes nobody',
+      { agents_enabled: true, max_parallel_runs: 3 },
+      { agents_enabled: true, max_parallel_runs: 2 },
+      0,
+    ],
   ]
   for (const [title, before, after, expected] of cases) {
     test(title, async ({ assert }) => {

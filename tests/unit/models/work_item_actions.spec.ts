@@ -71,7 +71,11 @@ test.group('Human actions on work items', (group) => {
     assert,
   }) => {
     const user = await UserFactory.apply('maintainer').create()
-    const failed = await pendingItem({ status: 'failed', attempts: 3, runAfter: DateTime.now().plus({ hours: 1 }) })
+    const failed = await pendingItem({
+      status: 'failed',
+      attempts: 3,
+      runAfter: DateTime.now().plus({ hours: 1 }),
+    })
 
     await failed.requeue(user)
 
@@ -84,7 +88,9 @@ test.group('Human actions on work items', (group) => {
     await assert.rejects(() => running.requeue(user), /Only failed or cancelled/)
   })
 
-  test('requeue waits for a cancelled run to stop, so no item ever runs twice', async ({ assert }) => {
+  test('requeue waits for a cancelled run to stop, so no item ever runs twice', async ({
+    assert,
+  }) => {
     const { item, run, agent } = await claimedRun()
     const user = await UserFactory.apply('maintainer').create()
     await item.cancel(user)
@@ -95,7 +101,9 @@ test.group('Human actions on work items', (group) => {
     assert.equal(item.status, 'pending')
   })
 
-  test('block puts an item on hold with a reason; unblock returns it to pending', async ({ assert }) => {
+  test('block puts an item on hold with a reason; unblock returns it to pending', async ({
+    assert,
+  }) => {
     const item = await pendingItem()
     const user = await UserFactory.apply('maintainer').create()
 
@@ -110,7 +118,9 @@ test.group('Human actions on work items', (group) => {
     await assert.rejects(() => item.unblock(user), /not blocked/)
   })
 
-  test('reprioritise, pin and unpin change the item and leave an audit trail; unpinning twice records once', async ({ assert }) => {
+  test('reprioritise, pin and unpin change the item and leave an audit trail; unpinning twice records once', async ({
+    assert,
+  }) => {
     const item = await pendingItem()
     const user = await UserFactory.apply('maintainer').create()
     const agent = await AgentFactory.create()

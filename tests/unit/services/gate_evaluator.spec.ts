@@ -31,21 +31,31 @@ function verdicts({ run }: ClaimedRun) {
 test.group('Accept gates', (group) => {
   group.each.setup(() => testUtils.db().truncate())
 
-  test('tests_reported passes when the agent reported tests with zero failures', async ({ assert }) => {
+  test('tests_reported passes when the agent reported tests with zero failures', async ({
+    assert,
+  }) => {
     const world = await succeed({ tests_reported: true }, { tests: { passed: 3, failed: 0 } })
-    assert.deepEqual(verdicts(world), [['tests_reported', 'passed', '3 passed, 0 failed, 0 skipped']])
+    assert.deepEqual(verdicts(world), [
+      ['tests_reported', 'passed', '3 passed, 0 failed, 0 skipped'],
+    ])
     assert.equal(world.run.gateStatus, 'passed')
     assert.equal(world.item.status, 'completed')
   })
 
-  test('tests_reported fails on a failing test, and when no tests were reported', async ({ assert }) => {
+  test('tests_reported fails on a failing test, and when no tests were reported', async ({
+    assert,
+  }) => {
     const failing = await succeed({ tests_reported: true }, { tests: { passed: 3, failed: 1 } })
-    assert.deepEqual(verdicts(failing), [['tests_reported', 'failed', '3 passed, 1 failed, 0 skipped']])
+    assert.deepEqual(verdicts(failing), [
+      ['tests_reported', 'failed', '3 passed, 1 failed, 0 skipped'],
+    ])
     assert.equal(failing.run.gateStatus, 'failed')
     assert.equal(failing.item.status, 'pending', 'the item retries')
 
     const silent = await succeed({ tests_reported: true })
-    assert.deepEqual(verdicts(silent), [['tests_reported', 'failed', 'the agent reported no tests']])
+    assert.deepEqual(verdicts(silent), [
+      ['tests_reported', 'failed', 'the agent reported no tests'],
+    ])
   })
 
   test('max_cost_usd passes at or under the limit and fails above it or without a cost', async ({
@@ -56,14 +66,20 @@ test.group('Accept gates', (group) => {
     assert.equal(within.item.status, 'completed')
 
     const above = await succeed({ max_cost_usd: 2 }, { costs: { usd: 2.5 } })
-    assert.deepEqual(verdicts(above), [['max_cost_usd', 'failed', 'cost $2.5 exceeds the limit of $2']])
+    assert.deepEqual(verdicts(above), [
+      ['max_cost_usd', 'failed', 'cost $2.5 exceeds the limit of $2'],
+    ])
     assert.equal(above.item.status, 'pending')
 
     const unmetered = await succeed({ max_cost_usd: 2 })
-    assert.deepEqual(verdicts(unmetered), [['max_cost_usd', 'failed', 'the agent reported no cost']])
+    assert.deepEqual(verdicts(unmetered), [
+      ['max_cost_usd', 'failed', 'the agent reported no cost'],
+    ])
   })
 
-  test('human_review waits for a reviewer, and an approval completes the item', async ({ assert }) => {
+  test('human_review waits for a reviewer, and an approval completes the item', async ({
+    assert,
+  }) => {
     const world = await succeed({ human_review: true })
     assert.equal(world.run.gateStatus, 'pending')
     assert.equal(world.item.status, 'verifying')
@@ -82,8 +98,13 @@ test.group('Accept gates', (group) => {
     assert.equal(reviewed.ipAddress, '10.0.0.1')
   })
 
-  test('a human rejection rejects the run; the item retries with the reasons kept', async ({ assert }) => {
-    const world = await succeed({ human_review: true, tests_reported: true }, { tests: { passed: 1, failed: 0 } })
+  test('a human rejection rejects the run; the item retries with the reasons kept', async ({
+    assert,
+  }) => {
+    const world = await succeed(
+      { human_review: true, tests_reported: true },
+      { tests: { passed: 1, failed: 0 } }
+    )
 
     await world.run.review(await UserFactory.apply('reviewer').create(), 'rejected')
 
@@ -123,14 +144,24 @@ test.group('Accept gates', (group) => {
     assert.equal(world.item.status, 'pending')
   })
 
-  test('the periodic re-check goes on past a run whose evaluation keeps failing', async ({ assert }) => {
+  test('the periodic re-check goes on past a run whose evaluation keeps failing', async ({
+    assert,
+  }) => {
     const stuck = await succeed({ human_review: true }, {}, { ci_timeout_minutes: 30 })
     const other = await succeed({ human_review: true }, {}, { ci_timeout_minutes: 30 })
     const overdue = DateTime.now().minus({ minutes: 31 }).toJSDate()
-    await db.from('runs').whereIn('id', [stuck.run.id, other.run.id]).update({ finished_at: overdue })
-    await db.from('runs').where('id', stuck.run.id).update({ gates_evaluated_at: DateTime.now().minus({ days: 1 }).toJSDate() })
+    await db
+      .from('runs')
+      .whereIn('id', [stuck.run.id, other.run.id])
+      .update({ finished_at: overdue })
+    await db
+      .from('runs')
+      .where('id', stuck.run.id)
+      .update({ gates_evaluated_at: DateTime.now().minus({ days: 1 }).toJSDate() })
     // The stuck run's verdict cannot be saved: a fault that would recur on every sweep.
-    await db.rawQuery(`alter table runs add constraint test_stuck check (id <> ${stuck.run.id} or gate_status = 'pending') not valid`)
+    await db.rawQuery(
+      `alter table runs add constraint test_stuck check (id <> ${stuck.run.id} or gate_status = 'pending') not valid`
+    )
     try {
       const results = await GateEvaluator.recheckPending()
       assert.deepEqual(results, [
@@ -156,7 +187,11 @@ test.group('Accept gates', (group) => {
       },
       evaluate: (_run, { facts }) => {
         const found = facts?.get('probe')
-        return { gate: 'probe', verdict: 'pending', reason: found && !found.ok ? found.reason : 'no facts' }
+        return {
+          gate: 'probe',
+          verdict: 'pending',
+          reason: found && !found.ok ? found.reason : 'no facts',
+        }
       },
     }
     acceptGates.push(probe)
@@ -165,7 +200,9 @@ test.group('Accept gates', (group) => {
     const world = await succeed({})
     await GateEvaluator.evaluate(world.run.id)
     await world.run.refresh()
-    assert.deepEqual(verdicts(world), [['probe', 'pending', 'GitHub could not be read (see the server logs)']])
+    assert.deepEqual(verdicts(world), [
+      ['probe', 'pending', 'GitHub could not be read (see the server logs)'],
+    ])
   })
 
   test('a gate pending within ci_timeout_minutes stays pending on re-check', async ({ assert }) => {
@@ -175,7 +212,9 @@ test.group('Accept gates', (group) => {
       .where('id', world.run.id)
       .update({ finished_at: DateTime.now().minus({ minutes: 29 }).toJSDate() })
 
-    assert.deepEqual(await GateEvaluator.recheckPending(), [{ runId: world.run.id, status: 'pending' }])
+    assert.deepEqual(await GateEvaluator.recheckPending(), [
+      { runId: world.run.id, status: 'pending' },
+    ])
     await world.item.refresh()
     assert.equal(world.item.status, 'verifying')
   })

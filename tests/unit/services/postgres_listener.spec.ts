@@ -26,7 +26,10 @@ test.group('PostgresListener', () => {
     cleanup,
   }) => {
     const payloads: (string | undefined)[] = []
-    const listener = new PostgresListener(CHANNEL, { onNotification: (p) => payloads.push(p), onReconnect: () => {} })
+    const listener = new PostgresListener(CHANNEL, {
+      onNotification: (p) => payloads.push(p),
+      onReconnect: () => {},
+    })
     cleanup(() => listener.close())
 
     await Promise.all([listener.listen(), listener.listen()])
@@ -66,7 +69,10 @@ test.group('PostgresListener', () => {
 
   test('once closed, it neither listens nor reconnects', async ({ assert }) => {
     let reconnects = 0
-    const listener = new PostgresListener(CHANNEL, { onNotification: () => {}, onReconnect: () => reconnects++ })
+    const listener = new PostgresListener(CHANNEL, {
+      onNotification: () => {},
+      onReconnect: () => reconnects++,
+    })
     await listener.listen()
 
     await listener.close()

@@ -8,7 +8,9 @@ import RunLifecycle from '#services/run_lifecycle'
 test.group('Retry backoff (spec §2)', (group) => {
   group.each.setup(() => testUtils.db().truncate())
 
-  test('starts at retry_backoff_seconds, doubles per attempt and stops at an hour', ({ assert }) => {
+  test('starts at retry_backoff_seconds, doubles per attempt and stops at an hour', ({
+    assert,
+  }) => {
     assert.deepEqual(
       [1, 2, 3, 4].map((attempts) => retryBackoffSeconds(attempts, 30)),
       [30, 60, 120, 240]
@@ -37,7 +39,12 @@ test.group('Retry backoff (spec §2)', (group) => {
       await RunLifecycle.complete(run, agent, { outcome: 'failed' })
       await item.refresh()
       assert.equal(item.status, 'pending')
-      assert.closeTo(item.runAfter.diff(before, 'seconds').seconds, expected, 2, `attempt ${attempts}`)
+      assert.closeTo(
+        item.runAfter.diff(before, 'seconds').seconds,
+        expected,
+        2,
+        `attempt ${attempts}`
+      )
     }
   })
 })

@@ -49,7 +49,11 @@ test.group('RunLogStream', (group) => {
     const events = out.chunks.filter((chunk) => !chunk.startsWith(':'))
     assert.deepEqual(
       events.map((event) => event.split('\n').slice(0, 2).join(' ')),
-      ['id: 1 event: line', 'id: 2 event: line', 'event: end data: {"status":"succeeded","last_seq":2}']
+      [
+        'id: 1 event: line',
+        'id: 2 event: line',
+        'event: end data: {"status":"succeeded","last_seq":2}',
+      ]
     )
     assert.include(events[1], '"level":"warn","stream":"stderr","message":"live line"')
   })

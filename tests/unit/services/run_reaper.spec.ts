@@ -10,7 +10,9 @@ import db from '@adonisjs/lucid/services/db'
 test.group('RunReaper', (group) => {
   group.each.setup(() => testUtils.db().truncate())
 
-  test('a run whose lease expired times out and its item retries after the backoff', async ({ assert }) => {
+  test('a run whose lease expired times out and its item retries after the backoff', async ({
+    assert,
+  }) => {
     const { run, item } = await claimedRun({ leaseExpiresAt: DateTime.now().minus({ seconds: 1 }) })
 
     const reaped = await RunReaper.reap()
@@ -47,7 +49,10 @@ test.group('RunReaper', (group) => {
 
     const reaped = await RunReaper.reap()
 
-    assert.deepEqual(reaped.map((entry) => entry.reason), ['max_run_time'])
+    assert.deepEqual(
+      reaped.map((entry) => entry.reason),
+      ['max_run_time']
+    )
     await run.refresh()
     assert.equal(run.status, 'timed_out')
     assert.equal(run.error, 'max run time passed')

@@ -15,15 +15,30 @@ import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
-import { clearJobs, deliver, githubProject, jobsOf, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
+import {
+  clearJobs,
+  deliver,
+  githubProject,
+  jobsOf,
+  fakeGitHubGroup,
+  EXAMPLE_REPO,
+} from '#tests/support/github_world'
 
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
 const PR = 2
 
 /** A run of a GitHub project that its agent reports as succeeded on SHA / PR. */
-async function succeededRun(gates: GatesConfig, options: { e2e?: boolean; timeoutMinutes?: number } = {}) {
+async function succeededRun(
+  gates: GatesConfig,
+  options: { e2e?: boolean; timeoutMinutes?: number } = {}
+) {
   const project = await githubProject({ gatesConfig: gates, e2ERequired: options.e2e ?? false })
-  if (options.timeoutMinutes) await Policy.create({ projectId: project.id, key: 'ci_timeout_minutes', value: options.timeoutMinutes })
+  if (options.timeoutMinutes)
+    await Policy.create({
+      projectId: project.id,
+      key: 'ci_timeout_minutes',
+      value: options.timeoutMinutes,
+    })
   const world = await claimedRun({ project })
   await RunLifecycle.complete(world.run, world.agent, {
     outcome: 'succeeded',
@@ -47,7 +62,9 @@ async function runQueuedJobs() {
 test.group('GitHub accept gates', (group) => {
   const github = fakeGitHubGroup(group, { jobs: true })
 
-  test('required checks: pending while CI runs, passed once it succeeds (via a check_run webhook), item completed', async ({ assert }) => {
+  test('required checks: pending while CI runs, passed once it succeeds (via a check_run webhook), item completed', async ({
+    assert,
+  }) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'in_progress')
     github.fake.status(EXAMPLE_REPO, SHA, 'e2e', 'pending')
     const { run, item } = await succeededRun({ required_checks: ['ci'] }, { e2e: true })
@@ -55,12 +72,18 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(run.gateStatus, 'pending')
     assert.deepEqual(verdicts(run), [['required_checks', 'pending', 'checking GitHub']])
     const [scheduled] = await jobsOf('evaluate_gates')
-    assert.isAtMost(scheduled.run_at.getTime(), Date.now(), 'facts are fetched at once, outside the completion')
+    assert.isAtMost(
+      scheduled.run_at.getTime(),
+      Date.now(),
+      'facts are fetched at once, outside the completion'
+    )
 
     await runQueuedJobs()
     await run.refresh()
-    assert.deepEqual(verdicts(run), [['required_checks', 'pending', 'ci: check run in_progress; e2e: status pending']])
-    const deadline = (await jobsOf('evaluate_gates'))[0]
+    assert.deepEqual(verdicts(run), [
+      ['required_checks', 'pending', 'ci: check run in_progress; e2e: status pending'],
+    ])
+    const [deadline] = await jobsOf('evaluate_gates')
     assert.isUndefined(deadline, 'the re-evaluation job was consumed')
 
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
@@ -72,9 +95,14 @@ test.group('GitHub accept gates', (group) => {
     await run.refresh()
     await item.refresh()
     assert.equal(run.gateStatus, 'passed')
-    assert.deepEqual(verdicts(run), [['required_checks', 'passed', 'ci: check run success; e2e: status success']])
+    assert.deepEqual(verdicts(run), [
+      ['required_checks', 'passed', 'ci: check run success; e2e: status success'],
+    ])
     assert.equal(item.status, 'completed')
-    const checked = github.fake.requestsTo('GET', new RegExp(`/commits/${SHA}/(check-runs|statuses)$`))
+    const checked = github.fake.requestsTo(
+      'GET',
+      new RegExp(`/commits/${SHA}/(check-runs|statuses)$`)
+    )
     assert.isAbove(checked.length, 0)
   })
 
@@ -87,7 +115,9 @@ test.group('GitHub accept gates', (group) => {
     await run.refresh()
     await item.refresh()
     assert.equal(run.gateStatus, 'failed')
-    assert.deepEqual(verdicts(run), [['required_checks', 'failed', 'ci: check run failure; lint: not reported yet']])
+    assert.deepEqual(verdicts(run), [
+      ['required_checks', 'failed', 'ci: check run failure; lint: not reported yet'],
+    ])
     assert.equal(item.status, 'pending')
     assert.isTrue(item.runAfter > DateTime.now(), 'after a backoff')
     const retry = await AuditEvent.findByOrFail('action', 'work_item.retry_scheduled')
@@ -101,11 +131,15 @@ test.group('GitHub accept gates', (group) => {
     await GateEvaluator.evaluate(run.id)
     await run.refresh()
     await item.refresh()
-    assert.deepEqual(verdicts(run), [['required_checks', 'failed', 'the agent reported no head SHA']])
+    assert.deepEqual(verdicts(run), [
+      ['required_checks', 'failed', 'the agent reported no head SHA'],
+    ])
     assert.equal(item.status, 'pending')
   })
 
-  test('required checks: neutral and skipped pass; the latest check run per name and the newest status per context count', async ({ assert }) => {
+  test('required checks: neutral and skipped pass; the latest check run per name and the newest status per context count', async ({
+    assert,
+  }) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'lint', 'completed', 'neutral')
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'docs', 'completed', 'skipped')
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure')
@@ -118,27 +152,42 @@ test.group('GitHub accept gates', (group) => {
 
     await run.refresh()
     assert.deepEqual(verdicts(run), [
-      ['required_checks', 'passed', 'lint: check run neutral; docs: check run skipped; ci: check run success; deploy: status success'],
+      [
+        'required_checks',
+        'passed',
+        'lint: check run neutral; docs: check run skipped; ci: check run success; deploy: status success',
+      ],
     ])
   })
 
-  test('required checks: cancelled, timed_out and action_required check runs and an error status fail; e2e counts as required', async ({ assert }) => {
+  test('required checks: cancelled, timed_out and action_required check runs and an error status fail; e2e counts as required', async ({
+    assert,
+  }) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'cancelled')
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'slow', 'completed', 'timed_out')
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'gate', 'completed', 'action_required')
     github.fake.status(EXAMPLE_REPO, SHA, 'browser', 'error')
-    const { run } = await succeededRun({ required_checks: ['ci', 'slow', 'gate'], e2e_check_name: 'browser' }, { e2e: true })
+    const { run } = await succeededRun(
+      { required_checks: ['ci', 'slow', 'gate'], e2e_check_name: 'browser' },
+      { e2e: true }
+    )
 
     await GateEvaluator.evaluate(run.id)
 
     await run.refresh()
     assert.deepEqual(verdicts(run), [
-      ['required_checks', 'failed', 'ci: check run cancelled; slow: check run timed_out; gate: check run action_required; browser: status error'],
+      [
+        'required_checks',
+        'failed',
+        'ci: check run cancelled; slow: check run timed_out; gate: check run action_required; browser: status error',
+      ],
     ])
   })
 
-  test('min_approvals: a dismissed approval does not count; other reviewers still do', async ({ assert }) => {
+  test('min_approvals: a dismissed approval does not count; other reviewers still do', async ({
+    assert,
+  }) => {
     const dismissed = github.fake.review(EXAMPLE_REPO, PR, 'carol', 'APPROVED')
     dismissed.state = 'DISMISSED'
     github.fake.review(EXAMPLE_REPO, PR, 'dave', 'APPROVED')
@@ -150,7 +199,9 @@ test.group('GitHub accept gates', (group) => {
     assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '1 of 2 approvals (dave)']])
   })
 
-  test('named required checks are not skipped when the project names no GitHub token: they wait, then time out', async ({ assert }) => {
+  test('named required checks are not skipped when the project names no GitHub token: they wait, then time out', async ({
+    assert,
+  }) => {
     const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
     await project.merge({ githubTokenSecretName: null }).save()
     const { run, agent, item } = await claimedRun({ project })
@@ -166,7 +217,9 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(item.status, 'verifying')
   })
 
-  test('min_approvals: pending without approval, passed after a pull_request_review approved event', async ({ assert }) => {
+  test('min_approvals: pending without approval, passed after a pull_request_review approved event', async ({
+    assert,
+  }) => {
     github.fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
     github.fake.review(EXAMPLE_REPO, PR, 'bob', 'APPROVED')
     github.fake.review(EXAMPLE_REPO, PR, 'bob', 'CHANGES_REQUESTED')
@@ -174,7 +227,11 @@ test.group('GitHub accept gates', (group) => {
 
     await runQueuedJobs()
     await run.refresh()
-    assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '0 of 1 approvals']], 'a later change request undoes an approval')
+    assert.deepEqual(
+      verdicts(run),
+      [['min_approvals', 'pending', '0 of 1 approvals']],
+      'a later change request undoes an approval'
+    )
 
     github.fake.review(EXAMPLE_REPO, PR, 'alice', 'APPROVED')
     github.fake.review(EXAMPLE_REPO, PR, 'alice', 'COMMENTED')
@@ -197,7 +254,10 @@ test.group('GitHub accept gates', (group) => {
     await run.refresh()
     assert.equal(run.gateStatus, 'pending')
 
-    await db.from('runs').where('id', run.id).update({ finished_at: DateTime.now().minus({ minutes: 31 }).toJSDate() })
+    await db
+      .from('runs')
+      .where('id', run.id)
+      .update({ finished_at: DateTime.now().minus({ minutes: 31 }).toJSDate() })
     await GateEvaluator.recheckPending()
 
     await run.refresh()
@@ -206,14 +266,19 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(item.status, 'pending')
   })
 
-  test('GitHub refusing (401, 500, rate limit) leaves gates pending, records the project, never throws', async ({ assert }) => {
+  test('GitHub refusing (401, 500, rate limit) leaves gates pending, records the project, never throws', async ({
+    assert,
+  }) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
     const { run, project } = await succeededRun({ required_checks: ['ci'] })
 
     github.fake.fail(/check-runs$/, 401)
     assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
     await run.refresh()
-    assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub rejected the token \(401\)/)
+    assert.match(
+      run.gateResults[0].reason,
+      /GitHub facts unavailable: GitHub rejected the token \(401\)/
+    )
     await project.refresh()
     assert.equal(project.githubStatus, 'token_rejected')
 
@@ -236,13 +301,26 @@ test.group('default_branch_green from GitHub', (group) => {
   const github = fakeGitHubGroup(group, { jobs: true })
 
   async function claimWorld(project: Project) {
-    const agent = await AgentFactory.merge({ capabilities: { work_types: ['*'], tags: [] }, maxConcurrency: 5 }).create()
-    const code = await WorkItemFactory.merge({ projectId: project.id, workType: 'code', priority: 100 }).create()
-    const fixCi = await WorkItemFactory.merge({ projectId: project.id, workType: 'fix_ci', priority: 0 }).create()
+    const agent = await AgentFactory.merge({
+      capabilities: { work_types: ['*'], tags: [] },
+      maxConcurrency: 5,
+    }).create()
+    const code = await WorkItemFactory.merge({
+      projectId: project.id,
+      workType: 'code',
+      priority: 100,
+    }).create()
+    const fixCi = await WorkItemFactory.merge({
+      projectId: project.id,
+      workType: 'fix_ci',
+      priority: 0,
+    }).create()
     return { agent, code, fixCi }
   }
 
-  test('a failing default branch closes claims except fix_ci; green again reopens them', async ({ assert }) => {
+  test('a failing default branch closes claims except fix_ci; green again reopens them', async ({
+    assert,
+  }) => {
     const project = await githubProject({ gatesConfig: { default_branch_green: true } })
     const { agent, code, fixCi } = await claimWorld(project)
     github.fake.checkRun(EXAMPLE_REPO, 'main', 'ci', 'completed', 'success')
@@ -257,11 +335,16 @@ test.group('default_branch_green from GitHub', (group) => {
 
     const first = await ClaimService.claim(agent)
     assert.equal(first.outcome, 'claimed')
-    if (first.outcome === 'claimed') assert.equal(first.workItem.id, fixCi.id, 'only fix_ci while failing')
+    if (first.outcome === 'claimed')
+      assert.equal(first.workItem.id, fixCi.id, 'only fix_ci while failing')
     assert.equal((await ClaimService.claim(agent)).outcome, 'none')
 
     github.fake.status(EXAMPLE_REPO, 'main', 'deploy', 'pending')
-    assert.equal(await DefaultBranchStatus.refresh(project), 'failing', 'a running check keeps the last known state')
+    assert.equal(
+      await DefaultBranchStatus.refresh(project),
+      'failing',
+      'a running check keeps the last known state'
+    )
 
     github.fake.status(EXAMPLE_REPO, 'main', 'deploy', 'success')
     assert.equal(await DefaultBranchStatus.refresh(project), 'passing')
@@ -270,16 +353,20 @@ test.group('default_branch_green from GitHub', (group) => {
     if (second.outcome === 'claimed') assert.equal(second.workItem.id, code.id)
   })
 
-  test('the refresh job a default-branch webhook enqueues updates the state', async ({ assert }) => {
+  test('the refresh job a default-branch webhook enqueues updates the state', async ({
+    assert,
+  }) => {
     const status = webhookExample('status')
     const project = await githubProject({ gatesConfig: { default_branch_green: true } })
     await project.merge({ repoDefaultBranch: status.branches[0].name }).save()
     github.fake.status(EXAMPLE_REPO, status.branches[0].name, status.context, 'failure')
 
     await deliver('status', status)
-    for (const job of await jobsOf('process_github_webhook')) await processGitHubWebhook(job.payload)
+    for (const job of await jobsOf('process_github_webhook'))
+      await processGitHubWebhook(job.payload)
     const { default: refreshDefaultBranch } = await import('#jobs/refresh_default_branch')
-    for (const job of await jobsOf('refresh_default_branch')) await refreshDefaultBranch(job.payload)
+    for (const job of await jobsOf('refresh_default_branch'))
+      await refreshDefaultBranch(job.payload)
 
     await project.refresh()
     assert.equal(project.defaultBranchStatus, 'failing')

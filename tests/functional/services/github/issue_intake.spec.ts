@@ -13,18 +13,40 @@ import GitHubClient, { resolveSecret } from '#services/github/github_client'
 import { claimedRun } from '#tests/support/claimed_run'
 import { githubProject, fakeGitHubGroup, EXAMPLE_REPO } from '#tests/support/github_world'
 
-const items = (projectId: number) => WorkItem.query().where('projectId', projectId).orderBy('externalRef')
+const items = (projectId: number) =>
+  WorkItem.query().where('projectId', projectId).orderBy('externalRef')
 
 test.group('GitHub issue intake', (group) => {
   const github = fakeGitHubGroup(group)
 
-  test('open labelled issues become work items with priority, work type, payload and link', async ({ assert }) => {
+  test('open labelled issues become work items with priority, work type, payload and link', async ({
+    assert,
+  }) => {
     const project = await githubProject()
-    github.fake.issue(EXAMPLE_REPO, { number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
-    github.fake.issue(EXAMPLE_REPO, { number: 2, title: 'Write docs', labels: ['agent-ready', 'P1'] })
+    github.fake.issue(EXAMPLE_REPO, {
+      number: 1,
+      title: 'Fix login',
+      body: 'It breaks',
+      labels: ['agent-ready', 'P0', 'type:bugfix'],
+    })
+    github.fake.issue(EXAMPLE_REPO, {
+      number: 2,
+      title: 'Write docs',
+      labels: ['agent-ready', 'P1'],
+    })
     github.fake.issue(EXAMPLE_REPO, { number: 3, title: 'Not for agents', labels: ['bug'] })
-    github.fake.issue(EXAMPLE_REPO, { number: 4, title: 'A pull request', labels: ['agent-ready'], pullRequest: true })
-    github.fake.issue(EXAMPLE_REPO, { number: 5, title: 'Done already', labels: ['agent-ready'], state: 'closed' })
+    github.fake.issue(EXAMPLE_REPO, {
+      number: 4,
+      title: 'A pull request',
+      labels: ['agent-ready'],
+      pullRequest: true,
+    })
+    github.fake.issue(EXAMPLE_REPO, {
+      number: 5,
+      title: 'Done already',
+      labels: ['agent-ready'],
+      state: 'closed',
+    })
 
     const summary = await IssueIntake.sync(project)
 
@@ -39,9 +61,22 @@ test.group('GitHub issue intake', (group) => {
       source: 'github',
       status: 'pending',
     })
-    assert.deepEqual(first.payload, { issue_number: 1, title: 'Fix login', body: 'It breaks', labels: ['agent-ready', 'P0', 'type:bugfix'] })
-    assert.include(second.serialize(), { externalRef: 'github:issue:2', priority: 50, workType: 'code' })
-    assert.lengthOf(await items(project.id), 2, 'no item for the unlabelled issue, the pull request or the closed issue')
+    assert.deepEqual(first.payload, {
+      issue_number: 1,
+      title: 'Fix login',
+      body: 'It breaks',
+      labels: ['agent-ready', 'P0', 'type:bugfix'],
+    })
+    assert.include(second.serialize(), {
+      externalRef: 'github:issue:2',
+      priority: 50,
+      workType: 'code',
+    })
+    assert.lengthOf(
+      await items(project.id),
+      2,
+      'no item for the unlabelled issue, the pull request or the closed issue'
+    )
     const listing = github.fake.requestsTo('GET', /\/issues$/)[0]
     assert.equal(listing.query.get('labels'), 'agent-ready')
     assert.equal(listing.query.get('state'), 'open')
@@ -56,20 +91,37 @@ test.group('GitHub issue intake', (group) => {
 
     await IssueIntake.sync(project)
 
-    assert.deepEqual((await items(project.id)).map((item) => item.externalRef), ['github:issue:2'])
+    assert.deepEqual(
+      (await items(project.id)).map((item) => item.externalRef),
+      ['github:issue:2']
+    )
   })
 
-  test('a re-run changes nothing; edits and priority labels update the item', async ({ assert }) => {
+  test('a re-run changes nothing; edits and priority labels update the item', async ({
+    assert,
+  }) => {
     const project = await githubProject()
-    github.fake.issue(EXAMPLE_REPO, { number: 7, title: 'Old title', labels: ['agent-ready', 'P2'] })
+    github.fake.issue(EXAMPLE_REPO, {
+      number: 7,
+      title: 'Old title',
+      labels: ['agent-ready', 'P2'],
+    })
     await IssueIntake.sync(project)
     const auditCount = (await AuditEvent.all()).length
 
     const again = await IssueIntake.sync(project)
     assert.include(again, { created: 0, updated: 0, unchanged: 1 })
-    assert.lengthOf(await AuditEvent.all(), auditCount, 'an idempotent re-run writes no audit event')
+    assert.lengthOf(
+      await AuditEvent.all(),
+      auditCount,
+      'an idempotent re-run writes no audit event'
+    )
 
-    github.fake.issue(EXAMPLE_REPO, { number: 7, title: 'New title', labels: ['agent-ready', 'P0', 'type:docs'] })
+    github.fake.issue(EXAMPLE_REPO, {
+      number: 7,
+      title: 'New title',
+      labels: ['agent-ready', 'P0', 'type:docs'],
+    })
     const changed = await IssueIntake.sync(project)
     assert.include(changed, { updated: 1 })
     const [item] = await items(project.id)
@@ -78,21 +130,34 @@ test.group('GitHub issue intake', (group) => {
     assert.include(updated.details, { issue: 7, priority: 100 })
   })
 
-  test('the same issue taken in concurrently (sync and webhooks at once) makes one item', async ({ assert }) => {
+  test('the same issue taken in concurrently (sync and webhooks at once) makes one item', async ({
+    assert,
+  }) => {
     const project = await githubProject()
-    const issue = github.fake.issue(EXAMPLE_REPO, { number: 9, title: 'Race', labels: ['agent-ready', 'P1'] })
+    const issue = github.fake.issue(EXAMPLE_REPO, {
+      number: 9,
+      title: 'Race',
+      labels: ['agent-ready', 'P1'],
+    })
 
     const outcomes = await Promise.all(
-      Array.from({ length: 16 }, () => db.transaction((trx) => IssueIntake.applyWithin(trx, project, issue, 'agent-ready')))
+      Array.from({ length: 16 }, () =>
+        db.transaction((trx) => IssueIntake.applyWithin(trx, project, issue, 'agent-ready'))
+      )
     )
 
-    assert.deepEqual(outcomes.filter((outcome) => outcome === 'created'), ['created'])
+    assert.deepEqual(
+      outcomes.filter((outcome) => outcome === 'created'),
+      ['created']
+    )
     assert.deepEqual([...new Set(outcomes)].sort(), ['created', 'unchanged'])
     assert.lengthOf(await items(project.id), 1)
     assert.lengthOf(await AuditEvent.query().where('action', 'work_item.created'), 1)
   })
 
-  test('a closed issue cancels its unfinished item, and a running run is asked to stop', async ({ assert }) => {
+  test('a closed issue cancels its unfinished item, and a running run is asked to stop', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
     github.fake.issue(EXAMPLE_REPO, { number: 2, labels: ['agent-ready'] })
@@ -114,10 +179,13 @@ test.group('GitHub issue intake', (group) => {
     assert.equal(second.status, 'cancelled')
     assert.isNotNull(run.cancelRequestedAt, 'the agent learns it on its next heartbeat')
     const cancelled = await AuditEvent.query().where('action', 'work_item.cancelled').orderBy('id')
-    assert.sameDeepMembers(cancelled.map((event) => [event.actorType, event.details.reason]), [
-      ['system', 'GitHub issue #1 is closed'],
-      ['system', 'GitHub issue #2 is closed'],
-    ])
+    assert.sameDeepMembers(
+      cancelled.map((event) => [event.actorType, event.details.reason]),
+      [
+        ['system', 'GitHub issue #1 is closed'],
+        ['system', 'GitHub issue #2 is closed'],
+      ]
+    )
   })
 
   test('an item whose issue merely lost its label stays as it is', async ({ assert }) => {
@@ -132,14 +200,19 @@ test.group('GitHub issue intake', (group) => {
     assert.equal((await items(project.id))[0].status, 'pending')
   })
 
-  test('a deleted issue (GitHub answers 410 Gone) cancels its item without failing the sync', async ({ assert }) => {
+  test('a deleted issue (GitHub answers 410 Gone) cancels its item without failing the sync', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
     await IssueIntake.sync(project)
     github.fake.issue(EXAMPLE_REPO, { number: 1, labels: [] })
     github.fake.fail(/\/issues\/1$/, 410, {
       method: 'GET',
-      body: { message: 'This issue was deleted', documentation_url: 'https://docs.github.com/rest/issues/issues#get-an-issue' },
+      body: {
+        message: 'This issue was deleted',
+        documentation_url: 'https://docs.github.com/rest/issues/issues#get-an-issue',
+      },
     })
 
     const summary = await IssueIntake.sync(project)
@@ -147,10 +220,16 @@ test.group('GitHub issue intake', (group) => {
     assert.equal(summary.cancelled, 1)
     assert.equal((await items(project.id))[0].status, 'cancelled')
     await project.refresh()
-    assert.equal(project.githubStatus, 'connected', 'a deleted issue says nothing about the connection')
+    assert.equal(
+      project.githubStatus,
+      'connected',
+      'a deleted issue says nothing about the connection'
+    )
   })
 
-  test('a repository GitHub does not show to the token (404) is recorded on the project as a broken connection', async ({ assert }) => {
+  test('a repository GitHub does not show to the token (404) is recorded on the project as a broken connection', async ({
+    assert,
+  }) => {
     const project = await githubProject({ repoFullName: 'acme/not-there' })
 
     const result = await GitHubSync.syncProject(project)
@@ -166,11 +245,17 @@ test.group('GitHub issue intake', (group) => {
   test('several pages of issues are all taken in', async ({ assert }) => {
     const project = await githubProject()
     for (let number = 1; number <= 230; number++) {
-      github.fake.issue(EXAMPLE_REPO, { number, labels: ['agent-ready'], pullRequest: number % 10 === 0 })
+      github.fake.issue(EXAMPLE_REPO, {
+        number,
+        labels: ['agent-ready'],
+        pullRequest: number % 10 === 0,
+      })
     }
     const progress: string[] = []
 
-    const summary = await IssueIntake.sync(project, ({ page, lastPage, issues }) => progress.push(`${page}/${lastPage}:${issues}`))
+    const summary = await IssueIntake.sync(project, ({ page, lastPage, issues }) =>
+      progress.push(`${page}/${lastPage}:${issues}`)
+    )
 
     assert.include(summary, { created: 207, pages: 3 })
     assert.lengthOf(await items(project.id), 207)
@@ -181,7 +266,9 @@ test.group('GitHub issue intake', (group) => {
     )
   })
 
-  test('a rejected token is recorded on the project and audited once, without throwing', async ({ assert }) => {
+  test('a rejected token is recorded on the project and audited once, without throwing', async ({
+    assert,
+  }) => {
     const project = await githubProject({ token: 'ghp_revoked' })
     github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
 
@@ -206,11 +293,15 @@ test.group('GitHub issue intake', (group) => {
     assert.notStrictEqual((await GitHubClient.forProject(other)).octokit, first.octokit)
 
     const integration = await Integration.findByOrFail({ projectId: project.id, kind: 'github' })
-    await integration.merge({ value: Integration.seal('github', integration.name, 'ghp_rotated') }).save()
+    await integration
+      .merge({ value: Integration.seal('github', integration.name, 'ghp_rotated') })
+      .save()
     assert.notStrictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
   })
 
-  test('a missing token is recorded; the environment variable of that name is used when present', async ({ assert }) => {
+  test('a missing token is recorded; the environment variable of that name is used when present', async ({
+    assert,
+  }) => {
     const project = await githubProject({ token: null })
 
     const missing = await GitHubSync.syncProject(project)
@@ -230,12 +321,19 @@ test.group('GitHub issue intake', (group) => {
     assert.equal(project.githubStatus, 'connected')
     assert.lengthOf(await items(project.id), 1)
     assert.deepEqual(
-      (await AuditEvent.query().where('projectId', project.id).whereLike('action', 'project.github_%').orderBy('id')).map((event) => event.action),
+      (
+        await AuditEvent.query()
+          .where('projectId', project.id)
+          .whereLike('action', 'project.github_%')
+          .orderBy('id')
+      ).map((event) => event.action),
       ['project.github_token_missing', 'project.github_connected']
     )
   })
 
-  test("the environment never serves Gatehouse's own configuration as a project's secret", async ({ assert }) => {
+  test("the environment never serves Gatehouse's own configuration as a project's secret", async ({
+    assert,
+  }) => {
     const project = await githubProject({ token: null })
     // Set directly in the database: the project form refuses the name.
     await project.merge({ githubTokenSecretName: 'APP_KEY' }).save()
@@ -247,7 +345,9 @@ test.group('GitHub issue intake', (group) => {
     assert.lengthOf(github.fake.requests, 0, 'nothing was sent to GitHub')
   })
 
-  test('a 500 is retried by the client; a persistent one leaves the project unreachable', async ({ assert }) => {
+  test('a 500 is retried by the client; a persistent one leaves the project unreachable', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     github.fake.issue(EXAMPLE_REPO, { number: 1, labels: ['agent-ready'] })
     github.fake.fail(/\/issues$/, 502, { times: 1 })
@@ -264,7 +364,9 @@ test.group('GitHub issue intake', (group) => {
     assert.equal(project.githubStatus, 'unreachable')
   })
 
-  test('a GitHub that does not answer is abandoned after the request timeout', async ({ assert }) => {
+  test('a GitHub that does not answer is abandoned after the request timeout', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     github.fake.hang(/\/issues$/, 10)
     const saved = githubConfig.requestTimeoutMs
@@ -280,7 +382,9 @@ test.group('GitHub issue intake', (group) => {
     }
   })
 
-  test('a rate limit (403 or 429 with x-ratelimit-remaining 0) fails fast with its reset time', async ({ assert }) => {
+  test('a rate limit (403 or 429 with x-ratelimit-remaining 0) fails fast with its reset time', async ({
+    assert,
+  }) => {
     const project = await githubProject()
     for (const status of [403, 429] as const) {
       github.fake.rateLimit(/\/issues$/, { status, resetInSeconds: 3600 })
@@ -323,12 +427,17 @@ test.group('projects:sync', (group) => {
     await command.exec()
 
     command.assertSucceeded()
-    const output = command.ui.logger.getLogs().map((log) => log.message).join('\n')
+    const output = command.ui.logger
+      .getLogs()
+      .map((log) => log.message)
+      .join('\n')
     assert.include(output, '1 created, 0 updated, 0 unchanged, 0 cancelled; default branch unknown')
     assert.lengthOf(await items(project.id), 1)
   })
 
-  test('fails with one line and a non-zero exit on an unknown slug or a rejected token', async ({ assert }) => {
+  test('fails with one line and a non-zero exit on an unknown slug or a rejected token', async ({
+    assert,
+  }) => {
     const unknown = await ace.create(ProjectsSync, ['nope'])
     await unknown.exec()
     unknown.assertFailed()
@@ -338,7 +447,12 @@ test.group('projects:sync', (group) => {
     const rejected = await ace.create(ProjectsSync, [project.slug])
     await rejected.exec()
     rejected.assertFailed()
-    const errors = rejected.ui.logger.getLogs().filter((log) => log.stream === 'stderr').map((log) => log.message)
-    assert.isTrue(errors.some((line) => line.includes(`${project.slug}: GitHub rejected the token (401)`)))
+    const errors = rejected.ui.logger
+      .getLogs()
+      .filter((log) => log.stream === 'stderr')
+      .map((log) => log.message)
+    assert.isTrue(
+      errors.some((line) => line.includes(`${project.slug}: GitHub rejected the token (401)`))
+    )
   })
 })
