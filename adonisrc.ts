@@ -29,7 +29,11 @@ export default defineConfig({
     () => import('#providers/run_log_notifier_provider'),
   ],
 
-  preloads: [() => import('#start/routes'), () => import('#start/kernel')],
+  preloads: [
+    () => import('#start/routes'),
+    () => import('#start/kernel'),
+    () => import('#start/column_bounds'),
+  ],
 
   tests: {
     suites: [

@@ -5,6 +5,11 @@
 import 'reflect-metadata'
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
 
+// Safe unless told otherwise: no debug pages, and reachable only from this machine until a
+// deployment sets HOST (behind a proxy: HOST=0.0.0.0 and TRUSTED_PROXIES).
+process.env.NODE_ENV ??= 'production'
+process.env.HOST ??= '127.0.0.1'
+
 const APP_ROOT = new URL('../', import.meta.url)
 
 const IMPORTER = (filePath: string) => {

@@ -27,9 +27,33 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     }
     const page = this.#errorPage(error)
     if (page && 'view' in ctx) {
+      for (const [name, value] of Object.entries(page.headers ?? {}))
+        ctx.response.header(name, value)
       return ctx.response.status(page.status).send(await ctx.view.render(page.view, page.state))
     }
+    if (!this.debug && this.#statusOf(error) >= 500) return this.#renderServerError(ctx)
     return super.handle(error, ctx)
+  }
+
+  #statusOf(error: unknown): number {
+    const status = (error as { status?: unknown } | null)?.status
+    return typeof status === 'number' && status >= 400 && status < 600 ? status : 500
+  }
+
+  /**
+   * Outside development a failure shows a plain page: never the message (it may be SQL), the
+   * stack or the request's cookies; the request id ties it to the logged error.
+   */
+  async #renderServerError(ctx: HttpContext) {
+    const requestId = ctx.request.id() ?? null
+    ctx.response.status(500).header('Cache-Control', 'no-store')
+    try {
+      return ctx.response.send(await ctx.view.render('pages/errors/server_error', { requestId }))
+    } catch {
+      return ctx.response
+        .header('Content-Type', 'text/plain; charset=utf-8')
+        .send(`Something went wrong. Request id: ${requestId ?? 'none'}`)
+    }
   }
 
   /**
@@ -37,6 +61,15 @@ export default class HttpExceptionHandler extends ExceptionHandler {
    * stale CSRF token is refused outright, so nothing it carried (a secret) is flashed back.
    */
   #errorPage(error: unknown) {
+    // Refused input (the request input middleware, quotas): the page says which field and why.
+    if (error instanceof Problem && error.status < 500) {
+      return {
+        status: error.status,
+        view: 'pages/errors/refused_input',
+        state: { title: error.title, message: error.detail, fields: error.errors ?? [] },
+        headers: error.headers,
+      }
+    }
     if (error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE) {
       const status = error.response.status ?? 403
       if (status === 404) return { status, view: 'pages/errors/not_found', state: {} }
@@ -100,6 +133,13 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     return new Problem(500, 'Internal Server Error', 'Something went wrong on our side.')
   }
 
+  /** Problem documents for 5xx name the request id the logged error carries, nothing more. */
+  #serverProblemDetail(problem: Problem, ctx: HttpContext) {
+    const requestId = ctx.request.id()
+    if (problem.status < 500 || !requestId) return problem.detail
+    return `${problem.detail ?? problem.title} Request id: ${requestId}.`
+  }
+
   async #renderProblem(problem: Problem, ctx: HttpContext) {
     for (const [name, value] of Object.entries(problem.headers)) ctx.response.header(name, value)
     ctx.response
@@ -110,7 +150,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
           type: 'about:blank',
           title: problem.title,
           status: problem.status,
-          detail: problem.detail,
+          detail: this.#serverProblemDetail(problem, ctx),
           ...(problem.errors ? { errors: problem.errors } : {}),
         })
       )

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo, scope } from '@adonisjs/lucid/orm'
@@ -82,7 +83,8 @@ export default class AuditEvent extends AuditEventSchema {
         subjectId: event.subject ? Number(event.subject.id) : null,
         projectId: event.projectId ?? projectOf(event.subject),
         details: event.details ?? {},
-        ipAddress: event.ipAddress ?? null,
+        // Only an address fits (45 characters); whatever a proxy passed on otherwise is dropped.
+        ipAddress: event.ipAddress && isIP(event.ipAddress) ? event.ipAddress : null,
       },
       { client: trx }
     )

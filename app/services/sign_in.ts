@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
 import { errors as authErrors } from '@adonisjs/auth'
@@ -38,7 +39,8 @@ export default class SignIn {
     })
     const perAccount = limiter.use({ requests: SIGN_IN_ATTEMPTS, duration: SIGN_IN_WINDOW })
     const addressKey = `sign_in:${input.ip}`
-    const accountKey = `sign_in:${input.ip}:${email}`
+    // Hashed: the key column is 255 characters and an email may be 254.
+    const accountKey = `sign_in:${input.ip}:${sha256(email)}`
     // Counted before the password is checked: concurrent guesses each take a point atomically.
     await this.#take(perAddress, addressKey)
     await this.#take(perAccount, accountKey)
@@ -94,15 +96,25 @@ export default class SignIn {
     })
   }
 
+  /**
+   * Whatever was typed as the email (a password, by mistake) is kept only when it is a user's
+   * email; otherwise its hash, which still tells repeated attempts apart.
+   */
   static async #recordFailure(email: string, ip: string, reason: SignInRefusal, user?: User) {
+    user ??= (await User.findBy('email', email)) ?? undefined
+    const typed = user ? { email } : { email_sha256: sha256(email) }
     await db.transaction(async (trx) => {
       await AuditEvent.record(trx, {
         actor: 'system',
         action: 'user.login_failed',
         subject: user ?? null,
-        details: { email, reason },
+        details: { ...typed, reason },
         ipAddress: ip,
       })
     })
   }
+}
+
+function sha256(text: string) {
+  return createHash('sha256').update(text).digest('hex')
 }

@@ -1,16 +1,12 @@
 import vine from '@vinejs/vine'
-import { storableText } from '#validators/storable_text'
 
 /** POST /api/v1/claims (spec §5). */
 export const claimValidator = vine.create({
-  work_types: vine
-    .array(vine.string().trim().minLength(1).maxLength(64).use(storableText()))
-    .minLength(1)
-    .optional(),
+  work_types: vine.array(vine.string().trim().minLength(1).maxLength(64)).minLength(1).optional(),
   project: vine
     .string()
     .trim()
-    .use(storableText())
+
     .exists({ table: 'projects', column: 'slug' })
     .optional(),
   wait_seconds: vine.number().withoutDecimals().range([0, 30]).optional(),

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import { storableText } from '#validators/storable_text'
 import { MAX_INTEGER } from '#database/column_limits'
 
 /** The most log lines one request may carry (spec §5); more is 413, not 422. */
@@ -12,7 +11,7 @@ const url = () => vine.string().trim().maxLength(2048).url()
 
 /** POST /api/v1/runs/:id/heartbeat */
 export const heartbeatValidator = vine.create({
-  progress: vine.string().trim().maxLength(10_000).use(storableText()).optional(),
+  progress: vine.string().trim().maxLength(10_000).optional(),
 })
 
 /** POST /api/v1/runs/:id/logs (size limits are checked before, as 413). */
@@ -20,12 +19,12 @@ export const runLogsValidator = vine.create({
   lines: vine.array(
     vine.object({
       level: vine.enum(['debug', 'info', 'warn', 'error'] as const),
-      message: vine.string().use(storableText()),
+      message: vine.string(),
       stream: vine
         .enum(['stdout', 'stderr'] as const)
         .nullable()
         .optional(),
-      data: vine.record(vine.any()).use(storableText()).nullable().optional(),
+      data: vine.record(vine.any()).nullable().optional(),
       logged_at: vine.date({ formats: ['iso8601'] }).optional(),
     })
   ),
@@ -34,9 +33,9 @@ export const runLogsValidator = vine.create({
 /** POST /api/v1/runs/:id/complete */
 export const runCompletionValidator = vine.create({
   outcome: vine.enum(['succeeded', 'failed'] as const),
-  summary: vine.string().maxLength(100_000).use(storableText()).nullable().optional(),
-  error: vine.string().maxLength(100_000).use(storableText()).nullable().optional(),
-  branch_name: vine.string().trim().maxLength(255).use(storableText()).nullable().optional(),
+  summary: vine.string().maxLength(100_000).nullable().optional(),
+  error: vine.string().maxLength(100_000).nullable().optional(),
+  branch_name: vine.string().trim().maxLength(255).nullable().optional(),
   pr_url: url().nullable().optional(),
   pr_number: vine.number().withoutDecimals().range([1, MAX_INTEGER]).nullable().optional(),
   head_sha: vine
@@ -52,7 +51,7 @@ export const runCompletionValidator = vine.create({
       input_tokens: nonNegativeInteger().optional(),
       output_tokens: nonNegativeInteger().optional(),
       usd: vine.number().min(0).max(99_999_999).optional(),
-      model: vine.string().trim().maxLength(255).use(storableText()).optional(),
+      model: vine.string().trim().maxLength(255).optional(),
     })
     .nullable()
     .optional(),
@@ -68,7 +67,7 @@ export const runCompletionValidator = vine.create({
 
 /** POST /api/v1/runs/:id/release */
 export const runReleaseValidator = vine.create({
-  reason: vine.string().trim().maxLength(10_000).use(storableText()).optional(),
+  reason: vine.string().trim().maxLength(10_000).optional(),
 })
 
 /** POST /runs/:id/review: a reviewer's decision for the human_review gate. */

@@ -139,4 +139,48 @@ test.group('npm start (process level)', () => {
       rmSync(dataDir, { recursive: true, force: true })
     }
   }).timeout(60_000)
+
+  test('runs in production mode on 127.0.0.1: a hostile login gets a plain page, no stack, no SQL, no cookie', async ({
+    assert,
+  }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-start-'))
+    chmodSync(dataDir, 0o755)
+    const port = await freePort()
+    const server = npmStart(dataDir, port, process.env.DATABASE_URL)
+    try {
+      await server.ready
+      const base = `http://127.0.0.1:${port}`
+      const form = await fetch(`${base}/login`)
+      const cookies = form.headers
+        .getSetCookie()
+        .map((cookie) => cookie.split(';')[0])
+        .join('; ')
+      const csrf = /name=['"]_csrf['"] value=['"]([^'"]+)['"]/.exec(await form.text())?.[1]
+      assert.isString(csrf)
+
+      for (const email of ['admin\u0000@gatehouse.local', `${'a'.repeat(290)}@example.com`]) {
+        const response = await fetch(`${base}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Cookie': cookies },
+          body: new URLSearchParams({ _csrf: csrf!, email, password: 'wrong password' }),
+        })
+        const body = await response.text()
+        assert.isBelow(response.status, 500, body)
+        assert.notMatch(body, /\bat .+\.(ts|js):\d+/, 'no stack frame')
+        assert.notMatch(
+          body,
+          /select|insert|syntax|postgres|invalid byte/i,
+          'no SQL or driver error'
+        )
+        assert.notInclude(body, cookies.split('=')[1] ?? 'no cookie', 'no cookie value')
+        assert.notInclude(body, 'youch')
+      }
+      // Nothing else on this machine is listening for it: HOST defaults to the loopback.
+      assert.include(server.output(), '127.0.0.1')
+    } finally {
+      if (server.child.exitCode === null) await stop(server.child)
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }).timeout(60_000)
 })

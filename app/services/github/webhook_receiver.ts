@@ -5,6 +5,7 @@ import Project from '#models/project'
 import JobQueue from '#services/job_queue'
 import { resolveSecret } from '#services/github/github_client'
 import Problem from '#exceptions/problem'
+import { toStorable } from '#validators/storable_text'
 
 export const PROCESS_DELIVERY_TASK = 'process_github_webhook'
 
@@ -41,20 +42,19 @@ export default class WebhookReceiver {
       throw new Problem(400, 'Bad Request', 'X-GitHub-Event or X-GitHub-Delivery is too long.')
     }
     const fullName = (payload as { repository?: { full_name?: unknown } }).repository?.full_name
-    if (typeof fullName !== 'string') {
-      throw new Problem(404, 'Not Found', 'The delivery names no repository Gatehouse knows.')
-    }
-    const candidates = await Project.query()
-      .whereRaw('lower(repo_full_name) = lower(?)', [fullName])
-      .orderBy('id')
-    if (candidates.length === 0) {
-      throw new Problem(404, 'Not Found', `No project watches ${fullName}.`)
-    }
-    const project = await this.#verifiedProject(candidates, incoming)
+    // An unknown repository and a bad signature get the same answer: which repositories
+    // Gatehouse watches is not something to learn by asking.
+    const candidates =
+      typeof fullName === 'string' && fullName.length <= 1000
+        ? await Project.query()
+            .whereRaw('lower(repo_full_name) = lower(?)', [toStorable(fullName)])
+            .orderBy('id')
+        : []
+    const project = candidates.length ? await this.#verifiedProject(candidates, incoming) : null
     if (!project) {
       logger.warn(
-        { repository: fullName, deliveryId: incoming.deliveryId },
-        'webhook with a bad or missing signature'
+        { repository: fullName, deliveryId: incoming.deliveryId, known: candidates.length > 0 },
+        'webhook with an unknown repository or a bad or missing signature'
       )
       throw new Problem(
         401,
@@ -63,7 +63,9 @@ export default class WebhookReceiver {
       )
     }
 
-    const action = (payload as { action?: unknown }).action
+    // Signed, so kept: NUL and unpaired surrogates (which Postgres refuses) are replaced.
+    const stored = toStorable(payload)
+    const action = (stored as { action?: unknown }).action
     return db.transaction(async (trx) => {
       // A redelivery (or the same delivery arriving twice at once) loses here and is only acknowledged,
       // unless the delivery failed: then GitHub's "Redeliver" is the way to have it processed again.
@@ -80,7 +82,7 @@ export default class WebhookReceiver {
           incoming.event!,
           (typeof action === 'string' ? action.slice(0, 64) : null) as any,
           project.id,
-          JSON.stringify(payload),
+          JSON.stringify(stored),
         ]
       )
       if (rows.length === 0) return { deliveryId: incoming.deliveryId!, duplicate: true }

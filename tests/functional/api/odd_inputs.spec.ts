@@ -47,7 +47,7 @@ test.group('Agent API: odd inputs', (group) => {
       [
         'logs',
         { lines: [{ level: 'info', message: 'ok', data: { nested: ['x\u0000'] } }] },
-        'lines.0.data',
+        'lines.0.data.nested.0',
       ],
       ['heartbeat', { progress: 'half\u0000way' }, 'progress'],
       ['complete', { outcome: 'failed', error: 'bad\u0000' }, 'error'],

@@ -243,7 +243,7 @@ test.group('POST /webhooks/github', (group) => {
     await project.merge({ webhookSecretName: 'NOT_CONFIGURED_ANYWHERE' }).save()
     assert.equal(
       (await deliver('ping', webhookExample('ping', undefined, 0), {})).status,
-      404,
+      401,
       'ping example is another repository'
     )
     assert.equal((await deliver('issues', webhookExample('issues', 'opened'))).status, 401)
@@ -279,7 +279,7 @@ test.group('POST /webhooks/github', (group) => {
     )
   })
 
-  test('an unknown repository is 404 and a malformed body is 400, storing nothing', async ({
+  test('an unknown repository gets the same 401 as a bad signature and a malformed body is 400, storing nothing', async ({
     assert,
   }) => {
     await githubProject()
@@ -294,7 +294,15 @@ test.group('POST /webhooks/github', (group) => {
     const notAnObject = await deliver('issues', [1, 2])
     const noEvent = await deliver('', webhookExample('issues', 'opened'))
 
-    assert.equal(unknown.status, 404)
+    const badSignature = await deliver('issues', webhookExample('issues', 'opened'), {
+      signature: 'sha256=' + '0'.repeat(64),
+    })
+    assert.equal(unknown.status, 401)
+    assert.deepEqual(
+      unknown.body,
+      badSignature.body,
+      'the same answer: repositories cannot be enumerated'
+    )
     assert.equal(malformed.status, 400)
     assert.equal(malformed.contentType, 'application/problem+json; charset=utf-8')
     assert.equal(notAnObject.status, 400)

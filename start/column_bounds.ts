@@ -1,0 +1,3 @@
+import { boundEveryModel } from '#validators/column_bounds'
+
+await boundEveryModel()
