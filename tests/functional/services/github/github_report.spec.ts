@@ -1,8 +1,8 @@
 import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
-import ClaimService from '#services/claim_service'
-import RunLifecycle from '#services/run_lifecycle'
+import ClaimService from '#services/claims/claim_service'
+import RunLifecycle from '#services/runs/run_lifecycle'
 import GitHubReport from '#services/github/github_report'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import { AgentFactory } from '#database/factories/agent_factory'
@@ -106,8 +106,9 @@ test.group('Reporting runs back to GitHub issues', (group) => {
   }) => {
     const { run, agent } = await claimIssueItem()
     await RunLifecycle.complete(run, agent, { outcome: 'failed', error: 'tests do not compile' })
+    const jobs = await jobsOf('report_run_to_github')
     assert.deepEqual(
-      (await jobsOf('report_run_to_github')).map((job) => job.payload.moment),
+      jobs.map((job) => job.payload.moment),
       ['started', 'finished']
     )
 
