@@ -1,6 +1,8 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
-import { defineConfig, stores } from '@adonisjs/session'
+import type { HttpContext } from '@adonisjs/core/http'
+import { defineConfig } from '@adonisjs/session'
+import PostgresSessionStore from '#infrastructure/session_store'
 import { appUrl } from '#config/app'
 
 const sessionConfig = defineConfig({
@@ -15,9 +17,13 @@ const sessionConfig = defineConfig({
     secure: app.inProduction && appUrl.startsWith('https:'),
     sameSite: 'lax',
   },
-  store: env.get('SESSION_DRIVER') ?? (app.inTest ? 'memory' : 'cookie'),
+  // Server-side (issue 13): a cookie carries the session id only, so sessions can be ended.
+  store: env.get('SESSION_DRIVER') ?? 'database',
   stores: {
-    cookie: stores.cookie(),
+    database: (ctx) => new PostgresSessionStore(ctx),
+    // Japa's session plugins seed and read sessions through the store named "memory": in tests
+    // that is this same Postgres store, so every test signs in through the real one.
+    ...(app.inTest ? { memory: (ctx?: HttpContext) => new PostgresSessionStore(ctx) } : {}),
   },
 })
 

@@ -270,6 +270,25 @@ export class RunSchema extends BaseModel {
   declare workItemId: number
 }
 
+export class SessionSchema extends BaseModel {
+  static $columns = ['createdAt', 'data', 'id', 'ipAddress', 'lastSeenAt', 'userAgent', 'userId'] as const
+  $columns = SessionSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare data: string
+  @column({ isPrimary: true })
+  declare id: string
+  @column()
+  declare ipAddress: string | null
+  @column.dateTime()
+  declare lastSeenAt: DateTime
+  @column()
+  declare userAgent: string | null
+  @column()
+  declare userId: number | null
+}
+
 export class SettingSchema extends BaseModel {
   static $columns = ['key', 'updatedAt', 'updatedByUserId', 'value'] as const
   $columns = SettingSchema.$columns
@@ -284,7 +303,7 @@ export class SettingSchema extends BaseModel {
 }
 
 export class UserSchema extends BaseModel {
-  static $columns = ['createdAt', 'email', 'fullName', 'id', 'isActive', 'lastLoginAt', 'password', 'role', 'updatedAt'] as const
+  static $columns = ['createdAt', 'email', 'fullName', 'id', 'isActive', 'lastLoginAt', 'mustChangePassword', 'password', 'role', 'updatedAt'] as const
   $columns = UserSchema.$columns
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
@@ -298,6 +317,8 @@ export class UserSchema extends BaseModel {
   declare isActive: boolean
   @column.dateTime()
   declare lastLoginAt: DateTime | null
+  @column()
+  declare mustChangePassword: boolean
   @column({ serializeAs: null })
   declare password: string
   @column()

@@ -23,6 +23,6 @@ export default await Env.create(new URL('../', import.meta.url), {
   WORKER_CONCURRENCY: Env.schema.number.optional(),
   RUN_WORKER: Env.schema.boolean.optional(),
 
-  SESSION_DRIVER: Env.schema.enum.optional(['cookie', 'memory'] as const),
+  SESSION_DRIVER: Env.schema.enum.optional(['database', 'memory'] as const),
   GITHUB_API_URL: Env.schema.string.optional(),
 })

@@ -4,6 +4,7 @@
  */
 
 export const controllers = {
+  AccountPasswords: () => import('#controllers/account_passwords_controller'),
   AgentEnablements: () => import('#controllers/agent_enablements_controller'),
   AgentTokens: () => import('#controllers/agent_tokens_controller'),
   Agents: () => import('#controllers/agents_controller'),
@@ -32,6 +33,7 @@ export const controllers = {
   Session: () => import('#controllers/session_controller'),
   Settings: () => import('#controllers/settings_controller'),
   UserDeactivations: () => import('#controllers/user_deactivations_controller'),
+  UserSessions: () => import('#controllers/user_sessions_controller'),
   Users: () => import('#controllers/users_controller'),
   WebhookDeliveries: () => import('#controllers/webhook_deliveries_controller'),
   WorkItemApprovals: () => import('#controllers/work_item_approvals_controller'),

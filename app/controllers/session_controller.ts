@@ -32,9 +32,11 @@ export default class SessionController {
     }
   }
 
-  async destroy({ auth, request, response }: HttpContext) {
+  async destroy({ auth, request, session, response }: HttpContext) {
     const user = auth.use('web').user
     await auth.use('web').logout()
+    // A new id: the old one's row is deleted, so a copy of the cookie opens nothing.
+    session.regenerate()
     if (user) await SignIn.signOut(user, request.ip())
     return response.redirect('/login')
   }

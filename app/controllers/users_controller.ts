@@ -46,7 +46,8 @@ export default class UsersController {
     await user.updateAccount(
       { fullName: input.full_name, role: input.role, password: input.password },
       auth.use('web').getUserOrFail(),
-      request.ip()
+      request.ip(),
+      session.sessionId
     )
     session.flash('success', `${user.fullName} saved.`)
     return response.redirect('/users')

@@ -41,7 +41,14 @@ export default class Installation {
       const password = randomBytes(12).toString('base64url')
       const email = 'admin@gatehouse.local'
       await User.create(
-        { email, fullName: 'Administrator', password, role: 'admin', isActive: true },
+        {
+          email,
+          fullName: 'Administrator',
+          password,
+          role: 'admin',
+          isActive: true,
+          mustChangePassword: true,
+        },
         { client: trx }
       )
       return { email, password }
@@ -59,7 +66,7 @@ export default class Installation {
     if (oneTimePassword) {
       lines.push(
         `  First boot: sign in as ${oneTimePassword.email} with password ${oneTimePassword.password}`,
-        '  (shown once; change it after signing in)'
+        '  (shown once; you will be asked to set your own at first sign-in)'
       )
     }
     process.stdout.write(lines.join('\n') + '\n\n')

@@ -20,6 +20,14 @@ export default class AuthMiddleware {
       ctx.session.flash('error', 'Your account is deactivated.')
       return ctx.response.redirect(this.redirectTo)
     }
+    // The first-boot admin's printed password is changed before anything else.
+    const user = ctx.auth.use('web').getUserOrFail()
+    if (user.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(ctx.request.url())) {
+      ctx.session.flash('error', 'Set your own password first.')
+      return ctx.response.redirect('/account/password')
+    }
     return next()
   }
 }
+
+const PASSWORD_CHANGE_PATHS = new Set(['/account/password', '/logout'])

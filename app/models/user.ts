@@ -10,6 +10,7 @@ import { UserSchema } from '#database/schema'
 import WorkItem from '#models/work_item'
 import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
+import UserSession from '#models/user_session'
 import DuplicateValue from '#exceptions/duplicate_value'
 import InvalidTransition from '#exceptions/invalid_transition'
 
@@ -43,6 +44,26 @@ export default class User extends compose(UserSchema, AuthFinder) {
     return USER_ROLES.indexOf(this.role) <= USER_ROLES.indexOf(role)
   }
 
+  /**
+   * The user sets their own password (the first-boot admin must): every other session of
+   * theirs ends, and the obligation to change it is lifted.
+   */
+  async changeOwnPassword(password: string, ipAddress: string | null, currentSessionId: string) {
+    await db.transaction(async (trx) => {
+      this.useTransaction(trx)
+      this.password = password
+      this.mustChangePassword = false
+      await this.save()
+      await UserSession.endAllOf(this.id, { except: currentSessionId, client: trx })
+      await AuditEvent.record(trx, {
+        actor: this,
+        action: 'user.password_changed',
+        subject: this,
+        ipAddress,
+      })
+    })
+  }
+
   touchLogin() {
     this.lastLoginAt = DateTime.now()
   }
@@ -68,11 +89,15 @@ export default class User extends compose(UserSchema, AuthFinder) {
     )
   }
 
-  /** An admin renames, re-roles or resets the password of a user (blank password: unchanged). */
+  /**
+   * An admin renames, re-roles or resets the password of a user (blank password: unchanged).
+   * A new password or a lower role ends the user's sessions (but the one making the change).
+   */
   async updateAccount(
     changes: { fullName: string; role: UserRole; password: string | null },
     by: User,
-    ipAddress: string | null
+    ipAddress: string | null,
+    currentSessionId: string | null = null
   ) {
     await db.transaction(async (trx) => {
       this.useTransaction(trx)
@@ -83,9 +108,16 @@ export default class User extends compose(UserSchema, AuthFinder) {
       if (changes.password) details.password_changed = true
       if (Object.keys(details).length === 0) return
       if (changes.role !== 'admin') await this.#ensureAnotherActiveAdmin(trx)
+      const lowered = USER_ROLES.indexOf(changes.role) > USER_ROLES.indexOf(this.role)
+      if (changes.password || lowered) {
+        await UserSession.endAllOf(this.id, { except: currentSessionId, client: trx })
+      }
       this.fullName = changes.fullName
       this.role = changes.role
-      if (changes.password) this.password = changes.password
+      if (changes.password) {
+        this.password = changes.password
+        if (by.id === this.id) this.mustChangePassword = false
+      }
       await this.save()
       await AuditEvent.record(trx, {
         actor: by,
@@ -111,6 +143,7 @@ export default class User extends compose(UserSchema, AuthFinder) {
     await db.transaction(async (trx) => {
       this.useTransaction(trx)
       if (!active) await this.#ensureAnotherActiveAdmin(trx)
+      if (!active) await UserSession.endAllOf(this.id, { client: trx })
       this.isActive = active
       await this.save()
       await AuditEvent.record(trx, {

@@ -27,4 +27,9 @@ export default class UserPolicy extends BasePolicy {
       return AuthorizationResponse.deny('You cannot deactivate yourself: ask another admin.')
     return true
   }
+
+  /** Everyone sees and ends their own sessions; admins anyone's. */
+  manageSessions(user: User, target: User) {
+    return user.id === target.id || user.hasRole('admin')
+  }
 }

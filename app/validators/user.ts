@@ -17,3 +17,13 @@ export const updateUserValidator = vine.create({
   role: vine.enum(USER_ROLES),
   password: vine.string().minLength(12).maxLength(1024).nullable(),
 })
+
+/** PUT /account/password: the user's own new password, typed twice. */
+export const ownPasswordValidator = vine.create({
+  current_password: vine.string().maxLength(1024),
+  password: vine
+    .string()
+    .minLength(12)
+    .maxLength(1024)
+    .confirmed({ confirmationField: 'password_confirmation' }),
+})

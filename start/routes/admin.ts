@@ -14,6 +14,20 @@ router
 router
   .group(() => {
     router.post('/logout', [controllers.Session, 'destroy']).as('session.destroy')
+    router
+      .get('/account/password', [controllers.AccountPasswords, 'edit'])
+      .as('account.password.edit')
+    router
+      .put('/account/password', [controllers.AccountPasswords, 'update'])
+      .as('account.password.update')
+    router
+      .get('/users/:id/sessions', [controllers.UserSessions, 'index'])
+      .as('users.sessions.index')
+      .where('id', rowId)
+    router
+      .delete('/users/:id/sessions/:sessionId', [controllers.UserSessions, 'destroy'])
+      .as('users.sessions.destroy')
+      .where('id', rowId)
     router.get('/', [controllers.Dashboard, 'show']).as('dashboard')
 
     router
