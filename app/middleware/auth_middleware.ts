@@ -20,6 +20,8 @@ export default class AuthMiddleware {
       ctx.session.flash('error', 'Your account is deactivated.')
       return ctx.response.redirect(this.redirectTo)
     }
+    // Signed-in pages (a new token is shown once) are never kept by browsers or proxies.
+    ctx.response.header('Cache-Control', 'no-store')
     // The first-boot admin's printed password is changed before anything else.
     const user = ctx.auth.use('web').getUserOrFail()
     if (user.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(ctx.request.url())) {
