@@ -47,6 +47,8 @@ process.env.PORT = String(await freePort())
 process.env.RUN_WORKER = 'false'
 process.env.LOG_LEVEL ??= 'warn'
 process.env.DATABASE_POOL_MAX = String(AGENTS + 4)
+// The bench measures claiming, not the per-token request quota (docs/security.md).
+process.env.QUOTA_AGENT_REQUESTS_PER_MINUTE ??= '100000000'
 
 const ignitor = new Ignitor(APP_ROOT, { importer: IMPORTER }).tap((app) => {
   app.booting(async () => {

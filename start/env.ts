@@ -7,6 +7,11 @@ export default await Env.create(new URL('../', import.meta.url), {
   APP_KEY: Env.schema.secret.optional(),
   APP_URL: Env.schema.string.optional(),
   TRUSTED_PROXIES: Env.schema.string.optional(),
+  QUOTA_AGENT_REQUESTS_PER_MINUTE: Env.schema.number.optional(),
+  QUOTA_LOG_LINES_PER_SECOND: Env.schema.number.optional(),
+  QUOTA_LOG_BYTES_PER_SECOND: Env.schema.number.optional(),
+  QUOTA_LIVE_LOG_STREAMS_PER_USER: Env.schema.number.optional(),
+  MAX_LOG_BYTES_PER_RUN: Env.schema.number.optional(),
   LOG_LEVEL: Env.schema.enum.optional([
     'fatal',
     'error',

@@ -2,17 +2,32 @@ import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
 import RunLogStream from '#services/runs/run_log_stream'
 import { runLogPageValidator } from '#validators/run'
+import Problem from '#exceptions/problem'
+import { OpenConnections, QUOTAS } from '#services/quotas'
+
+const liveLogStreams = new OpenConnections()
 
 /**
  * GET /runs/:id/logs/stream: the run's log as Server-Sent Events, followed live until the run
  * ends. Resumes after `Last-Event-ID` (EventSource's reconnect) or `?after=<seq>`.
  */
 export default class RunLogStreamsController {
-  async show({ params, request, response }: HttpContext) {
+  async show({ params, request, response, auth }: HttpContext) {
     const run = await Run.findOrFail(params.id)
     const { after } = await request.validateUsing(runLogPageValidator, {
       data: { after: request.header('last-event-id') ?? request.qs().after },
     })
+    // A viewer holds at most a few live streams: each one is a connection and a follower.
+    const viewer = auth.use('web').getUserOrFail()
+    const release = liveLogStreams.enter(viewer.id, QUOTAS.liveLogStreamsPerUser)
+    if (!release) {
+      throw new Problem(
+        429,
+        'Too Many Requests',
+        `At most ${QUOTAS.liveLogStreamsPerUser} live logs open at once: close another tab first.`,
+        { 'Retry-After': '5' }
+      )
+    }
     const stream = response.response
     response
       .header('Content-Type', 'text/event-stream; charset=utf-8')
@@ -24,7 +39,11 @@ export default class RunLogStreamsController {
 
     const hangUp = new AbortController()
     stream.once('close', () => hangUp.abort())
-    await RunLogStream.pipe(run.id, after ?? 0, (chunk) => stream.write(chunk), hangUp.signal)
+    try {
+      await RunLogStream.pipe(run.id, after ?? 0, (chunk) => stream.write(chunk), hangUp.signal)
+    } finally {
+      release()
+    }
     stream.end()
   }
 }

@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import Problem from '#exceptions/problem'
+import Quotas from '#services/quotas'
 
 /**
  * Authenticates an agent by its bearer token (401 when unknown, revoked or expired) and
@@ -13,6 +14,7 @@ export default class AgentAuthMiddleware {
     if (!agent.enabled) {
       throw new Problem(403, 'Forbidden', `Agent "${agent.key}" is disabled.`)
     }
+    await Quotas.agentRequest(String(agent.currentAccessToken.identifier))
     await agent.markSeen()
     return next()
   }

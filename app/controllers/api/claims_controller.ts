@@ -3,6 +3,10 @@ import Problem from '#exceptions/problem'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { claimValidator } from '#validators/claim'
+import { OpenConnections, rateLimitHeaders } from '#services/quotas'
+
+/** Claims waiting for work in this process, per agent. */
+const longPolls = new OpenConnections()
 
 /** Seconds an agent at a limit should wait before asking again. */
 const AT_LIMIT_RETRY_AFTER = '30'
@@ -19,12 +23,28 @@ export default class ClaimsController {
     const hangUp = new AbortController()
     response.response.once('close', () => hangUp.abort())
 
-    const result = await ClaimService.claimWaiting(
-      agent,
-      { workTypes: input.work_types, projectSlug: input.project },
-      input.wait_seconds ?? 0,
-      hangUp.signal
-    )
+    // Long-polls per agent: at most its max_concurrency waiting at once; one more is 429 now.
+    const waitSeconds = input.wait_seconds ?? 0
+    const release = waitSeconds > 0 ? longPolls.enter(agent.id, agent.maxConcurrency) : () => {}
+    if (!release) {
+      throw new Problem(
+        429,
+        'Too Many Requests',
+        `Agent "${agent.key}" already has ${agent.maxConcurrency} claims waiting (max_concurrency).`,
+        { ...rateLimitHeaders(agent.maxConcurrency, 0, 1, 1), 'Retry-After': '1' }
+      )
+    }
+    let result: Awaited<ReturnType<typeof ClaimService.claimWaiting>>
+    try {
+      result = await ClaimService.claimWaiting(
+        agent,
+        { workTypes: input.work_types, projectSlug: input.project },
+        waitSeconds,
+        hangUp.signal
+      )
+    } finally {
+      release()
+    }
 
     switch (result.outcome) {
       case 'claimed': {

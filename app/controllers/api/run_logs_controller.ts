@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { DateTime } from 'luxon'
 import Run from '#models/run'
 import Problem from '#exceptions/problem'
+import Quotas from '#services/quotas'
 import { MAX_LOG_BYTES, MAX_LOG_LINES, runLogsValidator } from '#validators/run'
 
 /** POST /api/v1/runs/:id/logs: a batch of log lines, numbered by the server. */
@@ -10,6 +11,7 @@ export default class RunLogsController {
     const run = await Run.findForAgentOrFail(auth.use('api').getUserOrFail(), params.id)
     refuseOversizedBatch(request.input('lines'))
     const { lines } = await request.validateUsing(runLogsValidator)
+    await Quotas.logBatch(run.id, lines.length, Buffer.byteLength(JSON.stringify(lines)))
     const { accepted, lastSeq } = await run.appendLogs(
       lines.map((line) => ({
         level: line.level,

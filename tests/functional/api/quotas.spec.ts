@@ -1,0 +1,190 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import RunLog from '#models/run_log'
+import Run from '#models/run'
+import { QUOTAS } from '#services/quotas'
+import { claimedRun } from '#tests/support/claimed_run'
+import { createAgent, createProject, emptyWorld } from '#tests/support/claim_world'
+import { asUser, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
+import Browser from '#tests/support/browser_session'
+
+const base = () => `http://${process.env.HOST}:${process.env.PORT}`
+
+function assertQuotaHeaders(assert: any, headers: Headers, label: string) {
+  assert.isAbove(Number(headers.get('retry-after')), 0, `${label}: Retry-After`)
+  assert.isNotNull(headers.get('ratelimit-limit'), `${label}: RateLimit-Limit`)
+  assert.equal(headers.get('ratelimit-remaining'), '0', `${label}: RateLimit-Remaining`)
+  assert.isNotNull(headers.get('ratelimit-policy'), `${label}: RateLimit-Policy`)
+}
+
+function post(path: string, token: string, body: unknown, signal?: AbortSignal) {
+  return fetch(`${base()}${path}`, {
+    method: 'POST',
+    headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  })
+}
+
+/** Runs `body` with a quota lowered, restoring the default after. */
+async function withQuota<T>(name: keyof typeof QUOTAS, value: number, body: () => Promise<T>) {
+  const saved = QUOTAS[name]
+  QUOTAS[name] = value
+  try {
+    return await body()
+  } finally {
+    QUOTAS[name] = saved
+  }
+}
+
+function p95(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]
+}
+
+test.group('Quotas', (group) => {
+  group.each.setup(async () => {
+    await emptyWorld()
+    await db.from('rate_limits').delete()
+  })
+  group.teardown(async () => {
+    await db.from('rate_limits').delete()
+    await leaveNothingBehind()
+  })
+
+  test('an agent token past its requests per minute gets 429 with the headers; others go on', async ({
+    assert,
+  }) => {
+    const { token } = await createAgent()
+    const { token: otherToken } = await createAgent()
+    await withQuota('agentRequestsPerMinute', 5, async () => {
+      const get = (bearer: string) =>
+        fetch(`${base()}/api/v1/agent`, { headers: { authorization: `Bearer ${bearer}` } })
+      for (let i = 0; i < 5; i++) {
+        const allowed = await get(token)
+        assert.equal(allowed.status, 200)
+      }
+      const refused = await get(token)
+      assert.equal(refused.status, 429)
+      assertQuotaHeaders(assert, refused.headers, 'per token')
+      const another = await get(otherToken)
+      assert.equal(another.status, 200, 'another token has its own quota')
+    })
+  })
+
+  test('log lines past the per-second quota are 429 and not stored', async ({ assert }) => {
+    const { run, token } = await claimedRun()
+    const lines = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ level: 'info', message: `line ${i}` }))
+    await withQuota('logLinesPerSecond', 10, async () => {
+      const accepted = await post(`/api/v1/runs/${run.id}/logs`, token, { lines: lines(8) })
+      assert.equal(accepted.status, 202)
+      const refused = await post(`/api/v1/runs/${run.id}/logs`, token, { lines: lines(8) })
+      assert.equal(refused.status, 429)
+      assertQuotaHeaders(assert, refused.headers, 'log lines')
+    })
+    assert.lengthOf(await RunLog.query().where('runId', run.id), 8)
+  })
+
+  test('past max_log_bytes_per_run the run’s logs are cut: 413, nothing more stored, the page says so', async ({
+    assert,
+    client,
+  }) => {
+    const { run, token } = await claimedRun()
+    const batch = { lines: [{ level: 'info', message: 'x'.repeat(400) }] }
+    const statuses: number[] = []
+    await withQuota('maxLogBytesPerRun', 2000, async () => {
+      for (let i = 0; i < 8; i++) {
+        const response = await post(`/api/v1/runs/${run.id}/logs`, token, batch)
+        statuses.push(response.status)
+        if (response.status === 413) {
+          const problem = (await response.json()) as { detail: string }
+          assert.include(problem.detail, 'max_log_bytes_per_run')
+        }
+      }
+    })
+    const stored = await RunLog.query().where('runId', run.id)
+    assert.isAbove(stored.length, 0)
+    assert.equal(statuses.filter((status) => status === 202).length, stored.length)
+    assert.equal(statuses.at(-1), 413)
+    const fresh = await Run.findOrFail(run.id)
+    assert.isAtMost(Number(fresh.logBytes), 2000)
+    assert.isNotNull(fresh.logsCutAt)
+    const page = await asUser(client, await userWithRole('viewer'), 'get', `/runs/${run.id}`)
+    assert.include(page.text(), 'Logs were cut')
+  })
+
+  test('long-polls per agent are capped at max_concurrency: one more is 429 at once (200 from one token, measured)', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token: flood } = await createAgent({ maxConcurrency: 2 })
+    const { token: other } = await createAgent({ maxConcurrency: 1 })
+    const admin = await userWithRole('admin')
+    assert.exists(project)
+
+    const measure = async () => {
+      const claimMs: number[] = []
+      const pageMs: number[] = []
+      for (let i = 0; i < 20; i++) {
+        let t = Date.now()
+        const claim = await post('/api/v1/claims', other, {})
+        claimMs.push(Date.now() - t)
+        assert.equal(claim.status, 204)
+        t = Date.now()
+        await fetch(`${base()}/health/ready`)
+        pageMs.push(Date.now() - t)
+      }
+      return { claim: p95(claimMs), page: p95(pageMs) }
+    }
+    const quiet = await measure()
+
+    const hangUp = new AbortController()
+    const started = Date.now()
+    const polls = Array.from({ length: 200 }, () =>
+      post('/api/v1/claims', flood, { wait_seconds: 5 }, hangUp.signal)
+        .then((response) => ({
+          status: response.status,
+          ms: Date.now() - started,
+          headers: response.headers,
+        }))
+        .catch(() => ({ status: 0, ms: Date.now() - started, headers: new Headers() }))
+    )
+    await new Promise((resolve) => setTimeout(resolve, 500))
+
+    const flooded = await measure()
+    hangUp.abort()
+    const answers = await Promise.all(polls)
+    const refused = answers.filter((answer) => answer.status === 429)
+    assert.isAtLeast(refused.length, 198)
+    assert.isBelow(Math.max(...refused.map((answer) => answer.ms)), 4000, 'refused at once')
+    assertQuotaHeaders(assert, refused[0].headers, 'long-poll')
+    console.log(
+      `long-poll flood (200 from one token, max_concurrency 2): another agent's claim p95 ${flooded.claim} ms (quiet: ${quiet.claim} ms), /health/ready p95 ${flooded.page} ms (quiet: ${quiet.page} ms)`
+    )
+    assert.exists(admin)
+  }).timeout(60_000)
+
+  test('a viewer holds at most 5 live log streams; the 6th is 429', async ({ assert }) => {
+    const { run } = await claimedRun()
+    const viewer = await userWithRole('viewer')
+    const hangUp = new AbortController()
+    // A real signed-in browser: its cookie is sent by every stream it opens.
+    const browser = await Browser.signIn(viewer.email)
+    const open = []
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${base()}/runs/${run.id}/logs/stream`, {
+        headers: { cookie: browser.cookie },
+        signal: hangUp.signal,
+      })
+      assert.equal(response.status, 200)
+      open.push(response)
+    }
+    const sixth = await fetch(`${base()}/runs/${run.id}/logs/stream`, {
+      headers: { cookie: browser.cookie, accept: 'text/html' },
+    })
+    assert.equal(sixth.status, 429)
+    assert.isAbove(Number(sixth.headers.get('retry-after')), 0)
+    hangUp.abort()
+  })
+})
