@@ -370,7 +370,7 @@ export class WorkItemDependencySchema extends BaseModel {
 }
 
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubUpdatedAt', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
   $columns = WorkItemSchema.$columns
   @column()
   declare affinityAgentId: number | null
@@ -392,6 +392,8 @@ export class WorkItemSchema extends BaseModel {
   declare externalRef: string | null
   @column()
   declare externalUrl: string | null
+  @column.dateTime()
+  declare githubUpdatedAt: DateTime | null
   @column({ isPrimary: true })
   declare id: number
   @column.dateTime()

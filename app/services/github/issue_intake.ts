@@ -16,6 +16,7 @@ export type GitHubIssue = {
   body?: string | null
   state: string
   html_url: string
+  updated_at?: string | null
   labels: (string | { name?: string | null })[]
   pull_request?: unknown
 }
@@ -120,6 +121,38 @@ export default class IssueIntake {
   ): Promise<IntakeOutcome> {
     if (issue.pull_request) return 'ignored'
     const ref = externalRefOf(issue.number)
+    // A replay (a captured delivery sent again with a new id) carries the issue as it was: when
+    // that is older than what was applied, it changes nothing. A reopening must be newer still.
+    const seenAt = issue.updated_at ? new Date(issue.updated_at) : null
+    if (seenAt && !Number.isNaN(seenAt.getTime())) {
+      const applied = await trx
+        .from('work_items')
+        .where('project_id', project.id)
+        .where('external_ref', ref)
+        .forUpdate()
+        .select('github_updated_at')
+        .first()
+      const last: Date | null = applied?.github_updated_at ?? null
+      if (last && (seenAt < last || (options.reopened && seenAt <= last))) return 'unchanged'
+      const outcome = await this.#apply(trx, project, issue, label, ref, options)
+      await trx
+        .from('work_items')
+        .where('project_id', project.id)
+        .where('external_ref', ref)
+        .update({ github_updated_at: seenAt })
+      return outcome
+    }
+    return this.#apply(trx, project, issue, label, ref, options)
+  }
+
+  static async #apply(
+    trx: TransactionClientContract,
+    project: Project,
+    issue: GitHubIssue,
+    label: string,
+    ref: string,
+    options: { reopened?: boolean }
+  ): Promise<IntakeOutcome> {
     if (issue.state !== 'open') {
       const item = await WorkItem.query({ client: trx })
         .where('projectId', project.id)

@@ -103,13 +103,21 @@ test.group('POST /webhooks/github', (group) => {
       externalUrl: opened.issue.html_url,
     })
 
-    const closed = { ...opened, action: 'closed', issue: { ...opened.issue, state: 'closed' } }
+    const closed = {
+      ...opened,
+      action: 'closed',
+      issue: { ...opened.issue, state: 'closed', updated_at: '2030-01-01T00:00:01Z' },
+    }
     await deliver('issues', closed)
     await processQueued()
     await item.refresh()
     assert.equal(item.status, 'cancelled')
 
-    const reopened = { ...opened, action: 'reopened' }
+    const reopened = {
+      ...opened,
+      action: 'reopened',
+      issue: { ...opened.issue, updated_at: '2030-01-01T00:00:02Z' },
+    }
     await deliver('issues', reopened)
     await processQueued()
     await item.refresh()
@@ -119,6 +127,53 @@ test.group('POST /webhooks/github', (group) => {
       webhookDeliveries.map((delivery) => delivery.status),
       ['processed', 'processed', 'processed']
     )
+  })
+
+  test('a replayed reopened whose issue is older than the last change applied changes nothing', async ({
+    assert,
+  }) => {
+    await githubProject()
+    const opened = webhookExample('issues', 'opened')
+    opened.issue.labels.push({ ...opened.issue.labels[0], name: 'agent-ready' })
+    opened.issue.updated_at = '2030-01-01T00:00:00Z'
+    await deliver('issues', opened)
+    const captured = {
+      ...opened,
+      action: 'reopened',
+      issue: { ...opened.issue, updated_at: '2030-01-01T00:00:05Z' },
+    }
+    await deliver('issues', captured)
+    const closed = {
+      ...opened,
+      action: 'closed',
+      issue: { ...opened.issue, state: 'closed', updated_at: '2030-01-01T00:00:09Z' },
+    }
+    await deliver('issues', closed)
+    await processQueued()
+    const item = await WorkItem.findByOrFail('externalRef', `github:issue:${opened.issue.number}`)
+    assert.equal(item.status, 'cancelled')
+
+    // The captured delivery, sent again under a new delivery id: its issue is older.
+    const replay = await deliver('issues', captured)
+    assert.equal(replay.status, 202)
+    await processQueued()
+    await item.refresh()
+    assert.equal(item.status, 'cancelled', 'the replay did not revive the item')
+
+    // The same for a replay of the very reopening that was applied last.
+    const reopenedAgain = {
+      ...captured,
+      issue: { ...captured.issue, updated_at: '2030-01-01T00:00:10Z' },
+    }
+    await deliver('issues', reopenedAgain)
+    await processQueued()
+    await item.refresh()
+    assert.equal(item.status, 'pending', 'a newer reopening is applied')
+    await item.merge({ status: 'cancelled' }).save()
+    await deliver('issues', reopenedAgain)
+    await processQueued()
+    await item.refresh()
+    assert.equal(item.status, 'cancelled', 'replaying the last reopening changes nothing')
   })
 
   test('issues without the intake label, and unhandled actions, are ignored', async ({
