@@ -16,6 +16,9 @@ const IDLE_CHECK_MS = 5_000
  * without news it looks again every 5 s, in case a notification was lost to a reconnect.
  */
 export default class RunLogStream {
+  /** Reads issued to Postgres by this process's streams (shared reads count once). */
+  static reads = 0
+
   static async pipe(
     runId: number,
     afterSeq: number,
@@ -35,21 +38,13 @@ export default class RunLogStream {
     try {
       while (!signal.aborted) {
         woken = false
-        const lines = await RunLog.query()
-          .where('runId', runId)
-          .where('seq', '>', lastSeq)
-          .orderBy('seq')
-          .limit(BATCH)
+        const lines = await linesAfter(runId, lastSeq)
         for (const line of lines) {
           write(`id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(lineJson(line))}\n\n`)
           lastSeq = line.seq
         }
         if (lines.length === BATCH) continue
-        const run = await db
-          .from('runs')
-          .where('id', runId)
-          .select('status', 'last_log_seq')
-          .first()
+        const run = await runState(runId)
         if (!run || (run.status !== 'running' && run.last_log_seq <= lastSeq)) {
           write(
             `event: end\ndata: ${JSON.stringify({ status: run?.status ?? null, last_seq: lastSeq })}\n\n`
@@ -74,6 +69,34 @@ export default class RunLogStream {
       unfollow()
     }
   }
+}
+
+/**
+ * Reads shared by every follower of a run in this process: followers woken by the same
+ * notification stand at the same seq, so 200 viewers cost one read per new batch, not 200.
+ */
+const inFlight = new Map<string, Promise<unknown>>()
+
+function shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+  let pending = inFlight.get(key) as Promise<T> | undefined
+  if (!pending) {
+    RunLogStream.reads++
+    pending = read().finally(() => inFlight.delete(key))
+    inFlight.set(key, pending)
+  }
+  return pending
+}
+
+function linesAfter(runId: number, seq: number) {
+  return shared(`lines:${runId}:${seq}`, () =>
+    RunLog.query().where('runId', runId).where('seq', '>', seq).orderBy('seq').limit(BATCH)
+  )
+}
+
+function runState(runId: number) {
+  return shared(`run:${runId}`, () =>
+    db.from('runs').where('id', runId).select('status', 'last_log_seq').first()
+  )
 }
 
 function lineJson(line: RunLog) {

@@ -26,6 +26,32 @@ test.group('RunLogStream', (group) => {
   group.each.setup(() => emptyWorld())
   group.teardown(() => runLogNotifier.close())
 
+  test('200 followers of a run cost one read per new batch, shared by all (fan-out)', async ({
+    assert,
+  }) => {
+    const { run } = await claimedRun()
+    const hangUp = new AbortController()
+    const followers = Array.from({ length: 200 }, () => collector())
+    const piping = followers.map((out) =>
+      RunLogStream.pipe(run.id, 0, (chunk) => out.write(chunk), hangUp.signal)
+    )
+    // Everyone has caught up and waits (the first reads may not have coincided).
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+
+    const before = RunLogStream.reads
+    for (let batch = 1; batch <= 3; batch++) {
+      await run.appendLogs([{ level: 'info', message: `batch ${batch}` }])
+      await Promise.all(followers.map((out) => out.until(new RegExp(`batch ${batch}`))))
+    }
+    const reads = RunLogStream.reads - before
+    console.log(
+      `live-log fan-out: 200 followers, 3 batches: ${reads} reads (unshared, each follower read lines and run state per batch: 1,200)`
+    )
+    assert.isAtMost(reads, 3 * 2, 'one lines read and one run read per batch')
+    hangUp.abort()
+    await Promise.all(piping)
+  }).timeout(60_000)
+
   test('sends the backlog, then wakes on NOTIFY for new lines and for the run’s end (well before its 5 s idle check)', async ({
     assert,
   }) => {
