@@ -79,7 +79,8 @@ test.group('Quotas', (group) => {
     await withQuota('logLinesPerSecond', 10, async () => {
       const accepted = await post(`/api/v1/runs/${run.id}/logs`, token, { lines: lines(8) })
       assert.equal(accepted.status, 202)
-      const refused = await post(`/api/v1/runs/${run.id}/logs`, token, { lines: lines(8) })
+      // More than a second's worth in one batch: refused whatever the clock did meanwhile.
+      const refused = await post(`/api/v1/runs/${run.id}/logs`, token, { lines: lines(12) })
       assert.equal(refused.status, 429)
       assertQuotaHeaders(assert, refused.headers, 'log lines')
     })
@@ -126,7 +127,7 @@ test.group('Quotas', (group) => {
     const measure = async () => {
       const claimMs: number[] = []
       const pageMs: number[] = []
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 10; i++) {
         let t = Date.now()
         const claim = await post('/api/v1/claims', other, {})
         claimMs.push(Date.now() - t)
@@ -142,7 +143,7 @@ test.group('Quotas', (group) => {
     const hangUp = new AbortController()
     const started = Date.now()
     const polls = Array.from({ length: 200 }, () =>
-      post('/api/v1/claims', flood, { wait_seconds: 5 }, hangUp.signal)
+      post('/api/v1/claims', flood, { wait_seconds: 20 }, hangUp.signal)
         .then((response) => ({
           status: response.status,
           ms: Date.now() - started,
@@ -153,17 +154,19 @@ test.group('Quotas', (group) => {
     await new Promise((resolve) => setTimeout(resolve, 500))
 
     const flooded = await measure()
+    const abortedAt = Date.now() - started
     hangUp.abort()
     const answers = await Promise.all(polls)
     const refused = answers.filter((answer) => answer.status === 429)
     assert.isAtLeast(refused.length, 198)
-    assert.isBelow(Math.max(...refused.map((answer) => answer.ms)), 4000, 'refused at once')
+    // Refused without waiting: answered while the two accepted claims were still waiting.
+    assert.isBelow(Math.max(...refused.map((answer) => answer.ms)), abortedAt, 'refused at once')
     assertQuotaHeaders(assert, refused[0].headers, 'long-poll')
     console.log(
       `long-poll flood (200 from one token, max_concurrency 2): another agent's claim p95 ${flooded.claim} ms (quiet: ${quiet.claim} ms), /health/ready p95 ${flooded.page} ms (quiet: ${quiet.page} ms)`
     )
     assert.exists(admin)
-  }).timeout(60_000)
+  }).timeout(180_000)
 
   test('a viewer holds at most 5 live log streams; the 6th is 429', async ({ assert }) => {
     const { run } = await claimedRun()
