@@ -116,17 +116,25 @@ function libpqConnectionString() {
   return url.toString()
 }
 
-/** Whether client connections other than this check's own are open on the cluster. */
+/**
+ * Whether client connections other than this check's own are open on the cluster. A backend
+ * lingers a moment after its client hung up (this process's own pools, just closed), so a
+ * count is trusted only once it has stayed above zero for a second.
+ */
 async function othersAttached(connectionString: string) {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 })
   client.on('error', () => {})
   try {
     await client.connect()
-    const { rows } = await client.query(
-      `select count(*)::int as others from pg_stat_activity
-        where backend_type = 'client backend' and pid <> pg_backend_pid()`
-    )
-    return rows[0].others > 0
+    for (let look = 0; look < 6; look++) {
+      if (look > 0) await new Promise((resolve) => setTimeout(resolve, 200))
+      const { rows } = await client.query(
+        `select count(*)::int as others from pg_stat_activity
+          where backend_type = 'client backend' and pid <> pg_backend_pid()`
+      )
+      if (rows[0].others === 0) return false
+    }
+    return true
   } catch {
     return false
   } finally {

@@ -75,6 +75,8 @@ export default class EmbeddedPostgres {
   }
 
   async start(port: number, flags: string[]) {
+    this.#port = port
+    this.#flags = flags
     const { pg_ctl: pgCtl } = await binaries()
     const owner = await systemUser()
     await new Promise<void>((resolve, reject) => {
