@@ -21,7 +21,9 @@ export default class WorkerCommand extends BaseCommand {
     // A stop that began while migrating must not find a worker started after it.
     if (shutdown.begun) return
     const worker = await this.app.container.make('worker')
-    await shutdown.track('worker start', () => worker.start({ concurrency: this.concurrency }))
+    await shutdown.track('worker start', () =>
+      worker.startWhenReachable({ concurrency: this.concurrency })
+    )
     this.logger.info(`worker running (concurrency ${this.concurrency}); Ctrl-C to stop`)
     try {
       await worker.promise

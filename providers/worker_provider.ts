@@ -27,7 +27,7 @@ export default class WorkerProvider {
     if (shutdown.begun) return
     const worker = await this.app.container.make('worker')
     await shutdown.track('worker start', () =>
-      worker.start({ concurrency: env.get('WORKER_CONCURRENCY') ?? 5 })
+      worker.startWhenReachable({ concurrency: env.get('WORKER_CONCURRENCY') ?? 5 })
     )
   }
 

@@ -44,3 +44,23 @@ export function isConnectionLoss(error: unknown): boolean {
 
 /** The codes above, as graphile-worker's retry table expects them. */
 export const connectionLossCodes = [...CONNECTION_LOSS_CODES]
+
+/**
+ * A connection that Postgres drops while idle surfaces as an `error` event or a rejection that
+ * nobody awaits (graphile-worker's internals, a pool's idle client). During an outage those
+ * must not end the process: they are logged and the pools reconnect on next use. Anything
+ * else keeps Node's default: the process ends.
+ */
+export function surviveConnectionLoss(log: (error: unknown) => void) {
+  const onError = (error: unknown) => {
+    if (isConnectionLoss(error)) return log(error)
+    process.removeListener('uncaughtException', onError)
+    process.removeListener('unhandledRejection', onError)
+    // Re-thrown outside this handler: Node reports it and exits as it would have.
+    setImmediate(() => {
+      throw error
+    })
+  }
+  process.on('uncaughtException', onError)
+  process.on('unhandledRejection', onError)
+}

@@ -1,5 +1,6 @@
 import type { ApplicationService } from '@adonisjs/core/types'
 import shutdown from '#infrastructure/shutdown'
+import { surviveConnectionLoss } from '#infrastructure/connection_loss'
 
 /**
  * Wires SIGTERM/SIGINT to one stop of the whole process: the stop begins at once (start-up
@@ -23,4 +24,7 @@ export function stopOnSignals(
   }
   app.listen('SIGTERM', () => stop('SIGTERM'))
   app.listen('SIGINT', () => stop('SIGINT'))
+  surviveConnectionLoss((error) =>
+    process.stderr.write(`database connection lost: ${(error as Error).message}\n`)
+  )
 }

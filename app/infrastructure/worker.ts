@@ -11,7 +11,8 @@ import {
   type WorkerEvents,
 } from 'graphile-worker'
 import DatabaseServer from '#infrastructure/database_server'
-import { connectionLossCodes } from '#infrastructure/connection_loss'
+import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
+import shutdown from '#infrastructure/shutdown'
 import { taskList as applicationTasks, crontab } from '#jobs/task_list'
 
 /**
@@ -73,6 +74,25 @@ export default class Worker {
       this.#starting = undefined
     }
     return this
+  }
+
+  /**
+   * Starts, and while Postgres cannot be reached (an outage during start-up) tries again every
+   * 2 s until it can or the process stops.
+   */
+  async startWhenReachable(options: WorkerOptions = {}) {
+    while (!shutdown.begun) {
+      try {
+        return await this.start(options)
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error
+        await this.#pool?.end().catch(() => {})
+        this.#pool = undefined
+        this.#lockIds = []
+        logger.warn({ err: error }, 'worker cannot reach the database yet; retrying in 2 s')
+        await new Promise((resolve) => setTimeout(resolve, 2000))
+      }
+    }
   }
 
   async #start(options: WorkerOptions) {
