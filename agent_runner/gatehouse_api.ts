@@ -30,6 +30,9 @@ export type LogLine = {
   logged_at?: string
 }
 
+export type LogsAnswer =
+  { kind: 'stored'; lastSeq: number } | { kind: 'gap'; nextSeq: number } | { kind: 'closed' }
+
 /** An answer the agent cannot act on (4xx other than the ones the protocol expects). */
 export class GatehouseApiError extends Error {
   constructor(
@@ -122,16 +125,25 @@ export default class GatehouseApi {
     return { stop: body.cancel_requested, cancelled: body.cancel_requested }
   }
 
-  /** False when the run has finished (409): its logs are closed. */
-  async appendLogs(runId: number, lines: LogLine[]) {
+  /**
+   * Sends lines numbered from `firstSeq`. The server stores only the lines it lacks, so a batch
+   * retried after a lost answer is stored once; a `gap` answer names the seq to resume from;
+   * `closed` means the run has finished and takes no more lines.
+   */
+  async appendLogs(runId: number, firstSeq: number, lines: LogLine[]): Promise<LogsAnswer> {
     const response = await this.#send(
       'POST',
       `/api/v1/runs/${runId}/logs`,
-      { lines },
+      { first_seq: firstSeq, lines },
       { passThrough: [409] }
     )
-    await response.body?.cancel()
-    return response.status !== 409
+    const body = (await response.json().catch(() => ({}))) as {
+      last_seq?: number
+      next_seq?: number
+    }
+    if (response.status !== 409) return { kind: 'stored', lastSeq: body.last_seq ?? 0 }
+    if (typeof body.next_seq === 'number') return { kind: 'gap', nextSeq: body.next_seq }
+    return { kind: 'closed' }
   }
 
   /** False when the run already finished differently (409). */

@@ -17,6 +17,7 @@ import Policy from '#models/policy'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
+import LogGap from '#exceptions/log_gap'
 
 export const RUN_STATUSES = [
   'running',
@@ -167,6 +168,51 @@ export default class Run extends RunSchema {
       await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
       this.lastLogSeq = lastSeq
       return { accepted: lines.length, lastSeq }
+    })
+  }
+
+  /**
+   * Appends a batch the client numbered (`first_seq`, spec issue 15): only the lines the run
+   * does not have yet are stored, so a batch sent again after a lost answer stores nothing. A
+   * batch that would leave a gap is refused with the seq the client must resume from. The run
+   * row is locked, so batches of one run are numbered one at a time.
+   */
+  async appendLogsFrom(
+    firstSeq: number,
+    lines: LogLine[]
+  ): Promise<{ accepted: number; lastSeq: number }> {
+    return db.transaction(async (trx) => {
+      const row = await trx
+        .from('runs')
+        .where('id', this.id)
+        .forUpdate()
+        .select('status', 'last_log_seq')
+        .firstOrFail()
+      const stored: number = row.last_log_seq
+      const fresh = lines.slice(Math.max(0, stored + 1 - firstSeq))
+      // Every line already stored: the answer is the same whether the run still runs or not.
+      if (fresh.length === 0 && firstSeq <= stored + 1) return { accepted: 0, lastSeq: stored }
+      if (firstSeq > stored + 1) throw new LogGap(this.id, stored + 1, firstSeq)
+      if (row.status !== 'running') {
+        await this.refresh()
+        throw this.#notRunning()
+      }
+      const lastSeq = stored + fresh.length
+      await trx.from('runs').where('id', this.id).update({ last_log_seq: lastSeq })
+      await trx.table('run_logs').multiInsert(
+        fresh.map((line, index) => ({
+          run_id: this.id,
+          seq: stored + 1 + index,
+          level: line.level,
+          stream: line.stream ?? null,
+          message: line.message,
+          data: line.data ? JSON.stringify(line.data) : null,
+          logged_at: (line.loggedAt ?? DateTime.now()).toJSDate(),
+        }))
+      )
+      await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
+      this.lastLogSeq = lastSeq
+      return { accepted: fresh.length, lastSeq }
     })
   }
 

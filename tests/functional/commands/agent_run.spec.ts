@@ -62,7 +62,11 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 
 /** Running (a zombie left for a non-reaping init counts as gone). */
 /** What the proxies in front of the test server do when they do not fail: pass the request on. */
-async function forwardToServer(request: IncomingMessage, response: ServerResponse) {
+async function forwardToServer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: { dropAnswer?: boolean } = {}
+) {
   const chunks: Buffer[] = []
   for await (const chunk of request) chunks.push(chunk)
   const answer = await fetch(`${serverUrl()}${request.url}`, {
@@ -70,6 +74,11 @@ async function forwardToServer(request: IncomingMessage, response: ServerRespons
     headers: request.headers as Record<string, string>,
     body: chunks.length ? Buffer.concat(chunks) : undefined,
   })
+  // The server did the work; the connection breaks before its answer reaches the client.
+  if (options.dropAnswer) {
+    await answer.arrayBuffer()
+    return request.socket.destroy()
+  }
   response.writeHead(answer.status, Object.fromEntries(answer.headers))
   response.end(Buffer.from(await answer.arrayBuffer()))
 }
@@ -505,6 +514,57 @@ while true; do sleep 0.1; done
     } finally {
       proxy.closeAllConnections()
       await new Promise((resolve) => proxy.close(resolve))
+    }
+  })
+
+  test('through a proxy that drops every third log answer, every line is stored once, in order', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const items = [await createItem(project), await createItem(project)]
+    // The request reaches the server and is stored; its answer never reaches the runner.
+    let logCalls = 0
+    const proxy = createServer(async (request, response) => {
+      if (request.url!.endsWith('/logs') && ++logCalls % 3 === 0) {
+        return forwardToServer(request, response, { dropAnswer: true })
+      }
+      await forwardToServer(request, response)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const { port } = proxy.address() as AddressInfo
+    const script = join(workDir, 'chatty.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+i=1
+while [ $i -le 40 ]; do echo "line $i"; [ $((i % 4)) = 0 ] && sleep 0.2; i=$((i+1)); done
+`,
+      { mode: 0o755 }
+    )
+    try {
+      const runner = aceProcess([
+        'agent:run',
+        `--server=http://127.0.0.1:${port}`,
+        `--token=${token}`,
+        `--command=${script}`,
+        '--exit-when-idle',
+      ])
+      assert.equal(await runner.exited, 0, runner.output())
+      assert.isAtLeast(logCalls, 6, 'the lines went in several batches')
+      assert.notInclude(runner.output(), 'logs lost')
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise((resolve) => proxy.close(resolve))
+    }
+    for (const item of items) {
+      const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+      assert.equal(run.status, 'succeeded')
+      const lines = await db.from('run_logs').where('run_id', run.id).orderBy('seq')
+      assert.deepEqual(
+        lines.map((line) => [line.seq, line.message]),
+        Array.from({ length: 40 }, (_, i) => [i + 1, `line ${i + 1}`])
+      )
     }
   })
 
