@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export type ClaimedWork = {
@@ -63,6 +64,8 @@ type SendOptions = {
   /** Tries after the first; Infinity keeps trying until `signal` aborts. */
   retries?: number
   signal?: AbortSignal
+  /** Sends an Idempotency-Key, the same on every retry of this call. */
+  idempotent?: boolean
 }
 
 /**
@@ -96,6 +99,7 @@ export default class GatehouseApi {
       passThrough: [429, 503],
       retries: Infinity,
       signal,
+      idempotent: true,
     })
     if (response.status === 201)
       return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
@@ -150,6 +154,7 @@ export default class GatehouseApi {
   async complete(runId: number, report: Record<string, unknown>) {
     const response = await this.#send('POST', `/api/v1/runs/${runId}/complete`, report, {
       passThrough: [409],
+      idempotent: true,
     })
     await response.body?.cancel()
     return response.status !== 409
@@ -160,7 +165,7 @@ export default class GatehouseApi {
       'POST',
       `/api/v1/runs/${runId}/release`,
       { reason },
-      { passThrough: [409] }
+      { passThrough: [409], idempotent: true }
     )
     await response.body?.cancel()
   }
@@ -168,6 +173,8 @@ export default class GatehouseApi {
   async #send(method: string, path: string, body: unknown, options: SendOptions) {
     const retries = options.retries ?? this.options.retries ?? 7
     const base = this.options.retryBaseMs ?? 500
+    // One key for the call: a retry after a lost answer gets the first answer back.
+    const idempotencyKey = options.idempotent ? randomUUID() : undefined
     for (let attempt = 0; ; attempt++) {
       let failure: string
       // The caller's signal may cancel the wait for an answer, never the reading of one: a
@@ -183,6 +190,7 @@ export default class GatehouseApi {
             'authorization': `Bearer ${this.token}`,
             'content-type': 'application/json',
             'accept': 'application/json',
+            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
           },
           body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
           signal: request.signal,

@@ -88,6 +88,31 @@ export class AuditEventSchema extends BaseModel {
   declare subjectType: string | null
 }
 
+export class IdempotencyKeySchema extends BaseModel {
+  static $columns = ['completedAt', 'createdAt', 'fingerprint', 'id', 'key', 'responseBody', 'responseHeaders', 'statusCode', 'tokenId', 'tokenKind'] as const
+  $columns = IdempotencyKeySchema.$columns
+  @column.dateTime()
+  declare completedAt: DateTime | null
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare fingerprint: string
+  @column({ isPrimary: true })
+  declare id: bigint | number
+  @column()
+  declare key: string
+  @column()
+  declare responseBody: any | null
+  @column()
+  declare responseHeaders: any | null
+  @column()
+  declare statusCode: number | null
+  @column()
+  declare tokenId: number
+  @column()
+  declare tokenKind: string
+}
+
 export class IntegrationSchema extends BaseModel {
   static $columns = ['createdAt', 'id', 'kind', 'name', 'projectId', 'status', 'updatedAt', 'value'] as const
   $columns = IntegrationSchema.$columns

@@ -20,4 +20,5 @@ export const middleware = router.named({
   agentAuth: () => import('#middleware/agent_auth_middleware'),
   auth: () => import('#middleware/auth_middleware'),
   guest: () => import('#middleware/guest_middleware'),
+  idempotent: () => import('#middleware/idempotency_middleware'),
 })

@@ -6,14 +6,23 @@ import { controllers } from '#generated/controllers'
 router
   .group(() => {
     router.get('/agent', [controllers.api.Agent, 'show']).as('agent.show')
-    router.post('/claims', [controllers.api.Claims, 'store']).as('claims.store')
+    router
+      .post('/claims', [controllers.api.Claims, 'store'])
+      .as('claims.store')
+      .use(middleware.idempotent())
     router
       .group(() => {
         router.get('/', [controllers.api.Runs, 'show']).as('show')
         router.post('/heartbeat', [controllers.api.RunHeartbeats, 'store']).as('heartbeat')
         router.post('/logs', [controllers.api.RunLogs, 'store']).as('logs')
-        router.post('/complete', [controllers.api.RunCompletions, 'store']).as('complete')
-        router.post('/release', [controllers.api.RunReleases, 'store']).as('release')
+        router
+          .post('/complete', [controllers.api.RunCompletions, 'store'])
+          .as('complete')
+          .use(middleware.idempotent())
+        router
+          .post('/release', [controllers.api.RunReleases, 'store'])
+          .as('release')
+          .use(middleware.idempotent())
       })
       .prefix('/runs/:id')
       .where('id', router.matchers.number())

@@ -29,8 +29,9 @@ export default class ClaimsController {
     switch (result.outcome) {
       case 'claimed': {
         const { run, workItem, project, leaseSeconds } = result
-        if (hangUp.signal.aborted) {
-          // Nobody will receive this claim: give the item back now rather than at lease expiry.
+        // Nobody will receive this claim: give the item back now rather than at lease expiry,
+        // unless the agent sent an Idempotency-Key, with which its retry receives this answer.
+        if (hangUp.signal.aborted && !request.header('idempotency-key')) {
           await RunLifecycle.release(run, agent, 'the agent hung up before the claim was answered')
           return
         }

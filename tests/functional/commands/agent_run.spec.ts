@@ -517,18 +517,18 @@ while true; do sleep 0.1; done
     }
   })
 
-  test('through a proxy that drops every third log answer, every line is stored once, in order', async ({
+  test('through a proxy that drops every third answer, each item is claimed and completed once and every line stored once, in order', async ({
     assert,
   }) => {
     const project = await createProject()
     const { token } = await createAgent()
     const items = [await createItem(project), await createItem(project)]
-    // The request reaches the server and is stored; its answer never reaches the runner.
+    // The request reaches the server and is done; its answer never reaches the runner.
+    let calls = 0
     let logCalls = 0
     const proxy = createServer(async (request, response) => {
-      if (request.url!.endsWith('/logs') && ++logCalls % 3 === 0) {
-        return forwardToServer(request, response, { dropAnswer: true })
-      }
+      if (request.url!.endsWith('/logs')) logCalls++
+      if (++calls % 3 === 0) return forwardToServer(request, response, { dropAnswer: true })
       await forwardToServer(request, response)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
@@ -558,8 +558,15 @@ while [ $i -le 40 ]; do echo "line $i"; [ $((i % 4)) = 0 ] && sleep 0.2; i=$((i+
       await new Promise((resolve) => proxy.close(resolve))
     }
     for (const item of items) {
-      const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+      const runs = await db.from('runs').where('work_item_id', item.id)
+      assert.lengthOf(runs, 1, 'a claim whose answer was lost is not claimed again')
+      const [run] = runs
       assert.equal(run.status, 'succeeded')
+      const completions = await db
+        .from('audit_events')
+        .where({ subject_type: 'run', subject_id: run.id })
+        .whereLike('action', 'run.%')
+      assert.isAtMost(completions.length, 1, JSON.stringify(completions.map((e) => e.action)))
       const lines = await db.from('run_logs').where('run_id', run.id).orderBy('seq')
       assert.deepEqual(
         lines.map((line) => [line.seq, line.message]),
