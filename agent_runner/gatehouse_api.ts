@@ -17,6 +17,7 @@ export type ClaimAnswer =
   | { kind: 'claimed'; work: ClaimedWork }
   | { kind: 'idle' }
   | { kind: 'wait'; seconds: number; reason: string }
+  | { kind: 'draining' }
 
 export type AgentProfile = {
   agent: { id: number; key: string; name: string; enabled: boolean }
@@ -30,6 +31,9 @@ export type LogLine = {
   stream?: 'stdout' | 'stderr'
   logged_at?: string
 }
+
+/** `Gatehouse-Run-State`, on every answer about a run. */
+export type RunState = 'running' | 'cancel_requested' | 'finished'
 
 export type LogsAnswer =
   { kind: 'stored'; lastSeq: number } | { kind: 'gap'; nextSeq: number } | { kind: 'closed' }
@@ -75,6 +79,9 @@ type SendOptions = {
  * calls about a run give up after about a minute (the run's lease then expires server-side).
  */
 export default class GatehouseApi {
+  /** Told the run's state whenever an answer about a run carries it. */
+  onRunState: (runId: number, state: RunState) => void = () => {}
+
   constructor(
     readonly baseUrl: string,
     readonly token: string,
@@ -96,7 +103,7 @@ export default class GatehouseApi {
     signal?: AbortSignal
   ): Promise<ClaimAnswer> {
     const response = await this.#send('POST', '/api/v1/claims', request, {
-      passThrough: [429, 503],
+      passThrough: [409, 429, 503],
       retries: Infinity,
       signal,
       idempotent: true,
@@ -104,6 +111,12 @@ export default class GatehouseApi {
     if (response.status === 201)
       return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
     if (response.status === 204) return { kind: 'idle' }
+    if (response.status === 409) {
+      const problem = (await response.json().catch(() => ({}))) as { code?: string }
+      if (problem.code === 'draining') return { kind: 'draining' }
+      // The same claim is still being answered (its Idempotency-Key is in use): ask again soon.
+      return { kind: 'wait', seconds: 1, reason: 'claim still being answered' }
+    }
     const seconds = Number(response.headers.get('retry-after') ?? '5')
     const reason = response.status === 429 ? 'at concurrency limit' : 'agents are disabled'
     await response.body?.cancel()
@@ -170,6 +183,12 @@ export default class GatehouseApi {
     await response.body?.cancel()
   }
 
+  #noticeRunState(path: string, response: Response) {
+    const runId = RUN_PATH.exec(path)?.[1]
+    const state = response.headers.get('gatehouse-run-state')
+    if (runId && state && RUN_STATES.has(state)) this.onRunState(Number(runId), state as RunState)
+  }
+
   async #send(method: string, path: string, body: unknown, options: SendOptions) {
     const retries = options.retries ?? this.options.retries ?? 7
     const base = this.options.retryBaseMs ?? 500
@@ -196,6 +215,7 @@ export default class GatehouseApi {
           signal: request.signal,
         })
         options.signal?.removeEventListener('abort', cancelWait)
+        this.#noticeRunState(path, response)
         if (response.ok || isExpected(response, options.passThrough)) return response
         if (!TRANSIENT.has(response.status) || attempt >= retries) {
           throw new GatehouseApiError(response.status, await response.text())
@@ -215,6 +235,9 @@ export default class GatehouseApi {
     }
   }
 }
+
+const RUN_PATH = /^\/api\/v1\/runs\/(\d+)(\/|$)/
+const RUN_STATES = new Set(['running', 'cancel_requested', 'finished'])
 
 /**
  * The protocol's own answers the caller handles. A 503 without Retry-After comes from a proxy

@@ -33,7 +33,7 @@ export class AgentAccessTokenSchema extends BaseModel {
 }
 
 export class AgentSchema extends BaseModel {
-  static $columns = ['capabilities', 'createdAt', 'description', 'enabled', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
+  static $columns = ['capabilities', 'createdAt', 'description', 'drainingSince', 'enabled', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
   $columns = AgentSchema.$columns
   @column()
   declare capabilities: any
@@ -41,6 +41,8 @@ export class AgentSchema extends BaseModel {
   declare createdAt: DateTime
   @column()
   declare description: string
+  @column.dateTime()
+  declare drainingSince: DateTime | null
   @column()
   declare enabled: boolean
   @column({ isPrimary: true })

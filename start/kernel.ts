@@ -21,4 +21,5 @@ export const middleware = router.named({
   auth: () => import('#middleware/auth_middleware'),
   guest: () => import('#middleware/guest_middleware'),
   idempotent: () => import('#middleware/idempotency_middleware'),
+  runState: () => import('#middleware/run_state_middleware'),
 })

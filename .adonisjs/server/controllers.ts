@@ -9,6 +9,7 @@ export const controllers = {
   Agents: () => import('#controllers/agents_controller'),
   api: {
     Agent: () => import('#controllers/api/agent_controller'),
+    AgentDrains: () => import('#controllers/api/agent_drains_controller'),
     Claims: () => import('#controllers/api/claims_controller'),
     RunCompletions: () => import('#controllers/api/run_completions_controller'),
     RunHeartbeats: () => import('#controllers/api/run_heartbeats_controller'),

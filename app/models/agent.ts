@@ -27,6 +27,8 @@ export type AgentProfile = {
   modelName: string | null
   modelVersion: string | null
   maxConcurrency: number
+  /** The only projects it may claim from (sorted ids); empty: every project. */
+  projectIds: number[]
 }
 
 /** Who changes an agent: a person in the admin pages, or `'system'` (ace commands). */
@@ -42,6 +44,7 @@ const PROFILE_FIELDS = [
   'modelName',
   'modelVersion',
   'maxConcurrency',
+  'projectIds',
 ] as const
 
 /** A token's row as the admin pages list it (never its secret or hash). */
@@ -138,16 +141,54 @@ export default class Agent extends AgentSchema {
     return changed
   }
 
-  /** Returns false when the agent already was enabled. */
+  /** Returns false when the agent already was enabled (and not draining). Enabling ends a drain. */
   async enable(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
     return this.#audited(by, options, 'agent.enabled', async () => {
-      if (this.enabled) return { unchanged: true }
+      if (this.enabled && !this.drainingSince) return { unchanged: true }
       this.enabled = true
+      this.drainingSince = null
       return { details: options.reason ? { reason: options.reason } : {}, announce: true }
     })
   }
 
-  /** A disabled agent claims nothing more; its running runs go on until they end. False when it already was. */
+  get isDraining() {
+    return this.drainingSince !== null && this.drainingSince !== undefined
+  }
+
+  /**
+   * Drain: the agent finishes what it runs but claims nothing new (its claims are 409
+   * `draining`) until the drain ends. False when it already was draining.
+   */
+  async drain(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
+    return this.#audited(by, options, 'agent.drain_started', async () => {
+      if (this.drainingSince) return { unchanged: true }
+      this.drainingSince = DateTime.now()
+      return { details: options.reason ? { reason: options.reason } : {} }
+    })
+  }
+
+  /** Ends a drain: the agent claims again. False when it was not draining. */
+  async endDrain(by: AgentChanger, options: ChangeOptions = {}) {
+    return this.#audited(by, options, 'agent.drain_ended', async () => {
+      if (!this.drainingSince) return { unchanged: true }
+      this.drainingSince = null
+      return { announce: true }
+    })
+  }
+
+  /** How many runs of this agent are still running. */
+  async runningCount() {
+    const [row] = await db
+      .from('runs')
+      .where({ agent_id: this.id, status: 'running' })
+      .count('* as n')
+    return Number(row.n)
+  }
+
+  /**
+   * A disabled agent claims nothing more; its running runs go on until they end and may still
+   * heartbeat, log and report their result. False when it already was.
+   */
   async disable(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
     return this.#audited(by, options, 'agent.disabled', async () => {
       if (!this.enabled) return { unchanged: true }
@@ -290,5 +331,6 @@ function profileDetails(profile: AgentProfile) {
     model_name: profile.modelName,
     model_version: profile.modelVersion,
     max_concurrency: profile.maxConcurrency,
+    project_ids: profile.projectIds ?? [],
   }
 }

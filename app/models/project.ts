@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { ProjectSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import WorkItem from '#models/work_item'
@@ -81,6 +82,17 @@ export default class Project extends ProjectSchema {
   declare webhookDeliveries: HasMany<typeof WebhookDelivery>
 
   /** A maintainer puts a repository under Gatehouse's control, with its gates and policies. */
+  /** The ids of the projects with these slugs, sorted (slugs naming no project are left out). */
+  static async idsOfSlugs(slugs: string[], client?: QueryClientContract): Promise<number[]> {
+    if (slugs.length === 0) return []
+    const rows: { id: number }[] = await (client ?? db)
+      .from('projects')
+      .whereIn('slug', slugs)
+      .orderBy('id')
+      .select('id')
+    return rows.map((row) => row.id)
+  }
+
   static async register(
     settings: ProjectSettings,
     state: 'draft' | 'active',

@@ -37,6 +37,14 @@ export type RunCosts = {
   model?: string
 }
 export type RunTests = { passed: number; failed: number; skipped?: number }
+/** What an agent is told about its run on every run-scoped answer (`Gatehouse-Run-State`). */
+export type RunState = 'running' | 'cancel_requested' | 'finished'
+
+/** The state an agent acts on: keep working, stop because a person cancelled, or stop. */
+export function runStateOf(run: { status: string; cancelRequestedAt: unknown }): RunState {
+  if (run.status !== 'running') return 'finished'
+  return run.cancelRequestedAt ? 'cancel_requested' : 'running'
+}
 export type ReviewDecision = 'approved' | 'rejected'
 
 /** One line an agent streams; the server assigns its seq. */
@@ -93,6 +101,19 @@ export default class Run extends RunSchema {
     return (
       Number(id) <= MAX_INTEGER ? query.where('id', id) : query.whereRaw('false')
     ).firstOrFail()
+  }
+
+  /** This agent's run's state as it is now, or null when the agent has no such run. */
+  static async currentState(agentId: number, id: number): Promise<RunState | null> {
+    if (!(Number(id) <= MAX_INTEGER)) return null
+    const row = await db
+      .from('runs')
+      .where({ id, agent_id: agentId })
+      .select('status', 'cancel_requested_at')
+      .first()
+    return row
+      ? runStateOf({ status: row.status, cancelRequestedAt: row.cancel_requested_at })
+      : null
   }
 
   get isRunning() {
@@ -263,6 +284,7 @@ export default class Run extends RunSchema {
       lease_expires_at: this.leaseExpiresAt.toUTC().toISO(),
       finished_at: this.finishedAt?.toUTC().toISO() ?? null,
       cancel_requested: this.cancelRequestedAt !== null,
+      run_state: runStateOf(this),
       cancel_requested_at: this.cancelRequestedAt?.toUTC().toISO() ?? null,
       progress: this.progress,
       summary: this.summary,

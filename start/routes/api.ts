@@ -6,6 +6,10 @@ import { controllers } from '#generated/controllers'
 router
   .group(() => {
     router.get('/agent', [controllers.api.Agent, 'show']).as('agent.show')
+    router.post('/agent/drain', [controllers.api.AgentDrains, 'store']).as('agent.drain.store')
+    router
+      .delete('/agent/drain', [controllers.api.AgentDrains, 'destroy'])
+      .as('agent.drain.destroy')
     router
       .post('/claims', [controllers.api.Claims, 'store'])
       .as('claims.store')
@@ -27,6 +31,7 @@ router
       .prefix('/runs/:id')
       .where('id', router.matchers.number())
       .as('runs')
+      .use(middleware.runState())
   })
   .prefix('/api/v1')
   .as('api')

@@ -14,6 +14,16 @@ export default class ClaimsController {
   async store({ request, response, auth }: HttpContext) {
     const agent = auth.use('api').getUserOrFail()
     const input = await request.validateUsing(claimValidator)
+    if (agent.isDraining) {
+      throw new Problem(
+        409,
+        'Conflict',
+        `Agent "${agent.key}" is draining: it finishes what it runs and claims nothing new.`,
+        {},
+        undefined,
+        { type: 'https://gatehouse.dev/problems/draining', code: 'draining' }
+      )
+    }
 
     // A client that hangs up stops the wait instead of claiming work nobody will receive.
     const hangUp = new AbortController()

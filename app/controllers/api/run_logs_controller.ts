@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { DateTime } from 'luxon'
-import Run from '#models/run'
+import Run, { runStateOf } from '#models/run'
 import Problem from '#exceptions/problem'
 import { MAX_LOG_BYTES, MAX_LOG_LINES, runLogsValidator } from '#validators/run'
 
@@ -20,11 +20,12 @@ export default class RunLogsController {
     // With `first_seq` the client numbers its lines and a batch sent twice is stored once.
     if (firstSeq !== undefined) {
       const { accepted, lastSeq } = await run.appendLogsFrom(firstSeq, logLines)
-      if (accepted === 0) return response.ok({ accepted, last_seq: lastSeq })
-      return response.accepted({ accepted, last_seq: lastSeq })
+      if (accepted === 0)
+        return response.ok({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
+      return response.accepted({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
     }
     const { accepted, lastSeq } = await run.appendLogs(logLines)
-    return response.accepted({ accepted, last_seq: lastSeq })
+    return response.accepted({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
   }
 }
 

@@ -30,13 +30,13 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
         ],
       })
     first.assertStatus(202)
-    first.assertBody({ accepted: 2, last_seq: 2 })
+    first.assertBody({ accepted: 2, last_seq: 2, run_state: 'running' })
 
     const second = await client
       .post(`/api/v1/runs/${run.id}/logs`)
       .bearerToken(token)
       .json({ lines: [line('testing'), { level: 'error', message: 'boom', stream: 'stderr' }] })
-    second.assertBody({ accepted: 2, last_seq: 4 })
+    second.assertBody({ accepted: 2, last_seq: 4, run_state: 'running' })
 
     const logs = await RunLog.query().where('runId', run.id).orderBy('seq')
     assert.deepEqual(
@@ -165,11 +165,11 @@ test.group('POST /api/v1/runs/:id/logs with first_seq (client-numbered lines)', 
 
     const first = await send(client, run.id, token, 1, ['a', 'b'])
     first.assertStatus(202)
-    first.assertBody({ accepted: 2, last_seq: 2 })
+    first.assertBody({ accepted: 2, last_seq: 2, run_state: 'running' })
 
     const again = await send(client, run.id, token, 1, ['a', 'b'])
     again.assertStatus(200)
-    again.assertBody({ accepted: 0, last_seq: 2 })
+    again.assertBody({ accepted: 0, last_seq: 2, run_state: 'running' })
 
     assert.deepEqual(await stored(run.id), [
       [1, 'a'],
@@ -186,7 +186,7 @@ test.group('POST /api/v1/runs/:id/logs with first_seq (client-numbered lines)', 
 
     const overlap = await send(client, run.id, token, 2, ['b', 'c', 'd'])
     overlap.assertStatus(202)
-    overlap.assertBody({ accepted: 2, last_seq: 4 })
+    overlap.assertBody({ accepted: 2, last_seq: 4, run_state: 'running' })
     assert.deepEqual(await stored(run.id), [
       [1, 'a'],
       [2, 'b'],
@@ -229,7 +229,7 @@ test.group('POST /api/v1/runs/:id/logs with first_seq (client-numbered lines)', 
 
     const repeat = await send(client, run.id, token, 1, ['last words'])
     repeat.assertStatus(200)
-    repeat.assertBody({ accepted: 0, last_seq: 1 })
+    repeat.assertBody({ accepted: 0, last_seq: 1, run_state: 'finished' })
 
     const late = await send(client, run.id, token, 2, ['too late'])
     late.assertStatus(409)

@@ -288,6 +288,75 @@ while true; do sleep 0.1; done
     assert.include(runner.output(), 'released')
   }).timeout(60_000)
 
+  test('a cancel reaches the runner through its log calls, long before the next heartbeat', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    const script = join(workDir, 'ticking.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+trap 'exit 143' TERM
+while true; do echo tick; sleep 0.2; done
+`,
+      { mode: 0o755 }
+    )
+    // The default lease (600 s) means a heartbeat every 200 s: only the log answers can tell.
+    const runner = agentRun(token, script, ['--exit-when-idle'])
+    await until(
+      async () => {
+        const run = await db.from('runs').where('work_item_id', item.id).first()
+        return Boolean(run && run.last_log_seq > 0)
+      },
+      30_000,
+      'the first lines'
+    )
+    await item.cancel(await UserFactory.apply('admin').create())
+    assert.equal(await runner.exited, 0, runner.output())
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'cancelled')
+    assert.include(runner.output(), 'cancel requested')
+  }).timeout(30_000)
+
+  test('agent:disable --drain lets the running item finish, claims nothing new, then disables', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { agent, token } = await createAgent()
+    const first = await createItem(project, { priority: 10 })
+    const second = await createItem(project, { priority: 1 })
+    const script = join(workDir, 'slow.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+touch ${workDir}/started-$GATEHOUSE_WORK_ITEM_ID
+while [ ! -e ${workDir}/go ]; do sleep 0.1; done
+echo done
+`,
+      { mode: 0o755 }
+    )
+    const runner = agentRun(token, script, ['--wait=1'])
+    await until(
+      async () => existsSync(join(workDir, `started-${first.id}`)),
+      30_000,
+      'the first item to start'
+    )
+    const drain = aceProcess(['agent:disable', agent.key, '--drain', '--every=0.2'])
+    await until(async () => drain.output().includes('draining'), 30_000, 'the drain to wait')
+    writeFileSync(join(workDir, 'go'), '')
+    assert.equal(await drain.exited, 0, drain.output())
+    // The runner's slot saw 409 draining after its item: it stops by itself.
+    assert.equal(await runner.exited, 0, runner.output())
+
+    await Promise.all([first.refresh(), second.refresh(), agent.refresh()])
+    assert.equal(first.status, 'completed', runner.output())
+    assert.equal(second.status, 'pending')
+    assert.isFalse(agent.enabled)
+    assert.lengthOf(await db.from('runs').where('agent_id', agent.id), 1)
+  }).timeout(60_000)
+
   test('the command gets the item in its environment and on stdin; its last JSON line is the report', async ({
     assert,
   }) => {
