@@ -153,6 +153,31 @@ export class PolicySchema extends BaseModel {
   declare value: any
 }
 
+export class ProjectApiKeySchema extends BaseModel {
+  static $columns = ['abilities', 'createdAt', 'expiresAt', 'hash', 'id', 'lastUsedAt', 'name', 'tokenableId', 'type', 'updatedAt'] as const
+  $columns = ProjectApiKeySchema.$columns
+  @column()
+  declare abilities: string
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column.dateTime()
+  declare expiresAt: DateTime | null
+  @column()
+  declare hash: string
+  @column({ isPrimary: true })
+  declare id: number
+  @column.dateTime()
+  declare lastUsedAt: DateTime | null
+  @column()
+  declare name: string | null
+  @column()
+  declare tokenableId: number
+  @column()
+  declare type: string
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}
+
 export class ProjectSchema extends BaseModel {
   static $columns = ['brief', 'createdAt', 'defaultBranchStatus', 'defaultBranchStatusAt', 'e2ERequired', 'gatesConfig', 'githubCheckedAt', 'githubStatus', 'githubStatusMessage', 'githubTokenSecretName', 'id', 'name', 'repoDefaultBranch', 'repoFullName', 'slug', 'state', 'updatedAt', 'webhookSecretName'] as const
   $columns = ProjectSchema.$columns

@@ -22,4 +22,5 @@ export const middleware = router.named({
   guest: () => import('#middleware/guest_middleware'),
   idempotent: () => import('#middleware/idempotency_middleware'),
   runState: () => import('#middleware/run_state_middleware'),
+  projectApiAuth: () => import('#middleware/project_api_auth_middleware'),
 })

@@ -94,5 +94,12 @@ function ownerOf(ctx: HttpContext): KeyOwner {
   if (agents.isAuthenticated) {
     return { kind: 'agent', tokenId: Number(agents.getUserOrFail().currentAccessToken.identifier) }
   }
+  const projects = ctx.auth.use('projects')
+  if (projects.isAuthenticated) {
+    return {
+      kind: 'project',
+      tokenId: Number(projects.getUserOrFail().currentAccessToken.identifier),
+    }
+  }
   throw new Error('Idempotency-Key on a route no bearer token guards')
 }

@@ -6,7 +6,8 @@ import { AuditEventSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
 
-export type ActorType = 'system' | 'agent' | 'user'
+/** `api_key`: a project API key (actor_id is the key's id). */
+export type ActorType = 'system' | 'agent' | 'user' | 'api_key'
 export type Actor =
   { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
 

@@ -10,7 +10,7 @@ import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
-import AuditEvent from '#models/audit_event'
+import AuditEvent, { type Actor } from '#models/audit_event'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#infrastructure/claimable'
 import JobQueue from '#infrastructure/job_queue'
@@ -151,7 +151,7 @@ export default class WorkItem extends WorkItemSchema {
    * agent learns it on its next heartbeat, and the run ends as `cancelled` however it reports.
    * With `runningRunId`, only while that run is the item's running one.
    */
-  async cancel(by: User, ip?: string | null, options: { runningRunId?: number } = {}) {
+  async cancel(by: User | Actor, ip?: string | null, options: { runningRunId?: number } = {}) {
     await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
       if (this.isFinal)
         throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
@@ -189,7 +189,7 @@ export default class WorkItem extends WorkItemSchema {
   }
 
   /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User, ip?: string | null) {
+  async requeue(by: User | Actor, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
         throw new InvalidTransition(
@@ -358,7 +358,7 @@ export default class WorkItem extends WorkItemSchema {
 
   /** One human action: one transaction on the locked row, its audit event, and the NOTIFY if claimable. */
   async #humanChange(
-    by: User,
+    by: User | Actor,
     ip: string | null | undefined,
     action: string,
     change: (trx: TransactionClientContract) => Promise<{

@@ -36,3 +36,27 @@ router
   .prefix('/api/v1')
   .as('api')
   .use(middleware.agentAuth())
+
+/** The work-item API of integrations (project API keys), one project per key. */
+router
+  .group(() => {
+    router.get('/', [controllers.api.ProjectWorkItems, 'index']).as('index')
+    router
+      .post('/', [controllers.api.ProjectWorkItems, 'store'])
+      .as('store')
+      .use(middleware.idempotent())
+    router
+      .group(() => {
+        router.get('/', [controllers.api.ProjectWorkItems, 'show']).as('show')
+        router.patch('/', [controllers.api.ProjectWorkItems, 'update']).as('update')
+        router
+          .post('/cancellation', [controllers.api.ProjectWorkItemCancellations, 'store'])
+          .as('cancellation')
+        router.post('/requeue', [controllers.api.ProjectWorkItemRequeues, 'store']).as('requeue')
+      })
+      .prefix('/:id')
+      .where('id', router.matchers.number())
+  })
+  .prefix('/api/v1/projects/:slug/work_items')
+  .as('api.projects.work_items')
+  .use(middleware.projectApiAuth())
