@@ -1,6 +1,6 @@
-import GateEvaluator from '#services/gate_evaluator'
+import RunLifecycle from '#services/run_lifecycle'
 
 /** Periodically: re-evaluates every run still waiting for gate verdicts (and fails the overdue). */
 export default async function recheckGates() {
-  await GateEvaluator.recheckPending()
+  await RunLifecycle.recheckPendingGates()
 }

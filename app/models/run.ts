@@ -14,7 +14,6 @@ import User from '#models/user'
 import RunLog, { type LogLevel } from '#models/run_log'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
-import GateEvaluator from '#services/gate_evaluator'
 import { RUN_LOGS_CHANNEL } from '#services/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
 
@@ -170,29 +169,33 @@ export default class Run extends RunSchema {
     })
   }
 
-  /** A reviewer's decision for the `human_review` gate; the gates are re-evaluated at once. */
-  async review(by: User, decision: ReviewDecision, note?: string | null, ip?: string | null) {
-    await db.transaction(async (trx) => {
-      const item = await WorkItem.findOrFail(this.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      await this.lockRowIn(trx)
-      if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
-        throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
-      }
-      ;(this as Run).merge({
-        reviewStatus: decision,
-        reviewedByUserId: by.id,
-        reviewedAt: DateTime.now(),
-      })
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'run.reviewed',
-        subject: this,
-        details: { decision, note: note ?? null },
-        ipAddress: ip ?? null,
-      })
-      await GateEvaluator.evaluateWithin(trx, this, item)
+  /**
+   * Step of a review (RunLifecycle.review, which then judges the gates again): the reviewer's
+   * decision for the `human_review` gate, inside the caller's transaction that holds the locks.
+   */
+  async recordReview(
+    trx: TransactionClientContract,
+    by: User,
+    decision: ReviewDecision,
+    note: string | null,
+    ip: string | null
+  ) {
+    if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
+      throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
+    }
+    this.useTransaction(trx)
+    ;(this as Run).merge({
+      reviewStatus: decision,
+      reviewedByUserId: by.id,
+      reviewedAt: DateTime.now(),
+    })
+    await this.save()
+    await AuditEvent.record(trx, {
+      actor: by,
+      action: 'run.reviewed',
+      subject: this,
+      details: { decision, note },
+      ipAddress: ip,
     })
   }
 
