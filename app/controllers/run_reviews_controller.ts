@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 import RunPolicy from '#policies/run_policy'
 import { runReviewValidator } from '#validators/run'
 

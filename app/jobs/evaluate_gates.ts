@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 
 const evaluateGatesPayload = vine.create({ runId: vine.number().withoutDecimals().min(1) })
 

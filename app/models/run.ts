@@ -14,7 +14,7 @@ import User from '#models/user'
 import RunLog, { type LogLevel } from '#models/run_log'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
-import { RUN_LOGS_CHANNEL } from '#services/run_log_notifier'
+import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
 
 export const RUN_STATUSES = [

@@ -14,12 +14,8 @@ const ALIASES: Record<string, string> = JSON.parse(
   readFileSync(join(ROOT, 'package.json'), 'utf8')
 ).imports
 
-/** Workflow folders and, until they move there, the workflow files still at app/services/. */
-const WORKFLOWS = [
-  /^app\/services\/(claims|runs|github|gates)\//,
-  /^app\/services\/(claim_service|claim_gates|claim_outlook)\.ts$/,
-  /^app\/services\/(run_lifecycle|gate_evaluator|run_reaper|run_log_stream)\.ts$/,
-]
+/** The workflows: claims, runs (lifecycle, gate evaluation, reaper), GitHub. */
+const WORKFLOWS = [/^app\/services\/(claims|runs|github)\//]
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
