@@ -13,7 +13,6 @@ import WorkItem from '#models/work_item'
 import type Agent from '#models/agent'
 import type User from '#models/user'
 import Policy from '#models/policy'
-import AuditEvent from '#models/audit_event'
 import Claimable from '#infrastructure/claimable'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
@@ -96,16 +95,17 @@ export default class RunLifecycle {
       }
       if (report.outcome === 'failed') return this.#end(trx, run, item, { as: 'failed', by: agent })
 
-      run.merge({ status: 'succeeded', gateStatus: 'pending', gateResults: [] })
-      await run.save()
       item.status = 'verifying'
       await item.save()
-      await AuditEvent.record(trx, {
-        actor: agent,
-        action: 'run.succeeded',
-        subject: run,
-        details: { pr_url: run.prUrl },
-      })
+      await run.changeAudited(
+        agent,
+        'run.succeeded',
+        async () => {
+          run.merge({ status: 'succeeded', gateStatus: 'pending', gateResults: [] })
+          return { details: { pr_url: run.prUrl } }
+        },
+        { client: trx, locked: true }
+      )
       await this.#judge(trx, run, item)
     })
   }
@@ -171,7 +171,7 @@ export default class RunLifecycle {
     ip?: string | null
   ): Promise<RunSettlement> {
     return this.#transition(run, async (trx, item) => {
-      await run.recordReview(trx, by, decision, note ?? null, ip ?? null)
+      await run.recordReview(by, decision, note ?? null, { client: trx, locked: true, ip })
       await this.#judge(trx, run, item)
     })
   }
@@ -236,17 +236,17 @@ export default class RunLifecycle {
    * locks: the run's final status and audit event, then its item, then the GitHub report.
    */
   static async #end(trx: TransactionClientContract, run: Run, item: WorkItem, ending: RunEnding) {
-    run.useTransaction(trx)
     item.useTransaction(trx)
     const event = runEvent(run, ending)
-    if (event.status) run.status = event.status
-    await run.save()
-    await AuditEvent.record(trx, {
-      actor: event.actor,
-      action: event.action,
-      subject: run,
-      details: event.details,
-    })
+    await run.changeAudited(
+      event.actor,
+      event.action,
+      async () => {
+        if (event.status) run.status = event.status
+        return { details: event.details }
+      },
+      { client: trx, locked: true }
+    )
 
     // A run asked to stop leaves its item as the human set it, and reports nothing.
     if (ending.as === 'cancelled') return
