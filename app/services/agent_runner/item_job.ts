@@ -230,9 +230,20 @@ export default class ItemJob {
     })
     if (cli.stopped) throw new Stopped()
     const reading = reader.reading()
-    const report = { ...this.#readingReport(reading), branch_name: worktree.branch }
+    // A command's own report (last_json_line) may say what only it knows; git facts are the runner's.
+    const own = Object.fromEntries(
+      Object.entries(reading.report ?? {}).filter(([key]) =>
+        ['summary', 'costs', 'tests', 'error'].includes(key)
+      )
+    )
+    const report: Record<string, unknown> = {
+      ...this.#readingReport(reading),
+      ...own,
+      branch_name: worktree.branch,
+    }
     if (cli.exitCode !== 0 || reading.failed) {
       const error =
+        (own.error as string | undefined) ??
         reading.error ??
         (reading.failed
           ? `${preset.command[0]} reported a failure`
@@ -243,7 +254,8 @@ export default class ItemJob {
 
     await this.#hook('after_run', worktree, env)
     const tests = await this.#tests(worktree, env)
-    if (tests) Object.assign(report, { tests })
+    if (tests) report.tests = tests
+    delete report.error
 
     await this.#commitLeftovers(worktree)
     const ahead = Number(
@@ -265,7 +277,8 @@ export default class ItemJob {
       ],
       worktree.dir
     )
-    Object.assign(report, { head_sha: headSha }, await this.#pullRequest(worktree, reading))
+    const summary = typeof report.summary === 'string' ? report.summary : undefined
+    Object.assign(report, { head_sha: headSha }, await this.#pullRequest(worktree, summary))
     return { exitCode: 0, signal: null, report }
   }
 
@@ -319,7 +332,7 @@ export default class ItemJob {
     await this.#git(['commit', '--quiet', '--no-verify', '-m', message], worktree.dir)
   }
 
-  async #pullRequest(worktree: Worktree, reading: CliReading) {
+  async #pullRequest(worktree: Worktree, summary: string | undefined) {
     const token = this.options.gitToken
     if (!token) {
       this.#log('warn', 'agent:run: no GATEHOUSE_GIT_TOKEN: the branch is pushed, no pull request')
@@ -330,7 +343,7 @@ export default class ItemJob {
     const runUrl = new URL(`/runs/${this.work.run.id}`, this.options.serverUrl).toString()
     const body = [
       issue ? `Fixes #${issue}\n` : null,
-      reading.summary ? `${reading.summary.slice(0, 4000)}\n` : null,
+      summary ? `${summary.slice(0, 4000)}\n` : null,
       '---',
       `Opened by the Gatehouse reference agent (${this.options.preset.name}) for work item #${item.id}: [run #${this.work.run.id}](${runUrl}), attempt ${this.work.run.attempt}.`,
     ]
