@@ -33,13 +33,18 @@ const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 
 /** `gatehouse/<item id>-<slug of the title>`. */
 export function branchFor(itemId: number, title: string) {
-  const slug = title
+  const full = title
     .normalize('NFKD')
+    // Accents become their base letters (é → e), not separators.
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '')
+  // At most 40 characters, cut between words when a word would be cut.
+  const head = full.slice(0, 41)
+  const cut =
+    full.length <= 40 ? full : head.includes('-') ? head.replace(/-[^-]*$/, '') : full.slice(0, 40)
+  const slug = cut.replace(/-+$/, '')
   return `gatehouse/${itemId}${slug ? `-${slug}` : ''}`
 }
 
