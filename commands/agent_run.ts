@@ -2,15 +2,10 @@ import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import {
-  loadPreset,
-  parseHook,
-  type Hook,
-  type HookName,
-} from '#services/agent_runner/agent_preset'
-import GatehouseApi from '#services/agent_runner/gatehouse_api'
-import ReferenceAgent from '#services/agent_runner/reference_agent'
-import Workspaces from '#services/agent_runner/workspaces'
+import { loadPreset, parseHook, type Hook, type HookName } from '#agent_runner/agent_preset'
+import GatehouseApi from '#agent_runner/gatehouse_api'
+import ReferenceAgent from '#agent_runner/reference_agent'
+import Workspaces from '#agent_runner/workspaces'
 
 /** What i13's per-run log quota allows by default (`max_log_bytes_per_run`). */
 const DEFAULT_MAX_LOG_BYTES = 50 * 1024 * 1024

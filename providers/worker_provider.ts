@@ -1,5 +1,5 @@
 import type { ApplicationService } from '@adonisjs/core/types'
-import Worker from '#services/worker'
+import Worker from '#infrastructure/worker'
 
 declare module '@adonisjs/core/types' {
   interface ContainerBindings {

@@ -3,7 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import Agent, { type AgentProfile } from '#models/agent'
 import Run from '#models/run'
 import AgentPolicy from '#policies/agent_policy'
-import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import KeysetPage, { cursorValidator } from '#presenters/keyset_page'
 import { createAgentValidator, updateAgentValidator } from '#validators/agent'
 
 /** Agents: the list with their live state, registration, the profile page and editing. */

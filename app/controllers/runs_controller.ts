@@ -4,7 +4,7 @@ import RunLog from '#models/run_log'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import RunPolicy from '#policies/run_policy'
-import KeysetPage from '#services/keyset_page'
+import KeysetPage from '#presenters/keyset_page'
 import { runFiltersValidator } from '#validators/run'
 import { filledParams } from '#validators/list_filters'
 

@@ -4,7 +4,7 @@ import Project from '#models/project'
 import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import WorkItemPolicy from '#policies/work_item_policy'
-import KeysetPage from '#services/keyset_page'
+import KeysetPage from '#presenters/keyset_page'
 import { createWorkItemValidator, workItemFiltersValidator } from '#validators/work_item'
 import { filledParams } from '#validators/list_filters'
 

@@ -5,7 +5,7 @@ import type { ProjectPolicies } from '#models/policy'
 import Run from '#models/run'
 import type WorkItem from '#models/work_item'
 import AuditEvent from '#models/audit_event'
-import JobQueue from '#services/job_queue'
+import JobQueue from '#infrastructure/job_queue'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 
 export const REPORT_RUN_TASK = 'report_run_to_github'

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import WorkItem from '#models/work_item'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 import { createAgent, createProject, emptyWorld } from '#tests/support/claim_world'
 import type Project from '#models/project'
 

@@ -7,7 +7,7 @@ import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
 import AuditEvent from '#models/audit_event'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 
 async function pendingItem(overrides: Record<string, unknown> = {}) {
   const project = await ProjectFactory.create()
