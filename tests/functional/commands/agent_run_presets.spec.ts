@@ -362,6 +362,39 @@ test.group('agent:run with a coding CLI preset', (group) => {
     assert.notInclude(recorded(item.id, 1, 'prompt'), 'another attempt')
   }).timeout(90_000)
 
+  test("the shell preset gets the claim's feedback as GATEHOUSE_FEEDBACK_FILE and in the stdin JSON", async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    const feedback = [{ attempt: 1, outcome: 'rejected', gates: [{ gate: 'tests_reported' }] }]
+    const proxy = createServer((request, response) =>
+      forwardToServer(request, response, (answer) => ({ ...answer, feedback }))
+    )
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const { port } = proxy.address() as AddressInfo
+    const script = `cp "$GATEHOUSE_FEEDBACK_FILE" ${workDir}/feedback.json; cat > ${workDir}/stdin.json`
+    try {
+      const agent = runner(
+        token,
+        ['--exit-when-idle', '--preset=shell', `--command=${script}`],
+        `http://127.0.0.1:${port}`
+      )
+      assert.equal(await agent.exited, 0, agent.output())
+    } finally {
+      proxy.close()
+    }
+    assert.deepEqual(JSON.parse(readFileSync(join(workDir, 'feedback.json'), 'utf8')), feedback)
+    const stdin = JSON.parse(readFileSync(join(workDir, 'stdin.json'), 'utf8'))
+    assert.equal(stdin.id, item.id)
+    assert.deepEqual(stdin.feedback, feedback)
+    // The feedback file lived only for the run.
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'succeeded')
+    assert.isFalse(existsSync(join(workDir, 'workspaces', 'runs', `run-${run.id}`)))
+  }).timeout(60_000)
+
   test('a CLI that changes nothing fails with "no changes" and pushes nothing', async ({
     assert,
   }) => {
