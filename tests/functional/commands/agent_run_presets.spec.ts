@@ -444,6 +444,24 @@ test.group('agent:run with a coding CLI preset', (group) => {
     assert.include(agent.output(), 'cancelled')
   }).timeout(60_000)
 
+  test('--max-run-seconds stops the CLI, fails the run with the reason and removes the worktree', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    originFor(project)
+    const { token } = await createAgent()
+    const item = await createItem(project, { title: 'Another slow item' })
+    const agent = runner(token, ['--exit-when-idle', '--max-run-seconds=2'])
+    assert.equal(await agent.exited, 0, agent.output())
+
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'failed')
+    assert.equal(run.error, 'stopped after --max-run-seconds=2')
+    assert.isFalse(alive(Number(recorded(item.id, 1, 'pid'))))
+    assert.isFalse(existsSync(join(workDir, 'workspaces', 'runs', `run-${run.id}`)))
+    assert.lengthOf(fake.requestsTo('POST', /\/pulls$/), 0)
+  }).timeout(60_000)
+
   test('a custom preset file is loaded; a bad one stops agent:run with every problem named', async ({
     assert,
   }) => {
