@@ -21,6 +21,8 @@ export type Worktree = {
   runDir: string
   mirror: string
   branch: string
+  /** The branch checked out in the worktree: `branch`, unless a kept worktree holds that one. */
+  localBranch: string
   /** The commit the branch started from this run: "no changes" means nothing beyond it. */
   baseSha: string
   /** The branch's commit on origin when the run started (null: a new branch). */
@@ -99,12 +101,19 @@ export default class Workspaces {
       if (!start) {
         throw new Error(`${request.repo} has no branch ${request.defaultBranch} to start from`)
       }
-      await git(['worktree', 'add', '--force', '--quiet', '-B', branch, dir, start], mirror)
+      // A worktree kept from a failed run (--keep-failed) may hold the branch: this run then
+      // works on a local branch of its own; it pushes to the item's branch all the same.
+      const checkedOut = await git(['worktree', 'list', '--porcelain'], mirror)
+      const localBranch = checkedOut.split('\n').includes(`branch refs/heads/${branch}`)
+        ? `${branch}-run-${request.runId}`
+        : branch
+      await git(['worktree', 'add', '--force', '--quiet', '-B', localBranch, dir, start], mirror)
       return {
         dir,
         runDir,
         mirror,
         branch,
+        localBranch,
         baseSha: start,
         remoteSha,
         continuing: remoteSha !== null,
@@ -118,7 +127,7 @@ export default class Workspaces {
       await git(['worktree', 'remove', '--force', worktree.dir], worktree.mirror).catch(() => {})
       rmSync(worktree.runDir, { recursive: true, force: true })
       await git(['worktree', 'prune'], worktree.mirror).catch(() => {})
-      await git(['branch', '-D', '--quiet', worktree.branch], worktree.mirror).catch(() => {})
+      await git(['branch', '-D', '--quiet', worktree.localBranch], worktree.mirror).catch(() => {})
     })
   }
 

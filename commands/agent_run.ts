@@ -1,7 +1,7 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { accessSync, constants, readFileSync } from 'node:fs'
+import { delimiter, join, resolve } from 'node:path'
 import { loadPreset, parseHook, type Hook, type HookName } from '#agent_runner/agent_preset'
 import GatehouseApi from '#agent_runner/gatehouse_api'
 import ReferenceAgent from '#agent_runner/reference_agent'
@@ -144,6 +144,10 @@ export default class AgentRun extends BaseCommand {
     if (!command && preset.command.some((part) => part.includes('{command}'))) {
       return this.#fail('no command: pass --command or set AGENT_COMMAND')
     }
+    const program = preset.command[0]
+    if (!program.includes('{') && !onPath(program)) {
+      return this.#fail(`${program} (preset ${preset.name}) is not installed or not on PATH`)
+    }
     if (!URL.canParse(server)) return this.#fail(`--server is not a URL: ${server}`)
     if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)) {
       return this.#fail('--concurrency must be a whole number from 1 to 100')
@@ -265,4 +269,19 @@ export default class AgentRun extends BaseCommand {
     this.exitCode = 1
     await this.terminate()
   }
+}
+
+/** The program can be started: a path that is executable, or a name found on PATH. */
+function onPath(program: string) {
+  const candidates = program.includes('/')
+    ? [resolve(program)]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, program))
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
 }

@@ -48,7 +48,7 @@ function git(args: string[], cwd: string) {
 /**
  * A stand-in for Claude Code's print mode (`claude -p … --output-format json`): it records its
  * prompt (stdin), arguments, environment and directory, edits the worktree unless the item's
- * title says `noop`, loops when it says `slow`, and prints one result object as Claude Code does.
+ * title says `noop`, loops (the first time) when it says `slow`, and prints one result object as Claude Code does.
  */
 function fakeClaude(binDir: string, recordDir: string) {
   const result = {
@@ -91,7 +91,8 @@ env | sort > "$at.env"
 pwd > "$at.cwd"
 [ -n "$GATEHOUSE_FEEDBACK_FILE" ] && cp "$GATEHOUSE_FEEDBACK_FILE" "$at.feedback"
 case "$GATEHOUSE_WORK_ITEM_TITLE" in
-  *slow*) echo $$ > "$at.pid"; trap 'exit 143' TERM; while true; do sleep 0.1; done ;;
+  *slow*) if [ ! -e "$at.pid" ]; then echo $$ > "$at.pid"; trap 'exit 143' TERM; while true; do sleep 0.1; done; fi
+    echo "worked after a stop" >> login.test.js ;;
   *noop*) ;;
   *) echo "attempt $GATEHOUSE_ATTEMPT of item $GATEHOUSE_WORK_ITEM_ID" >> login.test.js ;;
 esac
@@ -442,6 +443,19 @@ test.group('agent:run with a coding CLI preset', (group) => {
     const worktree = join(workDir, 'workspaces', 'runs', `run-${run.id}`, 'worktree')
     assert.isTrue(existsSync(join(worktree, 'login.test.js')))
     assert.include(agent.output(), 'cancelled')
+
+    // Requeued, the item is worked again beside the kept worktree, which holds its branch.
+    await item.requeue(await UserFactory.apply('admin').create())
+    const again = runner(token, ['--exit-when-idle', '--keep-failed'])
+    assert.equal(await again.exited, 0, again.output())
+    const retried = await db
+      .from('runs')
+      .where('work_item_id', item.id)
+      .orderBy('id', 'desc')
+      .first()
+    assert.equal(retried.status, 'succeeded', again.output())
+    assert.equal(retried.branch_name, `gatehouse/${item.id}-a-slow-item`)
+    assert.isTrue(existsSync(worktree))
   }).timeout(60_000)
 
   test('--max-run-seconds stops the CLI, fails the run with the reason and removes the worktree', async ({
@@ -512,5 +526,14 @@ test.group('agent:run with a coding CLI preset', (group) => {
     const missing = runner(token, ['--preset=nope'])
     assert.equal(await missing.exited, 1)
     assert.include(missing.output(), 'preset nope is not valid: no shipped preset of that name')
+
+    const absent = join(workDir, 'absent.json')
+    writeFileSync(absent, JSON.stringify({ name: 'absent', command: ['no-such-coding-cli'] }))
+    const notInstalled = runner(token, [`--preset=${absent}`])
+    assert.equal(await notInstalled.exited, 1)
+    assert.include(
+      notInstalled.output(),
+      'no-such-coding-cli (preset absent) is not installed or not on PATH'
+    )
   }).timeout(60_000)
 })
