@@ -2,19 +2,23 @@ import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { AuditEventSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
+import type User from '#models/user'
+import type Agent from '#models/agent'
 
-/** `api_key`: a project API key (actor_id is the key's id). */
+/** `api_key`: a project API key acting through the work-item API (actor_id is the key's id). */
 export type ActorType = 'system' | 'agent' | 'user' | 'api_key'
-export type Actor =
-  { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
+export type ApiKeyActor = { actorType: 'api_key'; id: number }
+/** Who did it: a person, an agent, a project API key, or Gatehouse itself (jobs, webhooks, ace commands). */
+export type Actor = User | Agent | ApiKeyActor | 'system'
 
 type Recordable = {
-  actor: Actor | 'system'
+  actor: Actor
   action: string
-  subject?: { constructor: Function; id: number | bigint } | null
+  subject?: LucidRow | null
   projectId?: number | null
   details?: Record<string, unknown>
   ipAddress?: string | null
@@ -80,7 +84,7 @@ export default class AuditEvent extends AuditEventSchema {
         actorId,
         action: event.action,
         subjectType: event.subject ? subjectType(event.subject) : null,
-        subjectId: event.subject ? Number(event.subject.id) : null,
+        subjectId: event.subject ? Number(event.subject.$primaryKeyValue) : null,
         projectId: event.projectId ?? projectOf(event.subject),
         details: event.details ?? {},
         ipAddress: event.ipAddress ?? null,
@@ -95,19 +99,18 @@ function resolveActor(actor: Recordable['actor']): {
   actorId: number | null
 } {
   if (actor === 'system') return { actorType: 'system', actorId: null }
-  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id ?? null }
-  const name = actor.constructor.name
-  return { actorType: name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
+  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id }
+  return { actorType: actor.constructor.name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
 }
 
 /** work_item, run, project…: the model's name in snake case. */
-function subjectType(subject: { constructor: Function }) {
+function subjectType(subject: LucidRow) {
   return subject.constructor.name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()
 }
 
 function projectOf(subject: Recordable['subject']): number | null {
   if (!subject) return null
-  if (subject.constructor.name === 'Project') return Number(subject.id)
+  if (subject.constructor.name === 'Project') return Number(subject.$primaryKeyValue)
   const projectId = (subject as { projectId?: number }).projectId
   return projectId ?? null
 }
