@@ -61,17 +61,21 @@ export default class AuditEvent extends AuditEventSchema {
     const idsOf = (type: ActorType) => [
       ...new Set(events.filter((e) => e.actorType === type && e.actorId).map((e) => e.actorId!)),
     ]
-    const [users, agents] = await Promise.all([
+    const [users, agents, keys] = await Promise.all([
       idsOf('user').length
         ? db.from('users').whereIn('id', idsOf('user')).select('id', 'full_name as name')
         : [],
       idsOf('agent').length
         ? db.from('agents').whereIn('id', idsOf('agent')).select('id', 'key as name')
         : [],
+      idsOf('api_key').length
+        ? db.from('project_api_keys').whereIn('id', idsOf('api_key')).select('id', 'name')
+        : [],
     ])
     return new Map<string, string>([
       ...users.map((row): [string, string] => [`user:${row.id}`, row.name]),
       ...agents.map((row): [string, string] => [`agent:${row.id}`, row.name]),
+      ...keys.map((row): [string, string] => [`api_key:${row.id}`, `API key ${row.name}`]),
     ])
   }
 
