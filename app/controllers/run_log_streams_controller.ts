@@ -6,6 +6,7 @@ import Problem from '#exceptions/problem'
 import { OpenConnections, QUOTAS } from '#services/quotas'
 
 const liveLogStreams = new OpenConnections()
+import shutdown from '#infrastructure/shutdown'
 
 /**
  * GET /runs/:id/logs/stream: the run's log as Server-Sent Events, followed live until the run
@@ -40,7 +41,13 @@ export default class RunLogStreamsController {
     const hangUp = new AbortController()
     stream.once('close', () => hangUp.abort())
     try {
-      await RunLogStream.pipe(run.id, after ?? 0, (chunk) => stream.write(chunk), hangUp.signal)
+      // A stop ends live streams at once (EventSource reconnects), so the server can close.
+      await RunLogStream.pipe(
+        run.id,
+        after ?? 0,
+        (chunk) => stream.write(chunk),
+        AbortSignal.any([hangUp.signal, shutdown.signal])
+      )
     } finally {
       release()
     }
