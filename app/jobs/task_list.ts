@@ -27,4 +27,6 @@ export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
+  // A new UTC month resets every monthly budget: waiting claimers may look again.
+  '0 0 1 * * announce_claimable ?jobKey=announce_budget_month&fill=1d',
 ].join('\n')

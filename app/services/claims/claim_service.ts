@@ -8,7 +8,7 @@ import Policy, { POLICY_DEFAULTS } from '#models/policy'
 import Project from '#models/project'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
-import claimNotifier from '#infrastructure/claim_notifier'
+import claimNotifier, { type Announcement, type WaiterScope } from '#infrastructure/claim_notifier'
 
 export type ClaimRequest = { workTypes?: string[]; projectSlug?: string }
 
@@ -87,12 +87,16 @@ export default class ClaimService {
         .listen()
         .catch((error) => logger.warn({ err: error }, 'cannot listen for claimable items'))
     }
+    const scope = waiterScope(agent, request)
+    let wokenBy: Announcement | null = null
     while (true) {
       const generation = claimNotifier.generation
       const result = await this.claim(agent, request)
+      // More may have come with what woke us: let the next waiters look too.
+      if (result.outcome === 'claimed' && wokenBy) claimNotifier.served(wokenBy)
       if (result.outcome !== 'none') return result
-      const woken = await claimNotifier.waitAfter(generation, deadline - Date.now(), signal)
-      if (!woken) return result
+      wokenBy = await claimNotifier.waitAfter(generation, deadline - Date.now(), scope, signal)
+      if (!wokenBy) return result
     }
   }
 
@@ -139,4 +143,15 @@ export default class ClaimService {
     await GitHubReport.runStarted(trx, run, workItem, policies)
     return { outcome: 'claimed', run, workItem, project, leaseSeconds: policies.lease_seconds }
   }
+}
+
+/** Whom an announcement concerns for this claimer: its agent, projects and work types. */
+function waiterScope(agent: Agent, request: ClaimRequest): WaiterScope {
+  const accepted = agent.capabilities?.work_types ?? []
+  const acceptsAll = accepted.includes('*')
+  const requested = request.workTypes
+  let workTypes: string[] | null
+  if (!requested) workTypes = acceptsAll ? null : accepted
+  else workTypes = acceptsAll ? requested : requested.filter((type) => accepted.includes(type))
+  return { agentId: agent.id, projectIds: agent.projectIds ?? [], workTypes }
 }
