@@ -499,7 +499,7 @@ async function seed(db: any, Agent: any) {
   const projectIds: number[] = Array.from({ length: PROJECTS }, (_, p) => p + 1)
   await db.rawQuery(
     `insert into work_items (project_id, work_type, title, priority, run_after)
-     select 1 + i % ?, 'code', 'bench item ' || i, (i * 7919) % 10, now() - make_interval(secs => i % 3600)
+     select 1 + i % ?, 'code', 'bench item ' || i, (i::bigint * 7919) % 10, now() - make_interval(secs => i % 3600)
        from generate_series(1, ?) as i`,
     [PROJECTS, ITEMS]
   )
