@@ -24,7 +24,16 @@ create function claim_item(
   out project jsonb,
   out own_policies jsonb
 )
-  language plpgsql as $$
+  language plpgsql
+  -- The pick must walk the claim-order index, look each candidate's project up by primary key
+  -- and stop at the first eligible item. The gate predicates make the planner guess that almost
+  -- no row passes; it then prefers reading a project's every item and sorting them (73 ms
+  -- instead of 0.07 ms with 3,000 items), or scanning all projects per candidate. Every
+  -- statement here is an index lookup, so these settings only rule out those plans.
+  set enable_sort = off
+  set enable_seqscan = off
+  set enable_material = off
+  as $$
 declare
   me record;
   cap integer;
