@@ -121,6 +121,8 @@ export default class ItemJob {
     if (!this.options.preset.workspace) {
       try {
         return await this.#runInPlace(runDir)
+      } catch (error) {
+        return this.#failure(error)
       } finally {
         rmSync(runDir, { recursive: true, force: true })
       }
