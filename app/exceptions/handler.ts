@@ -112,6 +112,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
           status: problem.status,
           detail: problem.detail,
           ...(problem.errors ? { errors: problem.errors } : {}),
+          ...problem.extensions,
         })
       )
   }

@@ -14,6 +14,16 @@ export default class ClaimsController {
   async store({ request, response, auth }: HttpContext) {
     const agent = auth.use('api').getUserOrFail()
     const input = await request.validateUsing(claimValidator)
+    if (agent.isDraining) {
+      throw new Problem(
+        409,
+        'Conflict',
+        `Agent "${agent.key}" is draining: it finishes what it runs and claims nothing new.`,
+        {},
+        undefined,
+        { type: 'https://gatehouse.dev/problems/draining', code: 'draining' }
+      )
+    }
 
     // A client that hangs up stops the wait instead of claiming work nobody will receive.
     const hangUp = new AbortController()
@@ -29,8 +39,9 @@ export default class ClaimsController {
     switch (result.outcome) {
       case 'claimed': {
         const { run, workItem, project, leaseSeconds } = result
-        if (hangUp.signal.aborted) {
-          // Nobody will receive this claim: give the item back now rather than at lease expiry.
+        // Nobody will receive this claim: give the item back now rather than at lease expiry,
+        // unless the agent sent an Idempotency-Key, with which its retry receives this answer.
+        if (hangUp.signal.aborted && !request.header('idempotency-key')) {
           await RunLifecycle.release(run, agent, 'the agent hung up before the claim was answered')
           return
         }
