@@ -10,8 +10,9 @@ export type ContinueFrom = {
 }
 
 /**
- * A claim answer. `feedback` (earlier attempts' verdicts), `conversation` (answered questions)
- * and `continue_from` come with a retried item; they are read at the top level or on the item.
+ * A claim answer. `feedback` (earlier attempts' verdicts, with `continue_from` inside it),
+ * `conversation` (answered questions) come with a retried item; `continue_from` is also read
+ * at the top level or on the item.
  */
 export type ClaimedWork = {
   run: { id: number; attempt: number; lease_expires_at: string; heartbeat_interval_seconds: number }

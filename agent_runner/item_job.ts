@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { AgentPreset, Hook, HookName } from '#agent_runner/agent_preset'
 import CliOutput, { type CliReading } from '#agent_runner/cli_output'
 import { childEnvironment } from '#agent_runner/child_environment'
-import type { ClaimedWork, LogLine } from '#agent_runner/gatehouse_api'
+import type { ClaimedWork, ContinueFrom, LogLine } from '#agent_runner/gatehouse_api'
 import PullRequests from '#agent_runner/pull_requests'
 import WorkProcess, { type ProcessOutcome, type ProcessSpec } from '#agent_runner/work_process'
 import { defaultPromptTemplate, renderPrompt } from '#agent_runner/work_prompt'
@@ -112,8 +112,16 @@ export default class ItemJob {
     return this.work.conversation ?? this.#item.conversation
   }
 
-  get #continueFrom() {
-    return this.work.continue_from ?? this.#item.continue_from ?? null
+  /** The server sends it inside `feedback` (docs/run-lifecycle.md); beside it is read too. */
+  get #continueFrom(): ContinueFrom | null {
+    const feedback = this.#feedback as { continue_from?: ContinueFrom | null } | null | undefined
+    const inFeedback = typeof feedback === 'object' && feedback !== null && !Array.isArray(feedback)
+    return (
+      (inFeedback ? feedback.continue_from : null) ??
+      this.work.continue_from ??
+      this.#item.continue_from ??
+      null
+    )
   }
 
   async #run(): Promise<WorkOutcome> {
@@ -121,6 +129,8 @@ export default class ItemJob {
     if (!this.options.preset.workspace) {
       try {
         return await this.#runInPlace(runDir)
+      } catch (error) {
+        return this.#failure(error)
       } finally {
         rmSync(runDir, { recursive: true, force: true })
       }
