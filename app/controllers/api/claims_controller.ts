@@ -3,6 +3,7 @@ import Problem from '#exceptions/problem'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { claimValidator } from '#validators/claim'
+import shutdown from '#infrastructure/shutdown'
 
 /** Seconds an agent at a limit should wait before asking again. */
 const AT_LIMIT_RETRY_AFTER = '30'
@@ -29,11 +30,12 @@ export default class ClaimsController {
     const hangUp = new AbortController()
     response.response.once('close', () => hangUp.abort())
 
+    // A stop answers waiting claims 204 at once, so agents retry elsewhere or later.
     const result = await ClaimService.claimWaiting(
       agent,
       { workTypes: input.work_types, projectSlug: input.project },
       input.wait_seconds ?? 0,
-      hangUp.signal
+      AbortSignal.any([hangUp.signal, shutdown.signal])
     )
 
     switch (result.outcome) {
