@@ -142,6 +142,7 @@ export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
         this.modelName = profile.modelName
         this.modelVersion = profile.modelVersion
         this.maxConcurrency = profile.maxConcurrency
+        this.projectIds = profile.projectIds
         return {
           details: { fields: changed, from: before, to: profileDetails(this) },
           announce: this.enabled,
