@@ -1,9 +1,8 @@
-import { BaseCommand, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
+import GatehouseCommand from '#commands/_gatehouse_command'
 import type { DemoSummary } from '#database/seeders/demo_seeder'
 
 /** `db:demo`: fills an empty database with a small, realistic Gatehouse to look around in. */
-export default class DbDemo extends BaseCommand {
+export default class DbDemo extends GatehouseCommand {
   static commandName = 'db:demo'
   static description =
     'Fill an EMPTY database with demo projects, agents, work items, runs and audit events'
@@ -11,10 +10,6 @@ export default class DbDemo extends BaseCommand {
     'Refuses when the database already has projects, agents, work items or runs.',
     "Prints the demo users' passwords and the agents' tokens once (try agent:run with one).",
   ]
-  static options: CommandOptions = { startApp: true }
-
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
 
   async run() {
     const { default: db } = await import('@adonisjs/lucid/services/db')
@@ -26,10 +21,10 @@ export default class DbDemo extends BaseCommand {
     // output must stay one document).
     const migrator = new MigrationRunner(db, this.app, { direction: 'up', dryRun: false })
     await migrator.run()
-    if (migrator.error) return this.#fail(`cannot migrate the database: ${migrator.error.message}`)
+    if (migrator.error) return this.fail(`cannot migrate the database: ${migrator.error.message}`)
     await Worker.migrate()
     if (!(await DemoData.isEmpty())) {
-      return this.#fail(
+      return this.fail(
         'the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one'
       )
     }
@@ -46,7 +41,7 @@ export default class DbDemo extends BaseCommand {
     })
     await tasks.run()
     if (!summary)
-      return this.#fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
+      return this.fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
 
     const counts = this.ui.table()
     counts.head(['Work items', 'Count', 'Runs', 'Count'])
@@ -70,11 +65,5 @@ export default class DbDemo extends BaseCommand {
     this.logger.success(
       `Demo ready: ${summary.projects} projects, ${summary.agents} agents. Sign in with a user above.`
     )
-  }
-
-  #fail(reason: string) {
-    this.exitCode = 1
-    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
-    else this.logger.error(reason)
   }
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import { dataDirectory } from '#start/data_directory'
 import EmbeddedPostgres from '#infrastructure/embedded_postgres'
+import { freePort } from '#infrastructure/free_port'
 
 // bigint columns (log and audit ids, count(*)) as numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, Number)
@@ -139,15 +139,4 @@ function clusterPassword(directory: string) {
     writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 })
   }
   return readFileSync(file, 'utf8').trim()
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }

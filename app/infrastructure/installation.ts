@@ -40,9 +40,13 @@ export default class Installation {
       if (existing) return undefined
       const password = randomBytes(12).toString('base64url')
       const email = 'admin@gatehouse.local'
-      await User.create(
-        { email, fullName: 'Administrator', password, role: 'admin', isActive: true },
-        { client: trx }
+      await User.register(
+        { email, fullName: 'Administrator', password, role: 'admin' },
+        'system',
+        null,
+        {
+          client: trx,
+        }
       )
       return { email, password }
     })

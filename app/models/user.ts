@@ -16,6 +16,9 @@ import InvalidTransition from '#exceptions/invalid_transition'
 export const USER_ROLES = ['admin', 'maintainer', 'reviewer', 'viewer'] as const
 export type UserRole = (typeof USER_ROLES)[number]
 
+/** The shortest password a user may have (the pages and `user:create` alike). */
+export const MIN_PASSWORD_LENGTH = 12
+
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['email'],
   passwordColumnName: 'password',
@@ -50,21 +53,24 @@ export default class User extends compose(UserSchema, AuthFinder) {
   /** An admin adds a person (the password is hashed on save). */
   static async register(
     attributes: { email: string; fullName: string; role: UserRole; password: string },
-    by: User,
-    ipAddress: string | null
+    by: User | 'system',
+    ipAddress: string | null = null,
+    /** The caller's transaction (the first boot's, which holds a lock), else one of its own. */
+    options: { client?: TransactionClientContract } = {}
   ) {
-    return DuplicateValue.guard('email', 'users_email_lower_unique', () =>
-      db.transaction(async (trx) => {
-        const user = await User.create({ ...attributes, isActive: true }, { client: trx })
-        await AuditEvent.record(trx, {
-          actor: by,
-          action: 'user.created',
-          subject: user,
-          details: { email: user.email, role: user.role },
-          ipAddress,
-        })
-        return user
+    const register = async (trx: TransactionClientContract) => {
+      const user = await User.create({ ...attributes, isActive: true }, { client: trx })
+      await AuditEvent.record(trx, {
+        actor: by,
+        action: 'user.created',
+        subject: user,
+        details: { email: user.email, role: user.role },
+        ipAddress,
       })
+      return user
+    }
+    return DuplicateValue.guard('email', 'users_email_lower_unique', () =>
+      options.client ? register(options.client) : db.transaction(register)
     )
   }
 
