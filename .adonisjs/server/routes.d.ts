@@ -168,6 +168,12 @@ export type ScannedRoutes = {
     'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
+  PATCH: {
+    'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+  }
   DELETE: {
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }

@@ -1,50 +1,37 @@
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Run, { type GateStatus, type GateVerdict } from '#models/run'
-import WorkItem from '#models/work_item'
+import type WorkItem from '#models/work_item'
 import Project from '#models/project'
 import Policy from '#models/policy'
-import AuditEvent from '#models/audit_event'
 import JobQueue from '#infrastructure/job_queue'
 import { acceptGates } from '#services/runs/gates/accept_gates'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
-import GitHubReport from '#services/github/github_report'
 import { GitHubFailure } from '#services/github/github_client'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
+/** What the gates said of a run: the overall status and each gate's verdict. */
+export type GateJudgement = { status: GateStatus; verdicts: GateVerdict[] }
+
 /**
- * Judges a succeeded run by its project's accept gates (spec §4) and settles its item:
- * all passed → `completed`; any failed → the run is rejected and the item retries per §2;
- * otherwise the run stays `pending` and a job re-evaluates it when `ci_timeout_minutes` ends.
+ * Judges a succeeded run by its project's accept gates (spec §4): records each gate's verdict
+ * on the run and, while any is pending, schedules a re-evaluation for when `ci_timeout_minutes`
+ * ends. What a verdict does to the run's item is RunLifecycle's (the one place a run ends).
  */
 export default class GateEvaluator {
-  /** In a transaction of its own: for jobs, and whenever a new fact arrives. */
-  static async evaluate(runId: number): Promise<GateStatus | null> {
-    const facts = await this.#gatherFacts(runId)
-    return db.transaction(async (trx) => {
-      const found = await Run.find(runId, { client: trx })
-      if (!found) return null
-      // Item before run: the lock order of every lifecycle transition.
-      const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      const run = await Run.findOrFail(runId, { client: trx })
-      await run.lockRowIn(trx)
-      return this.evaluateWithin(trx, run, item, facts)
-    })
-  }
-
-  /** Inside the caller's transaction, which holds the item's and the run's locks. */
-  static async evaluateWithin(
+  /**
+   * Inside the caller's transaction, which holds the item's and the run's locks. Null when
+   * there is nothing left to judge (settled already, or the item left verifying).
+   */
+  static async judge(
     trx: TransactionClientContract,
     run: Run,
     item: WorkItem,
     facts?: Map<string, GateFacts>
-  ): Promise<GateStatus | null> {
-    // Settled, or the item left verifying (cancelled): nothing left to judge.
-    if (run.gateStatus !== 'pending' || item.status !== 'verifying') return run.gateStatus
+  ): Promise<GateJudgement | null> {
+    if (run.gateStatus !== 'pending' || item.status !== 'verifying') return null
 
     const project = await Project.findOrFail(run.projectId, { client: trx })
     const policies = await Policy.forProject(project.id, trx)
@@ -73,31 +60,10 @@ export default class GateEvaluator {
     run.useTransaction(trx)
     run.merge({ gateResults: verdicts, gateStatus: status, gatesEvaluatedAt: now })
     await run.save()
-
-    if (status === 'passed') {
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'gate.passed',
-        subject: run,
-        details: { verdicts },
-      })
-      await item.recordCompletion(trx, run)
-      await GitHubReport.runFinished(trx, run, item, policies)
-    } else if (status === 'failed') {
-      const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'gate.failed',
-        subject: run,
-        details: { verdicts },
-      })
-      const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
-      await item.retryOrFail(trx, policies, { run, reason: `rejected by gates (${reasons})` })
-      await GitHubReport.runFinished(trx, run, item, policies)
-    } else {
+    if (status === 'pending') {
       await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)
     }
-    return status
+    return { status, verdicts }
   }
 
   /**
@@ -118,7 +84,7 @@ export default class GateEvaluator {
   }
 
   /** Outside facts (GitHub) for the gates of a run still waiting for verdicts; fetched before any lock. */
-  static async #gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
+  static async gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
     const facts = new Map<string, GateFacts>()
     const run = await Run.find(runId)
     if (!run || run.gateStatus !== 'pending') return facts
@@ -139,28 +105,6 @@ export default class GateEvaluator {
       }
     }
     return facts
-  }
-
-  /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
-  static async recheckPending(): Promise<{ runId: number; status: GateStatus | null }[]> {
-    const rows = await db
-      .from('runs')
-      .join('work_items', 'work_items.id', 'runs.work_item_id')
-      .where('runs.gate_status', 'pending')
-      .where('work_items.status', 'verifying')
-      .orderBy('runs.gates_evaluated_at')
-      .select('runs.id')
-    const results = []
-    for (const { id } of rows) {
-      try {
-        results.push({ runId: id as number, status: await this.evaluate(id) })
-      } catch (error) {
-        // One run that cannot be judged must not stop the sweep for the runs after it, sweep after sweep.
-        logger.error({ runId: id, err: error }, 'gate re-check failed')
-        results.push({ runId: id as number, status: null })
-      }
-    }
-    return results
   }
 }
 
