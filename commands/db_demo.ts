@@ -1,5 +1,4 @@
 import GatehouseCommand from '#commands/_gatehouse_command'
-import type { DemoSummary } from '#database/seeders/demo_seeder'
 
 /** `db:demo`: fills an empty database with a small, realistic Gatehouse to look around in. */
 export default class DbDemo extends GatehouseCommand {
@@ -15,7 +14,7 @@ export default class DbDemo extends GatehouseCommand {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { MigrationRunner } = await import('@adonisjs/lucid/migration')
     const { default: Worker } = await import('#infrastructure/worker')
-    const { default: DemoData } = await import('#database/seeders/demo_seeder')
+    const { default: DemoSeeder, DemoData } = await import('#database/seeders/demo_seeder')
 
     // Same schema steps as `npm start`, so a fresh DATABASE_URL works too (quietly: --json
     // output must stay one document).
@@ -29,17 +28,19 @@ export default class DbDemo extends GatehouseCommand {
       )
     }
 
-    let summary: DemoSummary | undefined
+    const seeder = new DemoSeeder(db.connection())
     if (this.json) {
-      summary = await DemoData.fill()
-      return this.logger.log(JSON.stringify(summary))
+      await seeder.run()
+      return this.logger.log(JSON.stringify(seeder.summary))
     }
     const tasks = this.ui.tasks()
     tasks.add('Building the demo', async (task) => {
-      summary = await DemoData.fill((step) => task.update(step))
+      seeder.onStep = (step) => task.update(step)
+      await seeder.run()
       return 'done'
     })
     await tasks.run()
+    const summary = seeder.summary
     if (!summary)
       return this.fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
 
