@@ -48,12 +48,29 @@ export default class ReferenceAgent {
   /** Runs whose command shutdown stopped: given back unworked, not failed. */
   #releasing = new Set<number>()
   #stop = new AbortController()
+  /** Why a held run's command was stopped early: a cancel, or the run ended server-side. */
+  #stopped = new Map<number, 'cancelled' | 'lost'>()
 
   constructor(
     readonly api: GatehouseApi,
     readonly options: ReferenceAgentOptions,
     readonly report: Reporter = () => {}
-  ) {}
+  ) {
+    // Any answer about a run may say it was cancelled or has ended, not only the heartbeat's.
+    api.onRunState = (runId, state) => {
+      if (state === 'cancel_requested') this.#stopRun(runId, 'cancelled')
+      else if (state === 'finished') this.#stopRun(runId, 'lost')
+    }
+  }
+
+  /** Stops a held run's command that is still running, once. */
+  #stopRun(runId: number, why: 'cancelled' | 'lost') {
+    const process = this.#held.get(runId)
+    if (!process?.running || this.#stopped.has(runId)) return
+    this.#stopped.set(runId, why)
+    this.report(why === 'cancelled' ? 'cancel requested' : 'run lost', { run: runId })
+    void process.stop(this.options.graceMs)
+  }
 
   async run() {
     let slots = this.options.concurrency
@@ -117,6 +134,10 @@ export default class ReferenceAgent {
         await this.#work(slot, answer.work)
       } else if (answer.kind === 'idle') {
         if (this.options.exitWhenIdle) return
+      } else if (answer.kind === 'draining') {
+        // Drained (POST /api/v1/agent/drain or agent:disable --drain): this slot is done.
+        this.report('draining', { slot })
+        return
       } else {
         this.report('waiting', { slot, seconds: answer.seconds, reason: answer.reason })
         await sleep(answer.seconds * 1000, undefined, { signal: this.#stop.signal }).catch(() => {})
@@ -151,7 +172,6 @@ export default class ReferenceAgent {
       void process.stop(this.options.graceMs)
     }
 
-    let stopped: 'cancelled' | 'lost' | null = null
     const beating = new AbortController()
     const heartbeats = (async () => {
       const intervalMs = Math.max(1, work.run.heartbeat_interval_seconds) * 1000
@@ -164,9 +184,7 @@ export default class ReferenceAgent {
         try {
           const answer = await this.api.heartbeat(runId, process.lastLine || undefined)
           if (answer.stop) {
-            stopped = answer.cancelled ? 'cancelled' : 'lost'
-            this.report(answer.cancelled ? 'cancel requested' : 'run lost', { slot, run: runId })
-            void process.stop(this.options.graceMs)
+            this.#stopRun(runId, answer.cancelled ? 'cancelled' : 'lost')
             return
           }
         } catch (error) {
@@ -180,7 +198,7 @@ export default class ReferenceAgent {
     beating.abort()
     await heartbeats
     try {
-      await this.#settle(slot, runId, outcome, logs, stopped)
+      await this.#settle(slot, runId, outcome, logs, this.#stopped.get(runId) ?? null)
     } catch (error) {
       // One run's trouble never stops the agent: its lease expires and the server retries it.
       this.report('error', { slot, run: runId, error: (error as Error).message })
@@ -188,6 +206,7 @@ export default class ReferenceAgent {
       await logs.close()
       this.#held.delete(runId)
       this.#releasing.delete(runId)
+      this.#stopped.delete(runId)
     }
   }
 

@@ -15,11 +15,15 @@ export default abstract class AgentEnablementCommand extends GatehouseCommand {
   @flags.string({ description: 'Why (kept in the audit log)' })
   declare reason?: string
 
+  /** What a subclass does before the state changes (agent:disable --drain waits). */
+  protected async beforeChange(_agent: any): Promise<void> {}
+
   async run() {
     const { default: Agent } = await import('#models/agent')
 
     const agent = await Agent.findBy('key', this.key)
     if (!agent) return this.fail(`no agent with key "${this.key}"`)
+    await this.beforeChange(agent)
     const options = { reason: this.reason }
     const changed = this.enabled
       ? await agent.enable('system', options)

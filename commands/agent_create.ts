@@ -33,6 +33,11 @@ export default class AgentCreate extends GatehouseCommand {
   @flags.number({ description: 'Runs it may hold at once (default 1)' })
   declare maxConcurrency?: number
 
+  @flags.array({
+    description: 'Slugs of the only projects it may claim from, comma separated (default: all)',
+  })
+  declare projects?: string[]
+
   @flags.boolean({ description: 'Create it disabled' })
   declare disabled: boolean
 
@@ -42,6 +47,7 @@ export default class AgentCreate extends GatehouseCommand {
   async run() {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { default: Agent } = await import('#models/agent')
+    const { default: Project } = await import('#models/project')
     const { agentDefinitionValidator, definedAgent } = await import('#validators/agent')
 
     const split = (values?: string[]) =>
@@ -57,13 +63,17 @@ export default class AgentCreate extends GatehouseCommand {
       model_name: this.model,
       model_version: this.modelVersion,
       max_concurrency: this.maxConcurrency,
+      projects: split(this.projects),
       enabled: !this.disabled,
     })
 
     const outcome = await db
       .transaction(async (trx) => {
         if (await Agent.query({ client: trx }).where('key', definition.key).first()) return null
-        const agent = await Agent.register('system', definedAgent(definition), { client: trx })
+        const projectIds = await Project.idsOfSlugs(definition.projects ?? [], trx)
+        const agent = await Agent.register('system', definedAgent(definition, projectIds), {
+          client: trx,
+        })
         const token = this.token
           ? await agent.issueToken('system', { name: 'agent:create' }, { client: trx })
           : null

@@ -46,7 +46,7 @@ export default class ProjectsController {
     return response.redirect().toRoute('projects.show', { id: project.id })
   }
 
-  async show({ bouncer, params, view }: HttpContext) {
+  async show({ bouncer, params, view, session }: HttpContext) {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('view')
     const [outlook, globalOutlook, policies, ownPolicies, integrations, events] = await Promise.all(
@@ -68,6 +68,9 @@ export default class ProjectsController {
       integrations,
       events,
       actors: await AuditEvent.actorNames(events),
+      apiKeys: await project.apiKeySummaries(),
+      // Flashed by ProjectApiKeysController.store for this one response, then gone for good.
+      issuedApiKey: session.flashMessages.get('issuedApiKey') ?? null,
     })
   }
 

@@ -8,6 +8,7 @@ import syncGitHub from '#jobs/sync_github'
 import syncGitHubProject from '#jobs/sync_github_project'
 import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
+import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -20,6 +21,7 @@ export const taskList: TaskList = {
   sync_github_project: syncGitHubProject,
   refresh_default_branch: refreshDefaultBranch,
   report_run_to_github: reportRunToGitHub,
+  prune_idempotency_keys: pruneIdempotencyKeys,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
@@ -27,4 +29,5 @@ export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
+  '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
 ].join('\n')

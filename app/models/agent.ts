@@ -32,6 +32,8 @@ export type AgentProfile = {
   modelName: string | null
   modelVersion: string | null
   maxConcurrency: number
+  /** The only projects it may claim from (sorted ids); empty: every project. */
+  projectIds: number[]
 }
 
 const PROFILE_FIELDS = [
@@ -41,6 +43,7 @@ const PROFILE_FIELDS = [
   'modelName',
   'modelVersion',
   'maxConcurrency',
+  'projectIds',
 ] as const
 
 /** A token's row as the admin pages list it (never its secret or hash). */
@@ -149,21 +152,69 @@ export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
     return changed
   }
 
-  /** Returns false when the agent already was enabled. */
+  /** Returns false when the agent already was enabled (and not draining). Enabling ends a drain. */
   async enable(by: Actor, options: AuditOptions & { reason?: string } = {}) {
     return this.changeAudited(
       by,
       'agent.enabled',
       async () => {
-        if (this.enabled) return { unchanged: true }
+        if (this.enabled && !this.drainingSince) return { unchanged: true }
         this.enabled = true
+        this.drainingSince = null
         return { details: options.reason ? { reason: options.reason } : {}, announce: true }
       },
       options
     )
   }
 
-  /** A disabled agent claims nothing more; its running runs go on until they end. False when it already was. */
+  get isDraining() {
+    return this.drainingSince !== null && this.drainingSince !== undefined
+  }
+
+  /**
+   * Drain: the agent finishes what it runs but claims nothing new (its claims are 409
+   * `draining`) until the drain ends. False when it already was draining.
+   */
+  async drain(by: Actor, options: AuditOptions & { reason?: string } = {}) {
+    return this.changeAudited(
+      by,
+      'agent.drain_started',
+      async () => {
+        if (this.drainingSince) return { unchanged: true }
+        this.drainingSince = DateTime.now()
+        return { details: options.reason ? { reason: options.reason } : {} }
+      },
+      options
+    )
+  }
+
+  /** Ends a drain: the agent claims again. False when it was not draining. */
+  async endDrain(by: Actor, options: AuditOptions = {}) {
+    return this.changeAudited(
+      by,
+      'agent.drain_ended',
+      async () => {
+        if (!this.drainingSince) return { unchanged: true }
+        this.drainingSince = null
+        return { announce: true }
+      },
+      options
+    )
+  }
+
+  /** How many runs of this agent are still running. */
+  async runningCount() {
+    const [row] = await db
+      .from('runs')
+      .where({ agent_id: this.id, status: 'running' })
+      .count('* as n')
+    return Number(row.n)
+  }
+
+  /**
+   * A disabled agent claims nothing more; its running runs go on until they end and may still
+   * heartbeat, log and report their result. False when it already was.
+   */
   async disable(by: Actor, options: AuditOptions & { reason?: string } = {}) {
     return this.changeAudited(
       by,
@@ -272,5 +323,6 @@ function profileDetails(profile: AgentProfile) {
     model_name: profile.modelName,
     model_version: profile.modelVersion,
     max_concurrency: profile.maxConcurrency,
+    project_ids: profile.projectIds ?? [],
   }
 }

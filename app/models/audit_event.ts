@@ -9,9 +9,11 @@ import Project from '#models/project'
 import type User from '#models/user'
 import type Agent from '#models/agent'
 
-export type ActorType = 'system' | 'agent' | 'user'
-/** Who did it: a person, an agent, or Gatehouse itself (jobs, webhooks, ace commands). */
-export type Actor = User | Agent | 'system'
+/** `api_key`: a project API key acting through the work-item API (actor_id is the key's id). */
+export type ActorType = 'system' | 'agent' | 'user' | 'api_key'
+export type ApiKeyActor = { actorType: 'api_key'; id: number }
+/** Who did it: a person, an agent, a project API key, or Gatehouse itself (jobs, webhooks, ace commands). */
+export type Actor = User | Agent | ApiKeyActor | 'system'
 
 type Recordable = {
   actor: Actor
@@ -59,17 +61,21 @@ export default class AuditEvent extends AuditEventSchema {
     const idsOf = (type: ActorType) => [
       ...new Set(events.filter((e) => e.actorType === type && e.actorId).map((e) => e.actorId!)),
     ]
-    const [users, agents] = await Promise.all([
+    const [users, agents, keys] = await Promise.all([
       idsOf('user').length
         ? db.from('users').whereIn('id', idsOf('user')).select('id', 'full_name as name')
         : [],
       idsOf('agent').length
         ? db.from('agents').whereIn('id', idsOf('agent')).select('id', 'key as name')
         : [],
+      idsOf('api_key').length
+        ? db.from('project_api_keys').whereIn('id', idsOf('api_key')).select('id', 'name')
+        : [],
     ])
     return new Map<string, string>([
       ...users.map((row): [string, string] => [`user:${row.id}`, row.name]),
       ...agents.map((row): [string, string] => [`agent:${row.id}`, row.name]),
+      ...keys.map((row): [string, string] => [`api_key:${row.id}`, `API key ${row.name}`]),
     ])
   }
 
@@ -97,6 +103,7 @@ function resolveActor(actor: Recordable['actor']): {
   actorId: number | null
 } {
   if (actor === 'system') return { actorType: 'system', actorId: null }
+  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id }
   return { actorType: actor.constructor.name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
 }
 

@@ -15,6 +15,7 @@ import { withAuditedChanges, type AuditOptions } from '#models/mixins/audited_ch
 import Policy from '#models/policy'
 import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
+import LogGap from '#exceptions/log_gap'
 
 export const RUN_STATUSES = [
   'running',
@@ -34,6 +35,14 @@ export type RunCosts = {
   model?: string
 }
 export type RunTests = { passed: number; failed: number; skipped?: number }
+/** What an agent is told about its run on every run-scoped answer (`Gatehouse-Run-State`). */
+export type RunState = 'running' | 'cancel_requested' | 'finished'
+
+/** The state an agent acts on: keep working, stop because a person cancelled, or stop. */
+export function runStateOf(run: { status: string; cancelRequestedAt: unknown }): RunState {
+  if (run.status !== 'running') return 'finished'
+  return run.cancelRequestedAt ? 'cancel_requested' : 'running'
+}
 export type ReviewDecision = 'approved' | 'rejected'
 
 /** One line an agent streams; the server assigns its seq. */
@@ -90,6 +99,19 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
     return (
       Number(id) <= MAX_INTEGER ? query.where('id', id) : query.whereRaw('false')
     ).firstOrFail()
+  }
+
+  /** This agent's run's state as it is now, or null when the agent has no such run. */
+  static async currentState(agentId: number, id: number): Promise<RunState | null> {
+    if (!(Number(id) <= MAX_INTEGER)) return null
+    const row = await db
+      .from('runs')
+      .where({ id, agent_id: agentId })
+      .select('status', 'cancel_requested_at')
+      .first()
+    return row
+      ? runStateOf({ status: row.status, cancelRequestedAt: row.cancel_requested_at })
+      : null
   }
 
   get isRunning() {
@@ -163,6 +185,51 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
       await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
       this.lastLogSeq = lastSeq
       return { accepted: lines.length, lastSeq }
+    })
+  }
+
+  /**
+   * Appends a batch the client numbered (`first_seq`, spec issue 15): only the lines the run
+   * does not have yet are stored, so a batch sent again after a lost answer stores nothing. A
+   * batch that would leave a gap is refused with the seq the client must resume from. The run
+   * row is locked, so batches of one run are numbered one at a time.
+   */
+  async appendLogsFrom(
+    firstSeq: number,
+    lines: LogLine[]
+  ): Promise<{ accepted: number; lastSeq: number }> {
+    return db.transaction(async (trx) => {
+      const row = await trx
+        .from('runs')
+        .where('id', this.id)
+        .forUpdate()
+        .select('status', 'last_log_seq')
+        .firstOrFail()
+      const stored: number = row.last_log_seq
+      const fresh = lines.slice(Math.max(0, stored + 1 - firstSeq))
+      // Every line already stored: the answer is the same whether the run still runs or not.
+      if (fresh.length === 0 && firstSeq <= stored + 1) return { accepted: 0, lastSeq: stored }
+      if (firstSeq > stored + 1) throw new LogGap(this.id, stored + 1, firstSeq)
+      if (row.status !== 'running') {
+        await this.refresh()
+        throw this.#notRunning()
+      }
+      const lastSeq = stored + fresh.length
+      await trx.from('runs').where('id', this.id).update({ last_log_seq: lastSeq })
+      await trx.table('run_logs').multiInsert(
+        fresh.map((line, index) => ({
+          run_id: this.id,
+          seq: stored + 1 + index,
+          level: line.level,
+          stream: line.stream ?? null,
+          message: line.message,
+          data: line.data ? JSON.stringify(line.data) : null,
+          logged_at: (line.loggedAt ?? DateTime.now()).toJSDate(),
+        }))
+      )
+      await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
+      this.lastLogSeq = lastSeq
+      return { accepted: fresh.length, lastSeq }
     })
   }
 

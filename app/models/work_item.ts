@@ -10,6 +10,7 @@ import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
 import { withAuditedChanges, type AuditedOutcome } from '#models/mixins/audited_changes'
+import type { Actor } from '#models/audit_event'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#infrastructure/claimable'
 import JobQueue from '#infrastructure/job_queue'
@@ -153,7 +154,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
    * agent learns it on its next heartbeat, and the run ends as `cancelled` however it reports.
    * With `runningRunId`, only while that run is the item's running one.
    */
-  async cancel(by: User, ip?: string | null, options: { runningRunId?: number } = {}) {
+  async cancel(by: User | Actor, ip?: string | null, options: { runningRunId?: number } = {}) {
     await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
       if (this.isFinal)
         throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
@@ -190,7 +191,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
   }
 
   /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User, ip?: string | null) {
+  async requeue(by: User | Actor, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
         throw new InvalidTransition(
@@ -338,7 +339,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
 
   /** One human action: the audited change, announced if it leaves the item claimable. */
   async #humanChange(
-    by: User,
+    by: User | Actor,
     ip: string | null | undefined,
     action: string,
     change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>

@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { errors as vineErrors } from '@vinejs/vine'
 import Agent from '#models/agent'
+import Project from '#models/project'
 import type { Actor } from '#models/audit_event'
 import {
   agentDefinition,
@@ -123,7 +124,8 @@ export default class AgentSeed {
 
       const inSeed = { client: trx }
       for (const definition of definitions) {
-        const { enabled, ...profile } = definedAgent(definition)
+        const projectIds = await Project.idsOfSlugs(definition.projects ?? [], trx)
+        const { enabled, ...profile } = definedAgent(definition, projectIds)
         let agent = existing.get(definition.key)
         if (!agent) {
           agent = await Agent.register(actor, { ...profile, enabled }, inSeed)

@@ -14,6 +14,8 @@ export default class AgentTransformer extends BaseTransformer<Agent> {
       model_name: agent.modelName,
       model_version: agent.modelVersion,
       enabled: agent.enabled,
+      draining: agent.isDraining,
+      draining_since: agent.drainingSince?.toUTC().toISO() ?? null,
       last_seen_at: agent.lastSeenAt?.toUTC().toISO() ?? null,
     }
   }

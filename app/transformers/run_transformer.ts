@@ -1,5 +1,5 @@
 import { BaseTransformer } from '@adonisjs/core/transformers'
-import type Run from '#models/run'
+import { type default as Run, runStateOf } from '#models/run'
 import WorkItemTransformer from '#transformers/work_item_transformer'
 
 /** A run as the agent API shows it to the agent that holds it. */
@@ -25,6 +25,7 @@ export default class RunTransformer extends BaseTransformer<Run> {
       lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
       finished_at: run.finishedAt?.toUTC().toISO() ?? null,
       cancel_requested: run.cancelRequestedAt !== null,
+      run_state: runStateOf(run),
       cancel_requested_at: run.cancelRequestedAt?.toUTC().toISO() ?? null,
       progress: run.progress,
       summary: run.summary,
@@ -76,6 +77,7 @@ export default class RunTransformer extends BaseTransformer<Run> {
     return {
       lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
       cancel_requested: run.cancelRequestedAt !== null,
+      run_state: runStateOf(run),
     }
   }
 }

@@ -14,6 +14,7 @@ const profileOf = (agent: Agent): AgentProfile => ({
   modelName: agent.modelName,
   modelVersion: agent.modelVersion,
   maxConcurrency: agent.maxConcurrency,
+  projectIds: agent.projectIds,
 })
 
 test.group('Changes to agents', (group) => {

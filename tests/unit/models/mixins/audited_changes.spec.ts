@@ -84,6 +84,7 @@ test.group('withAuditedChanges: lock → change → save → audit → announce'
       modelName: agent.modelName,
       modelVersion: agent.modelVersion,
       maxConcurrency: agent.maxConcurrency + 1,
+      projectIds: [],
     })
     const updatedAt = Date.now()
     await holder
@@ -160,6 +161,7 @@ test.group('withAuditedChanges: lock → change → save → audit → announce'
         modelName: null,
         modelVersion: null,
         maxConcurrency: 2,
+        projectIds: [],
       },
       { ip: '10.9.9.9' }
     )
