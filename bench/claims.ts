@@ -1,9 +1,13 @@
 /*
- * `npm run bench [-- --agents 32 --items 100000 --seconds 10 --wakeups 200]`: claim throughput
- * and latency of Gatehouse (the service, then HTTP) against the same cycle in raw SQL, on a
- * dedicated database `<DATABASE_URL's database>_bench` (so runs against different databases
- * do not collide; `gatehouse_bench` on a throwaway embedded Postgres when none is configured). A cycle is claim + complete; completion is the same raw SQL everywhere, so the
- * ratios compare claiming. Not a test: it prints numbers.
+ * `npm run bench [-- --agents 32 --items 100000 --seconds 10 --wakeups 200 --scale]`: claim
+ * throughput and latency of Gatehouse (the service, then HTTP) against the same cycle in raw
+ * SQL, graphile-worker running a trivial task with as many workers, and log ingest through
+ * POST /runs/:id/logs against a raw multi-row insert, all in one run on one database
+ * `<DATABASE_URL's database>_bench` (so runs against different databases do not collide;
+ * `gatehouse_bench` on a throwaway embedded Postgres when none is configured). A cycle is
+ * claim + complete; completion is the same raw SQL everywhere, so the ratios compare claiming.
+ * `--scale`: 1,000 projects (100 with WIP limits, 100 with budgets), 1,000,000 pending items
+ * and 1,000,000 runs finished this month. Not a test: it prints numbers.
  */
 import 'reflect-metadata'
 import { randomBytes } from 'node:crypto'
@@ -22,11 +26,18 @@ const { values: flags } = parseArgs({
     projects: { type: 'string', default: process.env.BENCH_PROJECTS ?? '4' },
     seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '10' },
     wakeups: { type: 'string', default: process.env.BENCH_WAKEUPS ?? '200' },
+    scale: { type: 'boolean', default: process.env.BENCH_SCALE === 'true' },
+    history: { type: 'string', default: process.env.BENCH_HISTORY ?? '1000000' },
   },
 })
+const SCALE = flags.scale!
 const AGENTS = Number(flags.agents)
-const ITEMS = Number(flags.items)
-const PROJECTS = Number(flags.projects)
+const ITEMS = SCALE ? 1_000_000 : Number(flags.items)
+const PROJECTS = SCALE ? 1000 : Number(flags.projects)
+/** Runs finished this month before the bench starts (scale mode only). */
+const HISTORY = SCALE ? Number(flags.history) : 0
+/** Lines per POST /runs/:id/logs in the log-ingest phase. */
+const LOG_BATCH = 500
 const SECONDS = Number(flags.seconds)
 const WAKEUPS = Number(flags.wakeups)
 
@@ -36,7 +47,15 @@ const IMPORTER = (filePath: string) =>
     ? import(new URL(filePath, APP_ROOT).href)
     : import(filePath)
 
-type Phase = { name: string; cycles: number; seconds: number; latencies: number[] }
+type Phase = {
+  name: string
+  unit: 'cycles/s' | 'jobs/s' | 'lines/s'
+  cycles: number
+  seconds: number
+  latencies: number[]
+  /** The raw-SQL phase this one is compared with (itself for a baseline). */
+  baseline?: Phase
+}
 
 const benchUrl = await prepareDatabase()
 process.env.DATABASE_URL = benchUrl
@@ -76,9 +95,12 @@ async function run() {
   const { default: Claimable } = await import('#infrastructure/claimable')
 
   console.log(
-    `claims bench: ${AGENTS} agents, ${ITEMS} pending items in ${PROJECTS} projects, ${SECONDS} s per phase`
+    `claims bench${SCALE ? ' (scale)' : ''}: ${AGENTS} agents, ${ITEMS} pending items in ${PROJECTS} projects` +
+      `${HISTORY ? `, ${HISTORY} runs finished this month` : ''}, ${SECONDS} s per phase`
   )
+  const seedStarted = performance.now()
   const seeded = await seed(db, Agent)
+  console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
   const baseUrl = `http://${process.env.HOST}:${process.env.PORT}`
 
   const complete = async (runId: number, itemId: number) => {
@@ -94,10 +116,11 @@ async function run() {
   }
 
   const phases: Phase[] = []
-  phases.push(await rawSqlPhase(seeded.agentIds))
+  const raw = await rawSqlPhase(seeded.agentIds)
+  phases.push(raw)
   await vacuum(db)
   phases.push(
-    await timedPhase('ClaimService.claim', async (index) => {
+    await timedPhase('ClaimService.claim', raw, async (index) => {
       const started = performance.now()
       const result = await ClaimService.claim(seeded.agents[index])
       const latency = performance.now() - started
@@ -108,7 +131,7 @@ async function run() {
   )
   await vacuum(db)
   phases.push(
-    await timedPhase('POST /api/v1/claims', async (index) => {
+    await timedPhase('POST /api/v1/claims', raw, async (index) => {
       const started = performance.now()
       const response = await fetch(`${baseUrl}/api/v1/claims`, {
         method: 'POST',
@@ -128,14 +151,65 @@ async function run() {
       return latency
     })
   )
+  phases.push(await graphileWorkerPhase(raw))
 
-  const baseline = phases[0].cycles / phases[0].seconds
-  console.log('\nphase                      cycles/s   vs raw   claim p50   claim p99')
+  // Log ingest: each agent holds one running run and sends it batches of LOG_BATCH lines.
+  const running: number[] = []
+  for (const agent of seeded.agents) {
+    const result = await ClaimService.claim(agent)
+    if (result.outcome !== 'claimed') throw new Error(`log phase: claim ${result.outcome}`)
+    running.push(result.run.id as number)
+  }
+  const rawLogs = await rawLogPhase(running)
+  phases.push(rawLogs)
+  const batch = JSON.stringify({
+    lines: Array.from({ length: LOG_BATCH }, (_, i) => ({
+      level: 'info',
+      stream: 'stdout',
+      message: `bench line ${i}: compiling module ${i % 17} of the project, nothing to see here`,
+    })),
+  })
+  phases.push(
+    await timedPhase(
+      'POST /runs/:id/logs',
+      rawLogs,
+      async (index) => {
+        const started = performance.now()
+        const response = await fetch(`${baseUrl}/api/v1/runs/${running[index]}/logs`, {
+          method: 'POST',
+          headers: {
+            'authorization': `Bearer ${seeded.tokens[index]}`,
+            'content-type': 'application/json',
+          },
+          body: batch,
+        })
+        await response.body?.cancel()
+        if (response.status !== 202) throw new Error(`log ingest: ${response.status}`)
+        return performance.now() - started
+      },
+      LOG_BATCH
+    )
+  )
+  await db.rawQuery(
+    `update runs set status = 'succeeded', finished_at = now() where id = any(?::int[])`,
+    [running]
+  )
+  await db.rawQuery(
+    `update work_items set status = 'completed', completed_at = now()
+      where id in (select work_item_id from runs where id = any(?::int[]))`,
+    [running]
+  )
+
+  console.log(
+    `\n${'phase'.padEnd(28)} ${'rate'.padStart(9)} ${'unit'.padEnd(9)} ${'vs raw'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`
+  )
   for (const phase of phases) {
     const rate = phase.cycles / phase.seconds
+    const base = phase.baseline ?? phase
     console.log(
-      `${phase.name.padEnd(26)} ${rate.toFixed(0).padStart(8)}   ${(rate / baseline).toFixed(2).padStart(6)}` +
-        `   ${ms(percentile(phase.latencies, 50)).padStart(9)}   ${ms(percentile(phase.latencies, 99)).padStart(9)}`
+      `${phase.name.padEnd(28)} ${rate.toFixed(0).padStart(9)} ${phase.unit.padEnd(9)} ` +
+        `${(rate / (base.cycles / base.seconds)).toFixed(2).padStart(7)} ` +
+        `${ms(percentile(phase.latencies, 50)).padStart(10)} ${ms(percentile(phase.latencies, 99)).padStart(10)}`
     )
   }
 
@@ -144,12 +218,21 @@ async function run() {
     `\nlong-poll wake-up (${wakeups.length} items, item committed → claim answered): ` +
       `p50 ${ms(percentile(wakeups, 50))}, p99 ${ms(percentile(wakeups, 99))}`
   )
+  console.log(
+    `server process peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB ` +
+      `(the bench's clients run in the same process)`
+  )
 }
 
-/** C loops for SECONDS, each doing cycles; returns claim latencies of successful cycles. */
+/**
+ * AGENTS loops for SECONDS, each doing cycles; returns the latencies of successful cycles.
+ * `perCycle`: units one cycle counts for (lines per log batch).
+ */
 async function timedPhase(
   name: string,
-  cycle: (index: number) => Promise<number | null>
+  baseline: Phase | undefined,
+  cycle: (index: number) => Promise<number | null>,
+  perCycle = 1
 ): Promise<Phase> {
   const latencies: number[] = []
   const deadline = performance.now() + SECONDS * 1000
@@ -163,13 +246,15 @@ async function timedPhase(
       }
     })
   )
-  const phase = {
+  const phase: Phase = {
     name,
-    cycles: latencies.length,
+    unit: perCycle === 1 ? 'cycles/s' : 'lines/s',
+    cycles: latencies.length * perCycle,
     seconds: (performance.now() - started) / 1000,
     latencies,
+    baseline,
   }
-  console.log(`  ${name}: ${phase.cycles} cycles`)
+  console.log(`  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}`)
   return phase
 }
 
@@ -178,7 +263,7 @@ async function rawSqlPhase(agentIds: number[]): Promise<Phase> {
   const pool = new pg.Pool({ connectionString: benchUrl, max: AGENTS })
   pool.on('error', () => {})
   try {
-    return await timedPhase('raw SQL (baseline)', async (index) => {
+    return await timedPhase('raw SQL (baseline)', undefined, async (index) => {
       const client = await pool.connect()
       try {
         const started = performance.now()
@@ -226,9 +311,103 @@ async function rawSqlPhase(agentIds: number[]): Promise<Phase> {
 }
 
 /**
+ * graphile-worker 0.18 with AGENTS concurrency running a task that does nothing, on the same
+ * database: more jobs are queued than it can drain in SECONDS, and the ones done are counted.
+ */
+async function graphileWorkerPhase(baseline: Phase): Promise<Phase> {
+  const { run: runWorker, Logger } = await import('graphile-worker')
+  const pool = new pg.Pool({ connectionString: benchUrl, max: AGENTS + 2 })
+  pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
+  const queued = Math.max(20_000, 6000 * SECONDS)
+  try {
+    await pool.query(`delete from graphile_worker._private_jobs where task_id in
+                        (select id from graphile_worker._private_tasks where identifier = 'bench_trivial')`)
+    await pool.query(
+      `select graphile_worker.add_jobs(array(
+         select row('bench_trivial', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec
+           from generate_series(1, $1::int)))`,
+      [queued]
+    )
+    const remaining = async () => {
+      const { rows } = await pool.query(
+        `select count(*)::int as n from graphile_worker._private_jobs j
+           join graphile_worker._private_tasks t on t.id = j.task_id
+          where t.identifier = 'bench_trivial'`
+      )
+      return rows[0].n as number
+    }
+    const before = await remaining()
+    const started = performance.now()
+    const runner = await runWorker({
+      pgPool: pool,
+      concurrency: AGENTS,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      taskList: { bench_trivial: async () => {} },
+      logger: new Logger(() => () => {}),
+    })
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
+    const done = before - (await remaining())
+    const seconds = (performance.now() - started) / 1000
+    await runner.stop()
+    console.log(`  graphile-worker (trivial task): ${done} jobs of ${before} queued`)
+    return {
+      name: 'graphile-worker trivial job',
+      unit: 'jobs/s',
+      cycles: done,
+      seconds,
+      latencies: [],
+      baseline,
+    }
+  } finally {
+    await pool.end()
+  }
+}
+
+/** Log ingest with no Gatehouse code: the sequence bump and one multi-row insert per batch. */
+async function rawLogPhase(runIds: number[]): Promise<Phase> {
+  const pool = new pg.Pool({ connectionString: benchUrl, max: AGENTS })
+  pool.on('error', () => {})
+  const messages = Array.from(
+    { length: LOG_BATCH },
+    (_, i) => `bench line ${i}: compiling module ${i % 17} of the project, nothing to see here`
+  )
+  try {
+    return await timedPhase(
+      'raw SQL log insert (baseline)',
+      undefined,
+      async (index) => {
+        const client = await pool.connect()
+        try {
+          const started = performance.now()
+          await client.query('begin')
+          const { rows } = await client.query(
+            `update runs set last_log_seq = last_log_seq + $2 where id = $1 returning last_log_seq`,
+            [runIds[index], LOG_BATCH]
+          )
+          await client.query(
+            `insert into run_logs (run_id, seq, level, stream, message)
+             select $1, $2 + n, 'info', 'stdout', m from unnest($3::text[]) with ordinality as t(m, n)`,
+            [runIds[index], rows[0].last_log_seq - LOG_BATCH, messages]
+          )
+          await client.query('commit')
+          return performance.now() - started
+        } finally {
+          client.release()
+        }
+      },
+      LOG_BATCH
+    )
+  } finally {
+    await pool.end()
+  }
+}
+
+/**
  * One agent long-polls; each round an item is created and announced in one transaction, and
- * the time from its commit to the claim's answer is recorded. The rest of the queue is
- * cancelled first, so the waiting claim finds nothing until the new item arrives.
+ * the time from its commit to the claim's answer is recorded. The agent is limited to a
+ * project of its own, so the waiting claim finds nothing until the new item arrives.
  */
 async function wakeupPhase(
   db: any,
@@ -237,8 +416,14 @@ async function wakeupPhase(
   seeded: Awaited<ReturnType<typeof seed>>,
   complete: (runId: number, itemId: number) => Promise<void>
 ) {
-  await db.rawQuery(`update work_items set status = 'cancelled' where status = 'pending'`)
-  await vacuum(db)
+  const { rows } = await db.rawQuery(
+    `insert into projects (name, slug, repo_full_name, state) values ('Wake', 'bench-wake', 'bench/wake', 'active') returning id`
+  )
+  const wakeProject = rows[0].id
+  await db.rawQuery(`update agents set project_ids = ? where id = ?`, [
+    [wakeProject],
+    seeded.agentIds[0],
+  ])
   const latencies: number[] = []
   for (let i = 0; i < WAKEUPS; i++) {
     const waiting = fetch(`${baseUrl}/api/v1/claims`, {
@@ -259,9 +444,9 @@ async function wakeupPhase(
     await db.transaction(async (trx: any) => {
       await trx.rawQuery(
         `insert into work_items (project_id, title, status) values (?, 'wake up', 'pending')`,
-        [seeded.projectIds[0]]
+        [wakeProject]
       )
-      await Claimable.announce(trx, seeded.projectIds[0])
+      await Claimable.announce(trx, wakeProject)
     })
     committedAt = performance.now()
     const answered = await waiting
@@ -281,24 +466,7 @@ async function seed(db: any, Agent: any) {
   )
   await db.rawQuery(`update settings set value = 'true' where key = 'agents_enabled'`)
   await db.rawQuery(`update settings set value = 'null' where key = 'max_parallel_runs'`)
-  const projectIds: number[] = []
-  for (let p = 0; p < PROJECTS; p++) {
-    // One project with a WIP limit, so the bench pays for the project lock as well.
-    const gates = p === 0 ? { wip_limit: Math.max(1, Math.floor(AGENTS / 2)) } : {}
-    const { rows } = await db.rawQuery(
-      `insert into projects (name, slug, repo_full_name, state, gates_config)
-       values (?, ?, ?, 'active', ?::jsonb) returning id`,
-      [`Bench ${p}`, `bench-${p}`, `bench/repo-${p}`, JSON.stringify(gates)]
-    )
-    projectIds.push(rows[0].id)
-  }
-  await db.rawQuery(
-    `insert into work_items (project_id, work_type, title, priority, run_after)
-     select (?::int[])[1 + i % ?], 'code', 'bench item ' || i, (i * 7919) % 10, now() - make_interval(secs => i % 3600)
-       from generate_series(1, ?) as i`,
-    [projectIds, PROJECTS, ITEMS]
-  )
-  const agents = []
+  const agents: any[] = []
   const tokens: string[] = []
   for (let a = 0; a < AGENTS; a++) {
     const agent = await Agent.create({
@@ -311,6 +479,52 @@ async function seed(db: any, Agent: any) {
     agents.push(agent)
     const token = await Agent.accessTokens.create(agent)
     tokens.push(token.value!.release())
+  }
+  // Scale: projects 1-100 have a WIP limit of 2, 101-150 a budget this month's history exceeds,
+  // 151-200 a budget it does not. Default: project 1 has a WIP limit of half the agents, so
+  // the bench pays for the WIP lock as well.
+  await db.rawQuery(
+    `insert into projects (name, slug, repo_full_name, state, gates_config)
+     select 'Bench ' || p, 'bench-' || p, 'bench/repo-' || p, 'active',
+            case when ?::boolean then
+                   case when p <= 100 then '{"wip_limit": 2}'::jsonb
+                        when p <= 150 then '{"monthly_budget_usd": 5}'::jsonb
+                        when p <= 200 then '{"monthly_budget_usd": 1000}'::jsonb
+                        else '{}'::jsonb end
+                 when p = 1 then jsonb_build_object('wip_limit', greatest(1, ? / 2))
+                 else '{}'::jsonb end
+       from generate_series(1, ?) as p`,
+    [SCALE, AGENTS, PROJECTS]
+  )
+  const projectIds: number[] = Array.from({ length: PROJECTS }, (_, p) => p + 1)
+  await db.rawQuery(
+    `insert into work_items (project_id, work_type, title, priority, run_after)
+     select 1 + i % ?, 'code', 'bench item ' || i, (i::bigint * 7919) % 10, now() - make_interval(secs => i % 3600)
+       from generate_series(1, ?) as i`,
+    [PROJECTS, ITEMS]
+  )
+  if (HISTORY > 0) {
+    // The month's history, written with triggers and foreign-key checks off (seeding only),
+    // then counted into project_usage once, as `usage:verify --repair` would.
+    await db.transaction(async (trx: any) => {
+      await trx.rawQuery(`set local session_replication_role = replica`)
+      await trx.rawQuery(
+        `insert into work_items (project_id, work_type, title, status, attempts, completed_at)
+         select 1 + i % ?, 'code', 'done ' || i, 'completed', 1, now()
+           from generate_series(1, ?) as i`,
+        [PROJECTS, HISTORY]
+      )
+      await trx.rawQuery(
+        `insert into runs (work_item_id, project_id, agent_id, attempt, status, started_at,
+                           finished_at, lease_expires_at, cost_usd)
+         select w.id, w.project_id, ?, 1, 'succeeded', m.start + (now() - m.start) * random(),
+                now(), now(), 0.01
+           from work_items w, (select date_trunc('month', now() at time zone 'UTC') at time zone 'UTC' as start) m
+          where w.status = 'completed'`,
+        [agents[0].id]
+      )
+    })
+    await db.rawQuery(`select count(*) from project_usage_drift(true)`)
   }
   await vacuum(db)
   return { projectIds, agents, agentIds: agents.map((agent: { id: number }) => agent.id), tokens }
@@ -355,5 +569,5 @@ function percentile(values: number[], p: number) {
 }
 
 function ms(value: number) {
-  return `${value.toFixed(1)} ms`
+  return Number.isNaN(value) ? '–' : `${value.toFixed(1)} ms`
 }

@@ -178,6 +178,28 @@ export class ProjectApiKeySchema extends BaseModel {
   declare updatedAt: DateTime
 }
 
+export class ProjectUsageSchema extends BaseModel {
+  static $columns = ['month', 'projectId', 'spentUsd'] as const
+  $columns = ProjectUsageSchema.$columns
+  @column.date()
+  declare month: DateTime
+  @column({ isPrimary: true })
+  declare projectId: number
+  @column()
+  declare spentUsd: number
+}
+
+export class ProjectWipSchema extends BaseModel {
+  static $columns = ['projectId', 'wip', 'wipLimit'] as const
+  $columns = ProjectWipSchema.$columns
+  @column({ isPrimary: true })
+  declare projectId: number
+  @column()
+  declare wip: number
+  @column()
+  declare wipLimit: number
+}
+
 export class ProjectSchema extends BaseModel {
   static $columns = ['brief', 'createdAt', 'defaultBranchStatus', 'defaultBranchStatusAt', 'e2ERequired', 'gatesConfig', 'githubCheckedAt', 'githubStatus', 'githubStatusMessage', 'githubTokenSecretName', 'id', 'name', 'repoDefaultBranch', 'repoFullName', 'slug', 'state', 'updatedAt', 'webhookSecretName'] as const
   $columns = ProjectSchema.$columns

@@ -30,4 +30,6 @@ export const crontab = [
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
   '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
+  // A new UTC month resets every monthly budget: waiting claimers may look again.
+  '0 0 1 * * announce_claimable ?jobKey=announce_budget_month&fill=1d',
 ].join('\n')

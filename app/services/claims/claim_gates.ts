@@ -61,16 +61,6 @@ export default class ClaimGates {
     return admission ?? null
   }
 
-  /** Items of the project that count against its WIP limit. Exact only under the project's row lock. */
-  static async wipCount(client: QueryClientContract, projectId: number): Promise<number> {
-    const result = await client.rawQuery(
-      `select count(*)::int as wip from work_items
-        where project_id = ? and status in ('in_progress', 'verifying')`,
-      [projectId]
-    )
-    return result.rows[0].wip
-  }
-
   /** Pure: the gates of a project given its facts. */
   static evaluate(project: ProjectFacts): ProjectAdmission {
     const config = project.gates_config ?? {}
@@ -135,8 +125,8 @@ export default class ClaimGates {
   }
 
   /**
-   * One row per project with what its gates need. The counts run only for projects whose
-   * gates use them (a CASE does not evaluate the branch it does not take).
+   * One row per project with what its gates need: the same maintained rows the claim judges
+   * them on (project_wip, project_usage; docs/claiming.md), so the explanation and the claim agree.
    */
   static async #facts(
     client: QueryClientContract,
@@ -155,16 +145,10 @@ export default class ClaimGates {
     }
     const result = await client.rawQuery(
       `select p.id, p.slug, p.state, p.gates_config, p.default_branch_status,
-              case when jsonb_typeof(p.gates_config -> 'wip_limit') = 'number' then
-                (select count(*)::int from work_items w
-                  where w.project_id = p.id and w.status in ('in_progress', 'verifying'))
-              end as wip,
-              case when jsonb_typeof(p.gates_config -> 'monthly_budget_usd') = 'number' then
-                (select coalesce(sum(r.cost_usd), 0) from runs r
-                  where r.project_id = p.id
-                    and r.started_at >= date_trunc('month', now() at time zone 'UTC') at time zone 'UTC')
-              end as month_cost_usd
+              pw.wip, coalesce(pu.spent_usd, 0) as month_cost_usd
          from projects p
+         left join project_wip pw on pw.project_id = p.id
+         left join project_usage pu on pu.project_id = p.id and pu.month = usage_month(now())
         ${where.length ? `where ${where.join(' and ')}` : ''}
         order by p.id`,
       bindings

@@ -196,7 +196,7 @@ test.group('Claiming under concurrency', (group) => {
           )
           maxRunning = Math.max(maxRunning, rows[0].n)
           // Held long enough that 30 claimers certainly fill the cap, however loaded the machine.
-          await sleep(50 + Math.floor(Math.random() * 20))
+          await sleep(150 + Math.floor(Math.random() * 50))
           await complete(response.body().run.id)
         } else if (response.status() === 204) {
           done = true
