@@ -23,8 +23,10 @@ test.group('announce_claimable job', () => {
     assert.include(heard, '7')
   })
 
-  test('a payload without a numeric project id is refused', async ({ assert }) => {
-    await assert.rejects(() => announceClaimable({}), vineErrors.E_VALIDATION_ERROR)
-    await assert.rejects(() => announceClaimable({ projectId: 'seven' }))
+  test('a project id that is not a number is refused', async ({ assert }) => {
+    await assert.rejects(
+      () => announceClaimable({ projectId: 'seven' }),
+      vineErrors.E_VALIDATION_ERROR
+    )
   })
 })
