@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import Run, { RUN_STATUSES } from '#models/run'
 import RunLog from '#models/run_log'
 import Project from '#models/project'
@@ -28,7 +29,7 @@ export default class RunsController {
     return view.render('pages/runs/index', {
       section: 'runs',
       page,
-      links: page.links('/runs', filters),
+      links: page.links(urlFor('runs.index'), filters),
       filters,
       projects: await Project.query().orderBy('name'),
       agents: await Agent.query().orderBy('key'),

@@ -259,39 +259,6 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
     )
   }
 
-  /** What the agent API shows of a run. */
-  toAgentJson() {
-    return {
-      id: this.id,
-      work_item_id: this.workItemId,
-      attempt: this.attempt,
-      status: this.status,
-      started_at: this.startedAt.toUTC().toISO(),
-      heartbeat_at: this.heartbeatAt?.toUTC().toISO() ?? null,
-      lease_expires_at: this.leaseExpiresAt.toUTC().toISO(),
-      finished_at: this.finishedAt?.toUTC().toISO() ?? null,
-      cancel_requested: this.cancelRequestedAt !== null,
-      run_state: runStateOf(this),
-      cancel_requested_at: this.cancelRequestedAt?.toUTC().toISO() ?? null,
-      progress: this.progress,
-      summary: this.summary,
-      error: this.error,
-      branch_name: this.branchName,
-      pr_url: this.prUrl,
-      pr_number: this.prNumber,
-      head_sha: this.headSha,
-      logs_url: this.logsUrl,
-      artifacts_url: this.artifactsUrl,
-      costs: this.costs,
-      cost_usd: Number(this.costUsd),
-      tests: this.tests,
-      gate_status: this.gateStatus,
-      gate_results: this.gateResults ?? [],
-      review_status: this.reviewStatus,
-      last_log_seq: this.lastLogSeq,
-    }
-  }
-
   #notRunning() {
     return new InvalidTransition(
       `Run ${this.id} is ${this.status}, no longer running: stop working on it.`
