@@ -33,7 +33,7 @@ export class AgentAccessTokenSchema extends BaseModel {
 }
 
 export class AgentSchema extends BaseModel {
-  static $columns = ['capabilities', 'createdAt', 'description', 'enabled', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'updatedAt'] as const
+  static $columns = ['capabilities', 'createdAt', 'description', 'enabled', 'githubLogin', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'updatedAt'] as const
   $columns = AgentSchema.$columns
   @column()
   declare capabilities: any
@@ -43,6 +43,8 @@ export class AgentSchema extends BaseModel {
   declare description: string
   @column()
   declare enabled: boolean
+  @column()
+  declare githubLogin: string | null
   @column({ isPrimary: true })
   declare id: number
   @column()
@@ -200,7 +202,7 @@ export class RunLogSchema extends BaseModel {
 }
 
 export class RunSchema extends BaseModel {
-  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'lastLogSeq', 'leaseExpiresAt', 'logsUrl', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
+  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
   $columns = RunSchema.$columns
   @column()
   declare agentId: number
@@ -235,11 +237,15 @@ export class RunSchema extends BaseModel {
   @column({ isPrimary: true })
   declare id: number
   @column()
+  declare judgedHeadSha: string | null
+  @column()
   declare lastLogSeq: number
   @column.dateTime()
   declare leaseExpiresAt: DateTime
   @column()
   declare logsUrl: string | null
+  @column.dateTime()
+  declare prChangedAt: DateTime | null
   @column()
   declare prNumber: number | null
   @column()
@@ -343,7 +349,7 @@ export class WorkItemDependencySchema extends BaseModel {
 }
 
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubCommentId', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
   $columns = WorkItemSchema.$columns
   @column.dateTime()
   declare approvedAt: DateTime | null
@@ -361,6 +367,8 @@ export class WorkItemSchema extends BaseModel {
   declare externalRef: string | null
   @column()
   declare externalUrl: string | null
+  @column()
+  declare githubCommentId: number | null
   @column({ isPrimary: true })
   declare id: number
   @column.dateTime()

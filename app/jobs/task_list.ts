@@ -8,6 +8,7 @@ import syncGitHub from '#jobs/sync_github'
 import syncGitHubProject from '#jobs/sync_github_project'
 import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
+import postGatehouseStatus from '#jobs/post_gatehouse_status'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -20,6 +21,7 @@ export const taskList: TaskList = {
   sync_github_project: syncGitHubProject,
   refresh_default_branch: refreshDefaultBranch,
   report_run_to_github: reportRunToGitHub,
+  post_gatehouse_status: postGatehouseStatus,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */

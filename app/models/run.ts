@@ -28,7 +28,16 @@ export const RUN_STATUSES = [
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 export type GateStatus = 'pending' | 'passed' | 'failed'
-export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
+export type GateVerdict = {
+  gate: string
+  verdict: GateStatus
+  reason: string
+  /** Why it refused or waits, as a stable code (GateReasonCode). */
+  code?: string
+  at?: string
+  /** On the `pull_request` verdict: what GitHub said about the PR (PullRequestFacts). */
+  facts?: unknown
+}
 export type RunCosts = {
   input_tokens?: number
   output_tokens?: number

@@ -9,9 +9,13 @@ import Policy from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import JobQueue from '#services/job_queue'
 import { acceptGates } from '#services/gates/accept_gates'
-import type { GateFacts } from '#services/gates/accept_gate'
+import { PULL_REQUEST_FACTS, type GateFacts } from '#services/gates/accept_gate'
+import { pullNumberOf, pullRequestGate } from '#services/gates/pull_request_gate'
+import Agent from '#models/agent'
 import GitHubReport from '#services/github/github_report'
-import { GitHubFailure } from '#services/github/github_client'
+import GitHubClient, { GitHubFailure } from '#services/github/github_client'
+import GatehouseStatus from '#services/github/gatehouse_status'
+import { fetchPullRequestFacts, type PullRequestFacts } from '#services/github/pull_request_facts'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
@@ -43,43 +47,67 @@ export default class GateEvaluator {
     item: WorkItem,
     facts?: Map<string, GateFacts>
   ): Promise<GateStatus | null> {
+    const rechecking = isRejudgingAfterAcceptance(run)
     // Settled, or the item left verifying (cancelled): nothing left to judge.
-    if (run.gateStatus !== 'pending' || item.status !== 'verifying') return run.gateStatus
+    if (!rechecking && (run.gateStatus !== 'pending' || item.status !== 'verifying'))
+      return run.gateStatus
 
     const project = await Project.findOrFail(run.projectId, { client: trx })
     const policies = await Policy.forProject(project.id, trx)
+    const agent = await Agent.find(run.agentId, { client: trx })
     const now = DateTime.now()
     const deadline = (run.finishedAt ?? now).plus({ minutes: policies.ci_timeout_minutes })
-    const context = { project, policies, now, client: trx, facts }
+    const context = { project, policies, now, client: trx, facts, item, agent }
+    const pullRequest = pullRequestFactsIn(facts)
+    run.useTransaction(trx)
+    if (pullRequest && run.judgedHeadSha && run.judgedHeadSha !== pullRequest.head.sha)
+      await this.#headMoved(trx, run, pullRequest.head.sha)
 
     const verdicts: GateVerdict[] = []
     let factsWanted = false
-    for (const gate of acceptGates.filter((candidate) => candidate.appliesTo(project))) {
+    const reportsPullRequest = pullNumberOf(run) !== null
+    for (const gate of acceptGates.filter((candidate) => candidate.appliesTo(project, policies))) {
       let verdict: GateVerdict
-      if (gate.gatherFacts && !facts?.has(gate.name)) {
+      const wanted =
+        (gate.gatherFacts && !facts?.has(gate.name)) ||
+        (gate.usesPullRequest && reportsPullRequest && !facts?.has(PULL_REQUEST_FACTS))
+      if (wanted) {
         // Inside another transition: no outside call under its locks; a job fetches them at once.
         factsWanted = true
         verdict = { gate: gate.name, verdict: 'pending', reason: 'checking GitHub' }
       } else {
         verdict = await gate.evaluate(run, context)
       }
-      if (verdict.verdict === 'pending' && now >= deadline) {
-        verdict = { gate: gate.name, verdict: 'failed', reason: 'timed out' }
+      // After acceptance nothing times out: the warning stays until the new head passes.
+      if (verdict.verdict === 'pending' && now >= deadline && !rechecking) {
+        verdict = { gate: gate.name, verdict: 'failed', reason: 'timed out', code: verdict.code }
       }
+      if (gate === pullRequestGate && pullRequest) verdict.facts = pullRequest
       verdicts.push({ ...verdict, at: now.toISO()! })
     }
     const status = overallStatus(verdicts)
+    if (pullRequest) {
+      run.judgedHeadSha = pullRequest.head.sha
+      run.prNumber = run.prNumber ?? pullRequest.number
+    }
+    run.merge({ gateResults: verdicts, gatesEvaluatedAt: now })
 
-    run.useTransaction(trx)
-    run.merge({ gateResults: verdicts, gateStatus: status, gatesEvaluatedAt: now })
+    if (rechecking) {
+      await this.#recheckedAfterAcceptance(trx, run, status, verdicts)
+      // Still pending on the new head: webhooks and the recheck_gates sweep look again.
+      if (status === 'pending' && factsWanted) await this.scheduleReevaluation(trx, run.id)
+      return status
+    }
+
+    run.gateStatus = status
     await run.save()
-
+    await GatehouseStatus.schedule(trx, run)
     if (status === 'passed') {
       await AuditEvent.record(trx, {
         actor: 'system',
         action: 'gate.passed',
         subject: run,
-        details: { verdicts },
+        details: { verdicts: withoutFacts(verdicts) },
       })
       await item.recordCompletion(trx, run)
       await GitHubReport.runFinished(trx, run, item, policies)
@@ -89,15 +117,80 @@ export default class GateEvaluator {
         actor: 'system',
         action: 'gate.failed',
         subject: run,
-        details: { verdicts },
+        details: {
+          verdicts: withoutFacts(verdicts),
+          codes: failed.map((verdict) => verdict.code ?? null),
+        },
       })
-      const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
+      const reasons = failed
+        .map(
+          (verdict) =>
+            `${verdict.gate}${verdict.code ? ` [${verdict.code}]` : ''}: ${verdict.reason}`
+        )
+        .join('; ')
       await item.retryOrFail(trx, policies, { run, reason: `rejected by gates (${reasons})` })
       await GitHubReport.runFinished(trx, run, item, policies)
     } else {
       await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)
+      await GitHubReport.itemChanged(trx, item, policies)
     }
     return status
+  }
+
+  /**
+   * The pull request of an accepted run got new commits (a `synchronize` webhook): the item
+   * stays completed, the run carries a warning, Gatehouse's commit status goes back to
+   * `pending`, and the gates are judged again on the new head until they pass.
+   */
+  static async pullRequestChangedAfterAcceptance(
+    trx: TransactionClientContract,
+    run: Run,
+    newHeadSha: string | null
+  ) {
+    run.useTransaction(trx)
+    const first = run.prChangedAt === null
+    run.prChangedAt = run.prChangedAt ?? DateTime.now()
+    await run.save()
+    if (first)
+      await AuditEvent.record(trx, {
+        actor: 'system',
+        action: 'run.pr_changed_after_acceptance',
+        subject: run,
+        details: { pr_number: run.prNumber, from: run.judgedHeadSha, to: newHeadSha },
+      })
+    await GatehouseStatus.schedule(trx, run, { sha: newHeadSha })
+    await this.scheduleReevaluation(trx, run.id)
+  }
+
+  static async #recheckedAfterAcceptance(
+    trx: TransactionClientContract,
+    run: Run,
+    status: GateStatus,
+    verdicts: GateVerdict[]
+  ) {
+    if (status === 'passed') {
+      run.prChangedAt = null
+      await AuditEvent.record(trx, {
+        actor: 'system',
+        action: 'run.pr_accepted_again',
+        subject: run,
+        details: { head_sha: run.judgedHeadSha, verdicts: withoutFacts(verdicts) },
+      })
+    }
+    await run.save()
+    await GatehouseStatus.schedule(trx, run)
+  }
+
+  /** The PR's head moved while being judged: a human review of the old head does not carry over. */
+  static async #headMoved(trx: TransactionClientContract, run: Run, headSha: string) {
+    const review = run.reviewStatus
+    await AuditEvent.record(trx, {
+      actor: 'system',
+      action: 'run.pr_head_moved',
+      subject: run,
+      details: { from: run.judgedHeadSha, to: headSha, review_withdrawn: review },
+    })
+    if (review) run.merge({ reviewStatus: null, reviewedByUserId: null, reviewedAt: null })
   }
 
   /**
@@ -117,26 +210,29 @@ export default class GateEvaluator {
     )
   }
 
-  /** Outside facts (GitHub) for the gates of a run still waiting for verdicts; fetched before any lock. */
+  /**
+   * Outside facts (GitHub) for the gates of a run still waiting for verdicts, fetched before
+   * any lock: the run's pull request once for every gate that judges it, then each gate's own.
+   */
   static async #gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
     const facts = new Map<string, GateFacts>()
     const run = await Run.find(runId)
-    if (!run || run.gateStatus !== 'pending') return facts
+    if (!run || (run.gateStatus !== 'pending' && !isRejudgingAfterAcceptance(run))) return facts
     const project = await Project.findOrFail(run.projectId)
-    for (const gate of acceptGates) {
-      if (!gate.gatherFacts || !gate.appliesTo(project)) continue
-      try {
-        facts.set(gate.name, { ok: true, value: await gate.gatherFacts(run, project) })
-      } catch (error) {
-        // A reason reaches audit details and the issue comment: only GitHub's own answers go there.
-        if (!(error instanceof GitHubFailure))
-          logger.error({ err: error, runId }, `gathering ${gate.name} facts failed`)
-        const reason =
-          error instanceof GitHubFailure
-            ? error.message
-            : 'GitHub could not be read (see the server logs)'
-        facts.set(gate.name, { ok: false, reason })
-      }
+    const policies = await Policy.forProject(project.id)
+    const applicable = acceptGates.filter((gate) => gate.appliesTo(project, policies))
+    const pullNumber = pullNumberOf(run)
+    if (pullNumber !== null && applicable.some((gate) => gate.usesPullRequest)) {
+      facts.set(
+        PULL_REQUEST_FACTS,
+        await fetched(runId, PULL_REQUEST_FACTS, async () =>
+          fetchPullRequestFacts(await GitHubClient.forProject(project), pullNumber)
+        )
+      )
+    }
+    for (const gate of applicable) {
+      if (!gate.gatherFacts) continue
+      facts.set(gate.name, await fetched(runId, gate.name, () => gate.gatherFacts!(run, project)))
     }
     return facts
   }
@@ -146,8 +242,15 @@ export default class GateEvaluator {
     const rows = await db
       .from('runs')
       .join('work_items', 'work_items.id', 'runs.work_item_id')
-      .where('runs.gate_status', 'pending')
-      .where('work_items.status', 'verifying')
+      .where((query) =>
+        query
+          .where((pending) =>
+            pending.where('runs.gate_status', 'pending').where('work_items.status', 'verifying')
+          )
+          .orWhere((changed) =>
+            changed.where('runs.gate_status', 'passed').whereNotNull('runs.pr_changed_at')
+          )
+      )
       .orderBy('runs.gates_evaluated_at')
       .select('runs.id')
     const results = []
@@ -162,6 +265,39 @@ export default class GateEvaluator {
     }
     return results
   }
+}
+
+/** Facts fetched, or why not: GitHub's own answers become the reason, anything else is logged. */
+async function fetched(
+  runId: number,
+  name: string,
+  fetch: () => Promise<unknown>
+): Promise<GateFacts> {
+  try {
+    return { ok: true, value: await fetch() }
+  } catch (error) {
+    // A reason reaches audit details and the issue comment: only GitHub's own answers go there.
+    if (!(error instanceof GitHubFailure))
+      logger.error({ err: error, runId }, `gathering ${name} facts failed`)
+    return error instanceof GitHubFailure
+      ? { ok: false, reason: error.message, notFound: error.kind === 'not_found' }
+      : { ok: false, reason: 'GitHub could not be read (see the server logs)' }
+  }
+}
+
+function pullRequestFactsIn(facts?: Map<string, GateFacts>): PullRequestFacts | null {
+  const found = facts?.get(PULL_REQUEST_FACTS)
+  return found?.ok ? (found.value as PullRequestFacts) : null
+}
+
+/** An accepted run whose pull request moved afterwards: judged again, its item left completed. */
+function isRejudgingAfterAcceptance(run: Run) {
+  return run.prChangedAt !== null && run.gateStatus === 'passed' && run.status === 'succeeded'
+}
+
+/** Verdicts for audit details: the fetched facts stay on the run. */
+function withoutFacts(verdicts: GateVerdict[]) {
+  return verdicts.map(({ facts: _facts, ...verdict }) => verdict)
 }
 
 /** Pending until every gate has a verdict; any failure decides at once. No gates: passed. */

