@@ -60,7 +60,9 @@ export default class RunsController {
         run.status === 'succeeded' &&
         run.gateStatus === 'pending' &&
         (run.gateResults ?? []).some(
-          (verdict) => verdict.gate === 'human_review' && verdict.verdict === 'pending'
+          (verdict) =>
+            ['human_review', 'protected_paths'].includes(verdict.gate) &&
+            verdict.verdict === 'pending'
         ),
       can: { review: await policy.allows('review'), manage: await policy.allows('manage') },
     })
