@@ -86,6 +86,7 @@ function toProfile(input: {
   tags?: unknown
   model_name?: string
   model_version?: string
+  github_login?: string
   max_concurrency: number
 }): AgentProfile {
   return {
@@ -97,6 +98,7 @@ function toProfile(input: {
     },
     modelName: input.model_name ?? null,
     modelVersion: input.model_version ?? null,
+    githubLogin: input.github_login ?? null,
     maxConcurrency: input.max_concurrency,
   }
 }

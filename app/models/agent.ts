@@ -26,6 +26,8 @@ export type AgentProfile = {
   capabilities: AgentCapabilities
   modelName: string | null
   modelVersion: string | null
+  /** The agent's own GitHub account (its approvals never count). */
+  githubLogin: string | null
   maxConcurrency: number
 }
 
@@ -41,6 +43,7 @@ const PROFILE_FIELDS = [
   'capabilities',
   'modelName',
   'modelVersion',
+  'githubLogin',
   'maxConcurrency',
 ] as const
 
@@ -285,6 +288,7 @@ function profileDetails(profile: AgentProfile) {
     capabilities: profile.capabilities,
     model_name: profile.modelName,
     model_version: profile.modelVersion,
+    github_login: profile.githubLogin,
     max_concurrency: profile.maxConcurrency,
   }
 }

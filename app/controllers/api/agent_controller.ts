@@ -20,6 +20,7 @@ export default class AgentController {
         capabilities: agent.capabilities,
         model_name: agent.modelName,
         model_version: agent.modelVersion,
+        github_login: agent.githubLogin,
         enabled: agent.enabled,
         last_seen_at: agent.lastSeenAt?.toUTC().toISO() ?? null,
       },
