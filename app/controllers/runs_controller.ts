@@ -58,7 +58,7 @@ export default class RunsController {
       moreLogs: run.lastLogSeq > TAIL_LINES,
       awaitingReview:
         run.status === 'succeeded' &&
-        run.gateStatus === 'pending' &&
+        (run.gateStatus === 'pending' || run.prChangedAt !== null) &&
         (run.gateResults ?? []).some(
           (verdict) =>
             ['human_review', 'protected_paths'].includes(verdict.gate) &&

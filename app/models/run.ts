@@ -185,7 +185,9 @@ export default class Run extends RunSchema {
       const item = await WorkItem.findOrFail(this.workItemId, { client: trx })
       await item.lockRowIn(trx)
       await this.lockRowIn(trx)
-      if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
+      // Also while an accepted run's new commits are judged again (protected paths may need a person).
+      const judging = this.gateStatus === 'pending' || this.prChangedAt !== null
+      if (this.status !== 'succeeded' || !judging) {
         throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
       }
       ;(this as Run).merge({
