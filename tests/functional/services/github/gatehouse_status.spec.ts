@@ -119,8 +119,9 @@ test.group('The gatehouse commit status', (group) => {
       prNumber: PR,
       branchName: BRANCH,
     })
+    const enqueued = await jobsOf('post_gatehouse_status')
     assert.deepEqual(
-      (await jobsOf('post_gatehouse_status')).map((job) => [job.key, job.payload]),
+      enqueued.map((job) => [job.key, job.payload]),
       [[`gatehouse_status:${run.id}`, { runId: run.id }]]
     )
     await runGitHubJobs()
