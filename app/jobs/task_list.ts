@@ -9,6 +9,7 @@ import syncGitHubProject from '#jobs/sync_github_project'
 import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import postGatehouseStatus from '#jobs/post_gatehouse_status'
+import reportItemToGitHub from '#jobs/report_item_to_github'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -22,6 +23,7 @@ export const taskList: TaskList = {
   refresh_default_branch: refreshDefaultBranch,
   report_run_to_github: reportRunToGitHub,
   post_gatehouse_status: postGatehouseStatus,
+  report_item_to_github: reportItemToGitHub,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */

@@ -11,6 +11,7 @@ import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
+import GitHubReport from '#services/github/github_report'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#services/claimable'
 import JobQueue from '#services/job_queue'
@@ -164,6 +165,7 @@ export default class WorkItem extends WorkItemSchema {
         )
       }
       ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
+      await GitHubReport.itemChanged(trx, this)
       return { details: { previous_status: previousStatus, stopping_run_id: runId } }
     })
   }
@@ -185,6 +187,7 @@ export default class WorkItem extends WorkItemSchema {
       subject: this,
       details: { reason, previous_status: previousStatus, stopping_run_id: runId },
     })
+    await GitHubReport.itemChanged(trx, this)
     return true
   }
 

@@ -59,6 +59,7 @@ export default class GateEvaluator {
     const deadline = (run.finishedAt ?? now).plus({ minutes: policies.ci_timeout_minutes })
     const context = { project, policies, now, client: trx, facts, item, agent }
     const pullRequest = pullRequestFactsIn(facts)
+    const shownBefore = shown(run.gateResults ?? [])
     run.useTransaction(trx)
     if (pullRequest && run.judgedHeadSha && run.judgedHeadSha !== pullRequest.head.sha)
       await this.#headMoved(trx, run, pullRequest.head.sha)
@@ -94,6 +95,8 @@ export default class GateEvaluator {
 
     if (rechecking) {
       await this.#recheckedAfterAcceptance(trx, run, status, verdicts)
+      if (shown(verdicts) !== shownBefore || status === 'passed')
+        await GitHubReport.itemChanged(trx, item, policies)
       // Still pending on the new head: webhooks and the recheck_gates sweep look again.
       if (status === 'pending' && factsWanted) await this.scheduleReevaluation(trx, run.id)
       return status
@@ -132,7 +135,8 @@ export default class GateEvaluator {
       await GitHubReport.runFinished(trx, run, item, policies)
     } else {
       await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)
-      await GitHubReport.itemChanged(trx, item, policies)
+      // The comment shows the verdicts: edited when they changed, not on every look at GitHub.
+      if (shown(verdicts) !== shownBefore) await GitHubReport.itemChanged(trx, item, policies)
     }
     return status
   }
@@ -158,6 +162,8 @@ export default class GateEvaluator {
         subject: run,
         details: { pr_number: run.prNumber, from: run.judgedHeadSha, to: newHeadSha },
       })
+    const item = await WorkItem.findOrFail(run.workItemId, { client: trx })
+    await GitHubReport.itemChanged(trx, item)
     await GatehouseStatus.schedule(trx, run, { sha: newHeadSha })
     await this.scheduleReevaluation(trx, run.id)
   }
@@ -293,6 +299,13 @@ function pullRequestFactsIn(facts?: Map<string, GateFacts>): PullRequestFacts | 
 /** An accepted run whose pull request moved afterwards: judged again, its item left completed. */
 function isRejudgingAfterAcceptance(run: Run) {
   return run.prChangedAt !== null && run.gateStatus === 'passed' && run.status === 'succeeded'
+}
+
+/** What the issue comment shows of verdicts (not when they were reached, nor the facts). */
+function shown(verdicts: GateVerdict[]) {
+  return JSON.stringify(
+    verdicts.map((verdict) => [verdict.gate, verdict.verdict, verdict.code, verdict.reason])
+  )
 }
 
 /** Verdicts for audit details: the fetched facts stay on the run. */

@@ -125,6 +125,7 @@ export default class RunLifecycle {
         details: { reason: reason ?? null },
       })
       await Claimable.announce(trx, item.projectId)
+      await GitHubReport.itemChanged(trx, item)
     })
   }
 
@@ -196,6 +197,8 @@ export default class RunLifecycle {
       subject: run,
       details: { reported_as: reportedAs },
     })
+    const item = await WorkItem.findOrFail(run.workItemId, { client: trx })
+    await GitHubReport.itemChanged(trx, item)
   }
 }
 

@@ -129,6 +129,7 @@ const GITHUB_TASKS = [
   'evaluate_gates',
   'post_gatehouse_status',
   'report_run_to_github',
+  'report_item_to_github',
 ] as const
 
 /**
