@@ -53,9 +53,9 @@ const ignitor = new Ignitor(APP_ROOT, { importer: IMPORTER }).tap((app) => {
     await import('#start/env')
   })
   app.starting(async () => {
-    const { default: Installation } = await import('#services/installation')
+    const { default: Installation } = await import('#infrastructure/installation')
     await Installation.migrate()
-    const { default: Worker } = await import('#services/worker')
+    const { default: Worker } = await import('#infrastructure/worker')
     await Worker.migrate()
   })
 })
@@ -72,8 +72,8 @@ try {
 async function run() {
   const { default: db } = await import('@adonisjs/lucid/services/db')
   const { default: Agent } = await import('#models/agent')
-  const { default: ClaimService } = await import('#services/claim_service')
-  const { default: Claimable } = await import('#services/claimable')
+  const { default: ClaimService } = await import('#services/claims/claim_service')
+  const { default: Claimable } = await import('#infrastructure/claimable')
 
   console.log(
     `claims bench: ${AGENTS} agents, ${ITEMS} pending items in ${PROJECTS} projects, ${SECONDS} s per phase`
@@ -309,7 +309,8 @@ async function seed(db: any, Agent: any) {
       enabled: true,
     })
     agents.push(agent)
-    tokens.push((await Agent.accessTokens.create(agent)).value!.release())
+    const token = await Agent.accessTokens.create(agent)
+    tokens.push(token.value!.release())
   }
   await vacuum(db)
   return { projectIds, agents, agentIds: agents.map((agent: { id: number }) => agent.id), tokens }
@@ -321,7 +322,7 @@ async function vacuum(db: any) {
 }
 
 async function prepareDatabase(): Promise<string> {
-  const { default: DatabaseServer } = await import('#services/database_server')
+  const { default: DatabaseServer } = await import('#infrastructure/database_server')
   if (!DatabaseServer.isConfigured()) {
     const directory = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
     chmodSync(directory, 0o755)

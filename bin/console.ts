@@ -29,7 +29,7 @@ new Ignitor(APP_ROOT, { importer: IMPORTER })
     app.booting(async () => {
       await import('#start/env')
       if (needsDatabase(commandLine)) {
-        const { default: DatabaseServer } = await import('#services/database_server')
+        const { default: DatabaseServer } = await import('#infrastructure/database_server')
         await DatabaseServer.ensure()
       }
     })

@@ -18,15 +18,15 @@ new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
     app.booting(async () => {
       await import('#start/env')
-      const { default: DatabaseServer } = await import('#services/database_server')
+      const { default: DatabaseServer } = await import('#infrastructure/database_server')
       await DatabaseServer.ensure()
     })
     app.starting(async () => {
-      const { default: Installation } = await import('#services/installation')
+      const { default: Installation } = await import('#infrastructure/installation')
       await Installation.prepare()
     })
     app.ready(async () => {
-      const { default: Installation } = await import('#services/installation')
+      const { default: Installation } = await import('#infrastructure/installation')
       Installation.announce()
     })
     app.listen('SIGTERM', () => app.terminate())

@@ -1,7 +1,7 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import GatehouseApi from '#services/agent_runner/gatehouse_api'
-import ReferenceAgent from '#services/agent_runner/reference_agent'
+import GatehouseApi from '#agent_runner/gatehouse_api'
+import ReferenceAgent from '#agent_runner/reference_agent'
 
 /**
  * The reference agent: a client of the agent API only (it needs no database). Each claimed

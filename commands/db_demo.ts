@@ -1,6 +1,6 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import type { DemoSummary } from '#services/demo_data'
+import type { DemoSummary } from '#database/seeders/demo_seeder'
 
 /** `db:demo`: fills an empty database with a small, realistic Gatehouse to look around in. */
 export default class DbDemo extends BaseCommand {
@@ -19,8 +19,8 @@ export default class DbDemo extends BaseCommand {
   async run() {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { MigrationRunner } = await import('@adonisjs/lucid/migration')
-    const { default: Worker } = await import('#services/worker')
-    const { default: DemoData } = await import('#services/demo_data')
+    const { default: Worker } = await import('#infrastructure/worker')
+    const { default: DemoData } = await import('#database/seeders/demo_seeder')
 
     // Same schema steps as `npm start`, so a fresh DATABASE_URL works too (quietly: --json
     // output must stay one document).

@@ -9,7 +9,7 @@ export default class RunsReap extends BaseCommand {
   static options: CommandOptions = { startApp: true }
 
   async run() {
-    const { default: RunReaper } = await import('#services/run_reaper')
+    const { default: RunReaper } = await import('#services/runs/run_reaper')
     const reaped = await RunReaper.reap()
     if (reaped.length === 0) {
       this.logger.info('No run to reap')

@@ -1,6 +1,6 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import Worker from '#services/worker'
+import Worker from '#infrastructure/worker'
 
 /**
  * A jobs-only process (spec §8: add `worker` processes for more load). Runs until SIGTERM or

@@ -1,7 +1,7 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/lucid'
-import DatabaseServer from '#services/database_server'
+import DatabaseServer from '#infrastructure/database_server'
 
 const dbConfig = defineConfig({
   connection: 'postgres',

@@ -33,7 +33,7 @@ export class AgentAccessTokenSchema extends BaseModel {
 }
 
 export class AgentSchema extends BaseModel {
-  static $columns = ['capabilities', 'createdAt', 'description', 'enabled', 'githubLogin', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'updatedAt'] as const
+  static $columns = ['capabilities', 'createdAt', 'description', 'enabled', 'githubLogin', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
   $columns = AgentSchema.$columns
   @column()
   declare capabilities: any
@@ -59,6 +59,8 @@ export class AgentSchema extends BaseModel {
   declare modelVersion: string | null
   @column()
   declare name: string
+  @column()
+  declare projectIds: any
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
 }
@@ -349,8 +351,12 @@ export class WorkItemDependencySchema extends BaseModel {
 }
 
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubCommentId', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubCommentId', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
   $columns = WorkItemSchema.$columns
+  @column()
+  declare affinityAgentId: number | null
+  @column.dateTime()
+  declare affinityUntil: DateTime | null
   @column.dateTime()
   declare approvedAt: DateTime | null
   @column()

@@ -8,7 +8,7 @@ export default class ClaimNotifierProvider {
   constructor(protected app: ApplicationService) {}
 
   async shutdown() {
-    const { default: claimNotifier } = await import('#services/claim_notifier')
+    const { default: claimNotifier } = await import('#infrastructure/claim_notifier')
     await claimNotifier.close()
   }
 }

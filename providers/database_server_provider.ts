@@ -1,5 +1,5 @@
 import type { ApplicationService } from '@adonisjs/core/types'
-import DatabaseServer from '#services/database_server'
+import DatabaseServer from '#infrastructure/database_server'
 
 /** Stops the embedded Postgres this process started, after everything else has shut down. */
 export default class DatabaseServerProvider {

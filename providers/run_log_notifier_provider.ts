@@ -5,7 +5,7 @@ export default class RunLogNotifierProvider {
   constructor(protected app: ApplicationService) {}
 
   async shutdown() {
-    const { default: runLogNotifier } = await import('#services/run_log_notifier')
+    const { default: runLogNotifier } = await import('#infrastructure/run_log_notifier')
     await runLogNotifier.close()
   }
 }

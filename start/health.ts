@@ -1,7 +1,7 @@
 import { HealthChecks } from '@adonisjs/core/health'
 import { DbCheck } from '@adonisjs/lucid/database'
 import db from '@adonisjs/lucid/services/db'
-import { WorkerSchemaCheck } from '#services/worker_schema_check'
+import { WorkerSchemaCheck } from '#infrastructure/worker_schema_check'
 
 export const healthChecks = new HealthChecks().register([
   new DbCheck(db.connection()),

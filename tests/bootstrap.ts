@@ -11,7 +11,7 @@ import { browserClient } from '@japa/browser-client'
 import { chromium, type LaunchOptions } from 'playwright'
 import { sessionBrowserClient } from '@adonisjs/session/plugins/browser_client'
 import { authBrowserClient } from '@adonisjs/auth/plugins/browser_client'
-import Worker from '#services/worker'
+import Worker from '#infrastructure/worker'
 
 /** Debian's Chromium (installed by .ci/run); Playwright never downloads a browser here. */
 const launchChromium = (options: Pick<LaunchOptions, 'headless' | 'slowMo'>) =>

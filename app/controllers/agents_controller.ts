@@ -3,7 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import Agent, { type AgentProfile } from '#models/agent'
 import Run from '#models/run'
 import AgentPolicy from '#policies/agent_policy'
-import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import KeysetPage, { cursorValidator } from '#presenters/keyset_page'
 import { createAgentValidator, updateAgentValidator } from '#validators/agent'
 
 /** Agents: the list with their live state, registration, the profile page and editing. */
@@ -47,10 +47,11 @@ export default class AgentsController {
       .orderBy('id', 'desc')
       .limit(20)
       .preload('workItem')
+    const running = await runningCounts([agent.id])
     return view.render('pages/agents/show', {
       section: 'agents',
       agent,
-      running: (await runningCounts([agent.id])).get(agent.id) ?? 0,
+      running: running.get(agent.id) ?? 0,
       tokens: await agent.tokenSummaries(),
       // Flashed by AgentTokensController.store for this one response, then gone for good.
       issuedToken: session.flashMessages.get('issuedToken') ?? null,

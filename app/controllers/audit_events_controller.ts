@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import AuditEvent from '#models/audit_event'
 import Project from '#models/project'
-import KeysetPage from '#services/keyset_page'
+import KeysetPage from '#presenters/keyset_page'
 import { auditEventFiltersValidator } from '#validators/audit_event'
 import { filledParams } from '#validators/list_filters'
 

@@ -1,5 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import DashboardSnapshot from '#services/dashboard_snapshot'
+import DashboardSnapshot from '#presenters/dashboard_snapshot'
 
 /** The control room's front page: what is queued, what is running, and why nothing is claimed. */
 export default class DashboardController {

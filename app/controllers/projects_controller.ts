@@ -3,8 +3,8 @@ import AuditEvent from '#models/audit_event'
 import Policy, { POLICY_DEFAULTS } from '#models/policy'
 import Project from '#models/project'
 import ProjectPolicy from '#policies/project_policy'
-import ClaimOutlook from '#services/claim_outlook'
-import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import ClaimOutlook from '#services/claims/claim_outlook'
+import KeysetPage, { cursorValidator } from '#presenters/keyset_page'
 import {
   createProjectValidator,
   projectSettings,

@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
-import RunLogStream from '#services/run_log_stream'
+import RunLogStream from '#services/runs/run_log_stream'
 import { runLogPageValidator } from '#validators/run'
 
 /**

@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
 import RunLog from '#models/run_log'
-import KeysetPage from '#services/keyset_page'
+import KeysetPage from '#presenters/keyset_page'
 import { runLogPageValidator } from '#validators/run'
 
 /** Lines per page of a run's log. */

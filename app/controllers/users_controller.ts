@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import User, { USER_ROLES } from '#models/user'
 import UserPolicy from '#policies/user_policy'
-import KeysetPage, { cursorValidator } from '#services/keyset_page'
+import KeysetPage, { cursorValidator } from '#presenters/keyset_page'
 import { createUserValidator, updateUserValidator } from '#validators/user'
 
 const ROLE_OPTIONS = USER_ROLES.map((role) => ({ value: role, label: role }))

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import Project from '#models/project'
 import WebhookDelivery, { DELIVERY_STATUSES } from '#models/webhook_delivery'
 import WebhookDeliveryPolicy from '#policies/webhook_delivery_policy'
-import KeysetPage from '#services/keyset_page'
+import KeysetPage from '#presenters/keyset_page'
 import { webhookDeliveryFilters } from '#validators/webhook_delivery'
 import { filledParams } from '#validators/list_filters'
 

@@ -4,7 +4,7 @@ import Project from '#models/project'
 import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import WorkItemPolicy from '#policies/work_item_policy'
-import KeysetPage from '#services/keyset_page'
+import KeysetPage from '#presenters/keyset_page'
 import { createWorkItemValidator, workItemFiltersValidator } from '#validators/work_item'
 import { filledParams } from '#validators/list_filters'
 
@@ -77,6 +77,7 @@ export default class WorkItemsController {
       .orderBy('id', 'desc')
       .limit(100)
     const policy = bouncer.with(WorkItemPolicy)
+    const enabledAgents = await Agent.query().where('enabled', true).orderBy('key')
     return view.render('pages/work_items/show', {
       section: 'work-items',
       item,
@@ -84,9 +85,7 @@ export default class WorkItemsController {
       trail,
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.
-      agents: (await Agent.query().where('enabled', true).orderBy('key')).filter((agent) =>
-        agent.accepts(item.workType)
-      ),
+      agents: enabledAgents.filter((agent) => agent.accepts(item.workType)),
       can: { approve: await policy.allows('approve'), manage: await policy.allows('manage') },
     })
   }

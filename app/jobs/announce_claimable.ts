@@ -1,6 +1,6 @@
 import vine from '@vinejs/vine'
 import db from '@adonisjs/lucid/services/db'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 
 const announceClaimablePayload = vine.create({ projectId: vine.number().withoutDecimals().min(1) })
 

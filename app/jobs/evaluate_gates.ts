@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import GateEvaluator from '#services/gate_evaluator'
+import GateEvaluator from '#services/runs/gate_evaluator'
 
 const evaluateGatesPayload = vine.create({ runId: vine.number().withoutDecimals().min(1) })
 

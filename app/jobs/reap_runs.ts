@@ -1,5 +1,5 @@
 import logger from '@adonisjs/core/services/logger'
-import RunReaper from '#services/run_reaper'
+import RunReaper from '#services/runs/run_reaper'
 
 /** Every minute: times out runs whose lease expired or that ran too long, and returns their items. */
 export default async function reapRuns() {

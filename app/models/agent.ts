@@ -1,6 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
-import { hasMany } from '@adonisjs/lucid/orm'
+import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
@@ -9,9 +9,9 @@ import { jsonColumn } from '#models/json_column'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
 import AuditEvent, { type Actor } from '#models/audit_event'
-import AgentTokensProvider from '#services/agent_tokens_provider'
+import AgentTokensProvider from '#infrastructure/agent_tokens_provider'
 import { MAX_INTEGER } from '#database/column_limits'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 
 /** How fresh `last_seen_at` is kept. */
 const SEEN_EVERY_SECONDS = 30
@@ -67,6 +67,10 @@ export default class Agent extends AgentSchema {
 
   @jsonColumn()
   declare capabilities: AgentCapabilities
+
+  /** The projects this agent may claim from; empty means every project. */
+  @column()
+  declare projectIds: number[]
 
   @hasMany(() => Run)
   declare runs: HasMany<typeof Run>

@@ -10,7 +10,7 @@ import Policy, { type ProjectPolicies } from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import WebhookDelivery from '#models/webhook_delivery'
 import type User from '#models/user'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 import DuplicateValue from '#exceptions/duplicate_value'
 
 const UNIQUE_SLUG = 'projects_slug_unique'

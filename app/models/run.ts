@@ -14,8 +14,8 @@ import User from '#models/user'
 import RunLog, { type LogLevel } from '#models/run_log'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
-import GateEvaluator from '#services/gate_evaluator'
-import { RUN_LOGS_CHANNEL } from '#services/run_log_notifier'
+import GateEvaluator from '#services/runs/gate_evaluator'
+import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
 
 export const RUN_STATUSES = [

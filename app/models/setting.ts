@@ -5,7 +5,7 @@ import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { SettingSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import AuditEvent from '#models/audit_event'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 import User from '#models/user'
 
 export type Settings = { agents_enabled: boolean; max_parallel_runs: number | null }

@@ -13,8 +13,8 @@ import Run from '#models/run'
 import AuditEvent from '#models/audit_event'
 import GitHubReport from '#services/github/github_report'
 import type { ProjectPolicies } from '#models/policy'
-import Claimable from '#services/claimable'
-import JobQueue from '#services/job_queue'
+import Claimable from '#infrastructure/claimable'
+import JobQueue from '#infrastructure/job_queue'
 import InvalidTransition from '#exceptions/invalid_transition'
 
 export const WORK_ITEM_STATUSES = [

@@ -187,17 +187,16 @@ test.group('Projects pages: create and edit', (group) => {
     await asUser(client, maintainer, 'post', '/projects', form('blank', ''))
     await asUser(client, maintainer, 'post', '/projects', form('off', 'none'))
 
-    const own = async (slug: string) =>
-      (await Policy.ownValues((await Project.findByOrFail('slug', slug)).id)).protected_paths
+    const own = async (slug: string) => {
+      const project = await Project.findByOrFail('slug', slug)
+      const values = await Policy.ownValues(project.id)
+      return values.protected_paths
+    }
     assert.deepEqual(await own('globs'), ['infra/**', '.github/**'])
     assert.isUndefined(await own('blank'))
     assert.deepEqual(await own('off'), [])
-    const page = await asUser(
-      client,
-      maintainer,
-      'get',
-      `/projects/${(await Project.findByOrFail('slug', 'off')).id}/edit`
-    )
+    const off = await Project.findByOrFail('slug', 'off')
+    const page = await asUser(client, maintainer, 'get', `/projects/${off.id}/edit`)
     page.assertTextIncludes('>none</textarea>')
   })
 
@@ -356,7 +355,8 @@ test.group('Projects pages: create and edit', (group) => {
       report_to_github: false,
       retry_backoff_seconds: 60,
     })
-    assert.equal((await Policy.forProject(project.id)).max_attempts, 3, 'back to the default')
+    const policy = await Policy.forProject(project.id)
+    assert.equal(policy.max_attempts, 3, 'back to the default')
     const event = await AuditEvent.findByOrFail('action', 'project.updated')
     assert.includeMembers(event.details.changed as string[], [
       'gatesConfig',

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import DatabaseServer from '#services/database_server'
+import DatabaseServer from '#infrastructure/database_server'
 
 /**
  * DATABASE_URL names the test database (CI: the machine's Postgres); it is created when

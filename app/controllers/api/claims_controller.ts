@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Problem from '#exceptions/problem'
-import ClaimService from '#services/claim_service'
-import RunLifecycle from '#services/run_lifecycle'
+import ClaimService from '#services/claims/claim_service'
+import RunLifecycle from '#services/runs/run_lifecycle'
 import { claimValidator } from '#validators/claim'
 
 /** Seconds an agent at a limit should wait before asking again. */

@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 import { runCompletionValidator } from '#validators/run'
 
 /** POST /api/v1/runs/:id/complete: the agent's final report (idempotent). */

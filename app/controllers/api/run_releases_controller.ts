@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 import { runReleaseValidator } from '#validators/run'
 
 /** POST /api/v1/runs/:id/release: the agent gives the item back unworked. */

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import Project, { type BranchStatus } from '#models/project'
 import AuditEvent from '#models/audit_event'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 import GitHubClient from '#services/github/github_client'
 import GitHubFacts from '#services/github/github_facts'
 

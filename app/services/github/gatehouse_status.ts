@@ -4,9 +4,9 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { appUrl } from '#config/app'
 import Run, { type GateVerdict } from '#models/run'
 import AuditEvent from '#models/audit_event'
-import JobQueue from '#services/job_queue'
+import JobQueue from '#infrastructure/job_queue'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
-import { pullNumberOf } from '#services/gates/pull_request_gate'
+import { pullNumberOf } from '#services/runs/gates/pull_request_gate'
 
 export const GATEHOUSE_STATUS_TASK = 'post_gatehouse_status'
 /** The commit status context owners require in their branch protection. */

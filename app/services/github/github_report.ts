@@ -7,7 +7,7 @@ import Policy, { type ProjectPolicies } from '#models/policy'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
 import AuditEvent from '#models/audit_event'
-import JobQueue from '#services/job_queue'
+import JobQueue from '#infrastructure/job_queue'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 
 export const REPORT_ITEM_TASK = 'report_item_to_github'

@@ -1,7 +1,7 @@
 import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Project from '#models/project'
-import JobQueue from '#services/job_queue'
+import JobQueue from '#infrastructure/job_queue'
 import IssueIntake, { type IntakeProgress, type IntakeSummary } from '#services/github/issue_intake'
 import DefaultBranchStatus from '#services/github/default_branch_status'
 import { GitHubFailure } from '#services/github/github_client'

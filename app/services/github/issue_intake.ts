@@ -6,7 +6,7 @@ import type Project from '#models/project'
 import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
 import AuditEvent from '#models/audit_event'
-import Claimable from '#services/claimable'
+import Claimable from '#infrastructure/claimable'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 
 /** What intake reads of a GitHub issue (REST answer or webhook payload: the same shape). */

@@ -7,7 +7,7 @@ import Project from '#models/project'
 import Policy from '#models/policy'
 import AuditEvent from '#models/audit_event'
 import Run from '#models/run'
-import GateEvaluator from '#services/gate_evaluator'
+import GateEvaluator from '#services/runs/gate_evaluator'
 import IssueIntake, { type GitHubIssue } from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
 

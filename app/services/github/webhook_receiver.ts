@@ -2,7 +2,7 @@ import { verify } from '@octokit/webhooks-methods'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import Project from '#models/project'
-import JobQueue from '#services/job_queue'
+import JobQueue from '#infrastructure/job_queue'
 import { resolveSecret } from '#services/github/github_client'
 import Problem from '#exceptions/problem'
 

@@ -4,7 +4,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { claimedRun, tokenFor } from '#tests/support/claimed_run'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { UserFactory } from '#database/factories/user_factory'
-import RunReaper from '#services/run_reaper'
+import RunReaper from '#services/runs/run_reaper'
 
 test.group('POST /api/v1/runs/:id/heartbeat', (group) => {
   group.each.setup(() => testUtils.db().truncate())

@@ -1,13 +1,13 @@
 import { DateTime } from 'luxon'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import Worker from '#services/worker'
+import Worker from '#infrastructure/worker'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
 import WebhookDelivery from '#models/webhook_delivery'
 import AuditEvent from '#models/audit_event'
-import RunLifecycle from '#services/run_lifecycle'
-import JobQueue from '#services/job_queue'
+import RunLifecycle from '#services/runs/run_lifecycle'
+import JobQueue from '#infrastructure/job_queue'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
 import {
@@ -70,7 +70,8 @@ test.group('GitHub jobs on a real worker', (group) => {
     assert.equal(pending?.gateStatus, 'pending', 'the worker fetched the facts: CI still running')
 
     github.fake.checkRun(EXAMPLE_REPO, sha, 'ci', 'completed', 'success')
-    assert.equal((await deliver('check_run', checkRun)).status, 202)
+    const response = await deliver('check_run', checkRun)
+    assert.equal(response.status, 202)
 
     const completed = await eventually(async () => {
       const fresh = await WorkItem.findOrFail(item.id)

@@ -1,8 +1,8 @@
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { claimedRun } from '#tests/support/claimed_run'
-import RunLifecycle from '#services/run_lifecycle'
-import Worker from '#services/worker'
+import RunLifecycle from '#services/runs/run_lifecycle'
+import Worker from '#infrastructure/worker'
 import Run from '#models/run'
 
 async function eventually<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {

@@ -1,8 +1,8 @@
 import { test } from '@japa/runner'
 import pg from 'pg'
 import Setting, { type Settings } from '#models/setting'
-import DatabaseServer from '#services/database_server'
-import { CLAIMABLE_CHANNEL } from '#services/claimable'
+import DatabaseServer from '#infrastructure/database_server'
+import { CLAIMABLE_CHANNEL } from '#infrastructure/claimable'
 import { emptyWorld, setSettings } from '#tests/support/claim_world'
 import { userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 

@@ -7,7 +7,7 @@ import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
 import AuditEvent from '#models/audit_event'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 
 async function pendingItem(overrides: Record<string, unknown> = {}) {
   const project = await ProjectFactory.create()
@@ -135,7 +135,8 @@ test.group('Human actions on work items', (group) => {
     await item.unpin(user)
     await item.refresh()
     assert.isNull(item.assignedAgentId)
-    const actions = (await AuditEvent.query().orderBy('id')).map((event) => event.action)
+    const auditEvents = await AuditEvent.query().orderBy('id')
+    const actions = auditEvents.map((event) => event.action)
     assert.deepEqual(actions, ['work_item.reprioritised', 'work_item.pinned', 'work_item.unpinned'])
   })
 })

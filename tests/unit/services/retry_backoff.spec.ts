@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { claimedRun } from '#tests/support/claimed_run'
 import { retryBackoffSeconds } from '#models/work_item'
-import RunLifecycle from '#services/run_lifecycle'
+import RunLifecycle from '#services/runs/run_lifecycle'
 
 test.group('Retry backoff (spec §2)', (group) => {
   group.each.setup(() => testUtils.db().truncate())

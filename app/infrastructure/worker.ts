@@ -1,0 +1,107 @@
+import pg from 'pg'
+import logger from '@adonisjs/core/services/logger'
+import { EventEmitter } from 'node:events'
+import {
+  Logger,
+  parseCrontab,
+  run,
+  runMigrations,
+  type Runner,
+  type TaskList,
+  type WorkerEvents,
+} from 'graphile-worker'
+import DatabaseServer from '#infrastructure/database_server'
+import { taskList as applicationTasks, crontab } from '#jobs/task_list'
+
+type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
+
+const graphileLogger = new Logger((scope) => (level, message, meta) => {
+  const child = logger.child({ component: 'worker', ...scope, ...meta })
+  if (level === 'error') child.error(message)
+  else if (level === 'warning') child.warn(message)
+  else if (level === 'info') child.info(message)
+  else child.debug(message)
+})
+
+/**
+ * The graphile-worker runner of this process: its own pg pool (jobs must not starve web
+ * requests of connections, and the runner needs a LISTEN connection of its own).
+ */
+export default class Worker {
+  #pool?: pg.Pool
+  #runner?: Runner
+  /** The ids this runner's pools lock jobs with (`locked_by`). */
+  #lockIds: string[] = []
+
+  static async migrate() {
+    const pool = createPool(2)
+    try {
+      await runMigrations({ pgPool: pool, logger: graphileLogger })
+    } finally {
+      await pool.end()
+    }
+  }
+
+  get isRunning() {
+    return this.#runner !== undefined
+  }
+
+  async start(options: WorkerOptions = {}) {
+    const concurrency = options.concurrency ?? 5
+    this.#pool = createPool(concurrency + 2)
+    const events: WorkerEvents = new EventEmitter()
+    events.on('pool:create', ({ workerPool }) => this.#lockIds.push(workerPool.id))
+    this.#runner = await run({
+      pgPool: this.#pool,
+      events,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: graphileLogger,
+      gracefulShutdownAbortTimeout: 8000,
+      taskList: options.taskList ?? applicationTasks,
+      // Parsed here: an empty string would make graphile-worker look for a crontab file.
+      parsedCronItems: parseCrontab(options.crontab ?? crontab),
+    })
+    return this
+  }
+
+  /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
+  async stop() {
+    const runner = this.#runner
+    this.#runner = undefined
+    if (runner) await runner.stop()
+    await this.#releaseOrphanedLocks()
+    await this.#pool?.end()
+    this.#pool = undefined
+  }
+
+  /**
+   * A job a worker picks up while shutdown begins can run to success without its lock being
+   * cleared (seen with 0.18), and would then wait 4 hours for the stale-lock sweep. Nothing of
+   * this runner runs any more, so any lock it still holds is an orphan: give the job back.
+   */
+  async #releaseOrphanedLocks() {
+    const ids = this.#lockIds
+    this.#lockIds = []
+    if (!ids.length || !this.#pool) return
+    try {
+      await this.#pool.query('select graphile_worker.force_unlock_workers($1::text[])', [ids])
+    } catch (error) {
+      logger.warn({ err: error }, 'could not release job locks at shutdown')
+    }
+  }
+
+  /** Resolves when the runner stops, rejects if it crashes. */
+  get promise() {
+    return this.#runner?.promise ?? Promise.resolve()
+  }
+}
+
+function createPool(max: number) {
+  const pool = new pg.Pool({ connectionString: DatabaseServer.connectionString(), max })
+  // The server going away (shutdown, failover) must not crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'worker pool connection error'))
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return pool
+}

@@ -1,0 +1,87 @@
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import RunLog from '#models/run_log'
+import runLogNotifier from '#infrastructure/run_log_notifier'
+
+/** Lines sent per read; a backlog is sent in batches of this size. */
+const BATCH = 500
+/** Longest wait without news: the stream then checks whether the run ended, and keeps alive. */
+const IDLE_CHECK_MS = 5_000
+
+/**
+ * A run's log as Server-Sent Events, from the line after `afterSeq` on: every line as an
+ * event `line` (its id is the seq, so a reconnecting EventSource resumes where it stopped),
+ * then an event `end` once the run has finished and every line was sent. New lines and the
+ * run's end (a trigger on runs) wake the stream through the process's LISTEN connection;
+ * without news it looks again every 5 s, in case a notification was lost to a reconnect.
+ */
+export default class RunLogStream {
+  static async pipe(
+    runId: number,
+    afterSeq: number,
+    write: (chunk: string) => void,
+    signal: AbortSignal
+  ) {
+    let lastSeq = afterSeq
+    let woken = false
+    let wake = () => {}
+    const unfollow = runLogNotifier.follow(runId, () => {
+      woken = true
+      wake()
+    })
+    await runLogNotifier.listen().catch((error) => {
+      logger.warn({ err: error }, 'run log stream cannot listen; falling back to polling')
+    })
+    try {
+      while (!signal.aborted) {
+        woken = false
+        const lines = await RunLog.query()
+          .where('runId', runId)
+          .where('seq', '>', lastSeq)
+          .orderBy('seq')
+          .limit(BATCH)
+        for (const line of lines) {
+          write(`id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(lineJson(line))}\n\n`)
+          lastSeq = line.seq
+        }
+        if (lines.length === BATCH) continue
+        const run = await db
+          .from('runs')
+          .where('id', runId)
+          .select('status', 'last_log_seq')
+          .first()
+        if (!run || (run.status !== 'running' && run.last_log_seq <= lastSeq)) {
+          write(
+            `event: end\ndata: ${JSON.stringify({ status: run?.status ?? null, last_seq: lastSeq })}\n\n`
+          )
+          return
+        }
+        if (woken) continue
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, IDLE_CHECK_MS)
+          signal.addEventListener('abort', done, { once: true })
+          wake = done
+          function done() {
+            clearTimeout(timer)
+            signal.removeEventListener('abort', done)
+            wake = () => {}
+            resolve()
+          }
+        })
+        if (!woken && !signal.aborted) write(': still running\n\n')
+      }
+    } finally {
+      unfollow()
+    }
+  }
+}
+
+function lineJson(line: RunLog) {
+  return {
+    seq: line.seq,
+    level: line.level,
+    stream: line.stream,
+    message: line.message,
+    logged_at: line.loggedAt.toISO(),
+  }
+}

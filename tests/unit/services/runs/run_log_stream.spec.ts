@@ -1,0 +1,75 @@
+import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
+import RunLogStream from '#services/runs/run_log_stream'
+import runLogNotifier from '#infrastructure/run_log_notifier'
+import { claimedRun } from '#tests/support/claimed_run'
+import { emptyWorld } from '#tests/support/claim_world'
+
+/** Collects what the stream writes; `until` resolves once a chunk matches. */
+function collector() {
+  const chunks: string[] = []
+  const waiting: { match: RegExp; resolve: () => void }[] = []
+  return {
+    chunks,
+    write(chunk: string) {
+      chunks.push(chunk)
+      for (const waiter of [...waiting]) if (waiter.match.test(chunk)) waiter.resolve()
+    },
+    until(match: RegExp) {
+      if (chunks.some((chunk) => match.test(chunk))) return Promise.resolve()
+      return new Promise<void>((resolve) => waiting.push({ match, resolve }))
+    },
+  }
+}
+
+test.group('RunLogStream', (group) => {
+  group.each.setup(() => emptyWorld())
+  group.teardown(() => runLogNotifier.close())
+
+  test('sends the backlog, then wakes on NOTIFY for new lines and for the run’s end (well before its 5 s idle check)', async ({
+    assert,
+  }) => {
+    const { run } = await claimedRun()
+    await run.appendLogs([{ level: 'info', message: 'before the page opened' }])
+    const out = collector()
+    const hangUp = new AbortController()
+
+    const piping = RunLogStream.pipe(run.id, 0, (chunk) => out.write(chunk), hangUp.signal)
+    await out.until(/before the page opened/)
+
+    const appendedAt = Date.now()
+    await run.appendLogs([{ level: 'warn', message: 'live line', stream: 'stderr' }])
+    await out.until(/live line/)
+    assert.isBelow(Date.now() - appendedAt, 1000)
+
+    const endedAt = Date.now()
+    await run.merge({ status: 'succeeded', finishedAt: DateTime.now() }).save()
+    await piping
+    assert.isBelow(Date.now() - endedAt, 1000)
+    const events = out.chunks.filter((chunk) => !chunk.startsWith(':'))
+    assert.deepEqual(
+      events.map((event) => event.split('\n').slice(0, 2).join(' ')),
+      [
+        'id: 1 event: line',
+        'id: 2 event: line',
+        'event: end data: {"status":"succeeded","last_seq":2}',
+      ]
+    )
+    assert.include(events[1], '"level":"warn","stream":"stderr","message":"live line"')
+  })
+
+  test('resumes after the given seq and stops when the client hangs up', async ({ assert }) => {
+    const { run } = await claimedRun()
+    await run.appendLogs([1, 2, 3].map((n) => ({ level: 'info' as const, message: `line ${n}` })))
+    const out = collector()
+    const hangUp = new AbortController()
+
+    const piping = RunLogStream.pipe(run.id, 2, (chunk) => out.write(chunk), hangUp.signal)
+    await out.until(/line 3/)
+    hangUp.abort()
+    await piping
+
+    assert.deepEqual(out.chunks.filter((chunk) => chunk.includes('event: line')).length, 1)
+    assert.notInclude(out.chunks.join(''), 'event: end')
+  })
+})
