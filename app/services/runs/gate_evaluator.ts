@@ -60,6 +60,7 @@ export default class GateEvaluator {
     const context = { project, policies, now, client: trx, facts, item, agent }
     const pullRequest = pullRequestFactsIn(facts)
     const shownBefore = shown(run.gateResults ?? [])
+    const statusBefore = JSON.stringify(GatehouseStatus.statusOf(run))
     run.useTransaction(trx)
     if (pullRequest && run.judgedHeadSha && run.judgedHeadSha !== pullRequest.head.sha)
       await this.#headMoved(trx, run, pullRequest.head.sha)
@@ -94,7 +95,7 @@ export default class GateEvaluator {
     run.merge({ gateResults: verdicts, gatesEvaluatedAt: now })
 
     if (rechecking) {
-      await this.#recheckedAfterAcceptance(trx, run, status, verdicts)
+      await this.#recheckedAfterAcceptance(trx, run, status, verdicts, statusBefore)
       if (shown(verdicts) !== shownBefore || status === 'passed')
         await GitHubReport.itemChanged(trx, item, policies)
       // Still pending on the new head: webhooks and the recheck_gates sweep look again.
@@ -104,7 +105,9 @@ export default class GateEvaluator {
 
     run.gateStatus = status
     await run.save()
-    await GatehouseStatus.schedule(trx, run)
+    // Posted when it changes: GitHub keeps at most 1,000 statuses per commit and context.
+    if (JSON.stringify(GatehouseStatus.statusOf(run)) !== statusBefore)
+      await GatehouseStatus.schedule(trx, run)
     if (status === 'passed') {
       await AuditEvent.record(trx, {
         actor: 'system',
@@ -172,7 +175,8 @@ export default class GateEvaluator {
     trx: TransactionClientContract,
     run: Run,
     status: GateStatus,
-    verdicts: GateVerdict[]
+    verdicts: GateVerdict[],
+    statusBefore: string
   ) {
     if (status === 'passed') {
       run.prChangedAt = null
@@ -184,7 +188,8 @@ export default class GateEvaluator {
       })
     }
     await run.save()
-    await GatehouseStatus.schedule(trx, run)
+    if (JSON.stringify(GatehouseStatus.statusOf(run)) !== statusBefore)
+      await GatehouseStatus.schedule(trx, run)
   }
 
   /** The PR's head moved while being judged: a human review of the old head does not carry over. */

@@ -6,6 +6,7 @@ import Run from '#models/run'
 import type { GatesConfig } from '#models/project'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import GatehouseStatus from '#services/github/gatehouse_status'
+import GateEvaluator from '#services/runs/gate_evaluator'
 import { UserFactory } from '#database/factories/user_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { asUser } from '#tests/support/admin_pages'
@@ -119,12 +120,22 @@ test.group('The gatehouse commit status', (group) => {
       prNumber: PR,
       branchName: BRANCH,
     })
+    assert.lengthOf(await jobsOf('post_gatehouse_status'), 0, 'nothing judged on GitHub yet')
+    await GateEvaluator.evaluate(run.id)
     const enqueued = await jobsOf('post_gatehouse_status')
     assert.deepEqual(
       enqueued.map((job) => [job.key, job.payload]),
       [[`gatehouse_status:${run.id}`, { runId: run.id }]]
     )
     await runGitHubJobs()
+    const posts = github.fake.requestsTo('POST', /\/statuses\//).length
+    await GateEvaluator.evaluate(run.id)
+    await runGitHubJobs()
+    assert.lengthOf(
+      github.fake.requestsTo('POST', /\/statuses\//),
+      posts,
+      'an unchanged verdict posts nothing again'
+    )
 
     github.fake.fail(/\/statuses\/a+$/, 502, { method: 'POST', times: 10 })
     await assert.rejects(
