@@ -1,5 +1,18 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 
+/** What an earlier attempt left: its branch and pull request, to push the fixes to. */
+export type ContinueFrom = {
+  branch_name?: string | null
+  pr_number?: number | null
+  pr_url?: string | null
+  head_sha?: string | null
+}
+
+/**
+ * A claim answer. `feedback` (earlier attempts' verdicts), `conversation` (answered questions)
+ * and `continue_from` come with a retried item; they are read at the top level or on the item.
+ */
 export type ClaimedWork = {
   run: { id: number; attempt: number; lease_expires_at: string; heartbeat_interval_seconds: number }
   work_item: {
@@ -9,13 +22,20 @@ export type ClaimedWork = {
     title: string
     payload: unknown
     priority: number
+    feedback?: unknown
+    conversation?: unknown
+    continue_from?: ContinueFrom | null
   }
+  feedback?: unknown
+  conversation?: unknown
+  continue_from?: ContinueFrom | null
 }
 
 export type ClaimAnswer =
   | { kind: 'claimed'; work: ClaimedWork }
   | { kind: 'idle' }
   | { kind: 'wait'; seconds: number; reason: string }
+  | { kind: 'draining' }
 
 export type AgentProfile = {
   agent: { id: number; key: string; name: string; enabled: boolean }
@@ -29,6 +49,12 @@ export type LogLine = {
   stream?: 'stdout' | 'stderr'
   logged_at?: string
 }
+
+/** `Gatehouse-Run-State`, on every answer about a run. */
+export type RunState = 'running' | 'cancel_requested' | 'finished'
+
+export type LogsAnswer =
+  { kind: 'stored'; lastSeq: number } | { kind: 'gap'; nextSeq: number } | { kind: 'closed' }
 
 /** An answer the agent cannot act on (4xx other than the ones the protocol expects). */
 export class GatehouseApiError extends Error {
@@ -60,6 +86,8 @@ type SendOptions = {
   /** Tries after the first; Infinity keeps trying until `signal` aborts. */
   retries?: number
   signal?: AbortSignal
+  /** Sends an Idempotency-Key, the same on every retry of this call. */
+  idempotent?: boolean
 }
 
 /**
@@ -69,6 +97,9 @@ type SendOptions = {
  * calls about a run give up after about a minute (the run's lease then expires server-side).
  */
 export default class GatehouseApi {
+  /** Told the run's state whenever an answer about a run carries it. */
+  onRunState: (runId: number, state: RunState) => void = () => {}
+
   constructor(
     readonly baseUrl: string,
     readonly token: string,
@@ -90,13 +121,20 @@ export default class GatehouseApi {
     signal?: AbortSignal
   ): Promise<ClaimAnswer> {
     const response = await this.#send('POST', '/api/v1/claims', request, {
-      passThrough: [429, 503],
+      passThrough: [409, 429, 503],
       retries: Infinity,
       signal,
+      idempotent: true,
     })
     if (response.status === 201)
       return { kind: 'claimed', work: (await response.json()) as ClaimedWork }
     if (response.status === 204) return { kind: 'idle' }
+    if (response.status === 409) {
+      const problem = (await response.json().catch(() => ({}))) as { code?: string }
+      if (problem.code === 'draining') return { kind: 'draining' }
+      // The same claim is still being answered (its Idempotency-Key is in use): ask again soon.
+      return { kind: 'wait', seconds: 1, reason: 'claim still being answered' }
+    }
     const seconds = Number(response.headers.get('retry-after') ?? '5')
     const reason = response.status === 429 ? 'at concurrency limit' : 'agents are disabled'
     await response.body?.cancel()
@@ -122,22 +160,32 @@ export default class GatehouseApi {
     return { stop: body.cancel_requested, cancelled: body.cancel_requested }
   }
 
-  /** False when the run has finished (409): its logs are closed. */
-  async appendLogs(runId: number, lines: LogLine[]) {
+  /**
+   * Sends lines numbered from `firstSeq`. The server stores only the lines it lacks, so a batch
+   * retried after a lost answer is stored once; a `gap` answer names the seq to resume from;
+   * `closed` means the run has finished and takes no more lines.
+   */
+  async appendLogs(runId: number, firstSeq: number, lines: LogLine[]): Promise<LogsAnswer> {
     const response = await this.#send(
       'POST',
       `/api/v1/runs/${runId}/logs`,
-      { lines },
+      { first_seq: firstSeq, lines },
       { passThrough: [409] }
     )
-    await response.body?.cancel()
-    return response.status !== 409
+    const body = (await response.json().catch(() => ({}))) as {
+      last_seq?: number
+      next_seq?: number
+    }
+    if (response.status !== 409) return { kind: 'stored', lastSeq: body.last_seq ?? 0 }
+    if (typeof body.next_seq === 'number') return { kind: 'gap', nextSeq: body.next_seq }
+    return { kind: 'closed' }
   }
 
   /** False when the run already finished differently (409). */
   async complete(runId: number, report: Record<string, unknown>) {
     const response = await this.#send('POST', `/api/v1/runs/${runId}/complete`, report, {
       passThrough: [409],
+      idempotent: true,
     })
     await response.body?.cancel()
     return response.status !== 409
@@ -148,14 +196,22 @@ export default class GatehouseApi {
       'POST',
       `/api/v1/runs/${runId}/release`,
       { reason },
-      { passThrough: [409] }
+      { passThrough: [409], idempotent: true }
     )
     await response.body?.cancel()
+  }
+
+  #noticeRunState(path: string, response: Response) {
+    const runId = RUN_PATH.exec(path)?.[1]
+    const state = response.headers.get('gatehouse-run-state')
+    if (runId && state && RUN_STATES.has(state)) this.onRunState(Number(runId), state as RunState)
   }
 
   async #send(method: string, path: string, body: unknown, options: SendOptions) {
     const retries = options.retries ?? this.options.retries ?? 7
     const base = this.options.retryBaseMs ?? 500
+    // One key for the call: a retry after a lost answer gets the first answer back.
+    const idempotencyKey = options.idempotent ? randomUUID() : undefined
     for (let attempt = 0; ; attempt++) {
       let failure: string
       // The caller's signal may cancel the wait for an answer, never the reading of one: a
@@ -171,11 +227,13 @@ export default class GatehouseApi {
             'authorization': `Bearer ${this.token}`,
             'content-type': 'application/json',
             'accept': 'application/json',
+            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
           },
           body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
           signal: request.signal,
         })
         options.signal?.removeEventListener('abort', cancelWait)
+        this.#noticeRunState(path, response)
         if (response.ok || isExpected(response, options.passThrough)) return response
         if (!TRANSIENT.has(response.status) || attempt >= retries) {
           throw new GatehouseApiError(response.status, await response.text())
@@ -195,6 +253,9 @@ export default class GatehouseApi {
     }
   }
 }
+
+const RUN_PATH = /^\/api\/v1\/runs\/(\d+)(\/|$)/
+const RUN_STATES = new Set(['running', 'cancel_requested', 'finished'])
 
 /**
  * The protocol's own answers the caller handles. A 503 without Retry-After comes from a proxy

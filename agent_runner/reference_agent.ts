@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type GatehouseApi from '#agent_runner/gatehouse_api'
 import { GatehouseApiError, type ClaimedWork } from '#agent_runner/gatehouse_api'
 import RunLogBatcher from '#agent_runner/run_log_batcher'
-import WorkProcess, { type WorkOutcome } from '#agent_runner/work_process'
+import ItemJob, { type ItemJobOptions, type WorkOutcome } from '#agent_runner/item_job'
 
 export type ReferenceAgentOptions = {
-  command: string
+  /** How each claimed item is worked on: the preset, the workspaces, the git token… */
+  job: Omit<ItemJobOptions, 'graceMs'>
   concurrency: number
   workTypes?: string[]
   project?: string
@@ -43,16 +44,33 @@ const REPORT_FIELDS = [
 export default class ReferenceAgent {
   #stopping = false
   #fatal: Error | null = null
-  #held = new Map<number, WorkProcess>()
+  #held = new Map<number, ItemJob>()
   /** Runs whose command shutdown stopped: given back unworked, not failed. */
   #releasing = new Set<number>()
   #stop = new AbortController()
+  /** Why a held run's command was stopped early: a cancel, or the run ended server-side. */
+  #stopped = new Map<number, 'cancelled' | 'lost'>()
 
   constructor(
     readonly api: GatehouseApi,
     readonly options: ReferenceAgentOptions,
     readonly report: Reporter = () => {}
-  ) {}
+  ) {
+    // Any answer about a run may say it was cancelled or has ended, not only the heartbeat's.
+    api.onRunState = (runId, state) => {
+      if (state === 'cancel_requested') this.#stopRun(runId, 'cancelled')
+      else if (state === 'finished') this.#stopRun(runId, 'lost')
+    }
+  }
+
+  /** Stops a held run's command that is still running, once. */
+  #stopRun(runId: number, why: 'cancelled' | 'lost') {
+    const process = this.#held.get(runId)
+    if (!process?.running || this.#stopped.has(runId)) return
+    this.#stopped.set(runId, why)
+    this.report(why === 'cancelled' ? 'cancel requested' : 'run lost', { run: runId })
+    void process.stop(this.options.graceMs)
+  }
 
   async run() {
     let slots = this.options.concurrency
@@ -116,6 +134,10 @@ export default class ReferenceAgent {
         await this.#work(slot, answer.work)
       } else if (answer.kind === 'idle') {
         if (this.options.exitWhenIdle) return
+      } else if (answer.kind === 'draining') {
+        // Drained (POST /api/v1/agent/drain or agent:disable --drain): this slot is done.
+        this.report('draining', { slot })
+        return
       } else {
         this.report('waiting', { slot, seconds: answer.seconds, reason: answer.reason })
         await sleep(answer.seconds * 1000, undefined, { signal: this.#stop.signal }).catch(() => {})
@@ -138,7 +160,11 @@ export default class ReferenceAgent {
       (lines, error) => this.report('logs lost', { run: runId, lines, error: error.message }),
       this.options.logFlushMs
     )
-    const process = new WorkProcess(this.options.command, work, (line) => logs.push(line))
+    const process = new ItemJob(
+      work,
+      { ...this.options.job, graceMs: this.options.graceMs },
+      (line) => logs.push(line)
+    )
     this.#held.set(runId, process)
     if (this.#stopping) {
       // Shutdown began while this claim was answered.
@@ -146,7 +172,6 @@ export default class ReferenceAgent {
       void process.stop(this.options.graceMs)
     }
 
-    let stopped: 'cancelled' | 'lost' | null = null
     const beating = new AbortController()
     const heartbeats = (async () => {
       const intervalMs = Math.max(1, work.run.heartbeat_interval_seconds) * 1000
@@ -159,9 +184,7 @@ export default class ReferenceAgent {
         try {
           const answer = await this.api.heartbeat(runId, process.lastLine || undefined)
           if (answer.stop) {
-            stopped = answer.cancelled ? 'cancelled' : 'lost'
-            this.report(answer.cancelled ? 'cancel requested' : 'run lost', { slot, run: runId })
-            void process.stop(this.options.graceMs)
+            this.#stopRun(runId, answer.cancelled ? 'cancelled' : 'lost')
             return
           }
         } catch (error) {
@@ -175,7 +198,7 @@ export default class ReferenceAgent {
     beating.abort()
     await heartbeats
     try {
-      await this.#settle(slot, runId, outcome, logs, stopped)
+      await this.#settle(slot, runId, outcome, logs, this.#stopped.get(runId) ?? null)
     } catch (error) {
       // One run's trouble never stops the agent: its lease expires and the server retries it.
       this.report('error', { slot, run: runId, error: (error as Error).message })
@@ -183,6 +206,7 @@ export default class ReferenceAgent {
       await logs.close()
       this.#held.delete(runId)
       this.#releasing.delete(runId)
+      this.#stopped.delete(runId)
     }
   }
 

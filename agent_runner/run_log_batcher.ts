@@ -8,12 +8,18 @@ const MAX_BATCH_BYTES = 512 * 1024
 const SEND_AT_LINES = 200
 
 /**
- * One run's output lines, sent in the order they were printed: batches go one at a time, on
- * a timer or when enough lines wait. Stops sending once the server says the run's logs are
- * closed (409); a batch the server cannot take after retries is reported and dropped.
+ * One run's output lines, numbered from 1 as they were printed and sent in that order, one
+ * batch at a time, on a timer or when enough lines wait. Each batch carries the number of its
+ * first line (`first_seq`), so a batch whose answer was lost is sent again without being
+ * stored twice, and a line leaves the buffer only once the server has acknowledged it. A 409
+ * with `next_seq` resumes from there; a 409 without one means the run's logs are closed.
+ * Lines the server cannot take after retries stay buffered for the next flush; what is still
+ * unsent at `close()` is reported lost.
  */
 export default class RunLogBatcher {
+  /** Lines not yet acknowledged, the first numbered `#firstSeq`. */
   #pending: LogLine[] = []
+  #firstSeq = 1
   #sending: Promise<void> = Promise.resolve()
   #closed = false
   #timer: NodeJS.Timeout
@@ -36,11 +42,25 @@ export default class RunLogBatcher {
   flush() {
     this.#sending = this.#sending.then(async () => {
       while (this.#pending.length > 0 && !this.#closed) {
-        const batch = this.#takeBatch()
+        const batch = this.#nextBatch()
+        let answer
         try {
-          if (!(await this.api.appendLogs(this.runId, batch))) this.#closed = true
+          answer = await this.api.appendLogs(this.runId, this.#firstSeq, batch)
         } catch (error) {
-          this.onLost(batch.length, error as Error)
+          // Kept for the next flush: the server may take them once it is back.
+          this.#lastError = error as Error
+          return
+        }
+        if (answer.kind === 'closed') {
+          this.#closed = true
+        } else if (answer.kind === 'stored') {
+          this.#acknowledge(answer.lastSeq + 1)
+        } else if (answer.nextSeq <= this.#firstSeq) {
+          // The server lacks lines this agent no longer holds (it restarted): renumber.
+          this.onLost(this.#firstSeq - answer.nextSeq, new Error('lines the server never got'))
+          this.#firstSeq = answer.nextSeq
+        } else {
+          this.#acknowledge(answer.nextSeq)
         }
       }
     })
@@ -51,10 +71,22 @@ export default class RunLogBatcher {
   async close() {
     clearInterval(this.#timer)
     await this.flush()
+    if (this.#pending.length > 0 && !this.#closed) {
+      this.onLost(this.#pending.length, this.#lastError ?? new Error('not sent'))
+    }
     this.#closed = true
   }
 
-  #takeBatch() {
+  #lastError: Error | null = null
+
+  /** The server holds every line before `nextSeq`. */
+  #acknowledge(nextSeq: number) {
+    const done = Math.min(this.#pending.length, Math.max(0, nextSeq - this.#firstSeq))
+    this.#pending.splice(0, done)
+    this.#firstSeq += done
+  }
+
+  #nextBatch() {
     let bytes = 0
     let count = 0
     while (count < this.#pending.length && count < MAX_BATCH_LINES) {
@@ -62,6 +94,6 @@ export default class RunLogBatcher {
       if (bytes > MAX_BATCH_BYTES && count > 0) break
       count++
     }
-    return this.#pending.splice(0, count)
+    return this.#pending.slice(0, count)
   }
 }

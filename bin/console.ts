@@ -24,21 +24,32 @@ function needsDatabase(argv: string[]) {
 // Read now: handle() below takes the arguments out of process.argv before the app boots.
 const commandLine = process.argv.slice(2)
 
+const { default: shutdown, StartCancelled } = await import('#infrastructure/shutdown')
+const { stopOnSignals } = await import('#infrastructure/process_stop')
+
+// A stop waits for the boot (which may be starting the embedded Postgres), not for the
+// command: a long-running command (worker, agent:run) ends because the app terminates.
+let bootDone: () => void
+const boot = new Promise<void>((resolve) => (bootDone = resolve))
+
 new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
     app.booting(async () => {
       await import('#start/env')
       if (needsDatabase(commandLine)) {
         const { default: DatabaseServer } = await import('#infrastructure/database_server')
-        await DatabaseServer.ensure()
+        await shutdown.track('database start', () => DatabaseServer.ensure())
+        shutdown.throwIfBegun('database start')
       }
     })
-    app.listen('SIGTERM', () => app.terminate())
-    app.listen('SIGINT', () => app.terminate())
+    app.booted(() => bootDone())
+    stopOnSignals(app, () => boot)
   })
   .ace()
   .handle(process.argv.splice(2))
   .catch((error) => {
+    bootDone()
+    if (error instanceof StartCancelled) return
     process.exitCode = 1
     prettyPrintError(error)
   })

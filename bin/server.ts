@@ -1,8 +1,10 @@
 /*
  * `npm start`: Postgres (embedded unless DATABASE_URL is set), migrations, the first admin,
- * then the HTTP server and the job worker in this one process. SIGTERM/SIGINT stop it all.
+ * then the HTTP server and the job worker in this one process. SIGTERM/SIGINT stop it all,
+ * within 10 s whatever is in flight, even in the middle of start-up.
  */
 import 'reflect-metadata'
+import { createServer } from 'node:http'
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
 
 const APP_ROOT = new URL('../', import.meta.url)
@@ -14,27 +16,37 @@ const IMPORTER = (filePath: string) => {
   return import(filePath)
 }
 
-new Ignitor(APP_ROOT, { importer: IMPORTER })
+const { default: shutdown, StartCancelled } = await import('#infrastructure/shutdown')
+const { stopOnSignals } = await import('#infrastructure/process_stop')
+const { drainOnShutdown } = await import('#infrastructure/http_drain')
+
+let startup: Promise<void> | undefined
+
+startup = new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
     app.booting(async () => {
       await import('#start/env')
       const { default: DatabaseServer } = await import('#infrastructure/database_server')
-      await DatabaseServer.ensure()
+      await shutdown.track('database start', () => DatabaseServer.ensure())
+      shutdown.throwIfBegun('database start')
     })
     app.starting(async () => {
       const { default: Installation } = await import('#infrastructure/installation')
-      await Installation.prepare()
+      shutdown.throwIfBegun('migrations')
+      await shutdown.track('migrations', () => Installation.prepare())
+      shutdown.throwIfBegun('migrations')
     })
     app.ready(async () => {
+      if (shutdown.begun) return
       const { default: Installation } = await import('#infrastructure/installation')
       Installation.announce()
     })
-    app.listen('SIGTERM', () => app.terminate())
-    app.listen('SIGINT', () => app.terminate())
+    stopOnSignals(app, () => startup)
   })
   .httpServer()
-  .start()
+  .start((handler) => drainOnShutdown(createServer(handler)))
   .catch((error) => {
+    if (error instanceof StartCancelled) return
     process.exitCode = 1
     prettyPrintError(error)
   })

@@ -20,6 +20,9 @@ export default abstract class AgentEnablementCommand extends BaseCommand {
   @flags.boolean({ description: 'Print the outcome as JSON' })
   declare json: boolean
 
+  /** What a subclass does before the state changes (agent:disable --drain waits). */
+  protected async beforeChange(_agent: any): Promise<void> {}
+
   async run() {
     const { default: Agent } = await import('#models/agent')
 
@@ -30,6 +33,7 @@ export default abstract class AgentEnablementCommand extends BaseCommand {
       else this.logger.error(`no agent with key "${this.key}"`)
       return
     }
+    await this.beforeChange(agent)
     const options = { reason: this.reason }
     const changed = this.enabled
       ? await agent.enable('system', options)

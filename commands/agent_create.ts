@@ -34,6 +34,11 @@ export default class AgentCreate extends BaseCommand {
   @flags.number({ description: 'Runs it may hold at once (default 1)' })
   declare maxConcurrency?: number
 
+  @flags.array({
+    description: 'Slugs of the only projects it may claim from, comma separated (default: all)',
+  })
+  declare projects?: string[]
+
   @flags.boolean({ description: 'Create it disabled' })
   declare disabled: boolean
 
@@ -47,6 +52,7 @@ export default class AgentCreate extends BaseCommand {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { errors } = await import('@vinejs/vine')
     const { default: Agent } = await import('#models/agent')
+    const { default: Project } = await import('#models/project')
     const { agentDefinitionValidator, definedAgent } = await import('#validators/agent')
 
     const split = (values?: string[]) =>
@@ -64,6 +70,7 @@ export default class AgentCreate extends BaseCommand {
         model_name: this.model,
         model_version: this.modelVersion,
         max_concurrency: this.maxConcurrency,
+        projects: split(this.projects),
         enabled: !this.disabled,
       })
     } catch (error) {
@@ -77,7 +84,10 @@ export default class AgentCreate extends BaseCommand {
     const outcome = await db
       .transaction(async (trx) => {
         if (await Agent.query({ client: trx }).where('key', definition.key).first()) return null
-        const agent = await Agent.register('system', definedAgent(definition), { client: trx })
+        const projectIds = await Project.idsOfSlugs(definition.projects ?? [], trx)
+        const agent = await Agent.register('system', definedAgent(definition, projectIds), {
+          client: trx,
+        })
         const token = this.token
           ? await agent.issueToken('system', { name: 'agent:create' }, { client: trx })
           : null

@@ -1,6 +1,7 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import Worker from '#infrastructure/worker'
+import shutdown from '#infrastructure/shutdown'
 
 /**
  * A jobs-only process (spec §8: add `worker` processes for more load). Runs until SIGTERM or
@@ -17,8 +18,12 @@ export default class WorkerCommand extends BaseCommand {
 
   async run() {
     await Worker.migrate()
+    // A stop that began while migrating must not find a worker started after it.
+    if (shutdown.begun) return
     const worker = await this.app.container.make('worker')
-    await worker.start({ concurrency: this.concurrency })
+    await shutdown.track('worker start', () =>
+      worker.startWhenReachable({ concurrency: this.concurrency })
+    )
     this.logger.info(`worker running (concurrency ${this.concurrency}); Ctrl-C to stop`)
     try {
       await worker.promise

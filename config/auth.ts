@@ -19,6 +19,13 @@ const authConfig = defineConfig({
         model: () => import('#models/agent'),
       }),
     }),
+    // Integrations on /api/v1/projects/:slug: `Authorization: Bearer ghk_…` (a project API key).
+    projects: tokensGuard({
+      provider: tokensUserProvider({
+        tokens: 'apiKeys',
+        model: () => import('#models/project'),
+      }),
+    }),
   },
 })
 

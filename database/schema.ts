@@ -33,7 +33,7 @@ export class AgentAccessTokenSchema extends BaseModel {
 }
 
 export class AgentSchema extends BaseModel {
-  static $columns = ['capabilities', 'createdAt', 'description', 'enabled', 'githubLogin', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
+  static $columns = ['capabilities', 'createdAt', 'description', 'drainingSince', 'enabled', 'githubLogin', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
   $columns = AgentSchema.$columns
   @column()
   declare capabilities: any
@@ -41,6 +41,8 @@ export class AgentSchema extends BaseModel {
   declare createdAt: DateTime
   @column()
   declare description: string
+  @column.dateTime()
+  declare drainingSince: DateTime | null
   @column()
   declare enabled: boolean
   @column()
@@ -90,6 +92,31 @@ export class AuditEventSchema extends BaseModel {
   declare subjectType: string | null
 }
 
+export class IdempotencyKeySchema extends BaseModel {
+  static $columns = ['completedAt', 'createdAt', 'fingerprint', 'id', 'key', 'responseBody', 'responseHeaders', 'statusCode', 'tokenId', 'tokenKind'] as const
+  $columns = IdempotencyKeySchema.$columns
+  @column.dateTime()
+  declare completedAt: DateTime | null
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare fingerprint: string
+  @column({ isPrimary: true })
+  declare id: bigint | number
+  @column()
+  declare key: string
+  @column()
+  declare responseBody: any | null
+  @column()
+  declare responseHeaders: any | null
+  @column()
+  declare statusCode: number | null
+  @column()
+  declare tokenId: number
+  @column()
+  declare tokenKind: string
+}
+
 export class IntegrationSchema extends BaseModel {
   static $columns = ['createdAt', 'id', 'kind', 'name', 'projectId', 'status', 'updatedAt', 'value'] as const
   $columns = IntegrationSchema.$columns
@@ -126,6 +153,31 @@ export class PolicySchema extends BaseModel {
   declare updatedAt: DateTime
   @column()
   declare value: any
+}
+
+export class ProjectApiKeySchema extends BaseModel {
+  static $columns = ['abilities', 'createdAt', 'expiresAt', 'hash', 'id', 'lastUsedAt', 'name', 'tokenableId', 'type', 'updatedAt'] as const
+  $columns = ProjectApiKeySchema.$columns
+  @column()
+  declare abilities: string
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column.dateTime()
+  declare expiresAt: DateTime | null
+  @column()
+  declare hash: string
+  @column({ isPrimary: true })
+  declare id: number
+  @column.dateTime()
+  declare lastUsedAt: DateTime | null
+  @column()
+  declare name: string | null
+  @column()
+  declare tokenableId: number
+  @column()
+  declare type: string
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
 }
 
 export class ProjectSchema extends BaseModel {

@@ -1,5 +1,6 @@
 import type { ApplicationService } from '@adonisjs/core/types'
 import Worker from '#infrastructure/worker'
+import shutdown from '#infrastructure/shutdown'
 
 declare module '@adonisjs/core/types' {
   interface ContainerBindings {
@@ -22,13 +23,17 @@ export default class WorkerProvider {
     if (this.app.getEnvironment() !== 'web') return
     const { default: env } = await import('#start/env')
     if (env.get('RUN_WORKER') === false) return
+    // A stop that began during start-up must not find a worker started after it.
+    if (shutdown.begun) return
     const worker = await this.app.container.make('worker')
-    await worker.start({ concurrency: env.get('WORKER_CONCURRENCY') ?? 5 })
+    await shutdown.track('worker start', () =>
+      worker.startWhenReachable({ concurrency: env.get('WORKER_CONCURRENCY') ?? 5 })
+    )
   }
 
   async shutdown() {
     if (!this.app.container.hasBinding('worker')) return
     const worker = await this.app.container.make('worker')
-    if (worker.isRunning) await worker.stop()
+    if (worker.isRunning) await shutdown.track('worker', () => worker.stop())
   }
 }

@@ -20,4 +20,7 @@ export const middleware = router.named({
   agentAuth: () => import('#middleware/agent_auth_middleware'),
   auth: () => import('#middleware/auth_middleware'),
   guest: () => import('#middleware/guest_middleware'),
+  idempotent: () => import('#middleware/idempotency_middleware'),
+  runState: () => import('#middleware/run_state_middleware'),
+  projectApiAuth: () => import('#middleware/project_api_auth_middleware'),
 })

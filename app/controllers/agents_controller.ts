@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
 import Agent, { type AgentProfile } from '#models/agent'
 import Run from '#models/run'
+import Project from '#models/project'
 import AgentPolicy from '#policies/agent_policy'
 import KeysetPage, { cursorValidator } from '#presenters/keyset_page'
 import { createAgentValidator, updateAgentValidator } from '#validators/agent'
@@ -30,7 +31,7 @@ export default class AgentsController {
     const { key, ...input } = await request.validateUsing(createAgentValidator)
     const agent = await Agent.register(
       auth.use('web').getUserOrFail(),
-      { key, ...toProfile(input) },
+      { key, ...(await toProfile(input)) },
       { ip: request.ip() }
     )
     session.flash(
@@ -56,15 +57,18 @@ export default class AgentsController {
       // Flashed by AgentTokensController.store for this one response, then gone for good.
       issuedToken: session.flashMessages.get('issuedToken') ?? null,
       runs,
+      projectSlugs: await slugsOf(agent.projectIds),
       canManage: await bouncer.with(AgentPolicy).allows('manage'),
     })
   }
 
   async edit({ params, view, bouncer }: HttpContext) {
     await bouncer.with(AgentPolicy).authorize('manage')
+    const agent = await Agent.findOrFail(params.id)
     return view.render('pages/agents/edit', {
       section: 'agents',
-      agent: await Agent.findOrFail(params.id),
+      agent,
+      projectSlugs: await slugsOf(agent.projectIds),
     })
   }
 
@@ -72,7 +76,7 @@ export default class AgentsController {
     await bouncer.with(AgentPolicy).authorize('manage')
     const agent = await Agent.findOrFail(params.id)
     const input = await request.validateUsing(updateAgentValidator)
-    await agent.updateProfile(auth.use('web').getUserOrFail(), toProfile(input), {
+    await agent.updateProfile(auth.use('web').getUserOrFail(), await toProfile(input), {
       ip: request.ip(),
     })
     session.flash('success', `Agent ${agent.key} updated.`)
@@ -80,7 +84,14 @@ export default class AgentsController {
   }
 }
 
-function toProfile(input: {
+/** The slugs of an agent's project scope, in id order. */
+async function slugsOf(projectIds: number[]) {
+  if (projectIds.length === 0) return []
+  const projects = await Project.query().whereIn('id', projectIds).orderBy('id').select('slug')
+  return projects.map((project) => project.slug)
+}
+
+async function toProfile(input: {
   name: string
   description?: string
   work_types: unknown
@@ -89,7 +100,8 @@ function toProfile(input: {
   model_version?: string
   github_login?: string
   max_concurrency: number
-}): AgentProfile {
+  projects?: unknown
+}): Promise<AgentProfile> {
   return {
     name: input.name,
     description: input.description ?? '',
@@ -101,6 +113,7 @@ function toProfile(input: {
     modelVersion: input.model_version ?? null,
     githubLogin: input.github_login ?? null,
     maxConcurrency: input.max_concurrency,
+    projectIds: await Project.idsOfSlugs((input.projects as string[] | undefined) ?? []),
   }
 }
 

@@ -45,7 +45,7 @@ export default class ProjectsController {
     return response.redirect(`/projects/${project.id}`)
   }
 
-  async show({ bouncer, params, view }: HttpContext) {
+  async show({ bouncer, params, view, session }: HttpContext) {
     const project = await Project.findOrFail(params.id)
     await bouncer.with(ProjectPolicy).authorize('view')
     const [outlook, globalOutlook, policies, ownPolicies, integrations, events] = await Promise.all(
@@ -67,6 +67,9 @@ export default class ProjectsController {
       integrations,
       events,
       actors: await AuditEvent.actorNames(events),
+      apiKeys: await project.apiKeySummaries(),
+      // Flashed by ProjectApiKeysController.store for this one response, then gone for good.
+      issuedApiKey: session.flashMessages.get('issuedApiKey') ?? null,
     })
   }
 

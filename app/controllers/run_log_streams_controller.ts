@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
 import RunLogStream from '#services/runs/run_log_stream'
 import { runLogPageValidator } from '#validators/run'
+import shutdown from '#infrastructure/shutdown'
 
 /**
  * GET /runs/:id/logs/stream: the run's log as Server-Sent Events, followed live until the run
@@ -24,7 +25,13 @@ export default class RunLogStreamsController {
 
     const hangUp = new AbortController()
     stream.once('close', () => hangUp.abort())
-    await RunLogStream.pipe(run.id, after ?? 0, (chunk) => stream.write(chunk), hangUp.signal)
+    // A stop ends live streams at once (EventSource reconnects), so the server can close.
+    await RunLogStream.pipe(
+      run.id,
+      after ?? 0,
+      (chunk) => stream.write(chunk),
+      AbortSignal.any([hangUp.signal, shutdown.signal])
+    )
     stream.end()
   }
 }

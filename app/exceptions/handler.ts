@@ -8,6 +8,10 @@ import { errors as httpErrors } from '@adonisjs/core/http'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import Problem, { type FieldError } from '#exceptions/problem'
 import InvalidTransition from '#exceptions/invalid_transition'
+import { isConnectionLoss } from '#infrastructure/connection_loss'
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const OUTAGE_RETRY_AFTER = '5'
 
 /** Agents and GitHub speak JSON: their errors are problem documents, never HTML or stack traces. */
 function speaksProblemJson(ctx: HttpContext) {
@@ -20,6 +24,12 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   async handle(error: unknown, ctx: HttpContext) {
     if (speaksProblemJson(ctx)) return this.#renderProblem(this.#toProblem(error), ctx)
+    if (isConnectionLoss(error)) {
+      return ctx.response
+        .status(503)
+        .header('Retry-After', OUTAGE_RETRY_AFTER)
+        .send(await ctx.view.render('pages/errors/database_unavailable'))
+    }
     // A button pressed on a stale page (the item moved on meanwhile): say why, on that page.
     if (error instanceof InvalidTransition) {
       ctx.session.flash('error', error.detail ?? error.message)
@@ -64,6 +74,16 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   #toProblem(error: unknown): Problem {
     if (error instanceof Problem) return error
+    if (isConnectionLoss(error)) {
+      return new Problem(
+        503,
+        'Service Unavailable',
+        'The database is unavailable; retry shortly.',
+        {
+          'Retry-After': OUTAGE_RETRY_AFTER,
+        }
+      )
+    }
     if (error instanceof vineErrors.E_VALIDATION_ERROR) {
       const errors: FieldError[] = (error.messages as any[]).map((message) => ({
         field: message.field,
@@ -112,6 +132,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
           status: problem.status,
           detail: problem.detail,
           ...(problem.errors ? { errors: problem.errors } : {}),
+          ...problem.extensions,
         })
       )
   }

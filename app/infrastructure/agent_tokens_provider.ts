@@ -52,8 +52,13 @@ export default class AgentTokensProvider<
   async createWithin(
     trx: TransactionClientContract,
     tokenable: InstanceType<TokenableModel>,
-    options: { name?: string | null; expiresIn?: string | number | null } = {}
+    options: {
+      name?: string | null
+      expiresIn?: string | number | null
+      abilities?: string[]
+    } = {}
   ) {
+    const abilities = options.abilities ?? ['*']
     const transient = AccessToken.createTransientToken(
       tokenable.$primaryKeyValue as number,
       this.tokenSecretLength,
@@ -65,7 +70,7 @@ export default class AgentTokensProvider<
       type: this.type,
       name: options.name ?? null,
       hash: transient.hash,
-      abilities: JSON.stringify(['*']),
+      abilities: JSON.stringify(abilities),
       created_at: now,
       updated_at: now,
       last_used_at: null,
@@ -80,7 +85,7 @@ export default class AgentTokensProvider<
       secret: transient.secret,
       name: row.name,
       hash: row.hash,
-      abilities: ['*'],
+      abilities,
       createdAt: now,
       updatedAt: now,
       lastUsedAt: null,

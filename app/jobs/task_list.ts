@@ -10,6 +10,7 @@ import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import postGatehouseStatus from '#jobs/post_gatehouse_status'
 import reportItemToGitHub from '#jobs/report_item_to_github'
+import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -24,6 +25,7 @@ export const taskList: TaskList = {
   report_run_to_github: reportRunToGitHub,
   post_gatehouse_status: postGatehouseStatus,
   report_item_to_github: reportItemToGitHub,
+  prune_idempotency_keys: pruneIdempotencyKeys,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
@@ -31,4 +33,5 @@ export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
+  '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
 ].join('\n')

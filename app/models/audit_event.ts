@@ -2,18 +2,23 @@ import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { AuditEventSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
+import type User from '#models/user'
+import type Agent from '#models/agent'
 
-export type ActorType = 'system' | 'agent' | 'user'
-export type Actor =
-  { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
+/** `api_key`: a project API key acting through the work-item API (actor_id is the key's id). */
+export type ActorType = 'system' | 'agent' | 'user' | 'api_key'
+export type ApiKeyActor = { actorType: 'api_key'; id: number }
+/** Who did it: a person, an agent, a project API key, or Gatehouse itself (jobs, webhooks, ace commands). */
+export type Actor = User | Agent | ApiKeyActor | 'system'
 
 type Recordable = {
-  actor: Actor | 'system'
+  actor: Actor
   action: string
-  subject?: { constructor: Function; id: number | bigint } | null
+  subject?: LucidRow | null
   projectId?: number | null
   details?: Record<string, unknown>
   ipAddress?: string | null
@@ -56,17 +61,21 @@ export default class AuditEvent extends AuditEventSchema {
     const idsOf = (type: ActorType) => [
       ...new Set(events.filter((e) => e.actorType === type && e.actorId).map((e) => e.actorId!)),
     ]
-    const [users, agents] = await Promise.all([
+    const [users, agents, keys] = await Promise.all([
       idsOf('user').length
         ? db.from('users').whereIn('id', idsOf('user')).select('id', 'full_name as name')
         : [],
       idsOf('agent').length
         ? db.from('agents').whereIn('id', idsOf('agent')).select('id', 'key as name')
         : [],
+      idsOf('api_key').length
+        ? db.from('project_api_keys').whereIn('id', idsOf('api_key')).select('id', 'name')
+        : [],
     ])
     return new Map<string, string>([
       ...users.map((row): [string, string] => [`user:${row.id}`, row.name]),
       ...agents.map((row): [string, string] => [`agent:${row.id}`, row.name]),
+      ...keys.map((row): [string, string] => [`api_key:${row.id}`, `API key ${row.name}`]),
     ])
   }
 
@@ -79,7 +88,7 @@ export default class AuditEvent extends AuditEventSchema {
         actorId,
         action: event.action,
         subjectType: event.subject ? subjectType(event.subject) : null,
-        subjectId: event.subject ? Number(event.subject.id) : null,
+        subjectId: event.subject ? Number(event.subject.$primaryKeyValue) : null,
         projectId: event.projectId ?? projectOf(event.subject),
         details: event.details ?? {},
         ipAddress: event.ipAddress ?? null,
@@ -94,19 +103,18 @@ function resolveActor(actor: Recordable['actor']): {
   actorId: number | null
 } {
   if (actor === 'system') return { actorType: 'system', actorId: null }
-  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id ?? null }
-  const name = actor.constructor.name
-  return { actorType: name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
+  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id }
+  return { actorType: actor.constructor.name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
 }
 
 /** work_item, run, project…: the model's name in snake case. */
-function subjectType(subject: { constructor: Function }) {
+function subjectType(subject: LucidRow) {
   return subject.constructor.name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()
 }
 
 function projectOf(subject: Recordable['subject']): number | null {
   if (!subject) return null
-  if (subject.constructor.name === 'Project') return Number(subject.id)
+  if (subject.constructor.name === 'Project') return Number(subject.$primaryKeyValue)
   const projectId = (subject as { projectId?: number }).projectId
   return projectId ?? null
 }

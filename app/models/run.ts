@@ -1,9 +1,8 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import { belongsTo, hasMany, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
-import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { RunSchema } from '#database/schema'
 import { MAX_INTEGER } from '#database/column_limits'
 import { jsonColumn } from '#models/json_column'
@@ -12,11 +11,11 @@ import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import RunLog, { type LogLevel } from '#models/run_log'
-import AuditEvent from '#models/audit_event'
+import { withAuditedChanges, type AuditOptions } from '#models/mixins/audited_changes'
 import Policy from '#models/policy'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
+import LogGap from '#exceptions/log_gap'
 
 export const RUN_STATUSES = [
   'running',
@@ -45,6 +44,14 @@ export type RunCosts = {
   model?: string
 }
 export type RunTests = { passed: number; failed: number; skipped?: number }
+/** What an agent is told about its run on every run-scoped answer (`Gatehouse-Run-State`). */
+export type RunState = 'running' | 'cancel_requested' | 'finished'
+
+/** The state an agent acts on: keep working, stop because a person cancelled, or stop. */
+export function runStateOf(run: { status: string; cancelRequestedAt: unknown }): RunState {
+  if (run.status !== 'running') return 'finished'
+  return run.cancelRequestedAt ? 'cancel_requested' : 'running'
+}
 export type ReviewDecision = 'approved' | 'rejected'
 
 /** One line an agent streams; the server assigns its seq. */
@@ -56,7 +63,7 @@ export type LogLine = {
   loggedAt?: DateTime | null
 }
 
-export default class Run extends RunSchema {
+export default class Run extends compose(RunSchema, withAuditedChanges()) {
   declare status: RunStatus
   declare gateStatus: GateStatus | null
   declare reviewStatus: 'approved' | 'rejected' | null
@@ -103,6 +110,19 @@ export default class Run extends RunSchema {
     ).firstOrFail()
   }
 
+  /** This agent's run's state as it is now, or null when the agent has no such run. */
+  static async currentState(agentId: number, id: number): Promise<RunState | null> {
+    if (!(Number(id) <= MAX_INTEGER)) return null
+    const row = await db
+      .from('runs')
+      .where({ id, agent_id: agentId })
+      .select('status', 'cancel_requested_at')
+      .first()
+    return row
+      ? runStateOf({ status: row.status, cancelRequestedAt: row.cancel_requested_at })
+      : null
+  }
+
   get isRunning() {
     return this.status === 'running'
   }
@@ -129,14 +149,12 @@ export default class Run extends RunSchema {
       throw this.#notRunning()
     }
     const [row] = rows
-    ;(this as Run).merge({
-      heartbeatAt: DateTime.fromJSDate(row.heartbeat_at),
-      leaseExpiresAt: DateTime.fromJSDate(row.lease_expires_at),
-      cancelRequestedAt: row.cancel_requested_at
-        ? DateTime.fromJSDate(row.cancel_requested_at)
-        : null,
-      progress: row.progress,
-    })
+    this.heartbeatAt = DateTime.fromJSDate(row.heartbeat_at)
+    this.leaseExpiresAt = DateTime.fromJSDate(row.lease_expires_at)
+    this.cancelRequestedAt = row.cancel_requested_at
+      ? DateTime.fromJSDate(row.cancel_requested_at)
+      : null
+    this.progress = row.progress
     this.$hydrateOriginals()
     return this
   }
@@ -179,41 +197,77 @@ export default class Run extends RunSchema {
     })
   }
 
-  /** A reviewer's decision for the `human_review` gate; the gates are re-evaluated at once. */
-  async review(by: User, decision: ReviewDecision, note?: string | null, ip?: string | null) {
-    await db.transaction(async (trx) => {
-      const item = await WorkItem.findOrFail(this.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      await this.lockRowIn(trx)
-      // Also while an accepted run's new commits are judged again (protected paths may need a person).
-      const judging = this.gateStatus === 'pending' || this.prChangedAt !== null
-      if (this.status !== 'succeeded' || !judging) {
-        throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
+  /**
+   * Appends a batch the client numbered (`first_seq`, spec issue 15): only the lines the run
+   * does not have yet are stored, so a batch sent again after a lost answer stores nothing. A
+   * batch that would leave a gap is refused with the seq the client must resume from. The run
+   * row is locked, so batches of one run are numbered one at a time.
+   */
+  async appendLogsFrom(
+    firstSeq: number,
+    lines: LogLine[]
+  ): Promise<{ accepted: number; lastSeq: number }> {
+    return db.transaction(async (trx) => {
+      const row = await trx
+        .from('runs')
+        .where('id', this.id)
+        .forUpdate()
+        .select('status', 'last_log_seq')
+        .firstOrFail()
+      const stored: number = row.last_log_seq
+      const fresh = lines.slice(Math.max(0, stored + 1 - firstSeq))
+      // Every line already stored: the answer is the same whether the run still runs or not.
+      if (fresh.length === 0 && firstSeq <= stored + 1) return { accepted: 0, lastSeq: stored }
+      if (firstSeq > stored + 1) throw new LogGap(this.id, stored + 1, firstSeq)
+      if (row.status !== 'running') {
+        await this.refresh()
+        throw this.#notRunning()
       }
-      ;(this as Run).merge({
-        reviewStatus: decision,
-        reviewedByUserId: by.id,
-        reviewedAt: DateTime.now(),
-      })
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'run.reviewed',
-        subject: this,
-        details: { decision, note: note ?? null },
-        ipAddress: ip ?? null,
-      })
-      await GateEvaluator.evaluateWithin(trx, this, item)
+      const lastSeq = stored + fresh.length
+      await trx.from('runs').where('id', this.id).update({ last_log_seq: lastSeq })
+      await trx.table('run_logs').multiInsert(
+        fresh.map((line, index) => ({
+          run_id: this.id,
+          seq: stored + 1 + index,
+          level: line.level,
+          stream: line.stream ?? null,
+          message: line.message,
+          data: line.data ? JSON.stringify(line.data) : null,
+          logged_at: (line.loggedAt ?? DateTime.now()).toJSDate(),
+        }))
+      )
+      await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
+      this.lastLogSeq = lastSeq
+      return { accepted: fresh.length, lastSeq }
     })
   }
 
-  /** Locks this run's row for the caller's transaction and reloads it from there. */
-  async lockRowIn(trx: TransactionClientContract) {
-    const fresh = await Run.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
-    this.useTransaction(trx)
-    ;(this as Run).fill(fresh.$attributes as Partial<ModelAttributes<Run>>)
-    this.$hydrateOriginals()
-    return this
+  /**
+   * Step of a review (RunLifecycle.review, which then judges the gates again): the reviewer's
+   * decision for the `human_review` gate, audited with the request's IP.
+   */
+  async recordReview(
+    by: User,
+    decision: ReviewDecision,
+    note: string | null,
+    options: AuditOptions = {}
+  ) {
+    await this.changeAudited(
+      by,
+      'run.reviewed',
+      async () => {
+        // Also while an accepted run's new commits are judged again (protected paths may need a person).
+        const judging = this.gateStatus === 'pending' || this.prChangedAt !== null
+        if (this.status !== 'succeeded' || !judging) {
+          throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
+        }
+        this.reviewStatus = decision
+        this.reviewedByUserId = by.id
+        this.reviewedAt = DateTime.now()
+        return { details: { decision, note } }
+      },
+      options
+    )
   }
 
   /** What the agent API shows of a run. */
@@ -228,6 +282,7 @@ export default class Run extends RunSchema {
       lease_expires_at: this.leaseExpiresAt.toUTC().toISO(),
       finished_at: this.finishedAt?.toUTC().toISO() ?? null,
       cancel_requested: this.cancelRequestedAt !== null,
+      run_state: runStateOf(this),
       cancel_requested_at: this.cancelRequestedAt?.toUTC().toISO() ?? null,
       progress: this.progress,
       summary: this.summary,

@@ -1,17 +1,16 @@
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import { belongsTo, hasMany, manyToMany, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany, ManyToMany } from '@adonisjs/lucid/types/relations'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { WorkItemSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
-import AuditEvent from '#models/audit_event'
-import GitHubReport from '#services/github/github_report'
+import { withAuditedChanges, type AuditedOutcome } from '#models/mixins/audited_changes'
+import type { Actor } from '#models/audit_event'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#infrastructure/claimable'
 import JobQueue from '#infrastructure/job_queue'
@@ -52,7 +51,7 @@ export function retryBackoffSeconds(attempts: number, baseSeconds: number) {
 /** Why a run gave its item back (kept in the audit trail). */
 export type RetryCause = { run: Run; reason: string }
 
-export default class WorkItem extends WorkItemSchema {
+export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges()) {
   declare status: WorkItemStatus
   declare source: WorkItemSource
 
@@ -95,33 +94,35 @@ export default class WorkItem extends WorkItemSchema {
    * for. Announced at once: it may be claimable now.
    */
   static async createManually(by: User, attributes: ManualWorkItem, ip?: string | null) {
-    return db.transaction(async (trx) => {
-      const item = await WorkItem.create(
-        {
-          projectId: attributes.projectId,
-          workType: attributes.workType,
-          title: attributes.title,
-          payload: attributes.payload,
-          priority: attributes.priority,
-          maxAttempts: attributes.maxAttempts,
-          source: 'manual',
-          runAfter: DateTime.now(),
-        },
-        { client: trx }
-      )
-      if (attributes.dependsOnIds.length > 0) {
-        await item.related('dependsOn').attach(attributes.dependsOnIds, trx)
-      }
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'work_item.created',
-        subject: item,
-        details: { source: 'manual', depends_on: attributes.dependsOnIds },
-        ipAddress: ip ?? null,
-      })
-      await Claimable.announce(trx, item.projectId)
-      return item
-    })
+    return WorkItem.auditedStep(
+      by,
+      'work_item.created',
+      async (trx) => {
+        const item = await WorkItem.create(
+          {
+            projectId: attributes.projectId,
+            workType: attributes.workType,
+            title: attributes.title,
+            payload: attributes.payload,
+            priority: attributes.priority,
+            maxAttempts: attributes.maxAttempts,
+            source: 'manual',
+            runAfter: DateTime.now(),
+          },
+          { client: trx }
+        )
+        if (attributes.dependsOnIds.length > 0) {
+          await item.related('dependsOn').attach(attributes.dependsOnIds, trx)
+        }
+        return {
+          subject: item,
+          details: { source: 'manual', depends_on: attributes.dependsOnIds },
+          announce: item.projectId,
+          result: item,
+        }
+      },
+      { ip }
+    )
   }
 
   /** The filters of the admin list; each combination has an index to walk (see docs/admin-operations.md). */
@@ -142,7 +143,8 @@ export default class WorkItem extends WorkItemSchema {
     await this.#humanChange(by, ip, 'work_item.approved', async () => {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
       if (this.approvedAt) return { unchanged: true }
-      ;(this as WorkItem).merge({ approvedAt: DateTime.now(), approvedByUserId: by.id })
+      this.approvedAt = DateTime.now()
+      this.approvedByUserId = by.id
       return { announce: true }
     })
   }
@@ -152,7 +154,7 @@ export default class WorkItem extends WorkItemSchema {
    * agent learns it on its next heartbeat, and the run ends as `cancelled` however it reports.
    * With `runningRunId`, only while that run is the item's running one.
    */
-  async cancel(by: User, ip?: string | null, options: { runningRunId?: number } = {}) {
+  async cancel(by: User | Actor, ip?: string | null, options: { runningRunId?: number } = {}) {
     await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
       if (this.isFinal)
         throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
@@ -164,8 +166,7 @@ export default class WorkItem extends WorkItemSchema {
           `Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`
         )
       }
-      ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
-      await GitHubReport.itemChanged(trx, this)
+      this.#leave('cancelled')
       return { details: { previous_status: previousStatus, stopping_run_id: runId } }
     })
   }
@@ -175,24 +176,22 @@ export default class WorkItem extends WorkItemSchema {
    * would. Inside the caller's transaction; false when the item was already final.
    */
   async cancelBySystem(trx: TransactionClientContract, reason: string): Promise<boolean> {
-    await this.lockRowIn(trx)
-    if (this.isFinal) return false
-    const previousStatus = this.status
-    const runId = await this.#requestStopOfRunningRun(trx)
-    ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.cancelled',
-      subject: this,
-      details: { reason, previous_status: previousStatus, stopping_run_id: runId },
-    })
-    await GitHubReport.itemChanged(trx, this)
-    return true
+    return this.changeAudited(
+      'system',
+      'work_item.cancelled',
+      async () => {
+        if (this.isFinal) return { unchanged: true }
+        const previousStatus = this.status
+        const runId = await this.#requestStopOfRunningRun(trx)
+        this.#leave('cancelled')
+        return { details: { reason, previous_status: previousStatus, stopping_run_id: runId } }
+      },
+      { client: trx }
+    )
   }
 
   /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User, ip?: string | null) {
+  async requeue(by: User | Actor, ip?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
         throw new InvalidTransition(
@@ -201,12 +200,10 @@ export default class WorkItem extends WorkItemSchema {
       }
       await this.#ensureNoRunStillStopping(trx)
       const previousStatus = this.status
-      ;(this as WorkItem).merge({
-        status: 'pending',
-        attempts: 0,
-        runAfter: DateTime.now(),
-        completedAt: null,
-      })
+      this.status = 'pending'
+      this.attempts = 0
+      this.runAfter = DateTime.now()
+      this.completedAt = null
       return { announce: true, details: { previous_status: previousStatus } }
     })
   }
@@ -221,7 +218,7 @@ export default class WorkItem extends WorkItemSchema {
       }
       const previousStatus = this.status
       const runId = await this.#requestStopOfRunningRun(trx)
-      ;(this as WorkItem).merge({ status: 'blocked', lockedByAgentId: null, lockedAt: null })
+      this.#leave('blocked')
       return { details: { reason, previous_status: previousStatus, stopping_run_id: runId } }
     })
   }
@@ -231,7 +228,8 @@ export default class WorkItem extends WorkItemSchema {
       if (this.status !== 'blocked')
         throw new InvalidTransition(`Work item ${this.id} is not blocked.`)
       await this.#ensureNoRunStillStopping(trx)
-      ;(this as WorkItem).merge({ status: 'pending', runAfter: DateTime.now() })
+      this.status = 'pending'
+      this.runAfter = DateTime.now()
       return { announce: true }
     })
   }
@@ -275,41 +273,35 @@ export default class WorkItem extends WorkItemSchema {
    * this item locked by it.
    */
   async retryOrFail(trx: TransactionClientContract, policies: ProjectPolicies, cause: RetryCause) {
-    this.useTransaction(trx)
-    const maxAttempts = this.maxAttempts ?? policies.max_attempts
-    const details = {
-      run_id: cause.run.id,
-      reason: cause.reason,
-      attempts: this.attempts,
-      max_attempts: maxAttempts,
-    }
-    ;(this as WorkItem).merge({ lockedByAgentId: null, lockedAt: null })
-    if (this.attempts >= maxAttempts) {
-      this.status = 'failed'
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'work_item.failed',
-        subject: this,
-        details,
-      })
-      return
-    }
-    const delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
-    ;(this as WorkItem).merge({
-      status: 'pending',
-      runAfter: DateTime.now().plus({ seconds: delay }),
-    })
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.retry_scheduled',
-      subject: this,
-      details: { ...details, run_after: this.runAfter.toISO(), backoff_seconds: delay },
-    })
-    if (delay === 0) {
-      await Claimable.announce(trx, this.projectId)
-    } else {
+    let delay: number | null = null
+    await this.changeAudited(
+      'system',
+      'work_item.retry_scheduled',
+      async () => {
+        const maxAttempts = this.maxAttempts ?? policies.max_attempts
+        const details = {
+          run_id: cause.run.id,
+          reason: cause.reason,
+          attempts: this.attempts,
+          max_attempts: maxAttempts,
+        }
+        this.lockedByAgentId = null
+        this.lockedAt = null
+        if (this.attempts >= maxAttempts) {
+          this.status = 'failed'
+          return { action: 'work_item.failed', details }
+        }
+        delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
+        this.status = 'pending'
+        this.runAfter = DateTime.now().plus({ seconds: delay })
+        return {
+          details: { ...details, run_after: this.runAfter.toISO(), backoff_seconds: delay },
+          announce: delay === 0 && this.projectId,
+        }
+      },
+      { client: trx, locked: true }
+    )
+    if (delay) {
       // Waiting claimers hear of changes, not of time passing: tell them when the backoff ends.
       await JobQueue.enqueue(
         trx,
@@ -322,20 +314,18 @@ export default class WorkItem extends WorkItemSchema {
 
   /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */
   async recordCompletion(trx: TransactionClientContract, run: Run) {
-    this.useTransaction(trx)
-    ;(this as WorkItem).merge({
-      status: 'completed',
-      completedAt: DateTime.now(),
-      lockedByAgentId: null,
-      lockedAt: null,
-    })
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.completed',
-      subject: this,
-      details: { run_id: run.id },
-    })
+    await this.changeAudited(
+      'system',
+      'work_item.completed',
+      async () => {
+        this.status = 'completed'
+        this.completedAt = DateTime.now()
+        this.lockedByAgentId = null
+        this.lockedAt = null
+        return { details: { run_id: run.id } }
+      },
+      { client: trx, locked: true }
+    )
     const dependantProjects = await trx
       .from('work_item_dependencies')
       .join('work_items', 'work_items.id', 'work_item_dependencies.work_item_id')
@@ -347,44 +337,32 @@ export default class WorkItem extends WorkItemSchema {
     }
   }
 
-  /** Locks this item's row for the caller's transaction and reloads it from there. */
-  async lockRowIn(trx: TransactionClientContract) {
-    const fresh = await WorkItem.query({ client: trx })
-      .where('id', this.id)
-      .forUpdate()
-      .firstOrFail()
-    this.useTransaction(trx)
-    ;(this as WorkItem).fill(fresh.$attributes as Partial<ModelAttributes<WorkItem>>)
-    this.$hydrateOriginals()
-    return this
-  }
-
-  /** One human action: one transaction on the locked row, its audit event, and the NOTIFY if claimable. */
+  /** One human action: the audited change, announced if it leaves the item claimable. */
   async #humanChange(
-    by: User,
+    by: User | Actor,
     ip: string | null | undefined,
     action: string,
-    change: (trx: TransactionClientContract) => Promise<{
-      announce?: boolean
-      unchanged?: boolean
-      details?: Record<string, unknown>
-    } | void>
+    change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>
   ) {
-    await db.transaction(async (trx) => {
-      await this.lockRowIn(trx)
-      const outcome = (await change(trx)) ?? {}
-      if (outcome.unchanged) return
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action,
-        subject: this,
-        details: outcome.details,
-        ipAddress: ip ?? null,
-      })
-      if (outcome.announce && this.status === 'pending')
-        await Claimable.announce(trx, this.projectId)
-    })
+    await this.changeAudited(
+      by,
+      action,
+      async (trx) => {
+        const outcome = (await change(trx)) ?? {}
+        return {
+          ...outcome,
+          announce: outcome.announce && this.status === 'pending' && this.projectId,
+        }
+      },
+      { ip }
+    )
+  }
+
+  /** Cancelled or blocked: no agent holds the item any more. */
+  #leave(status: 'cancelled' | 'blocked') {
+    this.status = status
+    this.lockedByAgentId = null
+    this.lockedAt = null
   }
 
   /** The agent is told on its next heartbeat; returns the run's id, if one was running. */

@@ -1,4 +1,5 @@
 import vine, { SimpleMessagesProvider } from '@vinejs/vine'
+import db from '@adonisjs/lucid/services/db'
 import type { Infer } from '@vinejs/vine/types'
 import type { AgentProfile } from '#models/agent'
 
@@ -27,6 +28,21 @@ const wordList = vine.createRule<{ allowStar: boolean; label: string }>((value, 
   field.mutate(words, field)
 })
 
+/** Project slugs that name existing projects (an agent's project scope). */
+const knownProjectSlugs = vine.createRule(async (value, _options, field) => {
+  if (!Array.isArray(value) || value.length === 0) return
+  const rows: { slug: string }[] = await db.from('projects').whereIn('slug', value).select('slug')
+  const known = new Set(rows.map((row) => row.slug))
+  const unknown = value.filter((slug) => !known.has(slug))
+  if (unknown.length > 0) {
+    field.report(
+      `No project with slug ${unknown.map((slug) => `"${slug}"`).join(', ')}`,
+      'knownProjects',
+      field
+    )
+  }
+})
+
 const profile = {
   name: vine.string().trim().minLength(1).maxLength(255),
   description: vine.string().trim().maxLength(5000).optional(),
@@ -49,6 +65,12 @@ const profile = {
     .regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/)
     .optional(),
   max_concurrency: vine.number().withoutDecimals().range([1, 1000]),
+  projects: vine
+    .string()
+    .trim()
+    .use(wordList({ allowStar: false, label: 'project slug' }))
+    .use(knownProjectSlugs())
+    .optional(),
 }
 
 /** POST /agents */
@@ -100,6 +122,12 @@ export const agentDefinition = vine.object({
     .nullable()
     .optional(),
   max_concurrency: vine.number().withoutDecimals().range([1, 1000]).optional(),
+  /** Slugs of the only projects it may claim from; absent or empty: every project. */
+  projects: vine
+    .array(vine.string().trim().minLength(1).maxLength(255))
+    .distinct()
+    .use(knownProjectSlugs())
+    .optional(),
   enabled: vine.boolean({ strict: true }).optional(),
 })
 
@@ -111,9 +139,13 @@ agentDefinitionValidator.messagesProvider = new SimpleMessagesProvider({
 
 export type AgentDefinition = Infer<typeof agentDefinition>
 
-/** The agent a definition describes, with the defaults for what it leaves out (`enabled` only when set). */
+/**
+ * The agent a definition describes, with the defaults for what it leaves out (`enabled` only
+ * when set); `projectIds` are its `projects` slugs resolved (see Project.idsOfSlugs).
+ */
 export function definedAgent(
-  definition: AgentDefinition
+  definition: AgentDefinition,
+  projectIds: number[] = []
 ): AgentProfile & { key: string; enabled?: boolean } {
   return {
     key: definition.key,
@@ -127,6 +159,7 @@ export function definedAgent(
     modelVersion: definition.model_version ?? null,
     githubLogin: definition.github_login ?? null,
     maxConcurrency: definition.max_concurrency ?? 1,
+    projectIds,
     enabled: definition.enabled,
   }
 }

@@ -17,6 +17,7 @@ export const heartbeatValidator = vine.create({
 
 /** POST /api/v1/runs/:id/logs (size limits are checked before, as 413). */
 export const runLogsValidator = vine.create({
+  first_seq: vine.number().withoutDecimals().range([1, MAX_INTEGER]).optional(),
   lines: vine.array(
     vine.object({
       level: vine.enum(['debug', 'info', 'warn', 'error'] as const),

@@ -10,6 +10,7 @@ export const AgentFactory = factory
     modelName: faker.helpers.arrayElement(['claude-sonnet', 'gpt-codex', 'gemini-pro']),
     modelVersion: '1',
     maxConcurrency: 1,
+    projectIds: [],
     enabled: true,
   }))
   .state('disabled', (agent) => (agent.enabled = false))

@@ -50,6 +50,15 @@ router
       .where('projectId', rowId)
       .where('id', rowId)
       .as('projects.integrations')
+    router
+      .group(() => {
+        router.post('/', [controllers.ProjectApiKeys, 'store']).as('store')
+        router.delete('/:id', [controllers.ProjectApiKeys, 'destroy']).as('destroy')
+      })
+      .prefix('/projects/:projectId/api_keys')
+      .where('projectId', rowId)
+      .where('id', rowId)
+      .as('projects.api_keys')
 
     router.get('/settings', [controllers.Settings, 'edit']).as('settings.edit')
     router.put('/settings', [controllers.Settings, 'update']).as('settings.update')

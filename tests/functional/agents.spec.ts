@@ -3,6 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
+import { ProjectFactory } from '#database/factories/project_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
 import {
@@ -235,6 +236,35 @@ test.group('Registering and editing agents', (group) => {
     assert.property(fieldErrors(refused), 'max_concurrency')
     await agent.refresh()
     assert.equal(agent.maxConcurrency, 5)
+  })
+
+  test('the project scope is set as slugs, shown on the agent’s page; an unknown slug is refused', async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+    const agent = await AgentFactory.create()
+    const shop = await ProjectFactory.merge({ slug: 'shop' }).create()
+
+    await asUser(client, maintainer, 'put', `/agents/${agent.id}`, profile({ projects: 'shop' }))
+    await agent.refresh()
+    assert.deepEqual(agent.projectIds, [shop.id])
+    const page = await asUser(client, maintainer, 'get', `/agents/${agent.id}`)
+    assert.include(page.text(), 'shop')
+    const form = await asUser(client, maintainer, 'get', `/agents/${agent.id}/edit`)
+    assert.include(form.text(), 'value="shop"')
+
+    const refused = await asUser(
+      client,
+      maintainer,
+      'put',
+      `/agents/${agent.id}`,
+      profile({ projects: 'shop, nowhere' })
+    )
+    assert.property(fieldErrors(refused), 'projects')
+    await asUser(client, maintainer, 'put', `/agents/${agent.id}`, profile({ projects: '' }))
+    await agent.refresh()
+    assert.deepEqual(agent.projectIds, [], 'empty: every project')
   })
 
   test('disabling and enabling are audited; doing it twice records it once', async ({

@@ -22,6 +22,8 @@ export default class AgentController {
         model_version: agent.modelVersion,
         github_login: agent.githubLogin,
         enabled: agent.enabled,
+        draining: agent.isDraining,
+        draining_since: agent.drainingSince?.toUTC().toISO() ?? null,
         last_seen_at: agent.lastSeenAt?.toUTC().toISO() ?? null,
       },
       limits: {

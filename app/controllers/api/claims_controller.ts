@@ -3,6 +3,7 @@ import Problem from '#exceptions/problem'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { claimValidator } from '#validators/claim'
+import shutdown from '#infrastructure/shutdown'
 
 /** Seconds an agent at a limit should wait before asking again. */
 const AT_LIMIT_RETRY_AFTER = '30'
@@ -14,23 +15,35 @@ export default class ClaimsController {
   async store({ request, response, auth }: HttpContext) {
     const agent = auth.use('api').getUserOrFail()
     const input = await request.validateUsing(claimValidator)
+    if (agent.isDraining) {
+      throw new Problem(
+        409,
+        'Conflict',
+        `Agent "${agent.key}" is draining: it finishes what it runs and claims nothing new.`,
+        {},
+        undefined,
+        { type: 'https://gatehouse.dev/problems/draining', code: 'draining' }
+      )
+    }
 
     // A client that hangs up stops the wait instead of claiming work nobody will receive.
     const hangUp = new AbortController()
     response.response.once('close', () => hangUp.abort())
 
+    // A stop answers waiting claims 204 at once, so agents retry elsewhere or later.
     const result = await ClaimService.claimWaiting(
       agent,
       { workTypes: input.work_types, projectSlug: input.project },
       input.wait_seconds ?? 0,
-      hangUp.signal
+      AbortSignal.any([hangUp.signal, shutdown.signal])
     )
 
     switch (result.outcome) {
       case 'claimed': {
         const { run, workItem, project, leaseSeconds } = result
-        if (hangUp.signal.aborted) {
-          // Nobody will receive this claim: give the item back now rather than at lease expiry.
+        // Nobody will receive this claim: give the item back now rather than at lease expiry,
+        // unless the agent sent an Idempotency-Key, with which its retry receives this answer.
+        if (hangUp.signal.aborted && !request.header('idempotency-key')) {
           await RunLifecycle.release(run, agent, 'the agent hung up before the claim was answered')
           return
         }

@@ -1,5 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import Run from '#models/run'
+import Run, { runStateOf } from '#models/run'
 import { heartbeatValidator } from '#validators/run'
 
 /** POST /api/v1/runs/:id/heartbeat: extends the lease and tells the agent whether to stop. */
@@ -11,6 +11,7 @@ export default class RunHeartbeatsController {
     return {
       lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
       cancel_requested: run.cancelRequestedAt !== null,
+      run_state: runStateOf(run),
     }
   }
 }

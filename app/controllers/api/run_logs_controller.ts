@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { DateTime } from 'luxon'
-import Run from '#models/run'
+import Run, { runStateOf } from '#models/run'
 import Problem from '#exceptions/problem'
 import { MAX_LOG_BYTES, MAX_LOG_LINES, runLogsValidator } from '#validators/run'
 
@@ -9,17 +9,23 @@ export default class RunLogsController {
   async store({ params, request, response, auth }: HttpContext) {
     const run = await Run.findForAgentOrFail(auth.use('api').getUserOrFail(), params.id)
     refuseOversizedBatch(request.input('lines'))
-    const { lines } = await request.validateUsing(runLogsValidator)
-    const { accepted, lastSeq } = await run.appendLogs(
-      lines.map((line) => ({
-        level: line.level,
-        message: line.message,
-        stream: line.stream ?? null,
-        data: line.data ?? null,
-        loggedAt: line.logged_at ? DateTime.fromJSDate(line.logged_at) : null,
-      }))
-    )
-    return response.accepted({ accepted, last_seq: lastSeq })
+    const { lines, first_seq: firstSeq } = await request.validateUsing(runLogsValidator)
+    const logLines = lines.map((line) => ({
+      level: line.level,
+      message: line.message,
+      stream: line.stream ?? null,
+      data: line.data ?? null,
+      loggedAt: line.logged_at ? DateTime.fromJSDate(line.logged_at) : null,
+    }))
+    // With `first_seq` the client numbers its lines and a batch sent twice is stored once.
+    if (firstSeq !== undefined) {
+      const { accepted, lastSeq } = await run.appendLogsFrom(firstSeq, logLines)
+      if (accepted === 0)
+        return response.ok({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
+      return response.accepted({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
+    }
+    const { accepted, lastSeq } = await run.appendLogs(logLines)
+    return response.accepted({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
   }
 }
 

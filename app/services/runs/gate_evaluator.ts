@@ -1,56 +1,55 @@
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Run, { type GateStatus, type GateVerdict } from '#models/run'
 import WorkItem from '#models/work_item'
 import Project from '#models/project'
 import Policy from '#models/policy'
+import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import JobQueue from '#infrastructure/job_queue'
 import { acceptGates } from '#services/runs/gates/accept_gates'
 import { PULL_REQUEST_FACTS, type GateFacts } from '#services/runs/gates/accept_gate'
 import { pullNumberOf, pullRequestGate } from '#services/runs/gates/pull_request_gate'
-import Agent from '#models/agent'
-import GitHubReport from '#services/github/github_report'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 import GatehouseStatus from '#services/github/gatehouse_status'
+import GitHubReport from '#services/github/github_report'
 import { fetchPullRequestFacts, type PullRequestFacts } from '#services/github/pull_request_facts'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
 /**
- * Judges a succeeded run by its project's accept gates (spec §4) and settles its item:
- * all passed → `completed`; any failed → the run is rejected and the item retries per §2;
- * otherwise the run stays `pending` and a job re-evaluates it when `ci_timeout_minutes` ends.
+ * What the gates said of a run: the overall status and each gate's verdict (without the
+ * fetched facts, which stay on the run). `afterAcceptance`: an accepted run judged again
+ * because its pull request moved; its item is not to be touched.
+ */
+export type GateJudgement = {
+  status: GateStatus
+  verdicts: GateVerdict[]
+  afterAcceptance?: boolean
+}
+
+/**
+ * Judges a succeeded run by its project's accept gates (spec §4, issue 11): records each
+ * gate's verdict on the run and, while any is pending, schedules a re-evaluation for when
+ * `ci_timeout_minutes` ends. GitHub gates judge the pull request Gatehouse read itself
+ * (`PullRequestFacts`), never the agent's report. What a verdict does to the run's item is
+ * RunLifecycle's (the one place a run ends).
  */
 export default class GateEvaluator {
-  /** In a transaction of its own: for jobs, and whenever a new fact arrives. */
-  static async evaluate(runId: number): Promise<GateStatus | null> {
-    const facts = await this.#gatherFacts(runId)
-    return db.transaction(async (trx) => {
-      const found = await Run.find(runId, { client: trx })
-      if (!found) return null
-      // Item before run: the lock order of every lifecycle transition.
-      const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      const run = await Run.findOrFail(runId, { client: trx })
-      await run.lockRowIn(trx)
-      return this.evaluateWithin(trx, run, item, facts)
-    })
-  }
-
-  /** Inside the caller's transaction, which holds the item's and the run's locks. */
-  static async evaluateWithin(
+  /**
+   * Inside the caller's transaction, which holds the item's and the run's locks. Null when
+   * there is nothing left to judge (settled already, or the item left verifying).
+   */
+  static async judge(
     trx: TransactionClientContract,
     run: Run,
     item: WorkItem,
     facts?: Map<string, GateFacts>
-  ): Promise<GateStatus | null> {
-    const rechecking = isRejudgingAfterAcceptance(run)
-    // Settled, or the item left verifying (cancelled): nothing left to judge.
-    if (!rechecking && (run.gateStatus !== 'pending' || item.status !== 'verifying'))
-      return run.gateStatus
+  ): Promise<GateJudgement | null> {
+    const afterAcceptance = isRejudgingAfterAcceptance(run)
+    if (!afterAcceptance && (run.gateStatus !== 'pending' || item.status !== 'verifying'))
+      return null
 
     const project = await Project.findOrFail(run.projectId, { client: trx })
     const policies = await Policy.forProject(project.id, trx)
@@ -81,7 +80,7 @@ export default class GateEvaluator {
         verdict = await gate.evaluate(run, context)
       }
       // After acceptance nothing times out: the warning stays until the new head passes.
-      if (verdict.verdict === 'pending' && now >= deadline && !rechecking) {
+      if (verdict.verdict === 'pending' && now >= deadline && !afterAcceptance) {
         verdict = { gate: gate.name, verdict: 'failed', reason: 'timed out', code: verdict.code }
       }
       if (gate === pullRequestGate && pullRequest) verdict.facts = pullRequest
@@ -93,55 +92,52 @@ export default class GateEvaluator {
       run.prNumber = run.prNumber ?? pullRequest.number
     }
     run.merge({ gateResults: verdicts, gatesEvaluatedAt: now })
-
-    if (rechecking) {
-      await this.#recheckedAfterAcceptance(trx, run, status, verdicts, statusBefore)
-      if (shown(verdicts) !== shownBefore || status === 'passed')
-        await GitHubReport.itemChanged(trx, item, policies)
-      // Still pending on the new head: webhooks and the recheck_gates sweep look again.
-      if (status === 'pending' && factsWanted) await this.scheduleReevaluation(trx, run.id)
-      return status
+    if (afterAcceptance) {
+      if (status === 'passed') {
+        run.prChangedAt = null
+        await AuditEvent.record(trx, {
+          actor: 'system',
+          action: 'run.pr_accepted_again',
+          subject: run,
+          details: { head_sha: run.judgedHeadSha, verdicts: withoutFacts(verdicts) },
+        })
+      }
+    } else {
+      run.gateStatus = status
     }
-
-    run.gateStatus = status
     await run.save()
+
     // Posted when it changes: GitHub keeps at most 1,000 statuses per commit and context.
     if (JSON.stringify(GatehouseStatus.statusOf(run)) !== statusBefore)
       await GatehouseStatus.schedule(trx, run)
-    if (status === 'passed') {
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'gate.passed',
-        subject: run,
-        details: { verdicts: withoutFacts(verdicts) },
-      })
-      await item.recordCompletion(trx, run)
-      await GitHubReport.runFinished(trx, run, item, policies)
-    } else if (status === 'failed') {
-      const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'gate.failed',
-        subject: run,
-        details: {
-          verdicts: withoutFacts(verdicts),
-          codes: failed.map((verdict) => verdict.code ?? null),
-        },
-      })
-      const reasons = failed
-        .map(
-          (verdict) =>
-            `${verdict.gate}${verdict.code ? ` [${verdict.code}]` : ''}: ${verdict.reason}`
-        )
-        .join('; ')
-      await item.retryOrFail(trx, policies, { run, reason: `rejected by gates (${reasons})` })
-      await GitHubReport.runFinished(trx, run, item, policies)
-    } else {
+    // The comment shows the verdicts: edited when they changed, not on every look at GitHub.
+    const settles = !afterAcceptance && status !== 'pending'
+    if (!settles && (shown(verdicts) !== shownBefore || (afterAcceptance && status === 'passed')))
+      await GitHubReport.itemChanged(trx, item, policies)
+    if (status === 'pending' && !afterAcceptance) {
       await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)
-      // The comment shows the verdicts: edited when they changed, not on every look at GitHub.
-      if (shown(verdicts) !== shownBefore) await GitHubReport.itemChanged(trx, item, policies)
+    } else if (status === 'pending' && factsWanted) {
+      // Judged again after acceptance: webhooks and the recheck sweep look again later.
+      await this.scheduleReevaluation(trx, run.id)
     }
-    return status
+    return { status, verdicts: withoutFacts(verdicts), afterAcceptance }
+  }
+
+  /**
+   * One job per run (job key): a new fact re-enqueues it for now; otherwise it runs at the
+   * deadline, where whatever is still pending fails.
+   */
+  static async scheduleReevaluation(
+    trx: TransactionClientContract,
+    runId: number,
+    runAt?: DateTime
+  ) {
+    await JobQueue.enqueue(
+      trx,
+      EVALUATE_GATES_TASK,
+      { runId },
+      { jobKey: `evaluate_gates:${runId}`, runAt }
+    )
   }
 
   /**
@@ -171,27 +167,6 @@ export default class GateEvaluator {
     await this.scheduleReevaluation(trx, run.id)
   }
 
-  static async #recheckedAfterAcceptance(
-    trx: TransactionClientContract,
-    run: Run,
-    status: GateStatus,
-    verdicts: GateVerdict[],
-    statusBefore: string
-  ) {
-    if (status === 'passed') {
-      run.prChangedAt = null
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'run.pr_accepted_again',
-        subject: run,
-        details: { head_sha: run.judgedHeadSha, verdicts: withoutFacts(verdicts) },
-      })
-    }
-    await run.save()
-    if (JSON.stringify(GatehouseStatus.statusOf(run)) !== statusBefore)
-      await GatehouseStatus.schedule(trx, run)
-  }
-
   /** The PR's head moved while being judged: a human review of the old head does not carry over. */
   static async #headMoved(trx: TransactionClientContract, run: Run, headSha: string) {
     const review = run.reviewStatus
@@ -205,27 +180,10 @@ export default class GateEvaluator {
   }
 
   /**
-   * One job per run (job key): a new fact re-enqueues it for now; otherwise it runs at the
-   * deadline, where whatever is still pending fails.
-   */
-  static async scheduleReevaluation(
-    trx: TransactionClientContract,
-    runId: number,
-    runAt?: DateTime
-  ) {
-    await JobQueue.enqueue(
-      trx,
-      EVALUATE_GATES_TASK,
-      { runId },
-      { jobKey: `evaluate_gates:${runId}`, runAt }
-    )
-  }
-
-  /**
    * Outside facts (GitHub) for the gates of a run still waiting for verdicts, fetched before
    * any lock: the run's pull request once for every gate that judges it, then each gate's own.
    */
-  static async #gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
+  static async gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
     const facts = new Map<string, GateFacts>()
     const run = await Run.find(runId)
     if (!run || (run.gateStatus !== 'pending' && !isRejudgingAfterAcceptance(run))) return facts
@@ -246,35 +204,6 @@ export default class GateEvaluator {
       facts.set(gate.name, await fetched(runId, gate.name, () => gate.gatherFacts!(run, project)))
     }
     return facts
-  }
-
-  /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
-  static async recheckPending(): Promise<{ runId: number; status: GateStatus | null }[]> {
-    const rows = await db
-      .from('runs')
-      .join('work_items', 'work_items.id', 'runs.work_item_id')
-      .where((query) =>
-        query
-          .where((pending) =>
-            pending.where('runs.gate_status', 'pending').where('work_items.status', 'verifying')
-          )
-          .orWhere((changed) =>
-            changed.where('runs.gate_status', 'passed').whereNotNull('runs.pr_changed_at')
-          )
-      )
-      .orderBy('runs.gates_evaluated_at')
-      .select('runs.id')
-    const results = []
-    for (const { id } of rows) {
-      try {
-        results.push({ runId: id as number, status: await this.evaluate(id) })
-      } catch (error) {
-        // One run that cannot be judged must not stop the sweep for the runs after it, sweep after sweep.
-        logger.error({ runId: id, err: error }, 'gate re-check failed')
-        results.push({ runId: id as number, status: null })
-      }
-    }
-    return results
   }
 }
 
@@ -302,7 +231,7 @@ function pullRequestFactsIn(facts?: Map<string, GateFacts>): PullRequestFacts | 
 }
 
 /** An accepted run whose pull request moved afterwards: judged again, its item left completed. */
-function isRejudgingAfterAcceptance(run: Run) {
+export function isRejudgingAfterAcceptance(run: Run) {
   return run.prChangedAt !== null && run.gateStatus === 'passed' && run.status === 'succeeded'
 }
 

@@ -1,13 +1,21 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import Run, { type RunCosts, type RunTests } from '#models/run'
+import Run, {
+  type GateStatus,
+  type GateVerdict,
+  type ReviewDecision,
+  type RunCosts,
+  type RunTests,
+} from '#models/run'
 import WorkItem from '#models/work_item'
 import type Agent from '#models/agent'
+import type User from '#models/user'
 import Policy from '#models/policy'
-import AuditEvent from '#models/audit_event'
 import Claimable from '#infrastructure/claimable'
 import GateEvaluator from '#services/runs/gate_evaluator'
+import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
 
@@ -32,9 +40,23 @@ export type RunSettlement = { run: Run; workItem: WorkItem }
 export type TimeoutReason = 'lease_expired' | 'max_run_time'
 
 /**
+ * Every way a run ends. A `failed`, `timed_out` or `rejected` run retries its item (or fails
+ * it, attempts spent); `accepted` completes it; `released` gives it back unworked; a run that
+ * was asked to stop ends `cancelled` and leaves the item as the human set it.
+ */
+export type RunEnding =
+  | { as: 'accepted'; verdicts: GateVerdict[] }
+  | { as: 'rejected'; verdicts: GateVerdict[] }
+  | { as: 'failed'; by: Agent }
+  | { as: 'timed_out'; reason: TimeoutReason }
+  | { as: 'released'; by: Agent; reason: string | null }
+  | { as: 'cancelled'; by: Agent | 'system'; reportedAs: string }
+
+/**
  * How a run ends (spec §2) and what that does to its work item. Each transition is one
  * transaction that locks the item, then the run (the same order everywhere, so transitions
- * never deadlock), writes its audit event and enqueues its follow-up jobs.
+ * never deadlock). Whatever ends the run, `#end` settles it: the run's status and audit event,
+ * the item (completed, retried with backoff, failed, given back), and the GitHub report.
  *
  * A run whose stop was requested (item cancelled or blocked by a human) ends as `cancelled`
  * however it ends, and leaves its item as the human set it.
@@ -68,33 +90,23 @@ export default class RunLifecycle {
         tests: report.tests ?? null,
         finishedAt: DateTime.now(),
       })
-      if (run.cancelRequestedAt) return this.#endStoppedRun(trx, run, agent, report.outcome)
-
-      const policies = await Policy.forProject(run.projectId, trx)
-      run.status = report.outcome
-      if (report.outcome === 'failed') {
-        await run.save()
-        await AuditEvent.record(trx, {
-          actor: agent,
-          action: 'run.failed',
-          subject: run,
-          details: { error: run.error },
-        })
-        await item.retryOrFail(trx, policies, { run, reason: 'the agent reported failure' })
-        await GitHubReport.runFinished(trx, run, item, policies)
-        return
+      if (run.cancelRequestedAt) {
+        return this.#end(trx, run, item, { as: 'cancelled', by: agent, reportedAs: report.outcome })
       }
-      run.merge({ gateStatus: 'pending', gateResults: [] })
-      await run.save()
+      if (report.outcome === 'failed') return this.#end(trx, run, item, { as: 'failed', by: agent })
+
       item.status = 'verifying'
       await item.save()
-      await AuditEvent.record(trx, {
-        actor: agent,
-        action: 'run.succeeded',
-        subject: run,
-        details: { pr_url: run.prUrl },
-      })
-      await GateEvaluator.evaluateWithin(trx, run, item)
+      await run.changeAudited(
+        agent,
+        'run.succeeded',
+        async () => {
+          run.merge({ status: 'succeeded', gateStatus: 'pending', gateResults: [] })
+          return { details: { pr_url: run.prUrl } }
+        },
+        { client: trx, locked: true }
+      )
+      await this.#judge(trx, run, item)
     })
   }
 
@@ -106,26 +118,14 @@ export default class RunLifecycle {
         throw new InvalidTransition(`Run ${run.id} already finished as ${run.status}.`)
       }
       run.merge({ finishedAt: DateTime.now(), error: reason ?? null })
-      if (run.cancelRequestedAt) return this.#endStoppedRun(trx, run, agent, 'released')
-
-      run.status = 'released'
-      await run.save()
-      item.merge({
-        status: 'pending',
-        attempts: Math.max(0, item.attempts - 1),
-        lockedByAgentId: null,
-        lockedAt: null,
-        runAfter: DateTime.now(),
-      })
-      await item.save()
-      await AuditEvent.record(trx, {
-        actor: agent,
-        action: 'run.released',
-        subject: run,
-        details: { reason: reason ?? null },
-      })
-      await Claimable.announce(trx, item.projectId)
-      await GitHubReport.itemChanged(trx, item)
+      await this.#end(
+        trx,
+        run,
+        item,
+        run.cancelRequestedAt
+          ? { as: 'cancelled', by: agent, reportedAs: 'released' }
+          : { as: 'released', by: agent, reason: reason ?? null }
+      )
     })
   }
 
@@ -150,28 +150,145 @@ export default class RunLifecycle {
         finishedAt: DateTime.now(),
         error: reason === 'lease_expired' ? 'lease expired' : 'max run time passed',
       })
-      if (run.cancelRequestedAt) {
-        await this.#endStoppedRun(trx, run, 'system', reason)
-      } else {
-        run.status = 'timed_out'
-        await run.save()
-        await AuditEvent.record(trx, {
-          actor: 'system',
-          action: 'run.timed_out',
-          subject: run,
-          details: { reason },
-        })
-        await item.retryOrFail(trx, policies, { run, reason: run.error! })
-        await GitHubReport.runFinished(trx, run, item, policies)
-      }
+      await this.#end(
+        trx,
+        run,
+        item,
+        run.cancelRequestedAt
+          ? { as: 'cancelled', by: 'system', reportedAs: reason }
+          : { as: 'timed_out', reason }
+      )
       return { run, workItem: item, reason }
     })
+  }
+
+  /** A reviewer's decision for the `human_review` gate; the gates are judged again at once. */
+  static async review(
+    run: Run,
+    by: User,
+    decision: ReviewDecision,
+    note?: string | null,
+    ip?: string | null
+  ): Promise<RunSettlement> {
+    return this.#transition(run, async (trx, item) => {
+      await run.recordReview(by, decision, note ?? null, { client: trx, locked: true, ip })
+      await this.#judge(trx, run, item)
+    })
+  }
+
+  /**
+   * Judges a run's accept gates in a transaction of its own: for jobs, and whenever a new fact
+   * arrives. Outside facts (GitHub) are fetched first, before any lock is taken.
+   */
+  static async evaluateGates(runId: number): Promise<GateStatus | null> {
+    const facts = await GateEvaluator.gatherFacts(runId)
+    return db.transaction(async (trx) => {
+      const found = await Run.find(runId, { client: trx })
+      if (!found) return null
+      const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
+      await item.lockRowIn(trx)
+      const run = await found.lockRowIn(trx)
+      return this.#judge(trx, run, item, facts)
+    })
+  }
+
+  /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
+  static async recheckPendingGates(): Promise<{ runId: number; status: GateStatus | null }[]> {
+    const rows = await db
+      .from('runs')
+      .join('work_items', 'work_items.id', 'runs.work_item_id')
+      .where((query) =>
+        query
+          .where((pending) =>
+            pending.where('runs.gate_status', 'pending').where('work_items.status', 'verifying')
+          )
+          // Accepted runs whose pull request got new commits are judged until they pass again.
+          .orWhere((changed) =>
+            changed.where('runs.gate_status', 'passed').whereNotNull('runs.pr_changed_at')
+          )
+      )
+      .orderBy('runs.gates_evaluated_at')
+      .select('runs.id')
+    const results = []
+    for (const { id } of rows) {
+      try {
+        results.push({ runId: id as number, status: await this.evaluateGates(id) })
+      } catch (error) {
+        // One run that cannot be judged must not stop the sweep for the runs after it, sweep after sweep.
+        logger.error({ runId: id, err: error }, 'gate re-check failed')
+        results.push({ runId: id as number, status: null })
+      }
+    }
+    return results
+  }
+
+  /** Asks the gates and ends the run on a decided verdict; answers the run's gate status. */
+  static async #judge(
+    trx: TransactionClientContract,
+    run: Run,
+    item: WorkItem,
+    facts?: Map<string, GateFacts>
+  ): Promise<GateStatus | null> {
+    const judgement = await GateEvaluator.judge(trx, run, item, facts)
+    if (!judgement) return run.gateStatus
+    // An accepted run judged again (its PR moved): its item stays as it is.
+    if (judgement.afterAcceptance) return judgement.status
+    if (judgement.status === 'passed') {
+      await this.#end(trx, run, item, { as: 'accepted', verdicts: judgement.verdicts })
+    } else if (judgement.status === 'failed') {
+      await this.#end(trx, run, item, { as: 'rejected', verdicts: judgement.verdicts })
+    }
+    return judgement.status
+  }
+
+  /**
+   * The one place a run ends, inside the transaction that holds the item's and the run's
+   * locks: the run's final status and audit event, then its item, then the GitHub report.
+   */
+  static async #end(trx: TransactionClientContract, run: Run, item: WorkItem, ending: RunEnding) {
+    item.useTransaction(trx)
+    const event = runEvent(run, ending)
+    await run.changeAudited(
+      event.actor,
+      event.action,
+      async () => {
+        if (event.status) run.status = event.status
+        return { details: event.details }
+      },
+      { client: trx, locked: true }
+    )
+
+    // A run asked to stop leaves its item as the human set it; the item's comment shows the run.
+    if (ending.as === 'cancelled') {
+      await GitHubReport.itemChanged(trx, item)
+      return
+    }
+    if (ending.as === 'released') {
+      item.merge({
+        status: 'pending',
+        attempts: Math.max(0, item.attempts - 1),
+        lockedByAgentId: null,
+        lockedAt: null,
+        runAfter: DateTime.now(),
+      })
+      await item.save()
+      await Claimable.announce(trx, item.projectId)
+      await GitHubReport.itemChanged(trx, item)
+      return
+    }
+    const policies = await Policy.forProject(run.projectId, trx)
+    if (ending.as === 'accepted') {
+      await item.recordCompletion(trx, run)
+    } else {
+      await item.retryOrFail(trx, policies, { run, reason: retryReason(run, ending) })
+    }
+    await GitHubReport.runFinished(trx, run, item, policies)
   }
 
   /** Locks item then run, applies the change unless it is a repeat, and answers the settled state. */
   static async #transition(
     run: Run,
-    change: (trx: TransactionClientContract, item: WorkItem) => Promise<void>
+    change: (trx: TransactionClientContract, item: WorkItem) => Promise<unknown>
   ): Promise<RunSettlement> {
     return db.transaction(async (trx) => {
       const item = await WorkItem.findOrFail(run.workItemId, { client: trx })
@@ -181,25 +298,77 @@ export default class RunLifecycle {
       return { run, workItem: item }
     })
   }
+}
 
-  /** A run asked to stop ends as `cancelled`; its item stays as the human left it. */
-  static async #endStoppedRun(
-    trx: TransactionClientContract,
-    run: Run,
-    actor: Agent | 'system',
-    reportedAs: string
-  ) {
-    run.status = 'cancelled'
-    await run.save()
-    await AuditEvent.record(trx, {
-      actor,
-      action: 'run.cancelled',
-      subject: run,
-      details: { reported_as: reportedAs },
-    })
-    const item = await WorkItem.findOrFail(run.workItemId, { client: trx })
-    await GitHubReport.itemChanged(trx, item)
+/** The run's final status (gate verdicts leave it `succeeded`) and the audit event of its end. */
+function runEvent(
+  run: Run,
+  ending: RunEnding
+): {
+  status?: Run['status']
+  actor: Agent | 'system'
+  action: string
+  details: Record<string, unknown>
+} {
+  switch (ending.as) {
+    case 'accepted':
+      return { actor: 'system', action: 'gate.passed', details: { verdicts: ending.verdicts } }
+    case 'rejected':
+      return {
+        actor: 'system',
+        action: 'gate.failed',
+        details: {
+          verdicts: ending.verdicts,
+          codes: ending.verdicts
+            .filter((verdict) => verdict.verdict === 'failed')
+            .map((verdict) => verdict.code ?? null),
+        },
+      }
+    case 'failed':
+      return {
+        status: 'failed',
+        actor: ending.by,
+        action: 'run.failed',
+        details: { error: run.error },
+      }
+    case 'timed_out':
+      return {
+        status: 'timed_out',
+        actor: 'system',
+        action: 'run.timed_out',
+        details: { reason: ending.reason },
+      }
+    case 'released':
+      return {
+        status: 'released',
+        actor: ending.by,
+        action: 'run.released',
+        details: { reason: ending.reason },
+      }
+    case 'cancelled':
+      return {
+        status: 'cancelled',
+        actor: ending.by,
+        action: 'run.cancelled',
+        details: { reported_as: ending.reportedAs },
+      }
   }
+}
+
+/** Why a failed, timed-out or rejected run gives its item back (kept in the audit trail). */
+function retryReason(
+  run: Run,
+  ending: Extract<RunEnding, { as: 'failed' | 'timed_out' | 'rejected' }>
+) {
+  if (ending.as === 'failed') return 'the agent reported failure'
+  if (ending.as === 'timed_out') return run.error!
+  const reasons = ending.verdicts
+    .filter((verdict) => verdict.verdict === 'failed')
+    .map(
+      (verdict) => `${verdict.gate}${verdict.code ? ` [${verdict.code}]` : ''}: ${verdict.reason}`
+    )
+    .join('; ')
+  return `rejected by gates (${reasons})`
 }
 
 function isStoppedOnRequest(run: Run) {

@@ -210,4 +210,62 @@ test.group('Claiming under concurrency', (group) => {
     assert.equal(claimed, 120)
     assert.equal(maxRunning, 7)
   }).timeout(60_000)
+
+  test('agents limited to some projects claim only there, with 24 claimers on 6 agents', async ({
+    client,
+    assert,
+  }) => {
+    const [a, b, c] = [await createProject(), await createProject(), await createProject()]
+    for (const project of [a, b, c]) {
+      for (let i = 0; i < 40; i++) await createItem(project)
+    }
+    const onlyA = [
+      await createAgent({ maxConcurrency: 3 }),
+      await createAgent({ maxConcurrency: 3 }),
+    ]
+    const onlyBC = [
+      await createAgent({ maxConcurrency: 3 }),
+      await createAgent({ maxConcurrency: 3 }),
+    ]
+    const anywhere = [
+      await createAgent({ maxConcurrency: 3 }),
+      await createAgent({ maxConcurrency: 3 }),
+    ]
+    for (const { agent } of onlyA) await agent.merge({ projectIds: [a.id] }).save()
+    for (const { agent } of onlyBC) await agent.merge({ projectIds: [b.id, c.id] }).save()
+
+    const all = [...onlyA, ...onlyBC, ...anywhere]
+    async function claimer(token: string) {
+      let idle = 0
+      while (idle < 3) {
+        const response = await client.post('/api/v1/claims').bearerToken(token).json({})
+        if (response.status() === 201) {
+          idle = 0
+          await jitter(10)
+          await complete(response.body().run.id)
+        } else if (response.status() === 204) {
+          idle++
+          await jitter(20)
+        } else {
+          await jitter(5)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: 24 }, (_, i) => claimer(all[i % 6].token)))
+
+    const left = await db.from('work_items').whereNot('status', 'completed').count('* as n')
+    assert.equal(Number(left[0].n), 0, 'every item was claimed by an agent allowed to')
+    const outside = await db.rawQuery(
+      `select a.key, r.project_id from runs r join agents a on a.id = r.agent_id
+        where cardinality(a.project_ids) > 0 and not (r.project_id = any(a.project_ids))`
+    )
+    assert.deepEqual(outside.rows, [], 'no agent claimed outside its projects')
+    const byScope = async (agents: typeof all) => {
+      const ids = agents.map(({ agent }) => agent.id)
+      const [row] = await db.from('runs').whereIn('agent_id', ids).count('* as n')
+      return Number(row.n)
+    }
+    assert.isAbove(await byScope(onlyA), 0, 'the agents limited to A worked')
+    assert.isAbove(await byScope(onlyBC), 0, 'the agents limited to B and C worked')
+  }).timeout(120_000)
 })

@@ -30,13 +30,13 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
         ],
       })
     first.assertStatus(202)
-    first.assertBody({ accepted: 2, last_seq: 2 })
+    first.assertBody({ accepted: 2, last_seq: 2, run_state: 'running' })
 
     const second = await client
       .post(`/api/v1/runs/${run.id}/logs`)
       .bearerToken(token)
       .json({ lines: [line('testing'), { level: 'error', message: 'boom', stream: 'stderr' }] })
-    second.assertBody({ accepted: 2, last_seq: 4 })
+    second.assertBody({ accepted: 2, last_seq: 4, run_state: 'running' })
 
     const logs = await RunLog.query().where('runId', run.id).orderBy('seq')
     assert.deepEqual(
@@ -141,5 +141,98 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
       .bearerToken(stranger)
       .json({ lines: [line('not mine')] })
     foreign.assertStatus(404)
+  })
+})
+
+test.group('POST /api/v1/runs/:id/logs with first_seq (client-numbered lines)', (group) => {
+  group.each.setup(() => testUtils.db().truncate())
+
+  const send = (client: any, runId: number, token: string, firstSeq: number, messages: string[]) =>
+    client
+      .post(`/api/v1/runs/${runId}/logs`)
+      .bearerToken(token)
+      .json({ first_seq: firstSeq, lines: messages.map(line) })
+
+  const stored = async (runId: number) => {
+    const logs = await RunLog.query().where('runId', runId).orderBy('seq')
+    return logs.map((log) => [log.seq, log.message])
+  }
+
+  test('a batch sent twice is stored once: the repeat is 200 with last_seq', async ({
+    client,
+    assert,
+  }) => {
+    const { run, token } = await claimedRun()
+
+    const first = await send(client, run.id, token, 1, ['a', 'b'])
+    first.assertStatus(202)
+    first.assertBody({ accepted: 2, last_seq: 2, run_state: 'running' })
+
+    const again = await send(client, run.id, token, 1, ['a', 'b'])
+    again.assertStatus(200)
+    again.assertBody({ accepted: 0, last_seq: 2, run_state: 'running' })
+
+    assert.deepEqual(await stored(run.id), [
+      [1, 'a'],
+      [2, 'b'],
+    ])
+  })
+
+  test('a batch overlapping what is stored keeps only its new lines', async ({
+    client,
+    assert,
+  }) => {
+    const { run, token } = await claimedRun()
+    await send(client, run.id, token, 1, ['a', 'b'])
+
+    const overlap = await send(client, run.id, token, 2, ['b', 'c', 'd'])
+    overlap.assertStatus(202)
+    overlap.assertBody({ accepted: 2, last_seq: 4, run_state: 'running' })
+    assert.deepEqual(await stored(run.id), [
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+      [4, 'd'],
+    ])
+  })
+
+  test('a batch that would leave a gap is 409 with next_seq; nothing is stored', async ({
+    client,
+    assert,
+  }) => {
+    const { run, token } = await claimedRun()
+    await send(client, run.id, token, 1, ['a'])
+
+    const gap = await send(client, run.id, token, 5, ['e'])
+    gap.assertStatus(409)
+    gap.assertHeader('content-type', 'application/problem+json; charset=utf-8')
+    assert.equal(gap.body().next_seq, 2)
+    assert.equal(gap.body().type, 'https://gatehouse.dev/problems/log-gap')
+    assert.deepEqual(await stored(run.id), [[1, 'a']])
+
+    const resumed = await send(client, run.id, token, 2, ['b'])
+    resumed.assertStatus(202)
+    assert.deepEqual(await stored(run.id), [
+      [1, 'a'],
+      [2, 'b'],
+    ])
+  })
+
+  test('a repeat of a stored batch is answered 200 even after the run finished', async ({
+    client,
+  }) => {
+    const { run, token } = await claimedRun()
+    await send(client, run.id, token, 1, ['last words'])
+    await client
+      .post(`/api/v1/runs/${run.id}/complete`)
+      .bearerToken(token)
+      .json({ outcome: 'failed' })
+
+    const repeat = await send(client, run.id, token, 1, ['last words'])
+    repeat.assertStatus(200)
+    repeat.assertBody({ accepted: 0, last_seq: 1, run_state: 'finished' })
+
+    const late = await send(client, run.id, token, 2, ['too late'])
+    late.assertStatus(409)
   })
 })

@@ -62,7 +62,11 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 
 /** Running (a zombie left for a non-reaping init counts as gone). */
 /** What the proxies in front of the test server do when they do not fail: pass the request on. */
-async function forwardToServer(request: IncomingMessage, response: ServerResponse) {
+async function forwardToServer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: { dropAnswer?: boolean } = {}
+) {
   const chunks: Buffer[] = []
   for await (const chunk of request) chunks.push(chunk)
   const answer = await fetch(`${serverUrl()}${request.url}`, {
@@ -70,6 +74,11 @@ async function forwardToServer(request: IncomingMessage, response: ServerRespons
     headers: request.headers as Record<string, string>,
     body: chunks.length ? Buffer.concat(chunks) : undefined,
   })
+  // The server did the work; the connection breaks before its answer reaches the client.
+  if (options.dropAnswer) {
+    await answer.arrayBuffer()
+    return request.socket.destroy()
+  }
   response.writeHead(answer.status, Object.fromEntries(answer.headers))
   response.end(Buffer.from(await answer.arrayBuffer()))
 }
@@ -280,6 +289,75 @@ while true; do sleep 0.1; done
     const released = await db.from('runs').where('work_item_id', second.id).first()
     assert.equal(released.status, 'released')
     assert.include(runner.output(), 'released')
+  }).timeout(60_000)
+
+  test('a cancel reaches the runner through its log calls, long before the next heartbeat', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    const script = join(workDir, 'ticking.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+trap 'exit 143' TERM
+while true; do echo tick; sleep 0.2; done
+`,
+      { mode: 0o755 }
+    )
+    // The default lease (600 s) means a heartbeat every 200 s: only the log answers can tell.
+    const runner = agentRun(token, script, ['--exit-when-idle'])
+    await until(
+      async () => {
+        const run = await db.from('runs').where('work_item_id', item.id).first()
+        return Boolean(run && run.last_log_seq > 0)
+      },
+      30_000,
+      'the first lines'
+    )
+    await item.cancel(await UserFactory.apply('admin').create())
+    assert.equal(await runner.exited, 0, runner.output())
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'cancelled')
+    assert.include(runner.output(), 'cancel requested')
+  }).timeout(30_000)
+
+  test('agent:disable --drain lets the running item finish, claims nothing new, then disables', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { agent, token } = await createAgent()
+    const first = await createItem(project, { priority: 10 })
+    const second = await createItem(project, { priority: 1 })
+    const script = join(workDir, 'slow.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+touch ${workDir}/started-$GATEHOUSE_WORK_ITEM_ID
+while [ ! -e ${workDir}/go ]; do sleep 0.1; done
+echo done
+`,
+      { mode: 0o755 }
+    )
+    const runner = agentRun(token, script, ['--wait=1'])
+    await until(
+      async () => existsSync(join(workDir, `started-${first.id}`)),
+      30_000,
+      'the first item to start'
+    )
+    const drain = aceProcess(['agent:disable', agent.key, '--drain', '--every=0.2'])
+    await until(async () => drain.output().includes('draining'), 30_000, 'the drain to wait')
+    writeFileSync(join(workDir, 'go'), '')
+    assert.equal(await drain.exited, 0, drain.output())
+    // The runner's slot saw 409 draining after its item: it stops by itself.
+    assert.equal(await runner.exited, 0, runner.output())
+
+    await Promise.all([first.refresh(), second.refresh(), agent.refresh()])
+    assert.equal(first.status, 'completed', runner.output())
+    assert.equal(second.status, 'pending')
+    assert.isFalse(agent.enabled)
+    assert.lengthOf(await db.from('runs').where('agent_id', agent.id), 1)
   }).timeout(60_000)
 
   test('the command gets the item in its environment and on stdin; its last JSON line is the report', async ({
@@ -507,6 +585,64 @@ while true; do sleep 0.1; done
     } finally {
       proxy.closeAllConnections()
       await new Promise((resolve) => proxy.close(resolve))
+    }
+  })
+
+  test('through a proxy that drops every third answer, each item is claimed and completed once and every line stored once, in order', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const items = [await createItem(project), await createItem(project)]
+    // The request reaches the server and is done; its answer never reaches the runner.
+    let calls = 0
+    let logCalls = 0
+    const proxy = createServer(async (request, response) => {
+      if (request.url!.endsWith('/logs')) logCalls++
+      if (++calls % 3 === 0) return forwardToServer(request, response, { dropAnswer: true })
+      await forwardToServer(request, response)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const { port } = proxy.address() as AddressInfo
+    const script = join(workDir, 'chatty.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+i=1
+while [ $i -le 40 ]; do echo "line $i"; [ $((i % 4)) = 0 ] && sleep 0.2; i=$((i+1)); done
+`,
+      { mode: 0o755 }
+    )
+    try {
+      const runner = aceProcess([
+        'agent:run',
+        `--server=http://127.0.0.1:${port}`,
+        `--token=${token}`,
+        `--command=${script}`,
+        '--exit-when-idle',
+      ])
+      assert.equal(await runner.exited, 0, runner.output())
+      assert.isAtLeast(logCalls, 6, 'the lines went in several batches')
+      assert.notInclude(runner.output(), 'logs lost')
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise((resolve) => proxy.close(resolve))
+    }
+    for (const item of items) {
+      const runs = await db.from('runs').where('work_item_id', item.id)
+      assert.lengthOf(runs, 1, 'a claim whose answer was lost is not claimed again')
+      const [run] = runs
+      assert.equal(run.status, 'succeeded')
+      const completions = await db
+        .from('audit_events')
+        .where({ subject_type: 'run', subject_id: run.id })
+        .whereLike('action', 'run.%')
+      assert.isAtMost(completions.length, 1, JSON.stringify(completions.map((e) => e.action)))
+      const lines = await db.from('run_logs').where('run_id', run.id).orderBy('seq')
+      assert.deepEqual(
+        lines.map((line) => [line.seq, line.message]),
+        Array.from({ length: 40 }, (_, i) => [i + 1, `line ${i + 1}`])
+      )
     }
   })
 

@@ -8,6 +8,7 @@ import AgentCreate from '#commands/agent_create'
 import AgentDisable from '#commands/agent_disable'
 import AgentEnable from '#commands/agent_enable'
 import { AgentFactory } from '#database/factories/agent_factory'
+import { ProjectFactory } from '#database/factories/project_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
 
 async function run<T extends typeof AgentCreate | typeof AgentDisable | typeof AgentEnable>(
@@ -67,6 +68,23 @@ test.group('agent:create', (group) => {
     assert.equal(agent.maxConcurrency, 1)
     assert.isTrue(agent.enabled)
     assert.lengthOf(await Agent.accessTokens.all(agent), 0)
+  })
+
+  test('--projects limits the agent to those projects; an unknown slug fails', async ({
+    assert,
+  }) => {
+    const shop = await ProjectFactory.merge({ slug: 'shop' }).create()
+    const blog = await ProjectFactory.merge({ slug: 'blog' }).create()
+
+    const command = await run(AgentCreate, ['scoped', '--projects=blog,shop'])
+    command.assertSucceeded()
+    const agent = await Agent.findByOrFail('key', 'scoped')
+    assert.sameMembers(agent.projectIds, [shop.id, blog.id])
+
+    const unknown = await run(AgentCreate, ['lost', '--projects=shop,nowhere'])
+    unknown.assertFailed()
+    assert.include(messages(unknown).join(' '), 'No project with slug "nowhere"')
+    assert.isNull(await Agent.findBy('key', 'lost'))
   })
 
   test('bad input and existing keys fail with one line and change nothing', async ({ assert }) => {

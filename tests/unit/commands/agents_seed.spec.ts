@@ -9,6 +9,7 @@ import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import AgentsSeed from '#commands/agents_seed'
 import { AgentFactory } from '#database/factories/agent_factory'
+import { ProjectFactory } from '#database/factories/project_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
 
 const EXAMPLE = 'config/agents.example.json'
@@ -130,6 +131,31 @@ test.group('agents:seed', (group) => {
       actions.map((event) => event.action),
       ['agent.created', 'agent.updated', 'agent.disabled']
     )
+  })
+
+  test('"projects" limits an agent to those projects; changing them is an update', async ({
+    assert,
+  }) => {
+    const shop = await ProjectFactory.merge({ slug: 'shop' }).create()
+    const blog = await ProjectFactory.merge({ slug: 'blog' }).create()
+    const agents = (projects: string[]) =>
+      file('agents.json', JSON.stringify([{ key: 'scoped', name: 'Scoped', projects }]))
+
+    const created = await seed([agents(['shop'])])
+    created.assertSucceeded()
+    const agent = await Agent.findByOrFail('key', 'scoped')
+    assert.deepEqual(agent.projectIds, [shop.id])
+
+    const updated = await seed([agents(['shop', 'blog'])])
+    updated.assertSucceeded()
+    await agent.refresh()
+    assert.deepEqual(agent.projectIds, [shop.id, blog.id])
+    const update = await AuditEvent.query().where('action', 'agent.updated').firstOrFail()
+    assert.deepEqual(update.details.fields, ['projectIds'])
+
+    const unknown = await seed([agents(['nowhere'])])
+    unknown.assertFailed()
+    assert.include(errors(unknown).join(' '), 'No project with slug "nowhere"')
   })
 
   test('--tokens issues one working token to each agent without one, printed once', async ({

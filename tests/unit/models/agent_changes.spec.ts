@@ -15,6 +15,7 @@ const profileOf = (agent: Agent): AgentProfile => ({
   modelVersion: agent.modelVersion,
   githubLogin: agent.githubLogin,
   maxConcurrency: agent.maxConcurrency,
+  projectIds: agent.projectIds,
 })
 
 test.group('Changes to agents', (group) => {

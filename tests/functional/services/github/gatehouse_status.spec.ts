@@ -6,7 +6,6 @@ import Run from '#models/run'
 import type { GatesConfig } from '#models/project'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import GatehouseStatus from '#services/github/gatehouse_status'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import { UserFactory } from '#database/factories/user_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { asUser } from '#tests/support/admin_pages'
@@ -121,7 +120,7 @@ test.group('The gatehouse commit status', (group) => {
       branchName: BRANCH,
     })
     assert.lengthOf(await jobsOf('post_gatehouse_status'), 0, 'nothing judged on GitHub yet')
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     const enqueued = await jobsOf('post_gatehouse_status')
     assert.deepEqual(
       enqueued.map((job) => [job.key, job.payload]),
@@ -129,7 +128,7 @@ test.group('The gatehouse commit status', (group) => {
     )
     await runGitHubJobs()
     const posts = github.fake.requestsTo('POST', /\/statuses\//).length
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     await runGitHubJobs()
     assert.lengthOf(
       github.fake.requestsTo('POST', /\/statuses\//),
@@ -169,7 +168,7 @@ test.group('New commits on a judged pull request (synchronize)', (group) => {
       ['.github/workflows/ci.yml']
     )
     const reviewer = await UserFactory.merge({ role: 'reviewer' }).create()
-    await run.review(reviewer, 'approved')
+    await RunLifecycle.review(run, reviewer, 'approved')
     await runGitHubJobs()
     await run.refresh()
     assert.equal(run.reviewStatus, 'approved')

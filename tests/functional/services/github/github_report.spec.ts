@@ -5,7 +5,6 @@ import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import GitHubReport, { commentMarker } from '#services/github/github_report'
 import reportItemToGitHub from '#jobs/report_item_to_github'
 import reportRunToGitHub from '#jobs/report_run_to_github'
@@ -241,8 +240,8 @@ test.group('One comment per work item, kept current', (group) => {
     await RunLifecycle.complete(run, agent, { outcome: 'succeeded' })
     await runGitHubJobs()
     const edits = github.fake.requestsTo('PATCH', /\/issues\/comments\/\d+$/).length
-    await GateEvaluator.evaluate(run.id)
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     assert.lengthOf(await jobsOf('report_item_to_github'), 0)
     assert.lengthOf(github.fake.requestsTo('PATCH', /\/issues\/comments\/\d+$/), edits)
   })

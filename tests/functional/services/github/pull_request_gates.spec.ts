@@ -5,7 +5,6 @@ import Policy from '#models/policy'
 import type { GatesConfig } from '#models/project'
 import type { CompletionReport } from '#services/runs/run_lifecycle'
 import RunLifecycle from '#services/runs/run_lifecycle'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { UserFactory } from '#database/factories/user_factory'
 import { claimedRun } from '#tests/support/claimed_run'
@@ -50,7 +49,7 @@ async function judged(
     headSha: HEAD,
     ...report,
   })
-  await GateEvaluator.evaluate(world.run.id)
+  await RunLifecycle.evaluateGates(world.run.id)
   await world.run.refresh()
   await world.item.refresh()
   return world
@@ -174,7 +173,7 @@ test.group('Gates an agent cannot game', (group) => {
     assert.equal(item.status, 'verifying')
 
     github.fake.review(EXAMPLE_REPO, 7, 'alice', 'APPROVED')
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     await run.refresh()
     assert.equal(verdictOf(run, 'min_approvals').verdict, 'passed')
   })
@@ -260,7 +259,7 @@ test.group('Protected paths', (group) => {
     assert.equal(item.status, 'verifying')
 
     const reviewer = await UserFactory.apply('reviewer').create()
-    await run.review(reviewer, 'approved')
+    await RunLifecycle.review(run, reviewer, 'approved')
     await runGitHubJobs()
     await run.refresh()
     await item.refresh()

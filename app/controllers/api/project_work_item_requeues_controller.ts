@@ -1,0 +1,12 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { findItemOrFail, keyContext } from '#controllers/api/project_work_items_controller'
+
+/** POST /api/v1/projects/:slug/work_items/:id/requeue: a failed or cancelled item, afresh. */
+export default class ProjectWorkItemRequeuesController {
+  async store({ auth, params, request }: HttpContext) {
+    const { project, actor } = keyContext(auth)
+    const item = await findItemOrFail(project.id, params.id)
+    await item.requeue(actor, request.ip())
+    return { id: item.id, status: item.status }
+  }
+}
