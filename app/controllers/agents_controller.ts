@@ -99,6 +99,7 @@ async function toProfile(input: {
   tags?: unknown
   model_name?: string
   model_version?: string
+  github_login?: string
   max_concurrency: number
   projects?: unknown
 }): Promise<AgentProfile> {
@@ -111,6 +112,7 @@ async function toProfile(input: {
     },
     modelName: input.model_name ?? null,
     modelVersion: input.model_version ?? null,
+    githubLogin: input.github_login ?? null,
     maxConcurrency: input.max_concurrency,
     projectIds: await Project.idsOfSlugs((input.projects as string[] | undefined) ?? []),
   }

@@ -59,9 +59,11 @@ export default class RunsController {
       moreLogs: run.lastLogSeq > TAIL_LINES,
       awaitingReview:
         run.status === 'succeeded' &&
-        run.gateStatus === 'pending' &&
+        (run.gateStatus === 'pending' || run.prChangedAt !== null) &&
         (run.gateResults ?? []).some(
-          (verdict) => verdict.gate === 'human_review' && verdict.verdict === 'pending'
+          (verdict) =>
+            ['human_review', 'protected_paths'].includes(verdict.gate) &&
+            verdict.verdict === 'pending'
         ),
       can: { review: await policy.allows('review'), manage: await policy.allows('manage') },
     })

@@ -82,6 +82,7 @@ export default class WorkItemsController {
     return view.render('pages/work_items/show', {
       section: 'work-items',
       item,
+      changedAfterAcceptance: item.runs.filter((run) => run.prChangedAt !== null),
       trail,
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.

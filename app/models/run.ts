@@ -27,7 +27,16 @@ export const RUN_STATUSES = [
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 export type GateStatus = 'pending' | 'passed' | 'failed'
-export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
+export type GateVerdict = {
+  gate: string
+  verdict: GateStatus
+  reason: string
+  /** Why it refused or waits, as a stable code (GateReasonCode). */
+  code?: string
+  at?: string
+  /** On the `pull_request` verdict: what GitHub said about the PR (PullRequestFacts). */
+  facts?: unknown
+}
 export type RunCosts = {
   input_tokens?: number
   output_tokens?: number
@@ -247,7 +256,9 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
       by,
       'run.reviewed',
       async () => {
-        if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
+        // Also while an accepted run's new commits are judged again (protected paths may need a person).
+        const judging = this.gateStatus === 'pending' || this.prChangedAt !== null
+        if (this.status !== 'succeeded' || !judging) {
           throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
         }
         this.reviewStatus = decision

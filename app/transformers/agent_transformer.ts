@@ -13,6 +13,7 @@ export default class AgentTransformer extends BaseTransformer<Agent> {
       capabilities: agent.capabilities,
       model_name: agent.modelName,
       model_version: agent.modelVersion,
+      github_login: agent.githubLogin,
       enabled: agent.enabled,
       draining: agent.isDraining,
       draining_since: agent.drainingSince?.toUTC().toISO() ?? null,
