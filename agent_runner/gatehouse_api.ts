@@ -10,6 +10,8 @@ export type ClaimedWork = {
     payload: unknown
     priority: number
   }
+  /** Earlier attempts' verdicts (null on a first attempt); see docs/run-lifecycle.md. */
+  feedback?: Record<string, unknown> | null
 }
 
 export type ClaimAnswer =

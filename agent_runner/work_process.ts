@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import type { ClaimedWork, LogLine } from '#agent_runner/gatehouse_api'
 
 export type WorkOutcome = {
@@ -25,6 +28,7 @@ export default class WorkProcess {
 
   constructor(command: string, work: ClaimedWork, onLine: (line: LogLine) => void) {
     const item = work.work_item
+    const feedbackFile = work.feedback ? writeFeedbackFile(work.feedback) : null
     this.#child = spawn('sh', ['-c', command], {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
@@ -41,10 +45,12 @@ export default class WorkProcess {
         GATEHOUSE_PROJECT: item.project.slug,
         GATEHOUSE_REPO: item.project.repo_full_name,
         GATEHOUSE_BRANCH: item.project.repo_default_branch,
+        // What earlier attempts were told (failed checks, review comments, the PR to continue).
+        GATEHOUSE_FEEDBACK_FILE: feedbackFile ?? undefined,
       },
     })
     this.#child.stdin!.on('error', () => {})
-    this.#child.stdin!.end(JSON.stringify(item) + '\n')
+    this.#child.stdin!.end(JSON.stringify({ ...item, feedback: work.feedback ?? null }) + '\n')
 
     const lines = (stream: 'stdout' | 'stderr') => (output: string) => {
       // Postgres stores no NUL: the server refuses a batch holding one (422), losing its other lines.
@@ -66,6 +72,7 @@ export default class WorkProcess {
       // 'close' comes after the output streams ended, so every line was handed over.
       this.#child.once('close', (exitCode, signal) => {
         this.#exited = true
+        if (feedbackFile) rmSync(dirname(feedbackFile), { recursive: true, force: true })
         resolve({ exitCode, signal, report: parseReport(this.#lastStdoutLine) })
       })
       // A background process the command left behind may hold its output open: stop waiting.
@@ -111,6 +118,13 @@ export default class WorkProcess {
       // The group is already gone.
     }
   }
+}
+
+/** The feedback as a JSON file of its own, readable only by this user. */
+function writeFeedbackFile(feedback: unknown) {
+  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-feedback-')), 'feedback.json')
+  writeFileSync(file, JSON.stringify(feedback, null, 2), { mode: 0o600 })
+  return file
 }
 
 function parseReport(line: string): Record<string, unknown> | null {

@@ -17,6 +17,7 @@ import Policy from '#models/policy'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
+import type { GitHubFeedback } from '#services/github/github_feedback'
 
 export const RUN_STATUSES = [
   'running',
@@ -60,6 +61,10 @@ export default class Run extends RunSchema {
 
   @jsonColumn()
   declare gateResults: GateVerdict[]
+
+  /** What GitHub said against the run (failing checks, change requests), kept with its verdict. */
+  @jsonColumn()
+  declare feedback: GitHubFeedback | null
 
   @belongsTo(() => WorkItem)
   declare workItem: BelongsTo<typeof WorkItem>

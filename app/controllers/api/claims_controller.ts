@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import Problem from '#exceptions/problem'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
+import RunFeedback from '#services/runs/run_feedback'
 import { claimValidator } from '#validators/claim'
 
 /** Seconds an agent at a limit should wait before asking again. */
@@ -53,6 +54,8 @@ export default class ClaimsController {
             payload: workItem.payload,
             priority: workItem.priority,
           },
+          // What earlier attempts teach this one (null on a first attempt): read after the claim committed.
+          feedback: await RunFeedback.before(run),
         })
       }
       case 'none':

@@ -11,7 +11,8 @@ import JobQueue from '#infrastructure/job_queue'
 import { acceptGates } from '#services/runs/gates/accept_gates'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
-import { GitHubFailure } from '#services/github/github_client'
+import GitHubClient, { GitHubFailure } from '#services/github/github_client'
+import GitHubFeedbackReader, { type GitHubFeedback } from '#services/github/github_feedback'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
@@ -24,16 +25,25 @@ export default class GateEvaluator {
   /** In a transaction of its own: for jobs, and whenever a new fact arrives. */
   static async evaluate(runId: number): Promise<GateStatus | null> {
     const facts = await this.#gatherFacts(runId)
-    return db.transaction(async (trx) => {
-      const found = await Run.find(runId, { client: trx })
-      if (!found) return null
-      // Item before run: the lock order of every lifecycle transition.
-      const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      const run = await Run.findOrFail(runId, { client: trx })
-      await run.lockRowIn(trx)
-      return this.evaluateWithin(trx, run, item, facts)
-    })
+    let feedback: GitHubFeedback | null | undefined
+    while (true) {
+      try {
+        return await db.transaction(async (trx) => {
+          const found = await Run.find(runId, { client: trx })
+          if (!found) return null
+          // Item before run: the lock order of every lifecycle transition.
+          const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
+          await item.lockRowIn(trx)
+          const run = await Run.findOrFail(runId, { client: trx })
+          await run.lockRowIn(trx)
+          return this.evaluateWithin(trx, run, item, facts, feedback)
+        })
+      } catch (error) {
+        // A rejection keeps what GitHub said against the run: read it (no lock held), judge again.
+        if (!(error instanceof FeedbackWanted) || feedback !== undefined) throw error
+        feedback = await this.#gatherFeedback(runId)
+      }
+    }
   }
 
   /** Inside the caller's transaction, which holds the item's and the run's locks. */
@@ -41,7 +51,8 @@ export default class GateEvaluator {
     trx: TransactionClientContract,
     run: Run,
     item: WorkItem,
-    facts?: Map<string, GateFacts>
+    facts?: Map<string, GateFacts>,
+    feedback?: GitHubFeedback | null
   ): Promise<GateStatus | null> {
     // Settled, or the item left verifying (cancelled): nothing left to judge.
     if (run.gateStatus !== 'pending' || item.status !== 'verifying') return run.gateStatus
@@ -69,9 +80,13 @@ export default class GateEvaluator {
       verdicts.push({ ...verdict, at: now.toISO()! })
     }
     const status = overallStatus(verdicts)
+    // GitHub gates judged on fetched facts: a rejection also keeps GitHub's details (read outside the locks).
+    if (status === 'failed' && facts && facts.size > 0 && feedback === undefined)
+      throw new FeedbackWanted()
 
     run.useTransaction(trx)
     run.merge({ gateResults: verdicts, gateStatus: status, gatesEvaluatedAt: now })
+    if (status === 'failed' && feedback) run.feedback = feedback
     await run.save()
 
     if (status === 'passed') {
@@ -141,6 +156,22 @@ export default class GateEvaluator {
     return facts
   }
 
+  /** What GitHub said against a rejected run; best effort: a failure to read it never holds a verdict back. */
+  static async #gatherFeedback(runId: number): Promise<GitHubFeedback | null> {
+    const run = await Run.find(runId)
+    if (!run || (!run.headSha && !run.prNumber)) return null
+    try {
+      const client = await GitHubClient.forProject(await Project.findOrFail(run.projectId))
+      return await GitHubFeedbackReader.read(client, {
+        headSha: run.headSha,
+        prNumber: run.prNumber,
+      })
+    } catch (error) {
+      logger.warn({ err: error, runId }, 'reading the feedback of a rejected run failed')
+      return null
+    }
+  }
+
   /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
   static async recheckPending(): Promise<{ runId: number; status: GateStatus | null }[]> {
     const rows = await db
@@ -163,6 +194,9 @@ export default class GateEvaluator {
     return results
   }
 }
+
+/** Thrown inside the evaluation transaction when a rejection wants GitHub's details first. */
+class FeedbackWanted extends Error {}
 
 /** Pending until every gate has a verdict; any failure decides at once. No gates: passed. */
 function overallStatus(verdicts: GateVerdict[]): GateStatus {
