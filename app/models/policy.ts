@@ -11,6 +11,8 @@ export const POLICY_DEFAULTS = {
   lease_seconds: 600,
   max_run_seconds: 4 * 60 * 60,
   retry_backoff_seconds: 30,
+  /** A rejected item goes first to the agent whose attempt was rejected, for this long (0: off). */
+  retry_affinity_seconds: 300,
   ci_timeout_minutes: 60,
   merge_strategy: 'squash' as 'merge' | 'squash' | 'rebase',
   intake_label: 'agent-ready',

@@ -48,8 +48,11 @@ export function retryBackoffSeconds(attempts: number, baseSeconds: number) {
   return Math.min(delay, MAX_RETRY_BACKOFF_SECONDS)
 }
 
-/** Why a run gave its item back (kept in the audit trail). */
-export type RetryCause = { run: Run; reason: string }
+/**
+ * Why a run gave its item back (kept in the audit trail). A gate rejection (`rejected`) keeps
+ * the item for the same agent for `retry_affinity_seconds`: it knows the work and its PR.
+ */
+export type RetryCause = { run: Run; reason: string; rejected?: boolean }
 
 export default class WorkItem extends WorkItemSchema {
   declare status: WorkItemStatus
@@ -203,6 +206,8 @@ export default class WorkItem extends WorkItemSchema {
         attempts: 0,
         runAfter: DateTime.now(),
         completedAt: null,
+        affinityAgentId: null,
+        affinityUntil: null,
       })
       return { announce: true, details: { previous_status: previousStatus } }
     })
@@ -280,7 +285,12 @@ export default class WorkItem extends WorkItemSchema {
       attempts: this.attempts,
       max_attempts: maxAttempts,
     }
-    ;(this as WorkItem).merge({ lockedByAgentId: null, lockedAt: null })
+    ;(this as WorkItem).merge({
+      lockedByAgentId: null,
+      lockedAt: null,
+      affinityAgentId: null,
+      affinityUntil: null,
+    })
     if (this.attempts >= maxAttempts) {
       this.status = 'failed'
       await this.save()
@@ -297,12 +307,25 @@ export default class WorkItem extends WorkItemSchema {
       status: 'pending',
       runAfter: DateTime.now().plus({ seconds: delay }),
     })
+    if (cause.rejected && policies.retry_affinity_seconds > 0) {
+      // The window starts when the item becomes claimable again, so the backoff does not eat it.
+      ;(this as WorkItem).merge({
+        affinityAgentId: cause.run.agentId,
+        affinityUntil: this.runAfter.plus({ seconds: policies.retry_affinity_seconds }),
+      })
+    }
     await this.save()
     await AuditEvent.record(trx, {
       actor: 'system',
       action: 'work_item.retry_scheduled',
       subject: this,
-      details: { ...details, run_after: this.runAfter.toISO(), backoff_seconds: delay },
+      details: {
+        ...details,
+        run_after: this.runAfter.toISO(),
+        backoff_seconds: delay,
+        affinity_agent_id: this.affinityAgentId,
+        affinity_until: this.affinityUntil?.toISO() ?? null,
+      },
     })
     if (delay === 0) {
       await Claimable.announce(trx, this.projectId)

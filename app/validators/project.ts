@@ -60,6 +60,7 @@ export const policiesSchema = knownKeysObject({
   lease_seconds: optionalInteger(30, 24 * 60 * 60),
   max_run_seconds: optionalInteger(60, 7 * 24 * 60 * 60),
   retry_backoff_seconds: optionalInteger(1, 60 * 60),
+  retry_affinity_seconds: optionalInteger(0, 24 * 60 * 60),
   ci_timeout_minutes: optionalInteger(1, 24 * 60),
   merge_strategy: vine
     .enum(['merge', 'squash', 'rebase'] as const)

@@ -107,7 +107,11 @@ export default class GateEvaluator {
         details: { verdicts },
       })
       const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
-      await item.retryOrFail(trx, policies, { run, reason: `rejected by gates (${reasons})` })
+      await item.retryOrFail(trx, policies, {
+        run,
+        reason: `rejected by gates (${reasons})`,
+        rejected: true,
+      })
       await GitHubReport.runFinished(trx, run, item, policies)
     } else {
       await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)

@@ -116,6 +116,9 @@ export default class RunLifecycle {
         lockedByAgentId: null,
         lockedAt: null,
         runAfter: DateTime.now(),
+        // Given back unworked: whoever comes next may take it, not only the agent that let go.
+        affinityAgentId: null,
+        affinityUntil: null,
       })
       await item.save()
       await AuditEvent.record(trx, {
