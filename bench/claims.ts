@@ -309,7 +309,8 @@ async function seed(db: any, Agent: any) {
       enabled: true,
     })
     agents.push(agent)
-    tokens.push((await Agent.accessTokens.create(agent)).value!.release())
+    const token = await Agent.accessTokens.create(agent)
+    tokens.push(token.value!.release())
   }
   await vacuum(db)
   return { projectIds, agents, agentIds: agents.map((agent: { id: number }) => agent.id), tokens }

@@ -70,7 +70,8 @@ export default class AgentToken extends BaseCommand {
 
     if (this.list) {
       // Oldest first, in the columns' own names (the --json output)
-      const tokens = (await agent.tokenSummaries()).reverse().map((token) => ({
+      const summaries = await agent.tokenSummaries()
+      const tokens = summaries.reverse().map((token) => ({
         id: token.id,
         name: token.name,
         created_at: token.createdAt,

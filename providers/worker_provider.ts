@@ -20,7 +20,7 @@ export default class WorkerProvider {
 
   async ready() {
     if (this.app.getEnvironment() !== 'web') return
-    const env = (await import('#start/env')).default
+    const { default: env } = await import('#start/env')
     if (env.get('RUN_WORKER') === false) return
     const worker = await this.app.container.make('worker')
     await worker.start({ concurrency: env.get('WORKER_CONCURRENCY') ?? 5 })

@@ -47,10 +47,11 @@ export default class AgentsController {
       .orderBy('id', 'desc')
       .limit(20)
       .preload('workItem')
+    const running = await runningCounts([agent.id])
     return view.render('pages/agents/show', {
       section: 'agents',
       agent,
-      running: (await runningCounts([agent.id])).get(agent.id) ?? 0,
+      running: running.get(agent.id) ?? 0,
       tokens: await agent.tokenSummaries(),
       // Flashed by AgentTokensController.store for this one response, then gone for good.
       issuedToken: session.flashMessages.get('issuedToken') ?? null,

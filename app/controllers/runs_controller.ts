@@ -45,11 +45,11 @@ export default class RunsController {
       .preload('reviewedBy')
       .firstOrFail()
     // A running run shows its tail and follows the rest live; a finished one its first page.
-    const logs = run.isRunning
-      ? (
-          await RunLog.query().where('runId', run.id).orderBy('seq', 'desc').limit(TAIL_LINES)
-        ).reverse()
-      : await RunLog.query().where('runId', run.id).orderBy('seq', 'asc').limit(TAIL_LINES)
+    const logs = await RunLog.query()
+      .where('runId', run.id)
+      .orderBy('seq', run.isRunning ? 'desc' : 'asc')
+      .limit(TAIL_LINES)
+    if (run.isRunning) logs.reverse()
     const policy = bouncer.with(RunPolicy)
     return view.render('pages/runs/show', {
       section: 'runs',

@@ -77,15 +77,14 @@ export default class WorkItemsController {
       .orderBy('id', 'desc')
       .limit(100)
     const policy = bouncer.with(WorkItemPolicy)
+    const enabledAgents = await Agent.query().where('enabled', true).orderBy('key')
     return view.render('pages/work_items/show', {
       section: 'work-items',
       item,
       trail,
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.
-      agents: (await Agent.query().where('enabled', true).orderBy('key')).filter((agent) =>
-        agent.accepts(item.workType)
-      ),
+      agents: enabledAgents.filter((agent) => agent.accepts(item.workType)),
       can: { approve: await policy.allows('approve'), manage: await policy.allows('manage') },
     })
   }

@@ -67,11 +67,11 @@ export default class EmbeddedPostgres {
   }
 
   async start(port: number, flags: string[]) {
-    const { pg_ctl } = await binaries()
+    const { pg_ctl: pgCtl } = await binaries()
     const owner = await systemUser()
     await new Promise<void>((resolve, reject) => {
       const child = spawn(
-        pg_ctl,
+        pgCtl,
         [
           'start',
           '--wait',
@@ -96,9 +96,9 @@ export default class EmbeddedPostgres {
   async stop() {
     if (!this.#started) return
     this.#started = false
-    const { pg_ctl } = await binaries()
+    const { pg_ctl: pgCtl } = await binaries()
     const owner = await systemUser()
-    await run(pg_ctl, ['stop', '--wait', '--mode=fast', `--pgdata=${this.directory}`], { ...owner })
+    await run(pgCtl, ['stop', '--wait', '--mode=fast', `--pgdata=${this.directory}`], { ...owner })
     if (!this.options.persistent) rmSync(this.directory, { recursive: true, force: true })
   }
 }
@@ -115,9 +115,9 @@ async function binaries(): Promise<Binaries> {
 async function systemUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined
   const ids = async () => {
-    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim())
-    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim())
-    return { uid, gid }
+    const { stdout: uid } = await run('id', ['-u', 'postgres'])
+    const { stdout: gid } = await run('id', ['-g', 'postgres'])
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) }
   }
   try {
     return await ids()

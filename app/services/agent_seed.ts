@@ -115,9 +115,8 @@ export default class AgentSeed {
     return db.transaction(async (trx) => {
       // Two seeds at once would race on the unique key; the second waits and sees the first.
       await trx.rawQuery('select pg_advisory_xact_lock(hashtext(?))', ['gatehouse:agents-seed'])
-      const existing = new Map(
-        (await Agent.query({ client: trx }).forUpdate()).map((agent) => [agent.key, agent])
-      )
+      const agents = await Agent.query({ client: trx }).forUpdate()
+      const existing = new Map(agents.map((agent) => [agent.key, agent]))
       const outcome: SeedOutcome = { changes: [], tokens: [] }
 
       const inSeed = { client: trx }

@@ -154,16 +154,20 @@ type ProjectInput = Infer<typeof updateProjectValidator>
 export function projectSettings(input: ProjectInput): ProjectSettings {
   const gates = input.gates
   const gatesConfig: GatesConfig = {}
-  if (gates.wip_limit != null) gatesConfig.wip_limit = gates.wip_limit
+  if (gates.wip_limit !== undefined && gates.wip_limit !== null)
+    gatesConfig.wip_limit = gates.wip_limit
   if (gates.require_approval) gatesConfig.require_approval = true
-  if (gates.monthly_budget_usd != null) gatesConfig.monthly_budget_usd = gates.monthly_budget_usd
+  if (gates.monthly_budget_usd !== undefined && gates.monthly_budget_usd !== null)
+    gatesConfig.monthly_budget_usd = gates.monthly_budget_usd
   if (gates.default_branch_green) gatesConfig.default_branch_green = true
   if (gates.tests_reported) gatesConfig.tests_reported = true
-  if (gates.max_cost_usd != null) gatesConfig.max_cost_usd = gates.max_cost_usd
+  if (gates.max_cost_usd !== undefined && gates.max_cost_usd !== null)
+    gatesConfig.max_cost_usd = gates.max_cost_usd
   if (gates.human_review) gatesConfig.human_review = true
   if (gates.required_checks.length > 0) gatesConfig.required_checks = gates.required_checks
   if (gates.e2e_check_name) gatesConfig.e2e_check_name = gates.e2e_check_name
-  if (gates.min_approvals != null) gatesConfig.min_approvals = gates.min_approvals
+  if (gates.min_approvals !== undefined && gates.min_approvals !== null)
+    gatesConfig.min_approvals = gates.min_approvals
 
   const { report_to_github: reportToGithub, ...rest } = input.policies
   const policies: Partial<ProjectPolicies> = {}

@@ -18,7 +18,8 @@ export const RunFactory = factory
     // Runs created through a work item inherit its project.
     if (!run.projectId && run.workItemId) {
       const { default: WorkItem } = await import('#models/work_item')
-      run.projectId = (await WorkItem.findOrFail(run.workItemId)).projectId
+      const workItem = await WorkItem.findOrFail(run.workItemId)
+      run.projectId = workItem.projectId
     }
   })
   .relation('agent', () => AgentFactory)

@@ -316,7 +316,8 @@ export default class DemoData {
       await readFile(app.makePath('config/agents.example.json'), 'utf8')
     )
     const seeded = await AgentSeed.apply(definitions, { tokens: true })
-    const agents = new Map((await Agent.all()).map((agent) => [agent.key, agent]))
+    const allAgents = await Agent.all()
+    const agents = new Map(allAgents.map((agent) => [agent.key, agent]))
 
     onStep('users')
     const users = await this.#createUsers()
@@ -362,14 +363,14 @@ export default class DemoData {
     for (const person of people) {
       const password = randomBytes(12).toString('base64url')
       const user = await db.transaction(async (trx) => {
-        const user = await User.create({ ...person, password, isActive: true }, { client: trx })
+        const account = await User.create({ ...person, password, isActive: true }, { client: trx })
         await AuditEvent.record(trx, {
           actor: 'system',
           action: 'user.created',
-          subject: user,
+          subject: account,
           details: { role: person.role, via: 'db:demo' },
         })
-        return user
+        return account
       })
       created.push({ user, role: person.role, password })
     }

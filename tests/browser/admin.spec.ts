@@ -108,7 +108,8 @@ test.group('Admin pages in a browser', (group) => {
     await dashboard.getByLabel('Agents may claim work').uncheck()
     await dashboard.getByRole('button', { name: 'Save settings' }).click()
     await dashboard.assertTextContains('.flash-success', 'Settings saved.')
-    assert.isFalse((await Setting.current()).agents_enabled)
+    const settings = await Setting.current()
+    assert.isFalse(settings.agents_enabled)
 
     await dashboard.getByRole('link', { name: 'Dashboard' }).click()
     await dashboard.assertTextContains('#why', 'Why is nothing being claimed?')

@@ -112,7 +112,8 @@ test.group('Operating agents, work items and runs in the browser', (group) => {
       .waitFor({ timeout: 5000 })
     await agentApi(token, `/runs/${runId}/complete`, { outcome: 'succeeded' })
     await page.assertTextContains('#run-log-state', 'The run ended')
-    assert.equal((await WorkItem.findByOrFail('title', 'Waits for approval')).status, 'pending')
+    const workItem = await WorkItem.findByOrFail('title', 'Waits for approval')
+    assert.equal(workItem.status, 'pending')
   })
 
   test('a run cancelled in the pages is told to stop on the agent’s next heartbeat', async ({

@@ -5,7 +5,13 @@ import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  htmlOf,
+  userWithRole,
+} from '#tests/support/admin_pages'
 
 const profile = (overrides: Record<string, unknown> = {}) => ({
   name: 'Builder',
@@ -98,16 +104,12 @@ test.group('Agent pages: who may do what', (group) => {
   test('viewers and reviewers see no management buttons', async ({ client, assert }) => {
     const agent = await AgentFactory.create()
     for (const role of ['viewer', 'reviewer'] as const) {
-      const html = (
-        await asUser(client, await userWithRole(role), 'get', `/agents/${agent.id}`)
-      ).text()
+      const html = await htmlOf(client, await userWithRole(role), `/agents/${agent.id}`)
       assert.notInclude(html, `action="/agents/${agent.id}/tokens"`)
       assert.notInclude(html, `/agents/${agent.id}/enablement`)
       assert.notInclude(html, `href="/agents/${agent.id}/edit"`)
     }
-    const html = (
-      await asUser(client, await userWithRole('maintainer'), 'get', `/agents/${agent.id}`)
-    ).text()
+    const html = await htmlOf(client, await userWithRole('maintainer'), `/agents/${agent.id}`)
     assert.include(html, `action="/agents/${agent.id}/tokens"`)
     assert.include(html, `action="/agents/${agent.id}/enablement?_method=DELETE"`)
   })
@@ -220,9 +222,8 @@ test.group('Registering and editing agents', (group) => {
     await asUser(client, maintainer, 'post', `/agents/${agent.id}/enablement`)
     await agent.refresh()
     assert.isTrue(agent.enabled)
-    const actions = (await AuditEvent.query().where('subjectType', 'agent').orderBy('id')).map(
-      (e) => e.action
-    )
+    const auditEvents = await AuditEvent.query().where('subjectType', 'agent').orderBy('id')
+    const actions = auditEvents.map((e) => e.action)
     assert.deepEqual(actions, ['agent.disabled', 'agent.enabled'])
   })
 
@@ -232,7 +233,7 @@ test.group('Registering and editing agents', (group) => {
     })
     await AgentFactory.apply('disabled').merge({ key: 'sleepy' }).create()
 
-    const html = (await asUser(client, await userWithRole('viewer'), 'get', '/agents')).text()
+    const html = await htmlOf(client, await userWithRole('viewer'), '/agents')
     assert.match(html, new RegExp(`<code>busy-bee</code>[\\s\\S]*?1 / 4`))
     assert.match(html, /<code>sleepy<\/code>[\s\S]*?badge-disabled/)
     assert.include(html, `href="/agents/${agent.id}"`)

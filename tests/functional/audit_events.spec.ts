@@ -3,7 +3,13 @@ import AuditEvent from '#models/audit_event'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  htmlOf,
+  userWithRole,
+} from '#tests/support/admin_pages'
 
 test.group('Audit log page', (group) => {
   group.each.setup(() => emptyWorld())
@@ -28,8 +34,7 @@ test.group('Audit log page', (group) => {
     await wanted.approve(maintainer, '10.1.1.4')
 
     const viewer = await userWithRole('viewer')
-    const page = async (query: string) =>
-      (await asUser(client, viewer, 'get', `/audit?${query}`)).text()
+    const page = async (query: string) => await htmlOf(client, viewer, `/audit?${query}`)
 
     const byProject = await page(`project=${alpha.id}`)
     assert.include(byProject, '10.1.1.1')
@@ -48,19 +53,21 @@ test.group('Audit log page', (group) => {
 
   test('pages newest first by keyset', async ({ client, assert }) => {
     const maintainer = await userWithRole('maintainer')
+    const projectFactory = await ProjectFactory.create()
     const item = await WorkItemFactory.merge({
-      projectId: (await ProjectFactory.create()).id,
+      projectId: projectFactory.id,
     }).create()
     for (let priority = 1; priority <= 55; priority++)
       await item.reprioritise(maintainer, priority, `10.0.0.${priority}`)
-    const ids = (await AuditEvent.query().orderBy('id', 'desc')).map((event) => event.id)
+    const auditEvents = await AuditEvent.query().orderBy('id', 'desc')
+    const ids = auditEvents.map((event) => event.id)
 
-    const first = (await asUser(client, maintainer, 'get', '/audit')).text()
+    const first = await htmlOf(client, maintainer, '/audit')
     assert.include(first, '10.0.0.55<')
     assert.include(first, '10.0.0.6<')
     assert.notInclude(first, '10.0.0.5<')
     assert.include(first, `href="/audit?after=${ids[49]}"`)
-    const second = (await asUser(client, maintainer, 'get', `/audit?after=${ids[49]}`)).text()
+    const second = await htmlOf(client, maintainer, `/audit?after=${ids[49]}`)
     assert.include(second, '10.0.0.5<')
     assert.include(second, '10.0.0.1<')
     assert.notInclude(second, '10.0.0.6<')

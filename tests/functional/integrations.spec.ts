@@ -189,9 +189,8 @@ test.group('Integrations', (group) => {
     await asUser(client, maintainer, 'delete', url)
     await integration.refresh()
     assert.equal(integration.status, 'active')
-    const actions = (
-      await AuditEvent.query().where('subjectType', 'integration').orderBy('id')
-    ).map((e) => e.action)
+    const auditEvents = await AuditEvent.query().where('subjectType', 'integration').orderBy('id')
+    const actions = auditEvents.map((e) => e.action)
     assert.deepEqual(actions, [
       'integration.created',
       'integration.deactivated',

@@ -160,7 +160,7 @@ test.group('List pages with 100,000 work items and 1,000,000 log lines', (group)
       }
 
       const durations: number[] = []
-      for (let load = 0; load < LOADS_PER_PAGE; load++) {
+      for (let round = 0; round < LOADS_PER_PAGE; round++) {
         const request = asUser(client, viewer, 'get', page)
         const started = performance.now()
         const response = await request

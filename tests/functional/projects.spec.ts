@@ -330,7 +330,8 @@ test.group('Projects pages: create and edit', (group) => {
       report_to_github: false,
       retry_backoff_seconds: 60,
     })
-    assert.equal((await Policy.forProject(project.id)).max_attempts, 3, 'back to the default')
+    const policy = await Policy.forProject(project.id)
+    assert.equal(policy.max_attempts, 3, 'back to the default')
     const event = await AuditEvent.findByOrFail('action', 'project.updated')
     assert.includeMembers(event.details.changed as string[], [
       'gatesConfig',

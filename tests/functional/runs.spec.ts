@@ -6,7 +6,13 @@ import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  htmlOf,
+  userWithRole,
+} from '#tests/support/admin_pages'
 
 /** Reviews schedule follow-up jobs (gate deadlines, retry announcements): none may come due in another file's worker. */
 async function forgetQueuedJobs() {
@@ -57,22 +63,28 @@ test.group('Run pages: who may do what', (group) => {
   test('maintainers cancel runs; reviewers review them', async ({ client, assert }) => {
     await assertRoleGate(client, assert, {
       method: 'post',
-      url: async () => `/runs/${(await claimedRun()).run.id}/cancellation`,
+      url: async () => {
+        const { run } = await claimedRun()
+        return `/runs/${run.id}/cancellation`
+      },
       minimumRole: 'maintainer',
     })
     await assertRoleGate(client, assert, {
       method: 'post',
-      url: async () => `/runs/${(await runAwaitingReview()).run.id}/review`,
+      url: async () => {
+        const { run } = await runAwaitingReview()
+        return `/runs/${run.id}/review`
+      },
       form: () => ({ decision: 'approved' }),
       minimumRole: 'reviewer',
     })
   })
 
   test('each role sees only the buttons it may press', async ({ client, assert }) => {
-    const running = (await claimedRun()).run
-    const reviewable = (await runAwaitingReview()).run
+    const { run: running } = await claimedRun()
+    const { run: reviewable } = await runAwaitingReview()
     const page = async (role: 'viewer' | 'reviewer' | 'maintainer', run: Run) =>
-      (await asUser(client, await userWithRole(role), 'get', `/runs/${run.id}`)).text()
+      await htmlOf(client, await userWithRole(role), `/runs/${run.id}`)
 
     assert.notInclude(await page('viewer', running), 'cancellation')
     assert.notInclude(await page('viewer', reviewable), `action="/runs/${reviewable.id}/review"`)
@@ -92,14 +104,11 @@ test.group('Run pages', (group) => {
     const otherProject = await claimedRun({ agent: wanted.agent })
     await otherAgent.run.merge({ status: 'failed' }).save()
 
-    const html = (
-      await asUser(
-        client,
-        await userWithRole('viewer'),
-        'get',
-        `/runs?project=${wanted.project.id}&agent=${wanted.agent.id}&status=running`
-      )
-    ).text()
+    const html = await htmlOf(
+      client,
+      await userWithRole('viewer'),
+      `/runs?project=${wanted.project.id}&agent=${wanted.agent.id}&status=running`
+    )
     assert.include(html, `href="/runs/${wanted.run.id}"`)
     assert.notInclude(html, `href="/runs/${otherAgent.run.id}"`)
     assert.notInclude(html, `href="/runs/${otherProject.run.id}"`)
@@ -118,9 +127,7 @@ test.group('Run pages', (group) => {
       })
       .save()
 
-    const html = (
-      await asUser(client, await userWithRole('reviewer'), 'get', `/runs/${run.id}`)
-    ).text()
+    const html = await htmlOf(client, await userWithRole('reviewer'), `/runs/${run.id}`)
     assert.include(html, '$1.2500')
     assert.include(html, '1000 in · 200 out')
     assert.include(html, '12 passed · 0 failed · 1 skipped')
@@ -250,11 +257,11 @@ test.group('Run pages', (group) => {
     await run.merge({ status: 'succeeded', finishedAt: run.startedAt }).save()
     const viewer = await userWithRole('viewer')
 
-    const first = (await asUser(client, viewer, 'get', `/runs/${run.id}/logs`)).text()
+    const first = await htmlOf(client, viewer, `/runs/${run.id}/logs`)
     assert.include(first, '>line 500<')
     assert.notInclude(first, '>line 501<')
     assert.include(first, `href="/runs/${run.id}/logs?after=500"`)
-    const second = (await asUser(client, viewer, 'get', `/runs/${run.id}/logs?after=500`)).text()
+    const second = await htmlOf(client, viewer, `/runs/${run.id}/logs?after=500`)
     assert.include(second, '>line 501<')
     assert.include(second, '>line 750<')
     assert.include(second, `href="/runs/${run.id}/logs?before=501"`)

@@ -31,7 +31,8 @@ test.group('Settings page', (group) => {
     })
     response.assertStatus(403)
     assert.include(response.text(), '<h1>Not allowed</h1>')
-    assert.isTrue((await Setting.current()).agents_enabled)
+    const settings = await Setting.current()
+    assert.isTrue(settings.agents_enabled)
   })
 
   test('flipping the kill switch and setting the cap is saved and audited with the IP', async ({

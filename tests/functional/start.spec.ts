@@ -114,7 +114,8 @@ test.group('npm start (process level)', () => {
       const second = npmStart(dataDir, port)
       const secondBanner = await second.ready
       assert.notInclude(secondBanner, 'password', 'the admin exists already: no new password')
-      assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200)
+      const response = await fetch(`http://127.0.0.1:${port}/health`)
+      assert.equal(response.status, 200)
       const secondStop = await stop(second.child)
       assert.equal(secondStop.code, 0)
       assert.equal(postgresProcessesFor(dataDir), '')
@@ -132,9 +133,11 @@ test.group('npm start (process level)', () => {
       const server = npmStart(dataDir, port, process.env.DATABASE_URL)
       const banner = await server.ready
       assert.include(banner, 'Database: DATABASE_URL')
-      assert.equal((await fetch(`http://127.0.0.1:${port}/health/ready`)).status, 200)
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`)
+      assert.equal(response.status, 200)
       assert.equal(postgresProcessesFor(dataDir), '')
-      assert.equal((await stop(server.child)).code, 0)
+      const exit = await stop(server.child)
+      assert.equal(exit.code, 0)
     } finally {
       rmSync(dataDir, { recursive: true, force: true })
     }

@@ -213,9 +213,8 @@ test.group('Users pages', (group) => {
     await asUser(client, admin, 'delete', `/users/${user.id}/deactivation`)
     await user.refresh()
     assert.isTrue(user.isActive)
-    const actions = (await AuditEvent.query().where('subjectId', user.id).orderBy('id')).map(
-      (event) => event.action
-    )
+    const auditEvents = await AuditEvent.query().where('subjectId', user.id).orderBy('id')
+    const actions = auditEvents.map((event) => event.action)
     assert.includeMembers(actions, ['user.deactivated', 'user.reactivated'])
   })
 

@@ -7,7 +7,13 @@ import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
 import { emptyWorld } from '#tests/support/claim_world'
-import { asUser, assertRoleGate, fieldErrors, userWithRole } from '#tests/support/admin_pages'
+import {
+  asUser,
+  assertRoleGate,
+  fieldErrors,
+  htmlOf,
+  userWithRole,
+} from '#tests/support/admin_pages'
 
 async function pendingItem(attributes: Partial<WorkItem> = {}) {
   const project = await ProjectFactory.create()
@@ -67,8 +73,10 @@ test.group('Work item pages: who may do what', (group) => {
     const agent = await AgentFactory.create()
     const url =
       (status: WorkItem['status'], path: string, extra: Partial<WorkItem> = {}) =>
-      async () =>
-        `/work-items/${(await pendingItem({ status, ...extra })).id}${path}`
+      async () => {
+        const item = await pendingItem({ status, ...extra })
+        return `/work-items/${item.id}${path}`
+      }
     await assertRoleGate(client, assert, {
       method: 'post',
       url: url('pending', '/approval'),
@@ -121,7 +129,7 @@ test.group('Work item pages: who may do what', (group) => {
     const item = await pendingItem()
     await AgentFactory.create()
     const page = async (role: 'viewer' | 'reviewer' | 'maintainer') =>
-      (await asUser(client, await userWithRole(role), 'get', `/work-items/${item.id}`)).text()
+      await htmlOf(client, await userWithRole(role), `/work-items/${item.id}`)
 
     const viewer = await page('viewer')
     assert.notInclude(viewer, `action="/work-items/${item.id}/approval"`)
@@ -194,8 +202,9 @@ test.group('Creating work items', (group) => {
   }) => {
     const maintainer = await userWithRole('maintainer')
     const project = await ProjectFactory.create()
+    const projectFactory = await ProjectFactory.create()
     const elsewhere = await WorkItemFactory.merge({
-      projectId: (await ProjectFactory.create()).id,
+      projectId: projectFactory.id,
     }).create()
     const before = await counts()
 
@@ -234,7 +243,8 @@ test.group('Creating work items', (group) => {
       title: 'Too late',
     })
     assert.property(fieldErrors(response), 'project_id')
-    assert.equal((await WorkItem.all()).length, 0)
+    const workItems = await WorkItem.all()
+    assert.equal(workItems.length, 0)
   })
 
   test('the form shows the refused input and its messages again', async ({ client, assert }) => {
@@ -288,14 +298,11 @@ test.group('Work item list', (group) => {
       title: 'Wrong type',
     }).create()
 
-    const html = (
-      await asUser(
-        client,
-        viewer,
-        'get',
-        `/work-items?project=${alpha.id}&status=blocked&work_type=docs`
-      )
-    ).text()
+    const html = await htmlOf(
+      client,
+      viewer,
+      `/work-items?project=${alpha.id}&status=blocked&work_type=docs`
+    )
     assert.include(html, 'Wanted one')
     for (const other of ['Wrong status', 'Wrong project', 'Wrong type'])
       assert.notInclude(html, other)
@@ -311,22 +318,20 @@ test.group('Work item list', (group) => {
     const items = await WorkItemFactory.merge({ projectId: project.id }).createMany(60)
     const ids = items.map((item) => item.id).sort((a, b) => b - a)
 
-    const first = (await asUser(client, viewer, 'get', `/work-items?project=${project.id}`)).text()
+    const first = await htmlOf(client, viewer, `/work-items?project=${project.id}`)
     assert.include(first, `href="/work-items/${ids[49]}"`)
     assert.notInclude(first, `href="/work-items/${ids[50]}"`)
     const older = `/work-items?project=${project.id}&amp;after=${ids[49]}`
     assert.include(first, `href="${older}"`)
 
-    const second = (await asUser(client, viewer, 'get', older.replace('&amp;', '&'))).text()
+    const second = await htmlOf(client, viewer, older.replace('&amp;', '&'))
     assert.include(second, `href="/work-items/${ids[50]}"`)
     assert.include(second, `href="/work-items/${ids[59]}"`)
     assert.notInclude(second, `href="/work-items/${ids[49]}"`)
     assert.include(second, `href="/work-items?project=${project.id}&amp;before=${ids[50]}"`)
     assert.notInclude(second, 'rel="next"')
 
-    const back = (
-      await asUser(client, viewer, 'get', `/work-items?project=${project.id}&before=${ids[50]}`)
-    ).text()
+    const back = await htmlOf(client, viewer, `/work-items?project=${project.id}&before=${ids[50]}`)
     assert.include(back, `href="/work-items/${ids[0]}"`)
     assert.include(back, `href="/work-items/${ids[49]}"`)
     assert.notInclude(back, 'rel="prev"')
@@ -373,7 +378,7 @@ test.group('Work item detail and actions', (group) => {
     const reviewer = await userWithRole('reviewer')
     await item.block(await userWithRole('maintainer'), 'needs a decision', '10.0.0.7')
 
-    const html = (await asUser(client, reviewer, 'get', `/work-items/${item.id}`)).text()
+    const html = await htmlOf(client, reviewer, `/work-items/${item.id}`)
     assert.include(html, 'Refactor &lt;the&gt; parser')
     assert.include(html, 'Lay the foundation')
     assert.include(html, `href="/runs/${run.id}"`)
@@ -413,7 +418,8 @@ test.group('Work item detail and actions', (group) => {
     assert.property(fieldErrors(refused), 'reason')
     await item.refresh()
     assert.equal(item.status, 'pending')
-    assert.equal((await AuditEvent.query().where('action', 'work_item.blocked')).length, 0)
+    const auditEvents = await AuditEvent.query().where('action', 'work_item.blocked')
+    assert.equal(auditEvents.length, 0)
 
     await asUser(client, maintainer, 'post', `/work-items/${item.id}/block`, {
       reason: 'waiting on legal',
@@ -440,9 +446,8 @@ test.group('Work item detail and actions', (group) => {
     await asUser(client, maintainer, 'delete', `/work-items/${item.id}/pin`)
     await item.refresh()
     assert.isNull(item.assignedAgentId)
-    const actions = (await AuditEvent.query().where('subjectId', item.id).orderBy('id')).map(
-      (e) => e.action
-    )
+    const auditEvents = await AuditEvent.query().where('subjectId', item.id).orderBy('id')
+    const actions = auditEvents.map((e) => e.action)
     assert.deepEqual(actions, ['work_item.reprioritised', 'work_item.pinned', 'work_item.unpinned'])
 
     const refused = await asUser(client, maintainer, 'put', `/work-items/${item.id}/priority`, {
@@ -499,7 +504,8 @@ test.group('Work item detail and actions', (group) => {
     )
     await item.refresh()
     assert.equal(item.status, 'pending')
-    assert.equal((await AuditEvent.all()).length, 0)
+    const auditEvents = await AuditEvent.all()
+    assert.equal(auditEvents.length, 0)
   })
 
   test('cancelling and requeueing go through the item’s lifecycle', async ({ client, assert }) => {

@@ -114,3 +114,9 @@ export async function leaveNothingBehind() {
   await emptyWorld()
   await db.rawQuery('delete from graphile_worker._private_jobs')
 }
+
+/** The HTML of a page fetched as `user`. */
+export async function htmlOf(client: ApiClient, user: User | null, url: string) {
+  const response = await asUser(client, user, 'get', url)
+  return response.text()
+}

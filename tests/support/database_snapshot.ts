@@ -6,7 +6,10 @@ import db from '@adonisjs/lucid/services/db'
  */
 export async function databaseSnapshot() {
   const rows = (table: string) => db.from(table).orderBy('id').select('*')
-  const count = async (table: string) => Number((await db.from(table).count('* as n'))[0].n)
+  const count = async (table: string) => {
+    const [row] = await db.from(table).count('* as n')
+    return Number(row.n)
+  }
   return {
     agents: await rows('agents'),
     agentAccessTokens: await rows('agent_access_tokens'),

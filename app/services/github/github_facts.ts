@@ -89,7 +89,8 @@ export default class GitHubFacts {
     client: GitHubClient,
     branch: string
   ): Promise<'passing' | 'failing' | 'unknown' | null> {
-    const checks = [...(await this.checksOn(client, branch)).values()]
+    const checksByName = await this.checksOn(client, branch)
+    const checks = [...checksByName.values()]
     if (checks.length === 0) return 'unknown'
     if (checks.some((check) => check.state === 'failure')) return 'failing'
     if (checks.every((check) => check.state === 'success')) return 'passing'

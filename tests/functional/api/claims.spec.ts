@@ -19,6 +19,23 @@ function claim(client: ApiClient, token: string, body: Record<string, unknown> =
   return client.post('/api/v1/claims').bearerToken(token).json(body)
 }
 
+/** A claim that must hand out work: answers its body (run and work item). */
+async function claimed(client: ApiClient, token: string, body: Record<string, unknown> = {}) {
+  const response = await claim(client, token, body)
+  response.assertStatus(201)
+  return response.body()
+}
+
+async function claimedItemId(client: ApiClient, token: string, body: Record<string, unknown> = {}) {
+  const { work_item: item } = await claimed(client, token, body)
+  return item.id as number
+}
+
+async function claimsNothing(client: ApiClient, token: string, body: Record<string, unknown> = {}) {
+  const response = await claim(client, token, body)
+  response.assertStatus(204)
+}
+
 test.group('POST /api/v1/claims', (group) => {
   group.each.setup(() => emptyWorld())
 
@@ -112,7 +129,7 @@ test.group('POST /api/v1/claims', (group) => {
     await createItem(project)
     const { token } = await createAgent({ maxConcurrency: 1 })
 
-    ;(await claim(client, token)).assertStatus(201)
+    await claimed(client, token)
     const response = await claim(client, token)
 
     response.assertStatus(429)
@@ -159,13 +176,13 @@ test.group('POST /api/v1/claims', (group) => {
     const second = await createAgent()
     await setSettings({ max_parallel_runs: 1 })
 
-    ;(await claim(client, first.token)).assertStatus(201)
+    await claimed(client, first.token)
     const response = await claim(client, second.token)
 
     response.assertStatus(429)
     assert.isString(response.header('retry-after'))
     await setSettings({ max_parallel_runs: 2 })
-    ;(await claim(client, second.token)).assertStatus(201)
+    await claimed(client, second.token)
   })
 
   test('invalid requests answer 422 with the fields at fault', async ({ client, assert }) => {
@@ -214,7 +231,7 @@ test.group('Claim order and eligibility', (group) => {
     const { token } = await createAgent({ maxConcurrency: 10 })
 
     const order: number[] = []
-    for (let i = 0; i < 6; i++) order.push((await claim(client, token)).body().work_item.id)
+    for (let i = 0; i < 6; i++) order.push(await claimedItemId(client, token))
 
     assert.deepEqual(order, [high.id, firstTie.id, laterTie.id, sameTimeA.id, sameTimeB.id, low.id])
   })
@@ -223,7 +240,7 @@ test.group('Claim order and eligibility', (group) => {
     const project = await createProject()
     await createItem(project, { runAfter: DateTime.now().plus({ minutes: 5 }) })
     const { token } = await createAgent()
-    ;(await claim(client, token)).assertStatus(204)
+    await claimsNothing(client, token)
   })
 
   test('only pending items are claimable', async ({ client }) => {
@@ -232,7 +249,7 @@ test.group('Claim order and eligibility', (group) => {
       await createItem(project, { status })
     }
     const { token } = await createAgent()
-    ;(await claim(client, token)).assertStatus(204)
+    await claimsNothing(client, token)
   })
 
   test('an item waits until every item it depends on is completed', async ({ client, assert }) => {
@@ -242,14 +259,14 @@ test.group('Claim order and eligibility', (group) => {
     const dependant = await createItem(project, { priority: 100 }, [first, second])
     const { token } = await createAgent({ maxConcurrency: 5 })
 
-    const a = (await claim(client, token)).body()
+    const a = await claimed(client, token)
     assert.equal(a.work_item.id, first.id)
     await finishRun(a.run.id)
-    const b = (await claim(client, token)).body()
+    const b = await claimed(client, token)
     assert.equal(b.work_item.id, second.id, 'one dependency still open')
-    ;(await claim(client, token)).assertStatus(204)
+    await claimsNothing(client, token)
     await finishRun(b.run.id)
-    assert.equal((await claim(client, token)).body().work_item.id, dependant.id)
+    assert.equal(await claimedItemId(client, token), dependant.id)
   })
 
   test('an agent claims only the work types it accepts; * accepts all', async ({
@@ -262,8 +279,8 @@ test.group('Claim order and eligibility', (group) => {
     const coder = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
     const anything = await createAgent({ capabilities: { work_types: ['*'], tags: [] } })
 
-    assert.equal((await claim(client, coder.token)).body().work_item.id, code.id)
-    assert.equal((await claim(client, anything.token)).body().work_item.id, docs.id)
+    assert.equal(await claimedItemId(client, coder.token), code.id)
+    assert.equal(await claimedItemId(client, anything.token), docs.id)
   })
 
   test('a pinned item goes only to its agent', async ({ client, assert }) => {
@@ -273,9 +290,10 @@ test.group('Claim order and eligibility', (group) => {
     const pinned = await createItem(project, { assignedAgentId: pinnedTo.agent.id, priority: 10 })
     const free = await createItem(project, { priority: 0 })
 
-    assert.equal((await claim(client, other.token)).body().work_item.id, free.id)
-    ;(await claim(client, (await createAgent()).token)).assertStatus(204)
-    assert.equal((await claim(client, pinnedTo.token)).body().work_item.id, pinned.id)
+    assert.equal(await claimedItemId(client, other.token), free.id)
+    const stranger = await createAgent()
+    await claimsNothing(client, stranger.token)
+    assert.equal(await claimedItemId(client, pinnedTo.token), pinned.id)
   })
 
   test('a claim may narrow by work types and by project', async ({ client, assert }) => {
@@ -286,19 +304,16 @@ test.group('Claim order and eligibility', (group) => {
     const blogCode = await createItem(blog, { workType: 'code', priority: 10 })
     const { token } = await createAgent({ maxConcurrency: 5 })
 
-    assert.equal(
-      (await claim(client, token, { work_types: ['docs'] })).body().work_item.id,
-      shopDocs.id
-    )
-    assert.equal((await claim(client, token, { project: 'blog' })).body().work_item.id, blogCode.id)
-    ;(await claim(client, token, { project: 'blog' })).assertStatus(204)
+    assert.equal(await claimedItemId(client, token, { work_types: ['docs'] }), shopDocs.id)
+    assert.equal(await claimedItemId(client, token, { project: 'blog' }), blogCode.id)
+    await claimsNothing(client, token, { project: 'blog' })
   })
 
   test('requested work types the agent does not accept find nothing', async ({ client }) => {
     const project = await createProject()
     await createItem(project, { workType: 'docs' })
     const { token } = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
-    ;(await claim(client, token, { work_types: ['docs'] })).assertStatus(204)
+    await claimsNothing(client, token, { work_types: ['docs'] })
   })
 
   test('items of projects that are not active are not claimable', async ({ client }) => {
@@ -306,7 +321,7 @@ test.group('Claim order and eligibility', (group) => {
       await createItem(await createProject({ state }))
     }
     const { token } = await createAgent()
-    ;(await claim(client, token)).assertStatus(204)
+    await claimsNothing(client, token)
   })
 })
 
@@ -324,13 +339,13 @@ test.group('Claim gates', (group) => {
     const elsewhere = await createItem(other, { priority: -1 })
     const { token } = await createAgent({ maxConcurrency: 5 })
 
-    const first = (await claim(client, token)).body()
+    const first = await claimed(client, token)
     assert.equal(first.work_item.id, items[0].id)
-    assert.equal((await claim(client, token)).body().work_item.id, elsewhere.id, 'project full')
-    ;(await claim(client, token)).assertStatus(204)
+    assert.equal(await claimedItemId(client, token), elsewhere.id, 'project full')
+    await claimsNothing(client, token)
 
     await finishRun(first.run.id)
-    assert.equal((await claim(client, token)).body().work_item.id, items[1].id, 'gate reopened')
+    assert.equal(await claimedItemId(client, token), items[1].id, 'gate reopened')
   })
 
   test('require_approval: only approved items are claimable', async ({ client, assert }) => {
@@ -339,22 +354,19 @@ test.group('Claim gates', (group) => {
     const approved = await createItem(project, { approvedAt: DateTime.now() })
     const { token } = await createAgent({ maxConcurrency: 5 })
 
-    assert.equal((await claim(client, token)).body().work_item.id, approved.id)
-    ;(await claim(client, token)).assertStatus(204)
+    assert.equal(await claimedItemId(client, token), approved.id)
+    await claimsNothing(client, token)
   })
 
-  test('monthly_budget_usd: no claims once this month cost the budget', async ({
-    client,
-    assert,
-  }) => {
+  test('monthly_budget_usd: no claims once this month cost the budget', async ({ client }) => {
     const project = await createProject({ gatesConfig: { monthly_budget_usd: 10 } })
     await createItem(project)
     await createItem(project)
     const { agent, token } = await createAgent({ maxConcurrency: 5 })
 
-    const first = (await claim(client, token)).body()
+    const first = await claimed(client, token)
     await Run.query().where('id', first.run.id).update({ costUsd: 9.99 })
-    assert.equal((await claim(client, token)).status(), 201, 'still under budget')
+    await claimed(client, token) // still under budget
 
     const lastMonth = await createItem(project, { status: 'completed' })
     await Run.create({
@@ -368,11 +380,11 @@ test.group('Claim gates', (group) => {
       costUsd: 1000,
     })
     await createItem(project)
-    assert.equal((await claim(client, token)).status(), 201, 'last month does not count')
+    await claimed(client, token) // last month does not count
 
     await Run.query().where('id', first.run.id).update({ costUsd: 10 })
     await createItem(project)
-    ;(await claim(client, token)).assertStatus(204)
+    await claimsNothing(client, token)
   })
 
   test('default_branch_green: while the default branch fails, only fix_ci items', async ({
@@ -387,19 +399,19 @@ test.group('Claim gates', (group) => {
     const fix = await createItem(project, { workType: 'fix_ci' })
     const { token } = await createAgent({ maxConcurrency: 5 })
 
-    assert.equal((await claim(client, token)).body().work_item.id, fix.id)
-    ;(await claim(client, token)).assertStatus(204)
+    assert.equal(await claimedItemId(client, token), fix.id)
+    await claimsNothing(client, token)
 
     project.defaultBranchStatus = 'passing'
     await project.save()
-    ;(await claim(client, token)).assertStatus(201)
+    await claimed(client, token)
   })
 
   test('a failing default branch does not matter without the gate', async ({ client }) => {
     const project = await createProject({ defaultBranchStatus: 'failing' })
     await createItem(project, { workType: 'code' })
     const { token } = await createAgent()
-    ;(await claim(client, token)).assertStatus(201)
+    await claimed(client, token)
   })
 })
 
@@ -411,7 +423,7 @@ test.group('GET /api/v1/agent', (group) => {
     const item = await createItem(project, { title: 'Refactor' })
     await createItem(project)
     const { agent, token } = await createAgent({ maxConcurrency: 3 })
-    const claimed = (await claim(client, token)).body()
+    const { run } = await claimed(client, token)
 
     const response = await client.get('/api/v1/agent').bearerToken(token)
 
@@ -421,7 +433,7 @@ test.group('GET /api/v1/agent', (group) => {
     assert.deepEqual(body.agent.capabilities, { work_types: ['*'], tags: [] })
     assert.deepEqual(body.limits, { max_concurrency: 3, running: 1, available: 2 })
     assert.lengthOf(body.running_runs, 1)
-    assert.equal(body.running_runs[0].id, claimed.run.id)
+    assert.equal(body.running_runs[0].id, run.id)
     assert.deepEqual(body.running_runs[0].work_item, {
       id: item.id,
       work_type: 'code',

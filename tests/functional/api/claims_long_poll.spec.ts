@@ -130,7 +130,8 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     let run: { status: string } | undefined
     for (let i = 0; i < 50 && run?.status !== 'released'; i++) {
       await sleep(50)
-      run = (await db.rawQuery('select status from runs where work_item_id = ?', [item.id])).rows[0]
+      const result = await db.rawQuery('select status from runs where work_item_id = ?', [item.id])
+      run = result.rows[0]
     }
     assert.equal(run?.status, 'released')
     await item.refresh()

@@ -46,7 +46,8 @@ test.group('POST /api/v1/runs/:id/complete', (group) => {
     await run.refresh()
     assert.isNotNull(run.finishedAt)
     assert.deepEqual(run.tests, { passed: 12, failed: 0, skipped: 1 })
-    const actions = (await AuditEvent.query().orderBy('id')).map((event) => event.action)
+    const auditEvents = await AuditEvent.query().orderBy('id')
+    const actions = auditEvents.map((event) => event.action)
     assert.deepEqual(actions, ['run.succeeded', 'gate.passed', 'work_item.completed'])
   })
 

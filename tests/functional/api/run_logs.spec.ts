@@ -66,7 +66,8 @@ test.group('POST /api/v1/runs/:id/logs', (group) => {
       responses.map((response) => response.body().last_seq).sort((a, b) => a - b),
       [50, 100, 150, 200, 250, 300, 350, 400]
     )
-    const seqs = (await RunLog.query().where('runId', run.id).orderBy('seq')).map((log) => log.seq)
+    const runLogs = await RunLog.query().where('runId', run.id).orderBy('seq')
+    const seqs = runLogs.map((log) => log.seq)
     assert.deepEqual(
       seqs,
       Array.from({ length: 400 }, (_, index) => index + 1)

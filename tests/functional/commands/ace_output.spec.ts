@@ -10,7 +10,8 @@ const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** `node ace.js …` writing to pipes (not a terminal), with the colour switches of a plain shell. */
 function ace(argv: string[]) {
-  const { FORCE_COLOR: _forced, ...env } = process.env
+  const env = { ...process.env }
+  delete env.FORCE_COLOR
   const child = spawn(process.execPath, ['ace.js', ...argv], {
     cwd: appRoot,
     env: { ...env, NODE_ENV: 'development', TERM: 'xterm-256color' },

@@ -74,6 +74,12 @@ async function forwardToServer(request: IncomingMessage, response: ServerRespons
   response.end(Buffer.from(await answer.arrayBuffer()))
 }
 
+/** One column of the run of a work item, as the database has it now. */
+async function runColumn(workItemId: number, column: 'status' | 'progress') {
+  const run = await db.from('runs').where('work_item_id', workItemId).select(column).first()
+  return run?.[column]
+}
+
 function alive(pid: number) {
   try {
     return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z'
@@ -148,12 +154,12 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
     )
     try {
       await until(
-        async () =>
-          (
-            await WorkItem.query()
-              .where('projectId', project.id)
-              .whereNotIn('status', ['completed', 'failed'])
-          ).length === 0,
+        async () => {
+          const open = await WorkItem.query()
+            .where('projectId', project.id)
+            .whereNotIn('status', ['completed', 'failed'])
+          return open.length === 0
+        },
         90_000,
         'every item to end completed or failed'
       )
@@ -299,8 +305,7 @@ while true; do sleep 0.1; done
     // The next heartbeat (every second with a 3 s lease) tells the runner, which stops the child.
     await until(async () => !alive(firstPid), 10_000, 'the cancelled command to be killed')
     await until(
-      async () =>
-        (await db.from('runs').where('work_item_id', first.id).first()).status === 'cancelled',
+      async () => (await runColumn(first.id, 'status')) === 'cancelled',
       10_000,
       'the run to end as cancelled'
     )
@@ -309,9 +314,7 @@ while true; do sleep 0.1; done
     assert.isTrue(alive(secondPid))
     // Heartbeats carry the command's last line as the run's progress.
     await until(
-      async () =>
-        (await db.from('runs').where('work_item_id', second.id).first()).progress ===
-        `working on ${second.id}`,
+      async () => (await runColumn(second.id, 'progress')) === `working on ${second.id}`,
       5_000,
       'the progress to arrive with a heartbeat'
     )
@@ -476,8 +479,7 @@ while true; do sleep 0.1; done
     // One heartbeat interval (1 s) to learn of the cancel, then the 1 s grace before SIGKILL.
     assert.isAtLeast(Date.now() - cancelledAt, 1000)
     await until(
-      async () =>
-        (await db.from('runs').where('work_item_id', item.id).first()).status === 'cancelled',
+      async () => (await runColumn(item.id, 'status')) === 'cancelled',
       10_000,
       'the run to end as cancelled'
     )

@@ -59,7 +59,8 @@ test.group('GitHub jobs on a real worker', (group) => {
     assert.equal(pending?.gateStatus, 'pending', 'the worker fetched the facts: CI still running')
 
     github.fake.checkRun(EXAMPLE_REPO, sha, 'ci', 'completed', 'success')
-    assert.equal((await deliver('check_run', checkRun)).status, 202)
+    const response = await deliver('check_run', checkRun)
+    assert.equal(response.status, 202)
 
     const completed = await eventually(async () => {
       const fresh = await WorkItem.findOrFail(item.id)

@@ -90,7 +90,8 @@ test.group('POST /webhooks/github', (group) => {
       { ...opened.issue.labels[0], name: 'P1' }
     )
 
-    assert.equal((await deliver('issues', opened)).status, 202)
+    const response = await deliver('issues', opened)
+    assert.equal(response.status, 202)
     await processQueued()
 
     const item = await WorkItem.findByOrFail('externalRef', `github:issue:${opened.issue.number}`)
@@ -113,8 +114,9 @@ test.group('POST /webhooks/github', (group) => {
     await processQueued()
     await item.refresh()
     assert.equal(item.status, 'pending')
+    const webhookDeliveries = await WebhookDelivery.query().orderBy('id')
     assert.deepEqual(
-      (await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status),
+      webhookDeliveries.map((delivery) => delivery.status),
       ['processed', 'processed', 'processed']
     )
   })
@@ -128,8 +130,9 @@ test.group('POST /webhooks/github', (group) => {
     await processQueued()
 
     assert.lengthOf(await WorkItem.all(), 0)
+    const webhookDeliveries = await WebhookDelivery.query().orderBy('id')
     assert.deepEqual(
-      (await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status),
+      webhookDeliveries.map((delivery) => delivery.status),
       ['ignored', 'ignored']
     )
   })
@@ -147,14 +150,13 @@ test.group('POST /webhooks/github', (group) => {
       ['check_suite', webhookExample('check_suite', 'completed')],
       ['status', webhookExample('status')],
     ] as const) {
-      assert.equal((await deliver(event, payload)).status, 202)
+      const response = await deliver(event, payload)
+      assert.equal(response.status, 202)
     }
     await processQueued()
 
-    const statuses = (await WebhookDelivery.query().orderBy('id')).map((delivery) => [
-      delivery.event,
-      delivery.status,
-    ])
+    const webhookDeliveries = await WebhookDelivery.query().orderBy('id')
+    const statuses = webhookDeliveries.map((delivery) => [delivery.event, delivery.status])
     assert.deepEqual(statuses, [
       ['check_run', 'processed'],
       ['check_suite', 'processed'],
@@ -166,8 +168,9 @@ test.group('POST /webhooks/github', (group) => {
       [`evaluate_gates:${run.id}`]
     )
     assert.isAtMost(evaluations[0].run_at.getTime(), Date.now(), 'due now')
+    const jobs = await jobsOf('refresh_default_branch')
     assert.deepEqual(
-      (await jobsOf('refresh_default_branch')).map((job) => job.key),
+      jobs.map((job) => job.key),
       [`refresh_default_branch:${project.id}`]
     )
   })
@@ -180,7 +183,8 @@ test.group('POST /webhooks/github', (group) => {
     await deliver('status', status)
     await processQueued()
 
-    assert.equal((await WebhookDelivery.firstOrFail()).status, 'processed')
+    const webhookDelivery = await WebhookDelivery.firstOrFail()
+    assert.equal(webhookDelivery.status, 'processed')
     assert.lengthOf(await jobsOf('refresh_default_branch'), 1)
   })
 
@@ -195,12 +199,14 @@ test.group('POST /webhooks/github', (group) => {
     await deliver('pull_request_review', review)
     await processQueued()
 
+    const webhookDeliveries = await WebhookDelivery.query().orderBy('id')
     assert.deepEqual(
-      (await WebhookDelivery.query().orderBy('id')).map((delivery) => delivery.status),
+      webhookDeliveries.map((delivery) => delivery.status),
       ['processed', 'processed']
     )
+    const jobs = await jobsOf('evaluate_gates')
     assert.deepEqual(
-      (await jobsOf('evaluate_gates')).map((job) => job.key),
+      jobs.map((job) => job.key),
       [`evaluate_gates:${run.id}`]
     )
   })
@@ -210,7 +216,8 @@ test.group('POST /webhooks/github', (group) => {
     const response = await deliver('issue_comment', webhookExample('issue_comment'))
     assert.equal(response.status, 202)
     await processQueued()
-    assert.equal((await WebhookDelivery.firstOrFail()).status, 'ignored')
+    const webhookDelivery = await WebhookDelivery.firstOrFail()
+    assert.equal(webhookDelivery.status, 'ignored')
   })
 
   test('a wrong signature, a wrong secret or a missing signature is 401 and stores nothing', async ({
@@ -241,12 +248,10 @@ test.group('POST /webhooks/github', (group) => {
   test('a project without a webhook secret cannot accept deliveries (401)', async ({ assert }) => {
     const project = await githubProject()
     await project.merge({ webhookSecretName: 'NOT_CONFIGURED_ANYWHERE' }).save()
-    assert.equal(
-      (await deliver('ping', webhookExample('ping', undefined, 0), {})).status,
-      404,
-      'ping example is another repository'
-    )
-    assert.equal((await deliver('issues', webhookExample('issues', 'opened'))).status, 401)
+    const response = await deliver('ping', webhookExample('ping', undefined, 0), {})
+    assert.equal(response.status, 404, 'ping example is another repository')
+    const refused = await deliver('issues', webhookExample('issues', 'opened'))
+    assert.equal(refused.status, 401)
     await nothingStored(assert)
   })
 
@@ -258,25 +263,21 @@ test.group('POST /webhooks/github', (group) => {
     process.env.HOOK_FROM_ENV = 'env-secret'
     try {
       const body = JSON.stringify(webhookExample('issues', 'opened'))
-      assert.equal(
-        (await deliver('issues', null, { body, signature: await signatureOf(body, 'env-secret') }))
-          .status,
-        202
-      )
+      const response = await deliver('issues', null, {
+        body,
+        signature: await signatureOf(body, 'env-secret'),
+      })
+      assert.equal(response.status, 202)
     } finally {
       delete process.env.HOOK_FROM_ENV
     }
     await addIntegration(project, 'github', 'HOOK_FROM_ENV', 'integration-secret')
     const body = JSON.stringify(webhookExample('issues', 'edited'))
-    assert.equal(
-      (
-        await deliver('issues', null, {
-          body,
-          signature: await signatureOf(body, 'integration-secret'),
-        })
-      ).status,
-      202
-    )
+    const fromIntegration = await deliver('issues', null, {
+      body,
+      signature: await signatureOf(body, 'integration-secret'),
+    })
+    assert.equal(fromIntegration.status, 202)
   })
 
   test('an unknown repository is 404 and a malformed body is 400, storing nothing', async ({

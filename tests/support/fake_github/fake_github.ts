@@ -490,13 +490,9 @@ function send(
   body: unknown,
   headers: Record<string, string> = {}
 ) {
-  const {
-    'content-length': _length,
-    'connection': _connection,
-    'etag': _etag,
-    'location': _location,
-    ...recorded
-  } = recordedHeaders()
+  // Headers that describe the recorded response itself, not the one we send.
+  const recorded = recordedHeaders()
+  for (const name of ['content-length', 'connection', 'etag', 'location']) delete recorded[name]
   const payload = JSON.stringify(body)
   response.writeHead(status, {
     ...recorded,

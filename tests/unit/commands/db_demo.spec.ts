@@ -45,23 +45,24 @@ test.group('db:demo', (group) => {
       projects.map((p) => `${p.slug}:${p.state}`),
       ['docs:paused', 'orders-api:active', 'storefront:active']
     )
-    assert.isAbove(Number((await db.from('policies').count('* as n'))[0].n), 0)
+    const [policies] = await db.from('policies').count('* as n')
+    assert.isAbove(Number(policies.n), 0)
 
     // Every run has its log, numbered from 1 without gaps; finished runs have costs.
     const runs = await db
       .from('runs')
       .select('id', 'status', 'last_log_seq', 'cost_usd', 'started_at', 'finished_at')
     for (const run of runs) {
-      const seqs = (
-        await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('seq')
-      ).map((l) => l.seq)
+      const logs = await db.from('run_logs').where('run_id', run.id).orderBy('seq').select('seq')
+      const seqs = logs.map((l) => l.seq)
       assert.deepEqual(
         seqs,
         Array.from({ length: run.last_log_seq }, (_, i) => i + 1)
       )
       assert.isAbove(seqs.length, 5)
     }
-    assert.isAbove(Number((await db.from('runs').sum('cost_usd as usd'))[0].usd), 10)
+    const totals = await db.from('runs').sum('cost_usd as usd')
+    assert.isAbove(Number(totals[0].usd), 10)
     // History spreads over the last day, for the dashboard's runs-per-hour chart.
     const hours = new Set(
       runs
@@ -81,9 +82,8 @@ test.group('db:demo', (group) => {
       ['passed', 'failed', 'pending']
     )
 
-    const actions = new Set(
-      (await db.from('audit_events').distinct('action')).map((row) => row.action)
-    )
+    const distinctActions = await db.from('audit_events').distinct('action')
+    const actions = new Set(distinctActions.map((row) => row.action))
     for (const action of [
       'agent.created',
       'agent.token_issued',
@@ -104,12 +104,14 @@ test.group('db:demo', (group) => {
 
     // The printed secrets work.
     for (const user of summary.users) {
-      assert.equal((await User.verifyCredentials(user.email, user.password)).role, user.role)
+      const account = await User.verifyCredentials(user.email, user.password)
+      assert.equal(account.role, user.role)
     }
     assert.lengthOf(summary.tokens, 4)
     for (const token of summary.tokens) {
       const verified = await Agent.accessTokens.verify(new Secret(token.value))
-      assert.equal((await Agent.findOrFail(verified!.tokenableId)).key, token.key)
+      const agent = await Agent.findOrFail(verified!.tokenableId)
+      assert.equal(agent.key, token.key)
     }
     // No agent holds more running runs than it may.
     const overLimit = await db.rawQuery(

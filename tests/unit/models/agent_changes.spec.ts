@@ -76,11 +76,8 @@ test.group('Changes to agents', (group) => {
     )
     await created.issueToken('system', { name: 'seed' }, { client: trx })
     await existing.disable('system', { client: trx })
-    assert.equal(
-      Number((await trx.from('audit_events').count('* as n').first()).n),
-      3,
-      'the events are written in that transaction'
-    )
+    const row = await trx.from('audit_events').count('* as n').first()
+    assert.equal(Number(row.n), 3, 'the events are written in that transaction')
     await trx.rollback()
 
     assert.deepEqual(await databaseSnapshot(), before)

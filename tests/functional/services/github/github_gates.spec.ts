@@ -89,7 +89,8 @@ test.group('GitHub accept gates', (group) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
     github.fake.status(EXAMPLE_REPO, SHA, 'e2e', 'success')
     const checkRun = webhookExample('check_run', 'completed')
-    assert.equal((await deliver('check_run', checkRun)).status, 202)
+    const response = await deliver('check_run', checkRun)
+    assert.equal(response.status, 202)
     await runQueuedJobs()
 
     await run.refresh()
@@ -293,7 +294,8 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
     await run.refresh()
     assert.match(run.gateResults[0].reason, /rate limit/)
-    assert.isAbove((await AuditEvent.query().whereLike('action', 'project.github_%')).length, 0)
+    const auditEvents = await AuditEvent.query().whereLike('action', 'project.github_%')
+    assert.isAbove(auditEvents.length, 0)
   })
 })
 
@@ -337,7 +339,8 @@ test.group('default_branch_green from GitHub', (group) => {
     assert.equal(first.outcome, 'claimed')
     if (first.outcome === 'claimed')
       assert.equal(first.workItem.id, fixCi.id, 'only fix_ci while failing')
-    assert.equal((await ClaimService.claim(agent)).outcome, 'none')
+    const claimService = await ClaimService.claim(agent)
+    assert.equal(claimService.outcome, 'none')
 
     github.fake.status(EXAMPLE_REPO, 'main', 'deploy', 'pending')
     assert.equal(

@@ -106,8 +106,9 @@ test.group('Reporting runs back to GitHub issues', (group) => {
   }) => {
     const { run, agent } = await claimIssueItem()
     await RunLifecycle.complete(run, agent, { outcome: 'failed', error: 'tests do not compile' })
+    const jobs = await jobsOf('report_run_to_github')
     assert.deepEqual(
-      (await jobsOf('report_run_to_github')).map((job) => job.payload.moment),
+      jobs.map((job) => job.payload.moment),
       ['started', 'finished']
     )
 

@@ -91,8 +91,9 @@ test.group('GitHub issue intake', (group) => {
 
     await IssueIntake.sync(project)
 
+    const projectItems = await items(project.id)
     assert.deepEqual(
-      (await items(project.id)).map((item) => item.externalRef),
+      projectItems.map((item) => item.externalRef),
       ['github:issue:2']
     )
   })
@@ -107,7 +108,8 @@ test.group('GitHub issue intake', (group) => {
       labels: ['agent-ready', 'P2'],
     })
     await IssueIntake.sync(project)
-    const auditCount = (await AuditEvent.all()).length
+    const auditEvents = await AuditEvent.all()
+    const auditCount = auditEvents.length
 
     const again = await IssueIntake.sync(project)
     assert.include(again, { created: 0, updated: 0, unchanged: 1 })
@@ -197,7 +199,8 @@ test.group('GitHub issue intake', (group) => {
     const summary = await IssueIntake.sync(project)
 
     assert.equal(summary.cancelled, 0)
-    assert.equal((await items(project.id))[0].status, 'pending')
+    const projectItems = await items(project.id)
+    assert.equal(projectItems[0].status, 'pending')
   })
 
   test('a deleted issue (GitHub answers 410 Gone) cancels its item without failing the sync', async ({
@@ -218,7 +221,8 @@ test.group('GitHub issue intake', (group) => {
     const summary = await IssueIntake.sync(project)
 
     assert.equal(summary.cancelled, 1)
-    assert.equal((await items(project.id))[0].status, 'cancelled')
+    const projectItems = await items(project.id)
+    assert.equal(projectItems[0].status, 'cancelled')
     await project.refresh()
     assert.equal(
       project.githubStatus,
@@ -289,14 +293,17 @@ test.group('GitHub issue intake', (group) => {
     const project = await githubProject()
     const other = await githubProject()
     const first = await GitHubClient.forProject(project)
-    assert.strictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
-    assert.notStrictEqual((await GitHubClient.forProject(other)).octokit, first.octokit)
+    const again = await GitHubClient.forProject(project)
+    assert.strictEqual(again.octokit, first.octokit)
+    const forOther = await GitHubClient.forProject(other)
+    assert.notStrictEqual(forOther.octokit, first.octokit)
 
     const integration = await Integration.findByOrFail({ projectId: project.id, kind: 'github' })
     await integration
       .merge({ value: Integration.seal('github', integration.name, 'ghp_rotated') })
       .save()
-    assert.notStrictEqual((await GitHubClient.forProject(project)).octokit, first.octokit)
+    const rotated = await GitHubClient.forProject(project)
+    assert.notStrictEqual(rotated.octokit, first.octokit)
   })
 
   test('a missing token is recorded; the environment variable of that name is used when present', async ({
@@ -320,13 +327,12 @@ test.group('GitHub issue intake', (group) => {
     await project.refresh()
     assert.equal(project.githubStatus, 'connected')
     assert.lengthOf(await items(project.id), 1)
+    const auditEvents = await AuditEvent.query()
+      .where('projectId', project.id)
+      .whereLike('action', 'project.github_%')
+      .orderBy('id')
     assert.deepEqual(
-      (
-        await AuditEvent.query()
-          .where('projectId', project.id)
-          .whereLike('action', 'project.github_%')
-          .orderBy('id')
-      ).map((event) => event.action),
+      auditEvents.map((event) => event.action),
       ['project.github_token_missing', 'project.github_connected']
     )
   })
