@@ -167,6 +167,41 @@ export class ProjectSchema extends BaseModel {
   declare webhookSecretName: string | null
 }
 
+export class QuestionSchema extends BaseModel {
+  static $columns = ['agentId', 'answer', 'answeredAt', 'answeredByLogin', 'answeredByUserId', 'choices', 'context', 'createdAt', 'id', 'projectId', 'question', 'runId', 'status', 'updatedAt', 'workItemId'] as const
+  $columns = QuestionSchema.$columns
+  @column()
+  declare agentId: number | null
+  @column()
+  declare answer: string | null
+  @column.dateTime()
+  declare answeredAt: DateTime | null
+  @column()
+  declare answeredByLogin: string | null
+  @column()
+  declare answeredByUserId: number | null
+  @column()
+  declare choices: any | null
+  @column()
+  declare context: any | null
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare projectId: number
+  @column()
+  declare question: string
+  @column()
+  declare runId: number | null
+  @column()
+  declare status: string
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+  @column()
+  declare workItemId: number
+}
+
 export class RateLimitSchema extends BaseModel {
   static $columns = ['expire', 'key', 'points'] as const
   $columns = RateLimitSchema.$columns

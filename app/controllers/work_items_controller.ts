@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import WorkItem, { WORK_ITEM_STATUSES } from '#models/work_item'
+import Question from '#models/question'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
@@ -82,6 +83,7 @@ export default class WorkItemsController {
       section: 'work-items',
       item,
       trail,
+      conversation: await Question.conversationOf(item.id),
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.
       agents: enabledAgents.filter((agent) => agent.accepts(item.workType)),

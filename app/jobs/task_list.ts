@@ -8,6 +8,8 @@ import syncGitHub from '#jobs/sync_github'
 import syncGitHubProject from '#jobs/sync_github_project'
 import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
+import postQuestionToGitHub from '#jobs/post_question_to_github'
+import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -20,6 +22,8 @@ export const taskList: TaskList = {
   sync_github_project: syncGitHubProject,
   refresh_default_branch: refreshDefaultBranch,
   report_run_to_github: reportRunToGitHub,
+  post_question_to_github: postQuestionToGitHub,
+  answer_question_from_github: answerQuestionFromGitHub,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */

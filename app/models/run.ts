@@ -26,6 +26,7 @@ export const RUN_STATUSES = [
   'timed_out',
   'cancelled',
   'released',
+  'needs_input',
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 export type GateStatus = 'pending' | 'passed' | 'failed'

@@ -16,6 +16,7 @@ router
       .group(() => {
         router.get('/', [controllers.WorkItems, 'show']).as('show')
         router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
+        router.post('/answer', [controllers.WorkItemAnswers, 'store']).as('answer.store')
         router
           .post('/cancellation', [controllers.WorkItemCancellations, 'store'])
           .as('cancellation.store')

@@ -14,6 +14,7 @@ router
         router.post('/logs', [controllers.api.RunLogs, 'store']).as('logs')
         router.post('/complete', [controllers.api.RunCompletions, 'store']).as('complete')
         router.post('/release', [controllers.api.RunReleases, 'store']).as('release')
+        router.post('/questions', [controllers.api.RunQuestions, 'store']).as('questions')
       })
       .prefix('/runs/:id')
       .where('id', router.matchers.number())

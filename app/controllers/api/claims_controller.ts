@@ -3,6 +3,7 @@ import Problem from '#exceptions/problem'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import RunFeedback from '#services/runs/run_feedback'
+import Question from '#models/question'
 import { claimValidator } from '#validators/claim'
 
 /** Seconds an agent at a limit should wait before asking again. */
@@ -56,6 +57,8 @@ export default class ClaimsController {
           },
           // What earlier attempts teach this one (null on a first attempt): read after the claim committed.
           feedback: await RunFeedback.before(run),
+          // Questions the agents asked about this item and the answers they got, oldest first.
+          conversation: await Question.conversationOf(workItem.id),
         })
       }
       case 'none':

@@ -10,6 +10,8 @@ import Claimable from '#infrastructure/claimable'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
+import Question from '#models/question'
+import GitHubQuestions from '#services/github/github_questions'
 
 /** What an agent reports when it finishes a run (POST /runs/:id/complete). */
 export type CompletionReport = {
@@ -27,6 +29,13 @@ export type CompletionReport = {
 }
 
 export type RunSettlement = { run: Run; workItem: WorkItem }
+
+/** What an agent asks a person (POST /runs/:id/questions). */
+export type AskedQuestion = {
+  question: string
+  choices?: string[] | null
+  context?: Record<string, unknown> | null
+}
 
 /** Why the reaper ends a run. */
 export type TimeoutReason = 'lease_expired' | 'max_run_time'
@@ -132,6 +141,69 @@ export default class RunLifecycle {
   }
 
   /**
+   * The agent asks a person (issue 12): the run ends `needs_input` (not an attempt: the count
+   * goes back, as on release), the item waits `blocked` with the open question until it is
+   * answered. The same question asked again for the same run is answered the same.
+   */
+  static async ask(
+    run: Run,
+    agent: Agent,
+    asked: AskedQuestion
+  ): Promise<RunSettlement & { question: Question | null; repeated: boolean }> {
+    let question: Question | null = null
+    let repeated = false
+    const settled = await this.#transition(run, async (trx, item) => {
+      if (!run.isRunning) {
+        const earlier = await Question.query({ client: trx }).where('runId', run.id).first()
+        if (earlier && sameQuestion(earlier, asked)) {
+          question = earlier
+          repeated = true
+          return
+        }
+        if (isStoppedOnRequest(run)) return
+        throw new InvalidTransition(
+          `Run ${run.id} already finished as ${run.status}; it can no longer ask.`
+        )
+      }
+      run.finishedAt = DateTime.now()
+      if (run.cancelRequestedAt) return this.#endStoppedRun(trx, run, agent, 'needs_input')
+
+      run.status = 'needs_input'
+      await run.save()
+      item.merge({
+        status: 'blocked',
+        attempts: Math.max(0, item.attempts - 1),
+        lockedByAgentId: null,
+        lockedAt: null,
+        affinityAgentId: null,
+        affinityUntil: null,
+      })
+      await item.save()
+      question = await Question.create(
+        {
+          workItemId: item.id,
+          projectId: item.projectId,
+          runId: run.id,
+          agentId: agent.id,
+          question: asked.question,
+          choices: asked.choices ?? null,
+          context: asked.context ?? null,
+          status: 'open',
+        },
+        { client: trx }
+      )
+      await AuditEvent.record(trx, {
+        actor: agent,
+        action: 'question.asked',
+        subject: item,
+        details: { run_id: run.id, question_id: question.id, question: asked.question },
+      })
+      await GitHubQuestions.schedulePost(trx, question, item)
+    })
+    return { ...settled, question, repeated }
+  }
+
+  /**
    * The reaper's verdict on one run: `timed_out` when its lease expired or it ran longer than
    * `max_run_seconds`; the item retries. Checked again under the lock, since a heartbeat may
    * have arrived since the run was picked. Returns null when the run is fine after all.
@@ -200,6 +272,14 @@ export default class RunLifecycle {
       details: { reported_as: reportedAs },
     })
   }
+}
+
+function sameQuestion(earlier: Question, asked: AskedQuestion) {
+  return (
+    earlier.question === asked.question &&
+    JSON.stringify(earlier.choices ?? null) === JSON.stringify(asked.choices ?? null) &&
+    JSON.stringify(earlier.context ?? null) === JSON.stringify(asked.context ?? null)
+  )
 }
 
 function isStoppedOnRequest(run: Run) {

@@ -271,6 +271,32 @@ if (!file) {
     assert.equal(runs[1].summary, 'fixed after: 1 passed, 1 failed, 0 skipped (rejected)')
   }).timeout(90_000)
 
+  test('a last JSON line {"question": …} asks instead of completing: the item waits blocked', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    const script = join(workDir, 'ask.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+echo '{"question":"Which currency?","choices":["EUR","USD"]}'
+`,
+      { mode: 0o755 }
+    )
+    const runner = agentRun(token, script, ['--exit-when-idle'])
+    assert.equal(await runner.exited, 0)
+    const blocked = await WorkItem.findOrFail(item.id)
+    assert.equal(blocked.status, 'blocked')
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'needs_input')
+    const question = await db.from('questions').where('run_id', run.id).firstOrFail()
+    assert.equal(question.question, 'Which currency?')
+    assert.deepEqual(question.choices, ['EUR', 'USD'])
+    assert.include(runner.output(), 'asked')
+  }).timeout(60_000)
+
   test('a cancel mid-run kills the child; Ctrl-C releases the items held', async ({ assert }) => {
     const project = await createProject()
     await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 3 })
