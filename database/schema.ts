@@ -381,8 +381,23 @@ export class WorkItemDependencySchema extends BaseModel {
   declare workItemId: number
 }
 
+export class WorkItemNoteSchema extends BaseModel {
+  static $columns = ['createdAt', 'id', 'note', 'userId', 'workItemId'] as const
+  $columns = WorkItemNoteSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare note: string
+  @column()
+  declare userId: number | null
+  @column()
+  declare workItemId: number
+}
+
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'needsHumanAt', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
   $columns = WorkItemSchema.$columns
   @column()
   declare affinityAgentId: number | null
@@ -412,6 +427,8 @@ export class WorkItemSchema extends BaseModel {
   declare lockedByAgentId: number | null
   @column()
   declare maxAttempts: number | null
+  @column.dateTime()
+  declare needsHumanAt: DateTime | null
   @column()
   declare payload: any
   @column()

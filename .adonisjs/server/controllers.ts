@@ -21,6 +21,7 @@ export const controllers = {
   Dashboard: () => import('#controllers/dashboard_controller'),
   GithubWebhooks: () => import('#controllers/github_webhooks_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),
+  Inbox: () => import('#controllers/inbox_controller'),
   IntegrationDeactivations: () => import('#controllers/integration_deactivations_controller'),
   Integrations: () => import('#controllers/integrations_controller'),
   ProjectStates: () => import('#controllers/project_states_controller'),

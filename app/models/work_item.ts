@@ -191,8 +191,11 @@ export default class WorkItem extends WorkItemSchema {
     return true
   }
 
-  /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User, ip?: string | null) {
+  /**
+   * Gives a failed or cancelled item a fresh set of attempts. A note goes to the next attempt
+   * (its claim answer's `feedback.notes`).
+   */
+  async requeue(by: User, ip?: string | null, note?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
         throw new InvalidTransition(
@@ -208,8 +211,12 @@ export default class WorkItem extends WorkItemSchema {
         completedAt: null,
         affinityAgentId: null,
         affinityUntil: null,
+        needsHumanAt: null,
       })
-      return { announce: true, details: { previous_status: previousStatus } }
+      if (note) {
+        await trx.table('work_item_notes').insert({ work_item_id: this.id, user_id: by.id, note })
+      }
+      return { announce: true, details: { previous_status: previousStatus, note: note ?? null } }
     })
   }
 
@@ -293,12 +300,14 @@ export default class WorkItem extends WorkItemSchema {
     })
     if (this.attempts >= maxAttempts) {
       this.status = 'failed'
+      // Rejected to the end: the agent cannot get past the gates alone; a person must look (the inbox).
+      if (cause.rejected) this.needsHumanAt = DateTime.now()
       await this.save()
       await AuditEvent.record(trx, {
         actor: 'system',
         action: 'work_item.failed',
         subject: this,
-        details,
+        details: { ...details, needs_human: Boolean(cause.rejected) },
       })
       return
     }

@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { MAX_INTEGER } from '#database/column_limits'
+import { storableText } from '#validators/storable_text'
 import db from '@adonisjs/lucid/services/db'
 import { WORK_ITEM_STATUSES } from '#models/work_item'
 
@@ -111,4 +112,9 @@ export const workItemFiltersValidator = vine.create({
   work_type: workType().optional(),
   before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
+})
+
+/** POST /work-items/:id/requeue: an optional note for the next attempt (its feedback). */
+export const requeueValidator = vine.create({
+  note: vine.string().trim().maxLength(10_000).use(storableText()).nullable().optional(),
 })

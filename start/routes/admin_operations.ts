@@ -53,6 +53,7 @@ router
       .where('id', rowId)
       .as('agents')
 
+    router.get('/inbox', [controllers.Inbox, 'index']).as('inbox.index')
     router.get('/runs', [controllers.Runs, 'index']).as('runs.index')
     router
       .group(() => {

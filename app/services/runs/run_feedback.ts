@@ -1,3 +1,4 @@
+import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Run from '#models/run'
 import type { ChangeRequest, FailingCheck, GitHubFeedback } from '#services/github/github_feedback'
@@ -59,19 +60,32 @@ const UNSUCCESSFUL = (query: any) =>
 export default class RunFeedback {
   /** The feedback a run was (or is being) given: its item's history before it. Null when there is none. */
   static async before(
-    run: Pick<Run, 'id' | 'workItemId'>,
-    notes: HumanNote[] = [],
+    run: Pick<Run, 'id' | 'workItemId' | 'startedAt'>,
     client?: TransactionClientContract
   ): Promise<Feedback | null> {
     const earlier = () =>
       Run.query({ client }).where('workItemId', run.workItemId).where('id', '<', run.id)
-    const [attempts, withPr] = await Promise.all([
+    const [attempts, withPr, noteRows] = await Promise.all([
       earlier().where(UNSUCCESSFUL).orderBy('id', 'desc').limit(MAX_FEEDBACK_ATTEMPTS),
       earlier()
         .where((query) => query.whereNotNull('prNumber').orWhereNotNull('prUrl'))
         .orderBy('id', 'desc')
         .first(),
+      // Notes people left (on requeue) before this run began, newest first.
+      db
+        .from('work_item_notes as n')
+        .leftJoin('users as u', 'u.id', 'n.user_id')
+        .where('n.work_item_id', run.workItemId)
+        .where('n.created_at', '<=', run.startedAt.toJSDate())
+        .orderBy('n.id', 'desc')
+        .limit(MAX_FEEDBACK_ATTEMPTS)
+        .select('n.note', 'n.created_at', 'u.email'),
     ])
+    const notes: HumanNote[] = noteRows.map((row) => ({
+      note: row.note,
+      by: row.email ?? null,
+      at: new Date(row.created_at).toISOString(),
+    }))
     if (attempts.length === 0 && !withPr && notes.length === 0) return null
     return {
       attempts: attempts.map((attempt) => this.attemptOf(attempt)),
