@@ -397,7 +397,7 @@ export class WorkItemNoteSchema extends BaseModel {
 }
 
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'needsHumanAt', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'needsHumanAt', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'waitsForGreenSince', 'workType'] as const
   $columns = WorkItemSchema.$columns
   @column()
   declare affinityAgentId: number | null
@@ -445,6 +445,8 @@ export class WorkItemSchema extends BaseModel {
   declare title: string
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+  @column.dateTime()
+  declare waitsForGreenSince: DateTime | null
   @column()
   declare workType: string
 }

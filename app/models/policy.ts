@@ -17,6 +17,8 @@ export const POLICY_DEFAULTS = {
   merge_strategy: 'squash' as 'merge' | 'squash' | 'rebase',
   intake_label: 'agent-ready',
   report_to_github: true,
+  /** One `fix_ci` work item per red streak of the default branch, with its failing checks. */
+  auto_fix_ci: false,
 }
 export type ProjectPolicies = typeof POLICY_DEFAULTS
 export type PolicyKey = keyof ProjectPolicies

@@ -349,6 +349,33 @@ export default class WorkItem extends WorkItemSchema {
     }
   }
 
+  /**
+   * Step of gate evaluation: the run failed only on checks that fail on the default branch too
+   * (inherited_failure). The attempt is not charged and the item waits, `pending`, until the
+   * default branch is green (DefaultBranchStatus wakes it), at most a day in case that news is missed.
+   */
+  async waitForGreenDefaultBranch(trx: TransactionClientContract, run: Run) {
+    this.useTransaction(trx)
+    const now = DateTime.now()
+    ;(this as WorkItem).merge({
+      status: 'pending',
+      attempts: Math.max(0, this.attempts - 1),
+      lockedByAgentId: null,
+      lockedAt: null,
+      affinityAgentId: null,
+      affinityUntil: null,
+      runAfter: now.plus({ hours: 24 }),
+      waitsForGreenSince: now,
+    })
+    await this.save()
+    await AuditEvent.record(trx, {
+      actor: 'system',
+      action: 'work_item.waiting_for_default_branch',
+      subject: this,
+      details: { run_id: run.id, reason: 'inherited_failure', run_after: this.runAfter.toISO() },
+    })
+  }
+
   /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */
   async recordCompletion(trx: TransactionClientContract, run: Run) {
     this.useTransaction(trx)

@@ -54,6 +54,9 @@ export const gatesSchema = knownKeysObject({
   min_approvals: optionalInteger(1, 20),
 })
 
+/** Policies whose form field is a yes/no select. */
+const BOOLEAN_POLICIES = new Set<string>(['report_to_github', 'auto_fix_ci'])
+
 /** The other policies of spec §4; a blank field falls back to the default. */
 export const policiesSchema = knownKeysObject({
   max_attempts: optionalInteger(1, 100),
@@ -74,6 +77,10 @@ export const policiesSchema = knownKeysObject({
     .nullable()
     .optional(),
   report_to_github: vine
+    .enum(['true', 'false'] as const)
+    .nullable()
+    .optional(),
+  auto_fix_ci: vine
     .enum(['true', 'false'] as const)
     .nullable()
     .optional(),
@@ -169,13 +176,14 @@ export function projectSettings(input: ProjectInput): ProjectSettings {
   if (gates.min_approvals !== undefined && gates.min_approvals !== null)
     gatesConfig.min_approvals = gates.min_approvals
 
-  const { report_to_github: reportToGithub, ...rest } = input.policies
   const policies: Partial<ProjectPolicies> = {}
+  const own = input.policies as Record<string, unknown>
   for (const key of Object.keys(POLICY_DEFAULTS) as PolicyKey[]) {
-    const value = key === 'report_to_github' ? reportToGithub : rest[key as keyof typeof rest]
+    const value = own[key]
     if (value === null || value === undefined || value === '') continue
-    ;(policies as Record<string, unknown>)[key] =
-      key === 'report_to_github' ? value === 'true' : value
+    ;(policies as Record<string, unknown>)[key] = BOOLEAN_POLICIES.has(key)
+      ? value === 'true'
+      : value
   }
 
   return {

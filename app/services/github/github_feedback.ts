@@ -19,7 +19,14 @@ export type ChangeRequest = {
 }
 
 /** What GitHub said against a run, kept with its verdict (runs.feedback). */
-export type GitHubFeedback = { checks: FailingCheck[]; reviews: ChangeRequest[] }
+export type GitHubFeedback = {
+  checks: FailingCheck[]
+  reviews: ChangeRequest[]
+  /** Checks failing on the default branch when the run was judged (read only while it is red). */
+  default_branch_failing?: string[]
+  /** Every failing required check fails on the default branch too: not the agent's fault. */
+  inherited_failure?: boolean
+}
 
 /** Check-run conclusions that count as passing (as in GitHubFacts). */
 const PASSING_CONCLUSIONS = new Set(['success', 'neutral', 'skipped'])

@@ -12,6 +12,8 @@ import { acceptGates } from '#services/runs/gates/accept_gates'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
+import GitHubFacts from '#services/github/github_facts'
+import { requiredCheckNames } from '#services/runs/gates/required_checks_gate'
 import GitHubFeedbackReader, { type GitHubFeedback } from '#services/github/github_feedback'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
@@ -84,9 +86,11 @@ export default class GateEvaluator {
     if (status === 'failed' && facts && facts.size > 0 && feedback === undefined)
       throw new FeedbackWanted()
 
+    const inherited = status === 'failed' && isInheritedFailure(project, verdicts, feedback)
     run.useTransaction(trx)
     run.merge({ gateResults: verdicts, gateStatus: status, gatesEvaluatedAt: now })
-    if (status === 'failed' && feedback) run.feedback = feedback
+    if (status === 'failed' && feedback)
+      run.feedback = inherited ? { ...feedback, inherited_failure: true } : feedback
     await run.save()
 
     if (status === 'passed') {
@@ -104,8 +108,13 @@ export default class GateEvaluator {
         actor: 'system',
         action: 'gate.failed',
         subject: run,
-        details: { verdicts },
+        details: { verdicts, reason: inherited ? 'inherited_failure' : null },
       })
+      if (inherited) {
+        await item.waitForGreenDefaultBranch(trx, run)
+        await GitHubReport.runFinished(trx, run, item, policies)
+        return status
+      }
       const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
       await item.retryOrFail(trx, policies, {
         run,
@@ -165,11 +174,20 @@ export default class GateEvaluator {
     const run = await Run.find(runId)
     if (!run || (!run.headSha && !run.prNumber)) return null
     try {
-      const client = await GitHubClient.forProject(await Project.findOrFail(run.projectId))
-      return await GitHubFeedbackReader.read(client, {
+      const project = await Project.findOrFail(run.projectId)
+      const client = await GitHubClient.forProject(project)
+      const feedback = await GitHubFeedbackReader.read(client, {
         headSha: run.headSha,
         prNumber: run.prNumber,
       })
+      // A red default branch may be why the run's checks fail: note what fails there too.
+      if (project.defaultBranchStatus === 'failing') {
+        const checks = await GitHubFacts.checksOn(client, project.repoDefaultBranch)
+        feedback.default_branch_failing = [...checks]
+          .filter(([, check]) => check.state === 'failure')
+          .map(([name]) => name)
+      }
+      return feedback
     } catch (error) {
       logger.warn({ err: error, runId }, 'reading the feedback of a rejected run failed')
       return null
@@ -197,6 +215,26 @@ export default class GateEvaluator {
     }
     return results
   }
+}
+
+/**
+ * Not the agent's fault (issue 12): only `required_checks` failed, and every required check
+ * failing on the run's head also fails on the default branch, which is red.
+ */
+function isInheritedFailure(
+  project: Project,
+  verdicts: GateVerdict[],
+  feedback: GitHubFeedback | null | undefined
+) {
+  const redOnDefault = new Set(feedback?.default_branch_failing ?? [])
+  if (project.defaultBranchStatus !== 'failing' || redOnDefault.size === 0) return false
+  const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
+  if (failed.some((verdict) => verdict.gate !== 'required_checks')) return false
+  const required = new Set(requiredCheckNames(project))
+  const failingRequired = (feedback?.checks ?? [])
+    .map((check) => check.name)
+    .filter((name) => required.has(name))
+  return failingRequired.length > 0 && failingRequired.every((name) => redOnDefault.has(name))
 }
 
 /** Thrown inside the evaluation transaction when a rejection wants GitHub's details first. */

@@ -4,7 +4,7 @@ import Run from '#models/run'
 import type { ChangeRequest, FailingCheck, GitHubFeedback } from '#services/github/github_feedback'
 
 /** How an attempt ended, as the next attempt is told. */
-export type AttemptOutcome = 'failed' | 'timed_out' | 'rejected'
+export type AttemptOutcome = 'failed' | 'timed_out' | 'rejected' | 'inherited_failure'
 
 /** One previous attempt of an item, as its next claim answer carries it. */
 export type AttemptFeedback = {
@@ -156,7 +156,8 @@ export function isUnsuccessful(run: Run) {
 
 function outcomeOf(run: Run): AttemptOutcome {
   if (run.status === 'timed_out') return 'timed_out'
-  if (run.status === 'succeeded') return 'rejected'
+  if (run.status === 'succeeded')
+    return run.feedback?.inherited_failure ? 'inherited_failure' : 'rejected'
   return 'failed'
 }
 
