@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
+import RunLifecycle from '#services/runs/run_lifecycle'
 import RunPolicy from '#policies/run_policy'
 import { runReviewValidator } from '#validators/run'
 
@@ -9,7 +10,13 @@ export default class RunReviewsController {
     await bouncer.with(RunPolicy).authorize('review')
     const run = await Run.findOrFail(params.id)
     const { decision, note } = await request.validateUsing(runReviewValidator)
-    await run.review(auth.use('web').getUserOrFail(), decision, note ?? null, request.ip())
+    await RunLifecycle.review(
+      run,
+      auth.use('web').getUserOrFail(),
+      decision,
+      note ?? null,
+      request.ip()
+    )
     session.flash('success', `Run #${run.id} ${decision === 'approved' ? 'approved' : 'rejected'}.`)
     return response.redirect().back()
   }

@@ -1,10 +1,10 @@
 import vine from '@vinejs/vine'
-import GateEvaluator from '#services/runs/gate_evaluator'
+import RunLifecycle from '#services/runs/run_lifecycle'
 
 const evaluateGatesPayload = vine.create({ runId: vine.number().withoutDecimals().min(1) })
 
 /** Re-evaluates a run's pending accept gates (a new fact arrived, or ci_timeout_minutes ended). */
 export default async function evaluateGates(payload: unknown) {
   const { runId } = await evaluateGatesPayload.validate(payload)
-  await GateEvaluator.evaluate(runId)
+  await RunLifecycle.evaluateGates(runId)
 }

@@ -1,17 +1,22 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import { column, hasMany } from '@adonisjs/lucid/orm'
+import { compose } from '@adonisjs/core/helpers'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { AgentSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
-import AuditEvent, { type Actor } from '#models/audit_event'
+import AuditEvent from '#models/audit_event'
+import {
+  inTransaction,
+  withAuditedChanges,
+  type Actor,
+  type AuditOptions,
+} from '#models/mixins/audited_changes'
 import AgentTokensProvider from '#infrastructure/agent_tokens_provider'
 import { MAX_INTEGER } from '#database/column_limits'
-import Claimable from '#infrastructure/claimable'
 
 /** How fresh `last_seen_at` is kept. */
 const SEEN_EVERY_SECONDS = 30
@@ -28,12 +33,6 @@ export type AgentProfile = {
   modelVersion: string | null
   maxConcurrency: number
 }
-
-/** Who changes an agent: a person in the admin pages, or `'system'` (ace commands). */
-export type AgentChanger = Actor | 'system'
-
-/** The request IP to audit, and the caller's transaction to run in (else the method opens its own). */
-export type ChangeOptions = { ip?: string | null; client?: TransactionClientContract }
 
 const PROFILE_FIELDS = [
   'name',
@@ -53,7 +52,7 @@ export type AgentTokenSummary = {
   expiresAt: Date | null
 }
 
-export default class Agent extends AgentSchema {
+export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
   /** Bearer tokens (`gha_…`): only sha256 of the secret is stored; shown once when issued. */
   static accessTokens = new AgentTokensProvider({
     tokenableModel: Agent,
@@ -99,89 +98,114 @@ export default class Agent extends AgentSchema {
 
   /** Registers an agent (enabled unless said otherwise). */
   static async register(
-    by: AgentChanger,
+    by: Actor,
     attributes: AgentProfile & { key: string; enabled?: boolean },
-    options: ChangeOptions = {}
+    options: AuditOptions = {}
   ) {
-    return within(options.client, async (trx) => {
-      const { key, enabled = true, ...profile } = attributes
-      const agent = await Agent.create({ key, ...profile, enabled }, { client: trx })
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'agent.created',
-        subject: agent,
-        details: { key, ...profileDetails(profile), enabled },
-        ipAddress: options.ip ?? null,
-      })
-      return agent
-    })
+    const { key, enabled = true, ...profile } = attributes
+    return Agent.auditedStep(
+      by,
+      'agent.created',
+      async (trx) => {
+        const agent = await Agent.create({ key, ...profile, enabled }, { client: trx })
+        return {
+          subject: agent,
+          details: { key, ...profileDetails(profile), enabled },
+          result: agent,
+        }
+      },
+      options
+    )
   }
 
   /**
    * Sets the profile; returns the fields that differed (none: nothing written, nothing audited).
    * More capabilities or concurrency may make items claimable for this agent.
    */
-  async updateProfile(by: AgentChanger, profile: AgentProfile, options: ChangeOptions = {}) {
+  async updateProfile(by: Actor, profile: AgentProfile, options: AuditOptions = {}) {
     let changed: (keyof AgentProfile)[] = []
-    await this.#audited(by, options, 'agent.updated', async () => {
-      changed = PROFILE_FIELDS.filter(
-        (field) => canonical(this[field]) !== canonical(profile[field])
-      )
-      if (changed.length === 0) return { unchanged: true }
-      const before = profileDetails(this)
-      ;(this as Agent).merge(Object.fromEntries(changed.map((field) => [field, profile[field]])))
-      return {
-        details: { fields: changed, from: before, to: profileDetails(this) },
-        announce: true,
-      }
-    })
+    await this.changeAudited(
+      by,
+      'agent.updated',
+      async () => {
+        changed = PROFILE_FIELDS.filter(
+          (field) => canonical(this[field]) !== canonical(profile[field])
+        )
+        if (changed.length === 0) return { unchanged: true }
+        const before = profileDetails(this)
+        this.name = profile.name
+        this.description = profile.description
+        this.capabilities = profile.capabilities
+        this.modelName = profile.modelName
+        this.modelVersion = profile.modelVersion
+        this.maxConcurrency = profile.maxConcurrency
+        return {
+          details: { fields: changed, from: before, to: profileDetails(this) },
+          announce: this.enabled,
+        }
+      },
+      options
+    )
     return changed
   }
 
   /** Returns false when the agent already was enabled. */
-  async enable(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
-    return this.#audited(by, options, 'agent.enabled', async () => {
-      if (this.enabled) return { unchanged: true }
-      this.enabled = true
-      return { details: options.reason ? { reason: options.reason } : {}, announce: true }
-    })
+  async enable(by: Actor, options: AuditOptions & { reason?: string } = {}) {
+    return this.changeAudited(
+      by,
+      'agent.enabled',
+      async () => {
+        if (this.enabled) return { unchanged: true }
+        this.enabled = true
+        return { details: options.reason ? { reason: options.reason } : {}, announce: true }
+      },
+      options
+    )
   }
 
   /** A disabled agent claims nothing more; its running runs go on until they end. False when it already was. */
-  async disable(by: AgentChanger, options: ChangeOptions & { reason?: string } = {}) {
-    return this.#audited(by, options, 'agent.disabled', async () => {
-      if (!this.enabled) return { unchanged: true }
-      this.enabled = false
-      return { details: options.reason ? { reason: options.reason } : {} }
-    })
+  async disable(by: Actor, options: AuditOptions & { reason?: string } = {}) {
+    return this.changeAudited(
+      by,
+      'agent.disabled',
+      async () => {
+        if (!this.enabled) return { unchanged: true }
+        this.enabled = false
+        return { details: options.reason ? { reason: options.reason } : {} }
+      },
+      options
+    )
   }
 
   /** Issues a bearer token; its plaintext is readable once, from the returned token. */
   async issueToken(
-    by: AgentChanger,
+    by: Actor,
     token: { name?: string | null; expiresIn?: string | number | null } = {},
-    options: ChangeOptions = {}
+    options: AuditOptions = {}
   ) {
-    return within(options.client, async (trx) => {
-      const issued = await Agent.accessTokens.createWithin(trx, this, token)
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'agent.token_issued',
-        subject: this,
-        details: {
-          token_id: Number(issued.identifier),
-          name: issued.name,
-          expires_at: issued.expiresAt?.toISOString() ?? null,
-        },
-        ipAddress: options.ip ?? null,
-      })
-      return issued
-    })
+    return Agent.auditedStep(
+      by,
+      'agent.token_issued',
+      async (trx) => {
+        const issued = await Agent.accessTokens.createWithin(trx, this, token)
+        return {
+          subject: this,
+          details: {
+            token_id: Number(issued.identifier),
+            name: issued.name,
+            expires_at: issued.expiresAt?.toISOString() ?? null,
+          },
+          result: issued,
+        }
+      },
+      options
+    )
   }
 
   /** Revokes this agent's tokens: the one with `tokenId`, or all; returns the ids revoked. */
-  async revokeTokens(by: AgentChanger, tokenId: number | 'all', options: ChangeOptions = {}) {
-    return within(options.client, async (trx) => {
+  async revokeTokens(by: Actor, tokenId: number | 'all', options: AuditOptions = {}) {
+    // One event per token revoked.
+    return inTransaction(options.client, async (trx) => {
       const query = trx.from('agent_access_tokens').where('tokenable_id', this.id)
       if (tokenId !== 'all') {
         // An id past the integer column's range names no token (Postgres would refuse the comparison).
@@ -229,48 +253,6 @@ export default class Agent extends AgentSchema {
       .first()
     return Boolean(row)
   }
-
-  /** Applies a change to the row locked afresh; returns false (and writes nothing) when there was none. */
-  async #audited(
-    by: AgentChanger,
-    options: ChangeOptions,
-    action: string,
-    change: () => Promise<{
-      unchanged?: boolean
-      announce?: boolean
-      details?: Record<string, unknown>
-    }>
-  ) {
-    return within(options.client, async (trx) => {
-      const fresh = await Agent.query({ client: trx })
-        .where('id', this.id)
-        .forUpdate()
-        .firstOrFail()
-      this.useTransaction(trx)
-      ;(this as Agent).fill(fresh.$attributes as Partial<ModelAttributes<Agent>>)
-      this.$hydrateOriginals()
-      const outcome = await change()
-      if (outcome.unchanged) return false
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action,
-        subject: this,
-        details: outcome.details,
-        ipAddress: options.ip ?? null,
-      })
-      if (outcome.announce && this.enabled) await Claimable.announce(trx)
-      return true
-    })
-  }
-}
-
-/** In the caller's transaction when given one (`agents:seed` is all-or-nothing), else in its own. */
-function within<T>(
-  client: TransactionClientContract | undefined,
-  work: (trx: TransactionClientContract) => Promise<T>
-) {
-  return client ? work(client) : db.transaction(work)
 }
 
 /** JSON with object keys sorted: jsonb hands keys back in its own order. */

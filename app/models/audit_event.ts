@@ -2,18 +2,21 @@ import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { AuditEventSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
+import type User from '#models/user'
+import type Agent from '#models/agent'
 
 export type ActorType = 'system' | 'agent' | 'user'
-export type Actor =
-  { actorType: ActorType; id?: number | null } | { constructor: Function; id: number }
+/** Who did it: a person, an agent, or Gatehouse itself (jobs, webhooks, ace commands). */
+export type Actor = User | Agent | 'system'
 
 type Recordable = {
-  actor: Actor | 'system'
+  actor: Actor
   action: string
-  subject?: { constructor: Function; id: number | bigint } | null
+  subject?: LucidRow | null
   projectId?: number | null
   details?: Record<string, unknown>
   ipAddress?: string | null
@@ -79,7 +82,7 @@ export default class AuditEvent extends AuditEventSchema {
         actorId,
         action: event.action,
         subjectType: event.subject ? subjectType(event.subject) : null,
-        subjectId: event.subject ? Number(event.subject.id) : null,
+        subjectId: event.subject ? Number(event.subject.$primaryKeyValue) : null,
         projectId: event.projectId ?? projectOf(event.subject),
         details: event.details ?? {},
         ipAddress: event.ipAddress ?? null,
@@ -94,19 +97,17 @@ function resolveActor(actor: Recordable['actor']): {
   actorId: number | null
 } {
   if (actor === 'system') return { actorType: 'system', actorId: null }
-  if ('actorType' in actor) return { actorType: actor.actorType, actorId: actor.id ?? null }
-  const name = actor.constructor.name
-  return { actorType: name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
+  return { actorType: actor.constructor.name === 'Agent' ? 'agent' : 'user', actorId: actor.id }
 }
 
 /** work_item, run, project…: the model's name in snake case. */
-function subjectType(subject: { constructor: Function }) {
+function subjectType(subject: LucidRow) {
   return subject.constructor.name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()
 }
 
 function projectOf(subject: Recordable['subject']): number | null {
   if (!subject) return null
-  if (subject.constructor.name === 'Project') return Number(subject.id)
+  if (subject.constructor.name === 'Project') return Number(subject.$primaryKeyValue)
   const projectId = (subject as { projectId?: number }).projectId
   return projectId ?? null
 }

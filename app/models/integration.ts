@@ -1,10 +1,10 @@
-import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import encryption from '@adonisjs/core/services/encryption'
 import { belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { IntegrationSchema } from '#database/schema'
 import Project from '#models/project'
-import AuditEvent from '#models/audit_event'
+import { withAuditedChanges } from '#models/mixins/audited_changes'
 import type User from '#models/user'
 import DuplicateValue from '#exceptions/duplicate_value'
 
@@ -14,7 +14,7 @@ export const INTEGRATION_KINDS = ['github', 'slack', 'webhook'] as const
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number]
 
 /** A project's connection to an external service; its secret is encrypted at rest. */
-export default class Integration extends IntegrationSchema {
+export default class Integration extends compose(IntegrationSchema, withAuditedChanges()) {
   declare kind: IntegrationKind
   declare status: 'active' | 'inactive'
 
@@ -46,26 +46,28 @@ export default class Integration extends IntegrationSchema {
     ipAddress: string | null
   ) {
     return DuplicateValue.guard('name', UNIQUE_NAME, () =>
-      db.transaction(async (trx) => {
-        const integration = new Integration()
-        integration.merge({
-          projectId: project.id,
-          kind: attributes.kind,
-          name: attributes.name,
-          status: 'active',
-        })
-        integration.secret = attributes.secret
-        integration.useTransaction(trx)
-        await integration.save()
-        await AuditEvent.record(trx, {
-          actor,
-          action: 'integration.created',
-          subject: integration,
-          details: { kind: integration.kind, name: integration.name },
-          ipAddress,
-        })
-        return integration
-      })
+      Integration.auditedStep(
+        actor,
+        'integration.created',
+        async (trx) => {
+          const integration = new Integration()
+          integration.merge({
+            projectId: project.id,
+            kind: attributes.kind,
+            name: attributes.name,
+            status: 'active',
+          })
+          integration.secret = attributes.secret
+          integration.useTransaction(trx)
+          await integration.save()
+          return {
+            subject: integration,
+            details: { kind: integration.kind, name: integration.name },
+            result: integration,
+          }
+        },
+        { ip: ipAddress }
+      )
     )
   }
 
@@ -78,29 +80,26 @@ export default class Integration extends IntegrationSchema {
     actor: User,
     ipAddress: string | null
   ) {
-    const details: Record<string, unknown> = {}
-    if (changes.kind !== this.kind) details.kind = { from: this.kind, to: changes.kind }
-    if (changes.name !== this.name) details.name = { from: this.name, to: changes.name }
-    if (changes.secret !== null) details.secret_changed = true
-    if (Object.keys(details).length === 0) return
-    const plaintext = changes.secret ?? this.revealSecret()
-    if (plaintext === null)
-      throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
     await DuplicateValue.guard('name', UNIQUE_NAME, () =>
-      db.transaction(async (trx) => {
-        this.useTransaction(trx)
-        this.kind = changes.kind
-        this.name = changes.name
-        this.secret = plaintext
-        await this.save()
-        await AuditEvent.record(trx, {
-          actor,
-          action: 'integration.updated',
-          subject: this,
-          details,
-          ipAddress,
-        })
-      })
+      this.changeAudited(
+        actor,
+        'integration.updated',
+        async () => {
+          const details: Record<string, unknown> = {}
+          if (changes.kind !== this.kind) details.kind = { from: this.kind, to: changes.kind }
+          if (changes.name !== this.name) details.name = { from: this.name, to: changes.name }
+          if (changes.secret !== null) details.secret_changed = true
+          if (Object.keys(details).length === 0) return { unchanged: true }
+          const plaintext = changes.secret ?? this.revealSecret()
+          if (plaintext === null)
+            throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
+          this.kind = changes.kind
+          this.name = changes.name
+          this.secret = plaintext
+          return { details }
+        },
+        { ip: ipAddress }
+      )
     )
   }
 
@@ -113,18 +112,15 @@ export default class Integration extends IntegrationSchema {
   }
 
   async #setStatus(status: 'active' | 'inactive', actor: User, ipAddress: string | null) {
-    if (this.status === status) return
-    await db.transaction(async (trx) => {
-      this.useTransaction(trx)
-      this.status = status
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor,
-        action: status === 'active' ? 'integration.reactivated' : 'integration.deactivated',
-        subject: this,
-        details: { kind: this.kind, name: this.name },
-        ipAddress,
-      })
-    })
+    await this.changeAudited(
+      actor,
+      status === 'active' ? 'integration.reactivated' : 'integration.deactivated',
+      async () => {
+        if (this.status === status) return { unchanged: true }
+        this.status = status
+        return { details: { kind: this.kind, name: this.name } }
+      },
+      { ip: ipAddress }
+    )
   }
 }

@@ -1,4 +1,4 @@
-import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { ProjectSchema } from '#database/schema'
@@ -8,9 +8,9 @@ import Run from '#models/run'
 import Integration from '#models/integration'
 import Policy, { type ProjectPolicies } from '#models/policy'
 import AuditEvent from '#models/audit_event'
+import { withAuditedChanges } from '#models/mixins/audited_changes'
 import WebhookDelivery from '#models/webhook_delivery'
 import type User from '#models/user'
-import Claimable from '#infrastructure/claimable'
 import DuplicateValue from '#exceptions/duplicate_value'
 
 const UNIQUE_SLUG = 'projects_slug_unique'
@@ -50,7 +50,7 @@ export type ProjectSettings = {
   policies: Partial<ProjectPolicies>
 }
 
-export default class Project extends ProjectSchema {
+export default class Project extends compose(ProjectSchema, withAuditedChanges()) {
   declare state: ProjectState
   declare defaultBranchStatus: BranchStatus
   declare githubStatus: GitHubStatus
@@ -88,19 +88,21 @@ export default class Project extends ProjectSchema {
     ipAddress: string | null
   ) {
     return DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
-      db.transaction(async (trx) => {
-        const { policies, ...attributes } = settings
-        const project = await Project.create({ ...attributes, state }, { client: trx })
-        await Policy.replaceForProject(trx, project.id, policies)
-        await AuditEvent.record(trx, {
-          actor,
-          action: 'project.created',
-          subject: project,
-          details: { slug: project.slug, state, gates_config: project.gatesConfig, policies },
-          ipAddress,
-        })
-        return project
-      })
+      Project.auditedStep(
+        actor,
+        'project.created',
+        async (trx) => {
+          const { policies, ...attributes } = settings
+          const project = await Project.create({ ...attributes, state }, { client: trx })
+          await Policy.replaceForProject(trx, project.id, policies)
+          return {
+            subject: project,
+            details: { slug: project.slug, state, gates_config: project.gatesConfig, policies },
+            result: project,
+          }
+        },
+        { ip: ipAddress }
+      )
     )
   }
 
@@ -110,57 +112,44 @@ export default class Project extends ProjectSchema {
    */
   async reconfigure(settings: ProjectSettings, actor: User, ipAddress: string | null) {
     await DuplicateValue.guard('slug', UNIQUE_SLUG, () =>
-      db.transaction(async (trx) => {
-        const current = await Project.query({ client: trx })
-          .where('id', this.id)
-          .forUpdate()
-          .firstOrFail()
-        const policiesBefore = await Policy.ownValues(this.id, trx)
-        const { policies, ...attributes } = settings
-        current.merge(attributes)
-        const changed = Object.keys(current.$dirty)
-        await current.save()
-        await Policy.replaceForProject(trx, this.id, policies)
-        const policiesAfter = await Policy.ownValues(this.id, trx)
-        const policiesChanged = JSON.stringify(policiesBefore) !== JSON.stringify(policiesAfter)
-        if (changed.length === 0 && !policiesChanged) return
-        await AuditEvent.record(trx, {
-          actor,
-          action: 'project.updated',
-          subject: this,
-          details: {
-            changed: policiesChanged ? [...changed, 'policies'] : changed,
-            ...(changed.includes('gatesConfig') ? { gates_config: current.gatesConfig } : {}),
-            ...(policiesChanged ? { policies: { from: policiesBefore, to: policiesAfter } } : {}),
-          },
-          ipAddress,
-        })
-        await Claimable.announce(trx, this.id)
-      })
+      this.changeAudited(
+        actor,
+        'project.updated',
+        async (trx) => {
+          const policiesBefore = await Policy.ownValues(this.id, trx)
+          const { policies, ...attributes } = settings
+          Object.assign(this, attributes)
+          const changed = Object.keys(this.$dirty)
+          await Policy.replaceForProject(trx, this.id, policies)
+          const policiesAfter = await Policy.ownValues(this.id, trx)
+          const policiesChanged = JSON.stringify(policiesBefore) !== JSON.stringify(policiesAfter)
+          if (changed.length === 0 && !policiesChanged) return { unchanged: true }
+          return {
+            details: {
+              changed: policiesChanged ? [...changed, 'policies'] : changed,
+              ...(changed.includes('gatesConfig') ? { gates_config: this.gatesConfig } : {}),
+              ...(policiesChanged ? { policies: { from: policiesBefore, to: policiesAfter } } : {}),
+            },
+            announce: this.id,
+          }
+        },
+        { ip: ipAddress }
+      )
     )
-    await this.refresh()
   }
 
   /** draft → active → paused → archived, or back: audited; becoming active wakes claimers. */
   async changeState(state: ProjectState, actor: User, ipAddress: string | null) {
-    await db.transaction(async (trx) => {
-      const current = await Project.query({ client: trx })
-        .where('id', this.id)
-        .forUpdate()
-        .firstOrFail()
-      const from = current.state
-      if (from === state) return
-      current.state = state
-      await current.save()
-      await AuditEvent.record(trx, {
-        actor,
-        action: 'project.state_changed',
-        subject: this,
-        details: { from, to: state },
-        ipAddress,
-      })
-      if (state === 'active') await Claimable.announce(trx, this.id)
-    })
-    await this.refresh()
+    await this.changeAudited(
+      actor,
+      'project.state_changed',
+      async () => {
+        const from = this.state
+        if (from === state) return { unchanged: true }
+        this.state = state
+        return { details: { from, to: state }, announce: state === 'active' && this.id }
+      },
+      { ip: ipAddress }
+    )
   }
 }

@@ -1,9 +1,8 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import { belongsTo, hasMany, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
-import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { RunSchema } from '#database/schema'
 import { MAX_INTEGER } from '#database/column_limits'
 import { jsonColumn } from '#models/json_column'
@@ -12,12 +11,10 @@ import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import RunLog, { type LogLevel } from '#models/run_log'
-import AuditEvent from '#models/audit_event'
+import { withAuditedChanges, type AuditOptions } from '#models/mixins/audited_changes'
 import Policy from '#models/policy'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import { RUN_LOGS_CHANNEL } from '#infrastructure/run_log_notifier'
 import InvalidTransition from '#exceptions/invalid_transition'
-import type { GitHubFeedback } from '#services/github/github_feedback'
 
 export const RUN_STATUSES = [
   'running',
@@ -40,6 +37,34 @@ export type RunCosts = {
 export type RunTests = { passed: number; failed: number; skipped?: number }
 export type ReviewDecision = 'approved' | 'rejected'
 
+/** A failing check of a run's head commit, as the agent needs it to fix the failure. */
+export type FailingCheck = {
+  name: string
+  conclusion: string
+  details_url: string | null
+  title: string | null
+  summary: string | null
+  annotations: { path: string; line: number | null; message: string }[]
+}
+
+/** A review that asked for changes, with its inline comments. */
+export type ChangeRequest = {
+  reviewer: string | null
+  body: string | null
+  submitted_at: string | null
+  comments: { body: string; path: string; line: number | null }[]
+}
+
+/** What GitHub said against a run, kept with its verdict (runs.feedback). */
+export type GitHubFeedback = {
+  checks: FailingCheck[]
+  reviews: ChangeRequest[]
+  /** Checks failing on the default branch when the run was judged (read only while it is red). */
+  default_branch_failing?: string[]
+  /** Every failing required check fails on the default branch too: not the agent's fault. */
+  inherited_failure?: boolean
+}
+
 /** One line an agent streams; the server assigns its seq. */
 export type LogLine = {
   level: LogLevel
@@ -49,7 +74,7 @@ export type LogLine = {
   loggedAt?: DateTime | null
 }
 
-export default class Run extends RunSchema {
+export default class Run extends compose(RunSchema, withAuditedChanges()) {
   declare status: RunStatus
   declare gateStatus: GateStatus | null
   declare reviewStatus: 'approved' | 'rejected' | null
@@ -126,14 +151,12 @@ export default class Run extends RunSchema {
       throw this.#notRunning()
     }
     const [row] = rows
-    ;(this as Run).merge({
-      heartbeatAt: DateTime.fromJSDate(row.heartbeat_at),
-      leaseExpiresAt: DateTime.fromJSDate(row.lease_expires_at),
-      cancelRequestedAt: row.cancel_requested_at
-        ? DateTime.fromJSDate(row.cancel_requested_at)
-        : null,
-      progress: row.progress,
-    })
+    this.heartbeatAt = DateTime.fromJSDate(row.heartbeat_at)
+    this.leaseExpiresAt = DateTime.fromJSDate(row.lease_expires_at)
+    this.cancelRequestedAt = row.cancel_requested_at
+      ? DateTime.fromJSDate(row.cancel_requested_at)
+      : null
+    this.progress = row.progress
     this.$hydrateOriginals()
     return this
   }
@@ -176,39 +199,30 @@ export default class Run extends RunSchema {
     })
   }
 
-  /** A reviewer's decision for the `human_review` gate; the gates are re-evaluated at once. */
-  async review(by: User, decision: ReviewDecision, note?: string | null, ip?: string | null) {
-    await db.transaction(async (trx) => {
-      const item = await WorkItem.findOrFail(this.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      await this.lockRowIn(trx)
-      if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
-        throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
-      }
-      ;(this as Run).merge({
-        reviewStatus: decision,
-        reviewedByUserId: by.id,
-        reviewedAt: DateTime.now(),
-      })
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'run.reviewed',
-        subject: this,
-        details: { decision, note: note ?? null },
-        ipAddress: ip ?? null,
-      })
-      await GateEvaluator.evaluateWithin(trx, this, item)
-    })
-  }
-
-  /** Locks this run's row for the caller's transaction and reloads it from there. */
-  async lockRowIn(trx: TransactionClientContract) {
-    const fresh = await Run.query({ client: trx }).where('id', this.id).forUpdate().firstOrFail()
-    this.useTransaction(trx)
-    ;(this as Run).fill(fresh.$attributes as Partial<ModelAttributes<Run>>)
-    this.$hydrateOriginals()
-    return this
+  /**
+   * Step of a review (RunLifecycle.review, which then judges the gates again): the reviewer's
+   * decision for the `human_review` gate, audited with the request's IP.
+   */
+  async recordReview(
+    by: User,
+    decision: ReviewDecision,
+    note: string | null,
+    options: AuditOptions = {}
+  ) {
+    await this.changeAudited(
+      by,
+      'run.reviewed',
+      async () => {
+        if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
+          throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
+        }
+        this.reviewStatus = decision
+        this.reviewedByUserId = by.id
+        this.reviewedAt = DateTime.now()
+        return { details: { decision, note } }
+      },
+      options
+    )
   }
 
   /** What the agent API shows of a run. */

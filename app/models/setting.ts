@@ -1,17 +1,16 @@
-import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { belongsTo } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { SettingSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
-import AuditEvent from '#models/audit_event'
-import Claimable from '#infrastructure/claimable'
+import { withAuditedChanges } from '#models/mixins/audited_changes'
 import User from '#models/user'
 
 export type Settings = { agents_enabled: boolean; max_parallel_runs: number | null }
 
 /** Global switches, one row per key (seeded by the migration). */
-export default class Setting extends SettingSchema {
+export default class Setting extends compose(SettingSchema, withAuditedChanges()) {
   static primaryKey = 'key'
 
   @jsonColumn()
@@ -39,28 +38,26 @@ export default class Setting extends SettingSchema {
    * agents back on or raising the cap wakes waiting claimers (on commit).
    */
   static async change(next: Settings, by: User, ipAddress: string | null): Promise<Settings> {
-    return db.transaction(async (trx) => {
-      const before = toSettings(await this.query({ client: trx }).forUpdate())
-      const changes: Partial<Record<keyof Settings, { from: unknown; to: unknown }>> = {}
-      for (const key of ['agents_enabled', 'max_parallel_runs'] as const) {
-        if (before[key] === next[key]) continue
-        changes[key] = { from: before[key], to: next[key] }
-        // Raw: JSON null must stay the jsonb literal (the column is NOT NULL).
-        await trx.rawQuery(
-          `update settings set value = ?::jsonb, updated_by_user_id = ?, updated_at = now() where key = ?`,
-          [JSON.stringify(next[key]), by.id, key]
-        )
-      }
-      if (Object.keys(changes).length === 0) return before
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'settings.updated',
-        details: changes,
-        ipAddress,
-      })
-      if (reopensClaims(before, next)) await Claimable.announce(trx)
-      return next
-    })
+    return Setting.auditedStep(
+      by,
+      'settings.updated',
+      async (trx) => {
+        const before = toSettings(await this.query({ client: trx }).forUpdate())
+        const changes: Partial<Record<keyof Settings, { from: unknown; to: unknown }>> = {}
+        for (const key of ['agents_enabled', 'max_parallel_runs'] as const) {
+          if (before[key] === next[key]) continue
+          changes[key] = { from: before[key], to: next[key] }
+          // Raw: JSON null must stay the jsonb literal (the column is NOT NULL).
+          await trx.rawQuery(
+            `update settings set value = ?::jsonb, updated_by_user_id = ?, updated_at = now() where key = ?`,
+            [JSON.stringify(next[key]), by.id, key]
+          )
+        }
+        if (Object.keys(changes).length === 0) return { unchanged: true, result: before }
+        return { details: changes, announce: reopensClaims(before, next), result: next }
+      },
+      { ip: ipAddress }
+    )
   }
 }
 

@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
 import hash from '@adonisjs/core/services/hash'
 import { compose } from '@adonisjs/core/helpers'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
@@ -9,7 +8,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { UserSchema } from '#database/schema'
 import WorkItem from '#models/work_item'
 import Run from '#models/run'
-import AuditEvent from '#models/audit_event'
+import { withAuditedChanges } from '#models/mixins/audited_changes'
 import DuplicateValue from '#exceptions/duplicate_value'
 import InvalidTransition from '#exceptions/invalid_transition'
 
@@ -21,7 +20,7 @@ const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   passwordColumnName: 'password',
 })
 
-export default class User extends compose(UserSchema, AuthFinder) {
+export default class User extends compose(UserSchema, AuthFinder, withAuditedChanges()) {
   declare role: UserRole
 
   @column({ serializeAs: null })
@@ -54,17 +53,15 @@ export default class User extends compose(UserSchema, AuthFinder) {
     ipAddress: string | null
   ) {
     return DuplicateValue.guard('email', 'users_email_lower_unique', () =>
-      db.transaction(async (trx) => {
-        const user = await User.create({ ...attributes, isActive: true }, { client: trx })
-        await AuditEvent.record(trx, {
-          actor: by,
-          action: 'user.created',
-          subject: user,
-          details: { email: user.email, role: user.role },
-          ipAddress,
-        })
-        return user
-      })
+      User.auditedStep(
+        by,
+        'user.created',
+        async (trx) => {
+          const user = await User.create({ ...attributes, isActive: true }, { client: trx })
+          return { subject: user, details: { email: user.email, role: user.role }, result: user }
+        },
+        { ip: ipAddress }
+      )
     )
   }
 
@@ -74,27 +71,24 @@ export default class User extends compose(UserSchema, AuthFinder) {
     by: User,
     ipAddress: string | null
   ) {
-    await db.transaction(async (trx) => {
-      this.useTransaction(trx)
-      const details: Record<string, unknown> = {}
-      if (changes.role !== this.role) details.role = { from: this.role, to: changes.role }
-      if (changes.fullName !== this.fullName)
-        details.full_name = { from: this.fullName, to: changes.fullName }
-      if (changes.password) details.password_changed = true
-      if (Object.keys(details).length === 0) return
-      if (changes.role !== 'admin') await this.#ensureAnotherActiveAdmin(trx)
-      this.fullName = changes.fullName
-      this.role = changes.role
-      if (changes.password) this.password = changes.password
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'user.updated',
-        subject: this,
-        details,
-        ipAddress,
-      })
-    })
+    await this.changeAudited(
+      by,
+      'user.updated',
+      async (trx) => {
+        const details: Record<string, unknown> = {}
+        if (changes.role !== this.role) details.role = { from: this.role, to: changes.role }
+        if (changes.fullName !== this.fullName)
+          details.full_name = { from: this.fullName, to: changes.fullName }
+        if (changes.password) details.password_changed = true
+        if (Object.keys(details).length === 0) return { unchanged: true }
+        if (changes.role !== 'admin') await this.#ensureAnotherActiveAdmin(trx)
+        this.fullName = changes.fullName
+        this.role = changes.role
+        if (changes.password) this.password = changes.password
+        return { details }
+      },
+      { ip: ipAddress }
+    )
   }
 
   /** Deactivated users cannot sign in, and are signed out on their next request. */
@@ -106,20 +100,33 @@ export default class User extends compose(UserSchema, AuthFinder) {
     await this.#setActive(true, by, ipAddress)
   }
 
+  /**
+   * Locks this user's row for `trx` and reloads it, together with the active admins' rows, in
+   * id order: two admins demoting each other at once queue up instead of deadlocking, and the
+   * last-admin check below reads rows nobody else can change.
+   */
+  override async lockRowIn(trx: TransactionClientContract) {
+    await trx
+      .from('users')
+      .where('id', this.id)
+      .orWhere((query) => query.where('role', 'admin').where('is_active', true))
+      .orderBy('id')
+      .forUpdate()
+      .select('id')
+    return super.lockRowIn(trx)
+  }
+
   async #setActive(active: boolean, by: User, ipAddress: string | null) {
-    if (this.isActive === active) return
-    await db.transaction(async (trx) => {
-      this.useTransaction(trx)
-      if (!active) await this.#ensureAnotherActiveAdmin(trx)
-      this.isActive = active
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: active ? 'user.reactivated' : 'user.deactivated',
-        subject: this,
-        ipAddress,
-      })
-    })
+    await this.changeAudited(
+      by,
+      active ? 'user.reactivated' : 'user.deactivated',
+      async (trx) => {
+        if (this.isActive === active) return { unchanged: true }
+        if (!active) await this.#ensureAnotherActiveAdmin(trx)
+        this.isActive = active
+      },
+      { ip: ipAddress }
+    )
   }
 
   /**

@@ -1,16 +1,15 @@
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
+import { compose } from '@adonisjs/core/helpers'
 import { belongsTo, hasMany, manyToMany, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany, ManyToMany } from '@adonisjs/lucid/types/relations'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { ModelAttributes } from '@adonisjs/lucid/types/model'
 import { WorkItemSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
-import AuditEvent from '#models/audit_event'
+import { withAuditedChanges, type AuditedOutcome } from '#models/mixins/audited_changes'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#infrastructure/claimable'
 import JobQueue from '#infrastructure/job_queue'
@@ -54,7 +53,7 @@ export function retryBackoffSeconds(attempts: number, baseSeconds: number) {
  */
 export type RetryCause = { run: Run; reason: string; rejected?: boolean }
 
-export default class WorkItem extends WorkItemSchema {
+export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges()) {
   declare status: WorkItemStatus
   declare source: WorkItemSource
 
@@ -97,33 +96,35 @@ export default class WorkItem extends WorkItemSchema {
    * for. Announced at once: it may be claimable now.
    */
   static async createManually(by: User, attributes: ManualWorkItem, ip?: string | null) {
-    return db.transaction(async (trx) => {
-      const item = await WorkItem.create(
-        {
-          projectId: attributes.projectId,
-          workType: attributes.workType,
-          title: attributes.title,
-          payload: attributes.payload,
-          priority: attributes.priority,
-          maxAttempts: attributes.maxAttempts,
-          source: 'manual',
-          runAfter: DateTime.now(),
-        },
-        { client: trx }
-      )
-      if (attributes.dependsOnIds.length > 0) {
-        await item.related('dependsOn').attach(attributes.dependsOnIds, trx)
-      }
-      await AuditEvent.record(trx, {
-        actor: by,
-        action: 'work_item.created',
-        subject: item,
-        details: { source: 'manual', depends_on: attributes.dependsOnIds },
-        ipAddress: ip ?? null,
-      })
-      await Claimable.announce(trx, item.projectId)
-      return item
-    })
+    return WorkItem.auditedStep(
+      by,
+      'work_item.created',
+      async (trx) => {
+        const item = await WorkItem.create(
+          {
+            projectId: attributes.projectId,
+            workType: attributes.workType,
+            title: attributes.title,
+            payload: attributes.payload,
+            priority: attributes.priority,
+            maxAttempts: attributes.maxAttempts,
+            source: 'manual',
+            runAfter: DateTime.now(),
+          },
+          { client: trx }
+        )
+        if (attributes.dependsOnIds.length > 0) {
+          await item.related('dependsOn').attach(attributes.dependsOnIds, trx)
+        }
+        return {
+          subject: item,
+          details: { source: 'manual', depends_on: attributes.dependsOnIds },
+          announce: item.projectId,
+          result: item,
+        }
+      },
+      { ip }
+    )
   }
 
   /** The filters of the admin list; each combination has an index to walk (see docs/admin-operations.md). */
@@ -144,7 +145,8 @@ export default class WorkItem extends WorkItemSchema {
     await this.#humanChange(by, ip, 'work_item.approved', async () => {
       if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
       if (this.approvedAt) return { unchanged: true }
-      ;(this as WorkItem).merge({ approvedAt: DateTime.now(), approvedByUserId: by.id })
+      this.approvedAt = DateTime.now()
+      this.approvedByUserId = by.id
       return { announce: true }
     })
   }
@@ -166,7 +168,7 @@ export default class WorkItem extends WorkItemSchema {
           `Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`
         )
       }
-      ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
+      this.#leave('cancelled')
       return { details: { previous_status: previousStatus, stopping_run_id: runId } }
     })
   }
@@ -176,25 +178,21 @@ export default class WorkItem extends WorkItemSchema {
    * would. Inside the caller's transaction; false when the item was already final.
    */
   async cancelBySystem(trx: TransactionClientContract, reason: string): Promise<boolean> {
-    await this.lockRowIn(trx)
-    if (this.isFinal) return false
-    const previousStatus = this.status
-    const runId = await this.#requestStopOfRunningRun(trx)
-    ;(this as WorkItem).merge({ status: 'cancelled', lockedByAgentId: null, lockedAt: null })
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.cancelled',
-      subject: this,
-      details: { reason, previous_status: previousStatus, stopping_run_id: runId },
-    })
-    return true
+    return this.changeAudited(
+      'system',
+      'work_item.cancelled',
+      async () => {
+        if (this.isFinal) return { unchanged: true }
+        const previousStatus = this.status
+        const runId = await this.#requestStopOfRunningRun(trx)
+        this.#leave('cancelled')
+        return { details: { reason, previous_status: previousStatus, stopping_run_id: runId } }
+      },
+      { client: trx }
+    )
   }
 
-  /**
-   * Gives a failed or cancelled item a fresh set of attempts. A note goes to the next attempt
-   * (its claim answer's `feedback.notes`).
-   */
+  /** Gives a failed or cancelled item a fresh set of attempts. */
   async requeue(by: User, ip?: string | null, note?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
@@ -204,15 +202,14 @@ export default class WorkItem extends WorkItemSchema {
       }
       await this.#ensureNoRunStillStopping(trx)
       const previousStatus = this.status
-      ;(this as WorkItem).merge({
-        status: 'pending',
-        attempts: 0,
-        runAfter: DateTime.now(),
-        completedAt: null,
-        affinityAgentId: null,
-        affinityUntil: null,
-        needsHumanAt: null,
-      })
+      this.status = 'pending'
+      this.attempts = 0
+      this.runAfter = DateTime.now()
+      this.completedAt = null
+      this.affinityAgentId = null
+      this.affinityUntil = null
+      this.needsHumanAt = null
+      // The note goes to the next attempt (its claim answer's `feedback.notes`).
       if (note) {
         await trx.table('work_item_notes').insert({ work_item_id: this.id, user_id: by.id, note })
       }
@@ -230,7 +227,7 @@ export default class WorkItem extends WorkItemSchema {
       }
       const previousStatus = this.status
       const runId = await this.#requestStopOfRunningRun(trx)
-      ;(this as WorkItem).merge({ status: 'blocked', lockedByAgentId: null, lockedAt: null })
+      this.#leave('blocked')
       return { details: { reason, previous_status: previousStatus, stopping_run_id: runId } }
     })
   }
@@ -240,7 +237,8 @@ export default class WorkItem extends WorkItemSchema {
       if (this.status !== 'blocked')
         throw new InvalidTransition(`Work item ${this.id} is not blocked.`)
       await this.#ensureNoRunStillStopping(trx)
-      ;(this as WorkItem).merge({ status: 'pending', runAfter: DateTime.now() })
+      this.status = 'pending'
+      this.runAfter = DateTime.now()
       return { announce: true }
     })
   }
@@ -284,61 +282,53 @@ export default class WorkItem extends WorkItemSchema {
    * this item locked by it.
    */
   async retryOrFail(trx: TransactionClientContract, policies: ProjectPolicies, cause: RetryCause) {
-    this.useTransaction(trx)
-    const maxAttempts = this.maxAttempts ?? policies.max_attempts
-    const details = {
-      run_id: cause.run.id,
-      reason: cause.reason,
-      attempts: this.attempts,
-      max_attempts: maxAttempts,
-    }
-    ;(this as WorkItem).merge({
-      lockedByAgentId: null,
-      lockedAt: null,
-      affinityAgentId: null,
-      affinityUntil: null,
-    })
-    if (this.attempts >= maxAttempts) {
-      this.status = 'failed'
-      // Rejected to the end: the agent cannot get past the gates alone; a person must look (the inbox).
-      if (cause.rejected) this.needsHumanAt = DateTime.now()
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'work_item.failed',
-        subject: this,
-        details: { ...details, needs_human: Boolean(cause.rejected) },
-      })
-      return
-    }
-    const delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
-    ;(this as WorkItem).merge({
-      status: 'pending',
-      runAfter: DateTime.now().plus({ seconds: delay }),
-    })
-    if (cause.rejected && policies.retry_affinity_seconds > 0) {
-      // The window starts when the item becomes claimable again, so the backoff does not eat it.
-      ;(this as WorkItem).merge({
-        affinityAgentId: cause.run.agentId,
-        affinityUntil: this.runAfter.plus({ seconds: policies.retry_affinity_seconds }),
-      })
-    }
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.retry_scheduled',
-      subject: this,
-      details: {
-        ...details,
-        run_after: this.runAfter.toISO(),
-        backoff_seconds: delay,
-        affinity_agent_id: this.affinityAgentId,
-        affinity_until: this.affinityUntil?.toISO() ?? null,
+    let delay: number | null = null
+    await this.changeAudited(
+      'system',
+      'work_item.retry_scheduled',
+      async () => {
+        const maxAttempts = this.maxAttempts ?? policies.max_attempts
+        const details = {
+          run_id: cause.run.id,
+          reason: cause.reason,
+          attempts: this.attempts,
+          max_attempts: maxAttempts,
+        }
+        this.lockedByAgentId = null
+        this.lockedAt = null
+        this.affinityAgentId = null
+        this.affinityUntil = null
+        if (this.attempts >= maxAttempts) {
+          this.status = 'failed'
+          // Rejected to the end: the agent cannot get past the gates alone; a person must look (the inbox).
+          if (cause.rejected) this.needsHumanAt = DateTime.now()
+          return {
+            action: 'work_item.failed',
+            details: { ...details, needs_human: Boolean(cause.rejected) },
+          }
+        }
+        delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
+        this.status = 'pending'
+        this.runAfter = DateTime.now().plus({ seconds: delay })
+        if (cause.rejected && policies.retry_affinity_seconds > 0) {
+          // The window starts when the item becomes claimable again, so the backoff does not eat it.
+          this.affinityAgentId = cause.run.agentId
+          this.affinityUntil = this.runAfter.plus({ seconds: policies.retry_affinity_seconds })
+        }
+        return {
+          details: {
+            ...details,
+            run_after: this.runAfter.toISO(),
+            backoff_seconds: delay,
+            affinity_agent_id: this.affinityAgentId,
+            affinity_until: this.affinityUntil?.toISO() ?? null,
+          },
+          announce: delay === 0 && this.projectId,
+        }
       },
-    })
-    if (delay === 0) {
-      await Claimable.announce(trx, this.projectId)
-    } else {
+      { client: trx, locked: true }
+    )
+    if (delay) {
       // Waiting claimers hear of changes, not of time passing: tell them when the backoff ends.
       await JobQueue.enqueue(
         trx,
@@ -355,43 +345,45 @@ export default class WorkItem extends WorkItemSchema {
    * default branch is green (DefaultBranchStatus wakes it), at most a day in case that news is missed.
    */
   async waitForGreenDefaultBranch(trx: TransactionClientContract, run: Run) {
-    this.useTransaction(trx)
-    const now = DateTime.now()
-    ;(this as WorkItem).merge({
-      status: 'pending',
-      attempts: Math.max(0, this.attempts - 1),
-      lockedByAgentId: null,
-      lockedAt: null,
-      affinityAgentId: null,
-      affinityUntil: null,
-      runAfter: now.plus({ hours: 24 }),
-      waitsForGreenSince: now,
-    })
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.waiting_for_default_branch',
-      subject: this,
-      details: { run_id: run.id, reason: 'inherited_failure', run_after: this.runAfter.toISO() },
-    })
+    await this.changeAudited(
+      'system',
+      'work_item.waiting_for_default_branch',
+      async () => {
+        const now = DateTime.now()
+        this.status = 'pending'
+        this.attempts = Math.max(0, this.attempts - 1)
+        this.lockedByAgentId = null
+        this.lockedAt = null
+        this.affinityAgentId = null
+        this.affinityUntil = null
+        this.runAfter = now.plus({ hours: 24 })
+        this.waitsForGreenSince = now
+        return {
+          details: {
+            run_id: run.id,
+            reason: 'inherited_failure',
+            run_after: this.runAfter.toISO(),
+          },
+        }
+      },
+      { client: trx, locked: true }
+    )
   }
 
   /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */
   async recordCompletion(trx: TransactionClientContract, run: Run) {
-    this.useTransaction(trx)
-    ;(this as WorkItem).merge({
-      status: 'completed',
-      completedAt: DateTime.now(),
-      lockedByAgentId: null,
-      lockedAt: null,
-    })
-    await this.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.completed',
-      subject: this,
-      details: { run_id: run.id },
-    })
+    await this.changeAudited(
+      'system',
+      'work_item.completed',
+      async () => {
+        this.status = 'completed'
+        this.completedAt = DateTime.now()
+        this.lockedByAgentId = null
+        this.lockedAt = null
+        return { details: { run_id: run.id } }
+      },
+      { client: trx, locked: true }
+    )
     const dependantProjects = await trx
       .from('work_item_dependencies')
       .join('work_items', 'work_items.id', 'work_item_dependencies.work_item_id')
@@ -403,44 +395,32 @@ export default class WorkItem extends WorkItemSchema {
     }
   }
 
-  /** Locks this item's row for the caller's transaction and reloads it from there. */
-  async lockRowIn(trx: TransactionClientContract) {
-    const fresh = await WorkItem.query({ client: trx })
-      .where('id', this.id)
-      .forUpdate()
-      .firstOrFail()
-    this.useTransaction(trx)
-    ;(this as WorkItem).fill(fresh.$attributes as Partial<ModelAttributes<WorkItem>>)
-    this.$hydrateOriginals()
-    return this
-  }
-
-  /** One human action: one transaction on the locked row, its audit event, and the NOTIFY if claimable. */
+  /** One human action: the audited change, announced if it leaves the item claimable. */
   async #humanChange(
     by: User,
     ip: string | null | undefined,
     action: string,
-    change: (trx: TransactionClientContract) => Promise<{
-      announce?: boolean
-      unchanged?: boolean
-      details?: Record<string, unknown>
-    } | void>
+    change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>
   ) {
-    await db.transaction(async (trx) => {
-      await this.lockRowIn(trx)
-      const outcome = (await change(trx)) ?? {}
-      if (outcome.unchanged) return
-      await this.save()
-      await AuditEvent.record(trx, {
-        actor: by,
-        action,
-        subject: this,
-        details: outcome.details,
-        ipAddress: ip ?? null,
-      })
-      if (outcome.announce && this.status === 'pending')
-        await Claimable.announce(trx, this.projectId)
-    })
+    await this.changeAudited(
+      by,
+      action,
+      async (trx) => {
+        const outcome = (await change(trx)) ?? {}
+        return {
+          ...outcome,
+          announce: outcome.announce && this.status === 'pending' && this.projectId,
+        }
+      },
+      { ip }
+    )
+  }
+
+  /** Cancelled or blocked: no agent holds the item any more. */
+  #leave(status: 'cancelled' | 'blocked') {
+    this.status = status
+    this.lockedByAgentId = null
+    this.lockedAt = null
   }
 
   /** The agent is told on its next heartbeat; returns the run's id, if one was running. */

@@ -59,16 +59,15 @@ select e.id, e.occurred_at, e.subject_id as run_id, e.details, p.slug as project
 
 /** Active projects whose runs this calendar month (UTC) cost 80 % or more of monthly_budget_usd (runs_project_started). */
 export const BUDGETS = `
-select * from (
-  select p.id, p.slug, p.name, (p.gates_config ->> 'monthly_budget_usd')::numeric as budget,
-         (select coalesce(sum(r.cost_usd), 0) from runs r
-           where r.project_id = p.id
-             and r.started_at >= date_trunc('month', now() at time zone 'UTC') at time zone 'UTC') as spent
-    from projects p
-   where p.state = 'active' and jsonb_typeof(p.gates_config -> 'monthly_budget_usd') = 'number'
-) budgets
- where budget > 0 and spent >= budget * ${BUDGET_WARNING_SHARE}
- order by spent / budget desc`
+select p.id, p.slug, p.name, b.budget, s.spent
+  from projects p
+ cross join lateral (select (p.gates_config ->> 'monthly_budget_usd')::numeric as budget) b
+ cross join lateral (select coalesce(sum(r.cost_usd), 0) as spent from runs r
+                      where r.project_id = p.id
+                        and r.started_at >= date_trunc('month', now() at time zone 'UTC') at time zone 'UTC') s
+ where p.state = 'active' and jsonb_typeof(p.gates_config -> 'monthly_budget_usd') = 'number'
+   and b.budget > 0 and s.spent >= b.budget * ${BUDGET_WARNING_SHARE}
+ order by s.spent / b.budget desc`
 
 /** What the navigation counts: rows a person can act on now (questions, reviews, items needing a human). */
 export const WAITING_COUNT = `

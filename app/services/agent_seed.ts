@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { errors as vineErrors } from '@vinejs/vine'
-import Agent, { type AgentChanger } from '#models/agent'
+import Agent from '#models/agent'
+import type { Actor } from '#models/audit_event'
 import {
   agentDefinition,
   agentDefinitionValidator,
@@ -79,15 +80,16 @@ export default class AgentSeed {
       }
       const key = (candidate as { key?: unknown }).key
       if (typeof key === 'string') {
-        const earlier = firstEntryOfKey.get(key.trim())
+        const normalised = key.trim()
+        const earlier = firstEntryOfKey.get(normalised)
         if (earlier !== undefined) {
           problems.push({
             ...at,
             field: 'key',
-            message: `duplicate key "${key.trim()}" (first at entry ${earlier})`,
+            message: `duplicate key "${normalised}" (first at entry ${earlier})`,
           })
         } else {
-          firstEntryOfKey.set(key.trim(), entry)
+          firstEntryOfKey.set(normalised, entry)
         }
       }
       try {
@@ -109,7 +111,7 @@ export default class AgentSeed {
    */
   static async apply(
     definitions: AgentDefinition[],
-    options: { prune?: boolean; tokens?: boolean; actor?: AgentChanger } = {}
+    options: { prune?: boolean; tokens?: boolean; actor?: Actor } = {}
   ): Promise<SeedOutcome> {
     const actor = options.actor ?? 'system'
     return db.transaction(async (trx) => {

@@ -515,7 +515,12 @@ export default class DemoData {
       })
       if (outcome.review) {
         await run.refresh()
-        await run.review(people.reviewer, outcome.review, 'Looks good; matches the spec.')
+        await RunLifecycle.review(
+          run,
+          people.reviewer,
+          outcome.review,
+          'Looks good; matches the spec.'
+        )
       }
     }
     if (plan.hoursAgo) await backdate(run, plan.hoursAgo)

@@ -1,32 +1,7 @@
 import type GitHubClient from '#services/github/github_client'
+import type { ChangeRequest, FailingCheck, GitHubFeedback } from '#models/run'
 
-/** A failing check of a run's head commit, as the agent needs it to fix the failure. */
-export type FailingCheck = {
-  name: string
-  conclusion: string
-  details_url: string | null
-  title: string | null
-  summary: string | null
-  annotations: { path: string; line: number | null; message: string }[]
-}
-
-/** A review that asked for changes, with its inline comments. */
-export type ChangeRequest = {
-  reviewer: string | null
-  body: string | null
-  submitted_at: string | null
-  comments: { body: string; path: string; line: number | null }[]
-}
-
-/** What GitHub said against a run, kept with its verdict (runs.feedback). */
-export type GitHubFeedback = {
-  checks: FailingCheck[]
-  reviews: ChangeRequest[]
-  /** Checks failing on the default branch when the run was judged (read only while it is red). */
-  default_branch_failing?: string[]
-  /** Every failing required check fails on the default branch too: not the agent's fault. */
-  inherited_failure?: boolean
-}
+export type { FailingCheck, ChangeRequest, GitHubFeedback }
 
 /** Check-run conclusions that count as passing (as in GitHubFacts). */
 const PASSING_CONCLUSIONS = new Set(['success', 'neutral', 'skipped'])

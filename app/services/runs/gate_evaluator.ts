@@ -1,63 +1,50 @@
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Run, { type GateStatus, type GateVerdict } from '#models/run'
-import WorkItem from '#models/work_item'
+import type WorkItem from '#models/work_item'
 import Project from '#models/project'
 import Policy from '#models/policy'
-import AuditEvent from '#models/audit_event'
 import JobQueue from '#infrastructure/job_queue'
 import { acceptGates } from '#services/runs/gates/accept_gates'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
-import GitHubReport from '#services/github/github_report'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 import GitHubFacts from '#services/github/github_facts'
-import { requiredCheckNames } from '#services/runs/gates/required_checks_gate'
 import GitHubFeedbackReader, { type GitHubFeedback } from '#services/github/github_feedback'
+import { requiredCheckNames } from '#services/runs/gates/required_checks_gate'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
 /**
- * Judges a succeeded run by its project's accept gates (spec §4) and settles its item:
- * all passed → `completed`; any failed → the run is rejected and the item retries per §2;
- * otherwise the run stays `pending` and a job re-evaluates it when `ci_timeout_minutes` ends.
+ * What the gates said of a run: the overall status and each gate's verdict; `inherited` when
+ * the rejection is the red default branch's doing (inherited_failure), not the agent's.
+ */
+export type GateJudgement = { status: GateStatus; verdicts: GateVerdict[]; inherited?: boolean }
+
+/**
+ * Thrown inside the judging transaction when a rejection wants GitHub's details first: the
+ * caller reads them with `gatherFeedback` (no lock held) and judges again with them.
+ */
+export class FeedbackWanted extends Error {}
+
+/**
+ * Judges a succeeded run by its project's accept gates (spec §4): records each gate's verdict
+ * on the run and, while any is pending, schedules a re-evaluation for when `ci_timeout_minutes`
+ * ends. What a verdict does to the run's item is RunLifecycle's (the one place a run ends).
  */
 export default class GateEvaluator {
-  /** In a transaction of its own: for jobs, and whenever a new fact arrives. */
-  static async evaluate(runId: number): Promise<GateStatus | null> {
-    const facts = await this.#gatherFacts(runId)
-    let feedback: GitHubFeedback | null | undefined
-    while (true) {
-      try {
-        return await db.transaction(async (trx) => {
-          const found = await Run.find(runId, { client: trx })
-          if (!found) return null
-          // Item before run: the lock order of every lifecycle transition.
-          const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
-          await item.lockRowIn(trx)
-          const run = await Run.findOrFail(runId, { client: trx })
-          await run.lockRowIn(trx)
-          return this.evaluateWithin(trx, run, item, facts, feedback)
-        })
-      } catch (error) {
-        // A rejection keeps what GitHub said against the run: read it (no lock held), judge again.
-        if (!(error instanceof FeedbackWanted) || feedback !== undefined) throw error
-        feedback = await this.#gatherFeedback(runId)
-      }
-    }
-  }
-
-  /** Inside the caller's transaction, which holds the item's and the run's locks. */
-  static async evaluateWithin(
+  /**
+   * Inside the caller's transaction, which holds the item's and the run's locks. Null when
+   * there is nothing left to judge (settled already, or the item left verifying).
+   */
+  static async judge(
     trx: TransactionClientContract,
     run: Run,
     item: WorkItem,
     facts?: Map<string, GateFacts>,
     feedback?: GitHubFeedback | null
-  ): Promise<GateStatus | null> {
-    // Settled, or the item left verifying (cancelled): nothing left to judge.
-    if (run.gateStatus !== 'pending' || item.status !== 'verifying') return run.gateStatus
+  ): Promise<GateJudgement | null> {
+    if (run.gateStatus !== 'pending' || item.status !== 'verifying') return null
 
     const project = await Project.findOrFail(run.projectId, { client: trx })
     const policies = await Policy.forProject(project.id, trx)
@@ -85,47 +72,17 @@ export default class GateEvaluator {
     // GitHub gates judged on fetched facts: a rejection also keeps GitHub's details (read outside the locks).
     if (status === 'failed' && facts && facts.size > 0 && feedback === undefined)
       throw new FeedbackWanted()
-
     const inherited = status === 'failed' && isInheritedFailure(project, verdicts, feedback)
+
     run.useTransaction(trx)
     run.merge({ gateResults: verdicts, gateStatus: status, gatesEvaluatedAt: now })
     if (status === 'failed' && feedback)
       run.feedback = inherited ? { ...feedback, inherited_failure: true } : feedback
     await run.save()
-
-    if (status === 'passed') {
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'gate.passed',
-        subject: run,
-        details: { verdicts },
-      })
-      await item.recordCompletion(trx, run)
-      await GitHubReport.runFinished(trx, run, item, policies)
-    } else if (status === 'failed') {
-      const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
-      await AuditEvent.record(trx, {
-        actor: 'system',
-        action: 'gate.failed',
-        subject: run,
-        details: { verdicts, reason: inherited ? 'inherited_failure' : null },
-      })
-      if (inherited) {
-        await item.waitForGreenDefaultBranch(trx, run)
-        await GitHubReport.runFinished(trx, run, item, policies)
-        return status
-      }
-      const reasons = failed.map((verdict) => `${verdict.gate}: ${verdict.reason}`).join('; ')
-      await item.retryOrFail(trx, policies, {
-        run,
-        reason: `rejected by gates (${reasons})`,
-        rejected: true,
-      })
-      await GitHubReport.runFinished(trx, run, item, policies)
-    } else {
+    if (status === 'pending') {
       await this.scheduleReevaluation(trx, run.id, factsWanted ? undefined : deadline)
     }
-    return status
+    return { status, verdicts, inherited }
   }
 
   /**
@@ -145,32 +102,12 @@ export default class GateEvaluator {
     )
   }
 
-  /** Outside facts (GitHub) for the gates of a run still waiting for verdicts; fetched before any lock. */
-  static async #gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
-    const facts = new Map<string, GateFacts>()
-    const run = await Run.find(runId)
-    if (!run || run.gateStatus !== 'pending') return facts
-    const project = await Project.findOrFail(run.projectId)
-    for (const gate of acceptGates) {
-      if (!gate.gatherFacts || !gate.appliesTo(project)) continue
-      try {
-        facts.set(gate.name, { ok: true, value: await gate.gatherFacts(run, project) })
-      } catch (error) {
-        // A reason reaches audit details and the issue comment: only GitHub's own answers go there.
-        if (!(error instanceof GitHubFailure))
-          logger.error({ err: error, runId }, `gathering ${gate.name} facts failed`)
-        const reason =
-          error instanceof GitHubFailure
-            ? error.message
-            : 'GitHub could not be read (see the server logs)'
-        facts.set(gate.name, { ok: false, reason })
-      }
-    }
-    return facts
-  }
-
-  /** What GitHub said against a rejected run; best effort: a failure to read it never holds a verdict back. */
-  static async #gatherFeedback(runId: number): Promise<GitHubFeedback | null> {
+  /**
+   * What GitHub said against a rejected run (failing checks, change requests; the default
+   * branch's failing checks while it is red). Best effort: a failure to read it is logged and
+   * never holds a verdict back.
+   */
+  static async gatherFeedback(runId: number): Promise<GitHubFeedback | null> {
     const run = await Run.find(runId)
     if (!run || (!run.headSha && !run.prNumber)) return null
     try {
@@ -194,26 +131,28 @@ export default class GateEvaluator {
     }
   }
 
-  /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
-  static async recheckPending(): Promise<{ runId: number; status: GateStatus | null }[]> {
-    const rows = await db
-      .from('runs')
-      .join('work_items', 'work_items.id', 'runs.work_item_id')
-      .where('runs.gate_status', 'pending')
-      .where('work_items.status', 'verifying')
-      .orderBy('runs.gates_evaluated_at')
-      .select('runs.id')
-    const results = []
-    for (const { id } of rows) {
+  /** Outside facts (GitHub) for the gates of a run still waiting for verdicts; fetched before any lock. */
+  static async gatherFacts(runId: number): Promise<Map<string, GateFacts>> {
+    const facts = new Map<string, GateFacts>()
+    const run = await Run.find(runId)
+    if (!run || run.gateStatus !== 'pending') return facts
+    const project = await Project.findOrFail(run.projectId)
+    for (const gate of acceptGates) {
+      if (!gate.gatherFacts || !gate.appliesTo(project)) continue
       try {
-        results.push({ runId: id as number, status: await this.evaluate(id) })
+        facts.set(gate.name, { ok: true, value: await gate.gatherFacts(run, project) })
       } catch (error) {
-        // One run that cannot be judged must not stop the sweep for the runs after it, sweep after sweep.
-        logger.error({ runId: id, err: error }, 'gate re-check failed')
-        results.push({ runId: id as number, status: null })
+        // A reason reaches audit details and the issue comment: only GitHub's own answers go there.
+        if (!(error instanceof GitHubFailure))
+          logger.error({ err: error, runId }, `gathering ${gate.name} facts failed`)
+        const reason =
+          error instanceof GitHubFailure
+            ? error.message
+            : 'GitHub could not be read (see the server logs)'
+        facts.set(gate.name, { ok: false, reason })
       }
     }
-    return results
+    return facts
   }
 }
 
@@ -236,9 +175,6 @@ function isInheritedFailure(
     .filter((name) => required.has(name))
   return failingRequired.length > 0 && failingRequired.every((name) => redOnDefault.has(name))
 }
-
-/** Thrown inside the evaluation transaction when a rejection wants GitHub's details first. */
-class FeedbackWanted extends Error {}
 
 /** Pending until every gate has a verdict; any failure decides at once. No gates: passed. */
 function overallStatus(verdicts: GateVerdict[]): GateStatus {

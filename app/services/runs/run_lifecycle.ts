@@ -1,17 +1,27 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import Run, { type RunCosts, type RunTests } from '#models/run'
+import Run, {
+  type GateStatus,
+  type GateVerdict,
+  type ReviewDecision,
+  type RunCosts,
+  type RunTests,
+} from '#models/run'
 import WorkItem from '#models/work_item'
 import type Agent from '#models/agent'
+import type User from '#models/user'
 import Policy from '#models/policy'
-import AuditEvent from '#models/audit_event'
 import Claimable from '#infrastructure/claimable'
-import GateEvaluator from '#services/runs/gate_evaluator'
+import GateEvaluator, { FeedbackWanted } from '#services/runs/gate_evaluator'
+import type { GitHubFeedback } from '#services/github/github_feedback'
+import Question from '#models/question'
+import AuditEvent from '#models/audit_event'
+import GitHubQuestions from '#services/github/github_questions'
+import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
-import Question from '#models/question'
-import GitHubQuestions from '#services/github/github_questions'
 
 /** What an agent reports when it finishes a run (POST /runs/:id/complete). */
 export type CompletionReport = {
@@ -41,9 +51,24 @@ export type AskedQuestion = {
 export type TimeoutReason = 'lease_expired' | 'max_run_time'
 
 /**
+ * Every way a run ends. A `failed`, `timed_out` or `rejected` run retries its item (or fails
+ * it, attempts spent); `accepted` completes it; `released` gives it back unworked; a run that
+ * was asked to stop ends `cancelled` and leaves the item as the human set it.
+ */
+export type RunEnding =
+  | { as: 'accepted'; verdicts: GateVerdict[] }
+  | { as: 'rejected'; verdicts: GateVerdict[]; inherited: boolean }
+  | { as: 'failed'; by: Agent }
+  | { as: 'timed_out'; reason: TimeoutReason }
+  | { as: 'released'; by: Agent; reason: string | null }
+  | { as: 'cancelled'; by: Agent | 'system'; reportedAs: string }
+  | { as: 'needs_input'; by: Agent; questionId: number }
+
+/**
  * How a run ends (spec §2) and what that does to its work item. Each transition is one
  * transaction that locks the item, then the run (the same order everywhere, so transitions
- * never deadlock), writes its audit event and enqueues its follow-up jobs.
+ * never deadlock). Whatever ends the run, `#end` settles it: the run's status and audit event,
+ * the item (completed, retried with backoff, failed, given back), and the GitHub report.
  *
  * A run whose stop was requested (item cancelled or blocked by a human) ends as `cancelled`
  * however it ends, and leaves its item as the human set it.
@@ -77,66 +102,23 @@ export default class RunLifecycle {
         tests: report.tests ?? null,
         finishedAt: DateTime.now(),
       })
-      if (run.cancelRequestedAt) return this.#endStoppedRun(trx, run, agent, report.outcome)
-
-      const policies = await Policy.forProject(run.projectId, trx)
-      run.status = report.outcome
-      if (report.outcome === 'failed') {
-        await run.save()
-        await AuditEvent.record(trx, {
-          actor: agent,
-          action: 'run.failed',
-          subject: run,
-          details: { error: run.error },
-        })
-        await item.retryOrFail(trx, policies, { run, reason: 'the agent reported failure' })
-        await GitHubReport.runFinished(trx, run, item, policies)
-        return
+      if (run.cancelRequestedAt) {
+        return this.#end(trx, run, item, { as: 'cancelled', by: agent, reportedAs: report.outcome })
       }
-      run.merge({ gateStatus: 'pending', gateResults: [] })
-      await run.save()
+      if (report.outcome === 'failed') return this.#end(trx, run, item, { as: 'failed', by: agent })
+
       item.status = 'verifying'
       await item.save()
-      await AuditEvent.record(trx, {
-        actor: agent,
-        action: 'run.succeeded',
-        subject: run,
-        details: { pr_url: run.prUrl },
-      })
-      await GateEvaluator.evaluateWithin(trx, run, item)
-    })
-  }
-
-  /** The agent gives the item back unworked: `pending` again, and the attempt does not count. */
-  static async release(run: Run, agent: Agent, reason?: string | null): Promise<RunSettlement> {
-    return this.#transition(run, async (trx, item) => {
-      if (!run.isRunning) {
-        if (run.status === 'released' || isStoppedOnRequest(run)) return
-        throw new InvalidTransition(`Run ${run.id} already finished as ${run.status}.`)
-      }
-      run.merge({ finishedAt: DateTime.now(), error: reason ?? null })
-      if (run.cancelRequestedAt) return this.#endStoppedRun(trx, run, agent, 'released')
-
-      run.status = 'released'
-      await run.save()
-      item.merge({
-        status: 'pending',
-        attempts: Math.max(0, item.attempts - 1),
-        lockedByAgentId: null,
-        lockedAt: null,
-        runAfter: DateTime.now(),
-        // Given back unworked: whoever comes next may take it, not only the agent that let go.
-        affinityAgentId: null,
-        affinityUntil: null,
-      })
-      await item.save()
-      await AuditEvent.record(trx, {
-        actor: agent,
-        action: 'run.released',
-        subject: run,
-        details: { reason: reason ?? null },
-      })
-      await Claimable.announce(trx, item.projectId)
+      await run.changeAudited(
+        agent,
+        'run.succeeded',
+        async () => {
+          run.merge({ status: 'succeeded', gateStatus: 'pending', gateResults: [] })
+          return { details: { pr_url: run.prUrl } }
+        },
+        { client: trx, locked: true }
+      )
+      await this.#judge(trx, run, item)
     })
   }
 
@@ -166,19 +148,10 @@ export default class RunLifecycle {
         )
       }
       run.finishedAt = DateTime.now()
-      if (run.cancelRequestedAt) return this.#endStoppedRun(trx, run, agent, 'needs_input')
-
-      run.status = 'needs_input'
-      await run.save()
-      item.merge({
-        status: 'blocked',
-        attempts: Math.max(0, item.attempts - 1),
-        lockedByAgentId: null,
-        lockedAt: null,
-        affinityAgentId: null,
-        affinityUntil: null,
-      })
-      await item.save()
+      if (run.cancelRequestedAt) {
+        await this.#end(trx, run, item, { as: 'cancelled', by: agent, reportedAs: 'needs_input' })
+        return
+      }
       question = await Question.create(
         {
           workItemId: item.id,
@@ -192,6 +165,7 @@ export default class RunLifecycle {
         },
         { client: trx }
       )
+      await this.#end(trx, run, item, { as: 'needs_input', by: agent, questionId: question.id })
       await AuditEvent.record(trx, {
         actor: agent,
         action: 'question.asked',
@@ -201,6 +175,25 @@ export default class RunLifecycle {
       await GitHubQuestions.schedulePost(trx, question, item)
     })
     return { ...settled, question, repeated }
+  }
+
+  /** The agent gives the item back unworked: `pending` again, and the attempt does not count. */
+  static async release(run: Run, agent: Agent, reason?: string | null): Promise<RunSettlement> {
+    return this.#transition(run, async (trx, item) => {
+      if (!run.isRunning) {
+        if (run.status === 'released' || isStoppedOnRequest(run)) return
+        throw new InvalidTransition(`Run ${run.id} already finished as ${run.status}.`)
+      }
+      run.merge({ finishedAt: DateTime.now(), error: reason ?? null })
+      await this.#end(
+        trx,
+        run,
+        item,
+        run.cancelRequestedAt
+          ? { as: 'cancelled', by: agent, reportedAs: 'released' }
+          : { as: 'released', by: agent, reason: reason ?? null }
+      )
+    })
   }
 
   /**
@@ -224,28 +217,167 @@ export default class RunLifecycle {
         finishedAt: DateTime.now(),
         error: reason === 'lease_expired' ? 'lease expired' : 'max run time passed',
       })
-      if (run.cancelRequestedAt) {
-        await this.#endStoppedRun(trx, run, 'system', reason)
-      } else {
-        run.status = 'timed_out'
-        await run.save()
-        await AuditEvent.record(trx, {
-          actor: 'system',
-          action: 'run.timed_out',
-          subject: run,
-          details: { reason },
-        })
-        await item.retryOrFail(trx, policies, { run, reason: run.error! })
-        await GitHubReport.runFinished(trx, run, item, policies)
-      }
+      await this.#end(
+        trx,
+        run,
+        item,
+        run.cancelRequestedAt
+          ? { as: 'cancelled', by: 'system', reportedAs: reason }
+          : { as: 'timed_out', reason }
+      )
       return { run, workItem: item, reason }
     })
+  }
+
+  /** A reviewer's decision for the `human_review` gate; the gates are judged again at once. */
+  static async review(
+    run: Run,
+    by: User,
+    decision: ReviewDecision,
+    note?: string | null,
+    ip?: string | null
+  ): Promise<RunSettlement> {
+    return this.#transition(run, async (trx, item) => {
+      await run.recordReview(by, decision, note ?? null, { client: trx, locked: true, ip })
+      await this.#judge(trx, run, item)
+    })
+  }
+
+  /**
+   * Judges a run's accept gates in a transaction of its own: for jobs, and whenever a new fact
+   * arrives. Outside facts (GitHub) are fetched first, before any lock is taken.
+   */
+  static async evaluateGates(runId: number): Promise<GateStatus | null> {
+    const facts = await GateEvaluator.gatherFacts(runId)
+    let feedback: GitHubFeedback | null | undefined
+    while (true) {
+      try {
+        return await db.transaction(async (trx) => {
+          const found = await Run.find(runId, { client: trx })
+          if (!found) return null
+          const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
+          await item.lockRowIn(trx)
+          const run = await found.lockRowIn(trx)
+          return this.#judge(trx, run, item, facts, feedback)
+        })
+      } catch (error) {
+        // A rejection keeps what GitHub said against the run: read it (no lock held), judge again.
+        if (!(error instanceof FeedbackWanted) || feedback !== undefined) throw error
+        feedback = await GateEvaluator.gatherFeedback(runId)
+      }
+    }
+  }
+
+  /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
+  static async recheckPendingGates(): Promise<{ runId: number; status: GateStatus | null }[]> {
+    const rows = await db
+      .from('runs')
+      .join('work_items', 'work_items.id', 'runs.work_item_id')
+      .where('runs.gate_status', 'pending')
+      .where('work_items.status', 'verifying')
+      .orderBy('runs.gates_evaluated_at')
+      .select('runs.id')
+    const results = []
+    for (const { id } of rows) {
+      try {
+        results.push({ runId: id as number, status: await this.evaluateGates(id) })
+      } catch (error) {
+        // One run that cannot be judged must not stop the sweep for the runs after it, sweep after sweep.
+        logger.error({ runId: id, err: error }, 'gate re-check failed')
+        results.push({ runId: id as number, status: null })
+      }
+    }
+    return results
+  }
+
+  /** Asks the gates and ends the run on a decided verdict; answers the run's gate status. */
+  static async #judge(
+    trx: TransactionClientContract,
+    run: Run,
+    item: WorkItem,
+    facts?: Map<string, GateFacts>,
+    feedback?: GitHubFeedback | null
+  ): Promise<GateStatus | null> {
+    const judgement = await GateEvaluator.judge(trx, run, item, facts, feedback)
+    if (!judgement) return run.gateStatus
+    if (judgement.status === 'passed') {
+      await this.#end(trx, run, item, { as: 'accepted', verdicts: judgement.verdicts })
+    } else if (judgement.status === 'failed') {
+      await this.#end(trx, run, item, {
+        as: 'rejected',
+        verdicts: judgement.verdicts,
+        inherited: judgement.inherited ?? false,
+      })
+    }
+    return judgement.status
+  }
+
+  /**
+   * The one place a run ends, inside the transaction that holds the item's and the run's
+   * locks: the run's final status and audit event, then its item, then the GitHub report.
+   */
+  static async #end(trx: TransactionClientContract, run: Run, item: WorkItem, ending: RunEnding) {
+    item.useTransaction(trx)
+    const event = runEvent(run, ending)
+    await run.changeAudited(
+      event.actor,
+      event.action,
+      async () => {
+        if (event.status) run.status = event.status
+        return { details: event.details }
+      },
+      { client: trx, locked: true }
+    )
+
+    // A run asked to stop leaves its item as the human set it, and reports nothing.
+    if (ending.as === 'cancelled') return
+    if (ending.as === 'released') {
+      item.merge({
+        status: 'pending',
+        attempts: Math.max(0, item.attempts - 1),
+        lockedByAgentId: null,
+        lockedAt: null,
+        runAfter: DateTime.now(),
+        // Given back unworked: whoever comes next may take it, not only the agent that let go.
+        affinityAgentId: null,
+        affinityUntil: null,
+      })
+      await item.save()
+      await Claimable.announce(trx, item.projectId)
+      return
+    }
+    if (ending.as === 'needs_input') {
+      // Not an attempt (as a release); the item waits for a person's answer.
+      item.merge({
+        status: 'blocked',
+        attempts: Math.max(0, item.attempts - 1),
+        lockedByAgentId: null,
+        lockedAt: null,
+        affinityAgentId: null,
+        affinityUntil: null,
+      })
+      await item.save()
+      return
+    }
+    const policies = await Policy.forProject(run.projectId, trx)
+    if (ending.as === 'accepted') {
+      await item.recordCompletion(trx, run)
+    } else if (ending.as === 'rejected' && ending.inherited) {
+      await item.waitForGreenDefaultBranch(trx, run)
+    } else {
+      await item.retryOrFail(trx, policies, {
+        run,
+        reason: retryReason(run, ending),
+        rejected: ending.as === 'rejected',
+      })
+    }
+    await GitHubReport.runFinished(trx, run, item, policies)
   }
 
   /** Locks item then run, applies the change unless it is a repeat, and answers the settled state. */
   static async #transition(
     run: Run,
-    change: (trx: TransactionClientContract, item: WorkItem) => Promise<void>
+    change: (trx: TransactionClientContract, item: WorkItem) => Promise<unknown>
   ): Promise<RunSettlement> {
     return db.transaction(async (trx) => {
       const item = await WorkItem.findOrFail(run.workItemId, { client: trx })
@@ -255,23 +387,80 @@ export default class RunLifecycle {
       return { run, workItem: item }
     })
   }
+}
 
-  /** A run asked to stop ends as `cancelled`; its item stays as the human left it. */
-  static async #endStoppedRun(
-    trx: TransactionClientContract,
-    run: Run,
-    actor: Agent | 'system',
-    reportedAs: string
-  ) {
-    run.status = 'cancelled'
-    await run.save()
-    await AuditEvent.record(trx, {
-      actor,
-      action: 'run.cancelled',
-      subject: run,
-      details: { reported_as: reportedAs },
-    })
+/** The run's final status (gate verdicts leave it `succeeded`) and the audit event of its end. */
+function runEvent(
+  run: Run,
+  ending: RunEnding
+): {
+  status?: Run['status']
+  actor: Agent | 'system'
+  action: string
+  details: Record<string, unknown>
+} {
+  switch (ending.as) {
+    case 'accepted':
+      return { actor: 'system', action: 'gate.passed', details: { verdicts: ending.verdicts } }
+    case 'rejected':
+      return {
+        actor: 'system',
+        action: 'gate.failed',
+        details: {
+          verdicts: ending.verdicts,
+          reason: ending.inherited ? 'inherited_failure' : null,
+        },
+      }
+    case 'needs_input':
+      return {
+        status: 'needs_input',
+        actor: ending.by,
+        action: 'run.needs_input',
+        details: { question_id: ending.questionId },
+      }
+    case 'failed':
+      return {
+        status: 'failed',
+        actor: ending.by,
+        action: 'run.failed',
+        details: { error: run.error },
+      }
+    case 'timed_out':
+      return {
+        status: 'timed_out',
+        actor: 'system',
+        action: 'run.timed_out',
+        details: { reason: ending.reason },
+      }
+    case 'released':
+      return {
+        status: 'released',
+        actor: ending.by,
+        action: 'run.released',
+        details: { reason: ending.reason },
+      }
+    case 'cancelled':
+      return {
+        status: 'cancelled',
+        actor: ending.by,
+        action: 'run.cancelled',
+        details: { reported_as: ending.reportedAs },
+      }
   }
+}
+
+/** Why a failed, timed-out or rejected run gives its item back (kept in the audit trail). */
+function retryReason(
+  run: Run,
+  ending: Extract<RunEnding, { as: 'failed' | 'timed_out' | 'rejected' }>
+) {
+  if (ending.as === 'failed') return 'the agent reported failure'
+  if (ending.as === 'timed_out') return run.error!
+  const reasons = ending.verdicts
+    .filter((verdict) => verdict.verdict === 'failed')
+    .map((verdict) => `${verdict.gate}: ${verdict.reason}`)
+    .join('; ')
+  return `rejected by gates (${reasons})`
 }
 
 function sameQuestion(earlier: Question, asked: AskedQuestion) {

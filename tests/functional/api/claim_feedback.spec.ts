@@ -3,7 +3,6 @@ import type { ApiClient } from '@japa/api-client'
 import db from '@adonisjs/lucid/services/db'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import RunFeedback, { MAX_ATTEMPT_TEXT_BYTES } from '#services/runs/run_feedback'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { AgentFactory } from '#database/factories/agent_factory'
@@ -71,7 +70,7 @@ test.group('Feedback in the claim answer', (group) => {
       body: 'Please round half up.',
       comments: [{ body: 'Use Math.round here', path: 'app/cart.ts', line: 14 }],
     })
-    assert.equal(await GateEvaluator.evaluate(firstRunId), 'failed')
+    assert.equal(await RunLifecycle.evaluateGates(firstRunId), 'failed')
 
     const rejected = await Run.findOrFail(firstRunId)
     assert.equal(rejected.feedback!.checks.length, 1, 'kept with the verdict')

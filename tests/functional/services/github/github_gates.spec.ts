@@ -6,7 +6,6 @@ import type { GatesConfig } from '#models/project'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
 import RunLifecycle from '#services/runs/run_lifecycle'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import ClaimService from '#services/claims/claim_service'
 import DefaultBranchStatus from '#services/github/default_branch_status'
 import processGitHubWebhook from '#jobs/process_github_webhook'
@@ -111,7 +110,7 @@ test.group('GitHub accept gates', (group) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure')
     const { run, item } = await succeededRun({ required_checks: ['ci', 'lint'] })
 
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
 
     await run.refresh()
     await item.refresh()
@@ -129,7 +128,7 @@ test.group('GitHub accept gates', (group) => {
     const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
     const { run, agent, item } = await claimedRun({ project })
     await RunLifecycle.complete(run, agent, { outcome: 'succeeded' })
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     await run.refresh()
     await item.refresh()
     assert.deepEqual(verdicts(run), [
@@ -149,7 +148,7 @@ test.group('GitHub accept gates', (group) => {
     github.fake.status(EXAMPLE_REPO, SHA, 'deploy', 'success') // newer
     const { run } = await succeededRun({ required_checks: ['lint', 'docs', 'ci', 'deploy'] })
 
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
 
     await run.refresh()
     assert.deepEqual(verdicts(run), [
@@ -174,7 +173,7 @@ test.group('GitHub accept gates', (group) => {
       { e2e: true }
     )
 
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
 
     await run.refresh()
     assert.deepEqual(verdicts(run), [
@@ -194,7 +193,7 @@ test.group('GitHub accept gates', (group) => {
     github.fake.review(EXAMPLE_REPO, PR, 'dave', 'APPROVED')
     const { run } = await succeededRun({ min_approvals: 2 })
 
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
 
     await run.refresh()
     assert.deepEqual(verdicts(run), [['min_approvals', 'pending', '1 of 2 approvals (dave)']])
@@ -208,7 +207,7 @@ test.group('GitHub accept gates', (group) => {
     const { run, agent, item } = await claimedRun({ project })
     await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: PR })
 
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
 
     await run.refresh()
     await item.refresh()
@@ -251,7 +250,7 @@ test.group('GitHub accept gates', (group) => {
   test('a gate still pending after ci_timeout_minutes fails as timed out', async ({ assert }) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
     const { run, item } = await succeededRun({ required_checks: ['ci'] }, { timeoutMinutes: 30 })
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     await run.refresh()
     assert.equal(run.gateStatus, 'pending')
 
@@ -259,7 +258,7 @@ test.group('GitHub accept gates', (group) => {
       .from('runs')
       .where('id', run.id)
       .update({ finished_at: DateTime.now().minus({ minutes: 31 }).toJSDate() })
-    await GateEvaluator.recheckPending()
+    await RunLifecycle.recheckPendingGates()
 
     await run.refresh()
     await item.refresh()
@@ -274,7 +273,7 @@ test.group('GitHub accept gates', (group) => {
     const { run, project } = await succeededRun({ required_checks: ['ci'] })
 
     github.fake.fail(/check-runs$/, 401)
-    assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
+    assert.equal(await RunLifecycle.evaluateGates(run.id), 'pending')
     await run.refresh()
     assert.match(
       run.gateResults[0].reason,
@@ -284,14 +283,14 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(project.githubStatus, 'token_rejected')
 
     github.fake.fail(/check-runs$/, 500, { times: 10 })
-    assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
+    assert.equal(await RunLifecycle.evaluateGates(run.id), 'pending')
     await run.refresh()
     assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub answered 500/)
 
     github.fake.reset()
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
     github.fake.rateLimit(/check-runs$/, { status: 429 })
-    assert.equal(await GateEvaluator.evaluate(run.id), 'pending')
+    assert.equal(await RunLifecycle.evaluateGates(run.id), 'pending')
     await run.refresh()
     assert.match(run.gateResults[0].reason, /rate limit/)
     const auditEvents = await AuditEvent.query().whereLike('action', 'project.github_%')

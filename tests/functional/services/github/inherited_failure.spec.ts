@@ -3,7 +3,6 @@ import { DateTime } from 'luxon'
 import Policy from '#models/policy'
 import Project from '#models/project'
 import WorkItem from '#models/work_item'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import RunFeedback from '#services/runs/run_feedback'
 import DefaultBranchStatus from '#services/github/default_branch_status'
@@ -33,7 +32,7 @@ test.group('Inherited failures and auto_fix_ci', (group) => {
       title: 'the same failure as main',
     })
     await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: 3 })
-    assert.equal(await GateEvaluator.evaluate(run.id), 'failed')
+    assert.equal(await RunLifecycle.evaluateGates(run.id), 'failed')
 
     await item.refresh()
     await run.refresh()
@@ -65,7 +64,7 @@ test.group('Inherited failures and auto_fix_ci', (group) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'lint', 'completed', 'failure')
     github.fake.checkRun(EXAMPLE_REPO, 'main', 'lint', 'completed', 'success')
     await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: 3 })
-    await GateEvaluator.evaluate(run.id)
+    await RunLifecycle.evaluateGates(run.id)
     await item.refresh()
     assert.equal(item.status, 'failed')
     assert.isNull(item.waitsForGreenSince)

@@ -8,7 +8,6 @@ import { UserFactory } from '#database/factories/user_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import type { GatesConfig } from '#models/project'
 import RunLifecycle, { type CompletionReport } from '#services/runs/run_lifecycle'
-import GateEvaluator from '#services/runs/gate_evaluator'
 import DatabaseServer from '#infrastructure/database_server'
 import { CLAIMABLE_CHANNEL } from '#infrastructure/claimable'
 import AuditEvent from '#models/audit_event'
@@ -85,7 +84,7 @@ test.group('Accept gates', (group) => {
     assert.equal(world.item.status, 'verifying')
 
     const reviewer = await UserFactory.apply('reviewer').create()
-    await world.run.review(reviewer, 'approved', 'looks right', '10.0.0.1')
+    await RunLifecycle.review(world.run, reviewer, 'approved', 'looks right', '10.0.0.1')
 
     await world.run.refresh()
     await world.item.refresh()
@@ -106,7 +105,7 @@ test.group('Accept gates', (group) => {
       { tests: { passed: 1, failed: 0 } }
     )
 
-    await world.run.review(await UserFactory.apply('reviewer').create(), 'rejected')
+    await RunLifecycle.review(world.run, await UserFactory.apply('reviewer').create(), 'rejected')
 
     await world.run.refresh()
     await world.item.refresh()
@@ -123,7 +122,10 @@ test.group('Accept gates', (group) => {
   test('a run can be reviewed only while its gates are pending', async ({ assert }) => {
     const world = await succeed({})
     const reviewer = await UserFactory.apply('reviewer').create()
-    await assert.rejects(() => world.run.review(reviewer, 'approved'), /not waiting for its gates/)
+    await assert.rejects(
+      () => RunLifecycle.review(world.run, reviewer, 'approved'),
+      /not waiting for its gates/
+    )
     await world.run.refresh()
     assert.isNull(world.run.reviewStatus)
   })
@@ -135,7 +137,7 @@ test.group('Accept gates', (group) => {
       .where('id', world.run.id)
       .update({ finished_at: DateTime.now().minus({ minutes: 31 }).toJSDate() })
 
-    await GateEvaluator.recheckPending()
+    await RunLifecycle.recheckPendingGates()
 
     await world.run.refresh()
     await world.item.refresh()
@@ -163,7 +165,7 @@ test.group('Accept gates', (group) => {
       `alter table runs add constraint test_stuck check (id <> ${stuck.run.id} or gate_status = 'pending') not valid`
     )
     try {
-      const results = await GateEvaluator.recheckPending()
+      const results = await RunLifecycle.recheckPendingGates()
       assert.deepEqual(results, [
         { runId: stuck.run.id, status: null },
         { runId: other.run.id, status: 'failed' },
@@ -198,7 +200,7 @@ test.group('Accept gates', (group) => {
     cleanup(() => void acceptGates.splice(acceptGates.indexOf(probe), 1))
 
     const world = await succeed({})
-    await GateEvaluator.evaluate(world.run.id)
+    await RunLifecycle.evaluateGates(world.run.id)
     await world.run.refresh()
     assert.deepEqual(verdicts(world), [
       ['probe', 'pending', 'GitHub could not be read (see the server logs)'],
@@ -212,7 +214,7 @@ test.group('Accept gates', (group) => {
       .where('id', world.run.id)
       .update({ finished_at: DateTime.now().minus({ minutes: 29 }).toJSDate() })
 
-    assert.deepEqual(await GateEvaluator.recheckPending(), [
+    assert.deepEqual(await RunLifecycle.recheckPendingGates(), [
       { runId: world.run.id, status: 'pending' },
     ])
     await world.item.refresh()
@@ -223,8 +225,8 @@ test.group('Accept gates', (group) => {
     const world = await succeed({ human_review: true })
     await world.item.cancel(await UserFactory.create())
 
-    assert.deepEqual(await GateEvaluator.recheckPending(), [])
-    assert.equal(await GateEvaluator.evaluate(world.run.id), 'pending')
+    assert.deepEqual(await RunLifecycle.recheckPendingGates(), [])
+    assert.equal(await RunLifecycle.evaluateGates(world.run.id), 'pending')
     await world.item.refresh()
     assert.equal(world.item.status, 'cancelled')
   })
