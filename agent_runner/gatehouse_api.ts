@@ -1,5 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
+/** What an earlier attempt left: its branch and pull request, to push the fixes to. */
+export type ContinueFrom = {
+  branch_name?: string | null
+  pr_number?: number | null
+  pr_url?: string | null
+  head_sha?: string | null
+}
+
+/**
+ * A claim answer. `feedback` (earlier attempts' verdicts), `conversation` (answered questions)
+ * and `continue_from` come with a retried item; they are read at the top level or on the item.
+ */
 export type ClaimedWork = {
   run: { id: number; attempt: number; lease_expires_at: string; heartbeat_interval_seconds: number }
   work_item: {
@@ -9,9 +21,13 @@ export type ClaimedWork = {
     title: string
     payload: unknown
     priority: number
+    feedback?: unknown
+    conversation?: unknown
+    continue_from?: ContinueFrom | null
   }
-  /** Earlier attempts' verdicts (null on a first attempt); see docs/run-lifecycle.md. */
-  feedback?: Record<string, unknown> | null
+  feedback?: unknown
+  conversation?: unknown
+  continue_from?: ContinueFrom | null
 }
 
 export type ClaimAnswer =

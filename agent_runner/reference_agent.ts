@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type GatehouseApi from '#agent_runner/gatehouse_api'
 import { GatehouseApiError, type ClaimedWork } from '#agent_runner/gatehouse_api'
 import RunLogBatcher from '#agent_runner/run_log_batcher'
-import WorkProcess, { type WorkOutcome } from '#agent_runner/work_process'
+import ItemJob, { type ItemJobOptions, type WorkOutcome } from '#agent_runner/item_job'
 
 export type ReferenceAgentOptions = {
-  command: string
+  /** How each claimed item is worked on: the preset, the workspaces, the git token… */
+  job: Omit<ItemJobOptions, 'graceMs'>
   concurrency: number
   workTypes?: string[]
   project?: string
@@ -43,7 +44,7 @@ const REPORT_FIELDS = [
 export default class ReferenceAgent {
   #stopping = false
   #fatal: Error | null = null
-  #held = new Map<number, WorkProcess>()
+  #held = new Map<number, ItemJob>()
   /** Runs whose command shutdown stopped: given back unworked, not failed. */
   #releasing = new Set<number>()
   #stop = new AbortController()
@@ -138,7 +139,11 @@ export default class ReferenceAgent {
       (lines, error) => this.report('logs lost', { run: runId, lines, error: error.message }),
       this.options.logFlushMs
     )
-    const process = new WorkProcess(this.options.command, work, (line) => logs.push(line))
+    const process = new ItemJob(
+      work,
+      { ...this.options.job, graceMs: this.options.graceMs },
+      (line) => logs.push(line)
+    )
     this.#held.set(runId, process)
     if (this.#stopping) {
       // Shutdown began while this claim was answered.

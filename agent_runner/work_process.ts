@@ -1,64 +1,67 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import type { ClaimedWork, LogLine } from '#agent_runner/gatehouse_api'
+import type { LogLine } from '#agent_runner/gatehouse_api'
 
-export type WorkOutcome = {
+export type ProcessOutcome = {
   exitCode: number | null
   signal: NodeJS.Signals | null
-  /** The last stdout line, when it is a JSON object: the command's report (pr_url, costs, tests…). */
-  report: Record<string, unknown> | null
+  /** Stopped by `stop()` or its timeout rather than ending by itself. */
+  stopped: boolean
+  timedOut: boolean
+}
+
+export type ProcessSpec = {
+  /** The program and its arguments (no shell unless the program is one). */
+  argv: string[]
+  cwd?: string
+  env: NodeJS.ProcessEnv
+  stdin?: string
+  /** Every output line, as a log line. */
+  onLine: (line: LogLine) => void
+  /** Every stdout line, as printed (for a preset's output reader). */
+  onStdout?: (text: string) => void
+  /** Stopped (SIGTERM, SIGKILL after `graceMs`) when it runs longer. */
+  timeoutMs?: number
+  graceMs?: number
 }
 
 /** Longer lines are cut: one line must never make a log batch too large for the API (413). */
 const MAX_LINE_CHARS = 64 * 1024
 
 /**
- * The configured shell command run for one claimed item: the item in environment variables
- * and as JSON on stdin, its output handed line by line to `onLine`. The command runs in its
- * own process group, so that stopping it stops whatever it started (the shell's children).
+ * One child process of a run (a hook, the coding CLI, a git command): its output handed line
+ * by line to `onLine`. It runs in its own process group, so that stopping it stops whatever it
+ * started (a shell's children, a CLI's tools).
  */
 export default class WorkProcess {
   #child: ChildProcess
   #lastStdoutLine = ''
   #exited = false
-  readonly finished: Promise<WorkOutcome>
+  #stopped = false
+  #timedOut = false
+  readonly finished: Promise<ProcessOutcome>
 
-  constructor(command: string, work: ClaimedWork, onLine: (line: LogLine) => void) {
-    const item = work.work_item
-    const feedbackFile = work.feedback ? writeFeedbackFile(work.feedback) : null
-    this.#child = spawn('sh', ['-c', command], {
+  constructor(readonly spec: ProcessSpec) {
+    const [file, ...args] = spec.argv
+    this.#child = spawn(file, args, {
+      cwd: spec.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
-      env: {
-        ...process.env,
-        // The runner speaks to Gatehouse; the command does not need the agent's credential.
-        GATEHOUSE_TOKEN: undefined,
-        GATEHOUSE_RUN_ID: String(work.run.id),
-        GATEHOUSE_ATTEMPT: String(work.run.attempt),
-        GATEHOUSE_WORK_ITEM_ID: String(item.id),
-        GATEHOUSE_WORK_ITEM_TITLE: item.title,
-        GATEHOUSE_WORK_TYPE: item.work_type,
-        GATEHOUSE_PAYLOAD: JSON.stringify(item.payload ?? {}),
-        GATEHOUSE_PROJECT: item.project.slug,
-        GATEHOUSE_REPO: item.project.repo_full_name,
-        GATEHOUSE_BRANCH: item.project.repo_default_branch,
-        // What earlier attempts were told (failed checks, review comments, the PR to continue).
-        GATEHOUSE_FEEDBACK_FILE: feedbackFile ?? undefined,
-      },
+      env: spec.env,
     })
     this.#child.stdin!.on('error', () => {})
-    this.#child.stdin!.end(JSON.stringify({ ...item, feedback: work.feedback ?? null }) + '\n')
+    this.#child.stdin!.end(spec.stdin ?? '')
 
     const lines = (stream: 'stdout' | 'stderr') => (output: string) => {
       // Postgres stores no NUL: the server refuses a batch holding one (422), losing its other lines.
       const text = output.replaceAll('\u0000', '\uFFFD')
-      if (stream === 'stdout' && text.trim()) this.#lastStdoutLine = text
+      if (stream === 'stdout') {
+        if (text.trim()) this.#lastStdoutLine = text
+        spec.onStdout?.(text)
+      }
       const message =
         text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}… (cut)` : text
-      onLine({
+      spec.onLine({
         level: stream === 'stdout' ? 'info' : 'warn',
         stream,
         message,
@@ -68,12 +71,25 @@ export default class WorkProcess {
     createInterface({ input: this.#child.stdout!, crlfDelay: Infinity }).on('line', lines('stdout'))
     createInterface({ input: this.#child.stderr!, crlfDelay: Infinity }).on('line', lines('stderr'))
 
+    const timer = spec.timeoutMs
+      ? setTimeout(() => {
+          this.#timedOut = true
+          void this.stop(spec.graceMs ?? 10_000)
+        }, spec.timeoutMs)
+      : undefined
+
     this.finished = new Promise((resolve) => {
+      const outcome = (exitCode: number | null, signal: NodeJS.Signals | null) => ({
+        exitCode,
+        signal,
+        stopped: this.#stopped,
+        timedOut: this.#timedOut,
+      })
       // 'close' comes after the output streams ended, so every line was handed over.
       this.#child.once('close', (exitCode, signal) => {
         this.#exited = true
-        if (feedbackFile) rmSync(dirname(feedbackFile), { recursive: true, force: true })
-        resolve({ exitCode, signal, report: parseReport(this.#lastStdoutLine) })
+        clearTimeout(timer)
+        resolve(outcome(exitCode, signal))
       })
       // A background process the command left behind may hold its output open: stop waiting.
       this.#child.once('exit', () => {
@@ -84,25 +100,27 @@ export default class WorkProcess {
       })
       this.#child.once('error', (error) => {
         this.#exited = true
-        onLine({ level: 'error', message: `cannot start the command: ${error.message}` })
-        resolve({ exitCode: 127, signal: null, report: null })
+        clearTimeout(timer)
+        spec.onLine({ level: 'error', message: `cannot start ${file}: ${error.message}` })
+        resolve(outcome(127, null))
       })
     })
   }
 
-  /** Until the command has exited and its output ended. */
+  /** Until the process has exited and its output ended. */
   get running() {
     return !this.#exited
   }
 
-  /** The last line the command printed on stdout: its progress, as far as anyone can tell. */
+  /** The last line it printed on stdout. */
   get lastLine() {
     return this.#lastStdoutLine.slice(0, 500)
   }
 
-  /** SIGTERM to the command's process group, then SIGKILL when it is still there after the grace period. */
+  /** SIGTERM to the process group, then SIGKILL when it is still there after the grace period. */
   async stop(graceMs: number) {
     if (this.#exited) return this.finished
+    this.#stopped = true
     this.#signal('SIGTERM')
     const timer = setTimeout(() => this.#signal('SIGKILL'), graceMs)
     const outcome = await this.finished
@@ -117,21 +135,5 @@ export default class WorkProcess {
     } catch {
       // The group is already gone.
     }
-  }
-}
-
-/** The feedback as a JSON file of its own, readable only by this user. */
-function writeFeedbackFile(feedback: unknown) {
-  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-feedback-')), 'feedback.json')
-  writeFileSync(file, JSON.stringify(feedback, null, 2), { mode: 0o600 })
-  return file
-}
-
-function parseReport(line: string): Record<string, unknown> | null {
-  try {
-    const parsed = JSON.parse(line)
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null
-  } catch {
-    return null
   }
 }

@@ -6,6 +6,7 @@ import {
   recordedHeaders,
   recordedIssue,
   recordedLabel,
+  recordedPullRequest,
   recordedReview,
   recordedStatus,
 } from '#tests/support/fake_github/recorded_shapes'
@@ -51,6 +52,7 @@ type Repository = {
   reviewComments: Map<number, any[]>
   /** Collaborator permission by login: `admin`, `write`, `read`, `none`. */
   permissions: Map<string, string>
+  pulls: Map<number, any>
 }
 
 /**
@@ -226,6 +228,11 @@ export default class FakeGitHub {
     return review
   }
 
+  /** Pull requests opened through the API, oldest first. */
+  pulls(repoFullName: string): any[] {
+    return [...this.#repo(repoFullName).pulls.values()]
+  }
+
   comments(repoFullName: string, issueNumber: number): any[] {
     return this.#repo(repoFullName).comments.get(issueNumber) ?? []
   }
@@ -389,6 +396,30 @@ export default class FakeGitHub {
     if ((match = rest.match(/^commits\/([^/]+)\/statuses$/)) && recorded.method === 'GET') {
       return this.#page(response, url, this.#refRuns(repo.statuses, decodeURIComponent(match[1])))
     }
+    if (rest === 'pulls' && recorded.method === 'GET') {
+      const state = url.searchParams.get('state') ?? 'open'
+      const head = url.searchParams.get('head')
+      const pulls = [...repo.pulls.values()]
+        .filter((pull) => state === 'all' || pull.state === state)
+        .filter((pull) => !head || `${pull.head.user.login}:${pull.head.ref}` === head)
+        .reverse()
+      return this.#page(response, url, pulls)
+    }
+    if (rest === 'pulls' && recorded.method === 'POST') {
+      return this.#openPull(response, route[1], repo, body)
+    }
+    if ((match = rest.match(/^pulls\/(\d+)$/))) {
+      const pull = repo.pulls.get(Number(match[1]))
+      if (!pull) return send(response, 404, { message: 'Not Found' })
+      if (recorded.method === 'GET') return send(response, 200, pull)
+      if (recorded.method === 'PATCH') {
+        for (const field of ['title', 'body', 'state'] as const) {
+          if (typeof body?.[field] === 'string') pull[field] = body[field]
+        }
+        pull.updated_at = new Date().toISOString()
+        return send(response, 200, pull)
+      }
+    }
     if ((match = rest.match(/^pulls\/(\d+)\/reviews$/)) && recorded.method === 'GET') {
       return this.#page(response, url, repo.reviews.get(Number(match[1])) ?? [])
     }
@@ -422,6 +453,57 @@ export default class FakeGitHub {
     })
   }
 
+  /** POST /pulls: numbered after the repository's issues and pull requests, as GitHub does. */
+  #openPull(response: ServerResponse, fullName: string, repo: Repository, body: any) {
+    if (
+      typeof body?.title !== 'string' ||
+      typeof body?.head !== 'string' ||
+      typeof body?.base !== 'string'
+    ) {
+      return send(response, 422, { message: 'Validation Failed' })
+    }
+    const [owner] = fullName.split('/')
+    const head = body.head.includes(':') ? body.head.split(':')[1] : body.head
+    const open = [...repo.pulls.values()].find(
+      (pull) => pull.state === 'open' && pull.head.ref === head
+    )
+    if (open) {
+      return send(response, 422, {
+        message: 'Validation Failed',
+        errors: [
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: `A pull request already exists for ${owner}:${head}.`,
+          },
+        ],
+      })
+    }
+    const number = Math.max(0, ...repo.issues.keys(), ...repo.pulls.keys()) + 1
+    const pull = recordedPullRequest()
+    const now = new Date().toISOString()
+    Object.assign(pull, {
+      id: this.#nextId++,
+      number,
+      state: 'open',
+      title: body.title,
+      body: body.body ?? null,
+      created_at: now,
+      updated_at: now,
+      url: `${this.url}/repos/${fullName}/pulls/${number}`,
+      html_url: `https://github.com/${fullName}/pull/${number}`,
+      head: {
+        ...pull.head,
+        ref: head,
+        label: `${owner}:${head}`,
+        user: { ...pull.head.user, login: owner },
+      },
+      base: { ...pull.base, ref: body.base, label: `${owner}:${body.base}` },
+    })
+    repo.pulls.set(number, pull)
+    return send(response, 201, pull)
+  }
+
   #page(response: ServerResponse, url: URL, all: any[]) {
     const { items, headers } = paginate(url, all, this.url)
     return send(response, 200, items, headers)
@@ -445,6 +527,7 @@ export default class FakeGitHub {
         annotations: new Map(),
         reviewComments: new Map(),
         permissions: new Map(),
+        pulls: new Map(),
       }
       this.#repos.set(key, repo)
     }

@@ -47,3 +47,6 @@ export const recordedReview = () => webhookExample('pull_request_review', 'submi
 
 /** GET/POST /repos/{owner}/{repo}/issues/{n}/comments: one comment (as in the issue_comment webhook). */
 export const recordedComment = () => webhookExample('issue_comment').comment
+
+/** GET/POST/PATCH /repos/{owner}/{repo}/pulls[/{n}]: one pull request (as in the pull_request webhook). */
+export const recordedPullRequest = () => webhookExample('pull_request', 'opened').pull_request
