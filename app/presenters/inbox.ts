@@ -18,6 +18,7 @@ select q.id, q.question, q.choices, q.created_at, q.work_item_id, wi.title, p.sl
   join projects p on p.id = q.project_id
   left join agents a on a.id = q.agent_id
  where q.status = 'open'
+   and wi.status = 'blocked'                -- a cancelled item's question waits for nobody
  order by q.id
  limit ${LIMIT}`
 
@@ -71,7 +72,8 @@ select p.id, p.slug, p.name, b.budget, s.spent
 
 /** What the navigation counts: rows a person can act on now (questions, reviews, items needing a human). */
 export const WAITING_COUNT = `
-select (select count(*) from questions where status = 'open')
+select (select count(*) from questions q join work_items wi on wi.id = q.work_item_id
+         where q.status = 'open' and wi.status = 'blocked')
      + (select count(*) from runs r join projects p on p.id = r.project_id
          where r.gate_status = 'pending' and r.status = 'succeeded' and r.review_status is null
            and p.gates_config -> 'human_review' = 'true'::jsonb)
