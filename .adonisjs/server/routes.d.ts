@@ -13,6 +13,7 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.runs.questions': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'webhooks.github': { paramsTuple?: []; params?: {} }
     'session.create': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
@@ -46,6 +47,7 @@ export type ScannedRoutes = {
     'work_items.store': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.answer.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -63,6 +65,7 @@ export type ScannedRoutes = {
     'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
+    'inbox.index': { paramsTuple?: []; params?: {} }
     'runs.index': { paramsTuple?: []; params?: {} }
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -96,6 +99,7 @@ export type ScannedRoutes = {
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'inbox.index': { paramsTuple?: []; params?: {} }
     'runs.index': { paramsTuple?: []; params?: {} }
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -127,6 +131,7 @@ export type ScannedRoutes = {
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'inbox.index': { paramsTuple?: []; params?: {} }
     'runs.index': { paramsTuple?: []; params?: {} }
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -139,6 +144,7 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.runs.questions': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'webhooks.github': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
@@ -149,6 +155,7 @@ export type ScannedRoutes = {
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.store': { paramsTuple?: []; params?: {} }
     'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.answer.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
