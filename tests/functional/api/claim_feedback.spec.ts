@@ -42,6 +42,8 @@ test.group('Feedback in the claim answer', (group) => {
     first.assertStatus(201)
     assert.isNull(first.body().feedback, 'a first attempt has nothing to learn from')
     const firstRunId = first.body().run.id
+    // The gates judge the pull request Gatehouse reads itself (issue 11).
+    github.fake.pull(EXAMPLE_REPO, { number: PR, head: 'gatehouse/fix-cart', sha: SHA })
     const completed = await client
       .post(`/api/v1/runs/${firstRunId}/complete`)
       .bearerToken(token)
@@ -100,7 +102,7 @@ test.group('Feedback in the claim answer', (group) => {
     })
     assert.isString(attempt.finished_at)
     assert.deepEqual(attempt.gates, [
-      { gate: 'required_checks', verdict: 'failed', reason: 'ci: check run failure' },
+      { gate: 'required_checks', verdict: 'failed', reason: 'ci: check run failure (on ec26c3e)' },
     ])
     assert.deepEqual(attempt.checks, [
       {
@@ -191,7 +193,11 @@ test.group('Feedback size', () => {
       error: 'boom',
       summary: 'é'.repeat(5000),
       gateResults: [
-        { gate: 'required_checks', verdict: 'failed', reason: 'ci: check run failure' },
+        {
+          gate: 'required_checks',
+          verdict: 'failed',
+          reason: 'ci: check run failure (on ec26c3e)',
+        },
       ],
       feedback: {
         checks: [

@@ -31,7 +31,13 @@ test.group('Inherited failures and auto_fix_ci', (group) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'failure', {
       title: 'the same failure as main',
     })
-    await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: 3 })
+    github.fake.pull(EXAMPLE_REPO, { number: 3, head: 'gatehouse/fix', sha: SHA })
+    await RunLifecycle.complete(run, agent, {
+      outcome: 'succeeded',
+      branchName: 'gatehouse/fix',
+      headSha: SHA,
+      prNumber: 3,
+    })
     assert.equal(await RunLifecycle.evaluateGates(run.id), 'failed')
 
     await item.refresh()
@@ -63,7 +69,13 @@ test.group('Inherited failures and auto_fix_ci', (group) => {
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'completed', 'success')
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'lint', 'completed', 'failure')
     github.fake.checkRun(EXAMPLE_REPO, 'main', 'lint', 'completed', 'success')
-    await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA, prNumber: 3 })
+    github.fake.pull(EXAMPLE_REPO, { number: 3, head: 'gatehouse/fix', sha: SHA })
+    await RunLifecycle.complete(run, agent, {
+      outcome: 'succeeded',
+      branchName: 'gatehouse/fix',
+      headSha: SHA,
+      prNumber: 3,
+    })
     await RunLifecycle.evaluateGates(run.id)
     await item.refresh()
     assert.equal(item.status, 'failed')
