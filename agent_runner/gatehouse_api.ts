@@ -192,6 +192,18 @@ export default class GatehouseApi {
     return response.status !== 409
   }
 
+  /** Asks a person instead of completing (the run ends `needs_input`); false when it had already ended. */
+  async ask(
+    runId: number,
+    asked: { question: string; choices?: unknown; context?: unknown }
+  ): Promise<boolean> {
+    const response = await this.#send('POST', `/api/v1/runs/${runId}/questions`, asked, {
+      passThrough: [409],
+    })
+    await response.body?.cancel()
+    return response.status !== 409
+  }
+
   async release(runId: number, reason: string) {
     const response = await this.#send(
       'POST',

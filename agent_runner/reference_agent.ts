@@ -231,6 +231,18 @@ export default class ReferenceAgent {
       return
     }
 
+    const asked = outcome.report?.question
+    if (outcome.exitCode === 0 && typeof asked === 'string' && asked.trim()) {
+      // A last line {"question": …} asks a person instead of completing: the item waits for the answer.
+      const accepted = await this.api.ask(runId, {
+        question: asked,
+        ...(Array.isArray(outcome.report!.choices) ? { choices: outcome.report!.choices } : {}),
+        ...(isObject(outcome.report!.context) ? { context: outcome.report!.context } : {}),
+      })
+      this.report(accepted ? 'asked' : 'already finished', { slot, run: runId, question: asked })
+      return
+    }
+
     const succeeded = outcome.exitCode === 0
     let report = Object.fromEntries(
       Object.entries(outcome.report ?? {}).filter(([key]) => REPORT_FIELDS.includes(key))
@@ -260,4 +272,8 @@ export default class ReferenceAgent {
     const event = accepted ? (succeeded ? 'succeeded' : 'failed') : 'already finished'
     this.report(event, { slot, run: runId, exit: outcome.exitCode ?? outcome.signal })
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -243,6 +243,41 @@ export class ProjectSchema extends BaseModel {
   declare webhookSecretName: string | null
 }
 
+export class QuestionSchema extends BaseModel {
+  static $columns = ['agentId', 'answer', 'answeredAt', 'answeredByLogin', 'answeredByUserId', 'choices', 'context', 'createdAt', 'id', 'projectId', 'question', 'runId', 'status', 'updatedAt', 'workItemId'] as const
+  $columns = QuestionSchema.$columns
+  @column()
+  declare agentId: number | null
+  @column()
+  declare answer: string | null
+  @column.dateTime()
+  declare answeredAt: DateTime | null
+  @column()
+  declare answeredByLogin: string | null
+  @column()
+  declare answeredByUserId: number | null
+  @column()
+  declare choices: any | null
+  @column()
+  declare context: any | null
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare projectId: number
+  @column()
+  declare question: string
+  @column()
+  declare runId: number | null
+  @column()
+  declare status: string
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+  @column()
+  declare workItemId: number
+}
+
 export class RateLimitSchema extends BaseModel {
   static $columns = ['expire', 'key', 'points'] as const
   $columns = RateLimitSchema.$columns
@@ -278,7 +313,7 @@ export class RunLogSchema extends BaseModel {
 }
 
 export class RunSchema extends BaseModel {
-  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
+  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
   $columns = RunSchema.$columns
   @column()
   declare agentId: number
@@ -298,6 +333,8 @@ export class RunSchema extends BaseModel {
   declare createdAt: DateTime
   @column()
   declare error: string | null
+  @column()
+  declare feedback: any | null
   @column.dateTime()
   declare finishedAt: DateTime | null
   @column()
@@ -449,8 +486,23 @@ export class WorkItemDependencySchema extends BaseModel {
   declare workItemId: number
 }
 
+export class WorkItemNoteSchema extends BaseModel {
+  static $columns = ['createdAt', 'id', 'note', 'userId', 'workItemId'] as const
+  $columns = WorkItemNoteSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare note: string
+  @column()
+  declare userId: number | null
+  @column()
+  declare workItemId: number
+}
+
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubCommentId', 'githubUpdatedAt', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubCommentId', 'githubUpdatedAt', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'needsHumanAt', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'waitsForGreenSince', 'workType'] as const
   $columns = WorkItemSchema.$columns
   @column()
   declare affinityAgentId: number | null
@@ -484,6 +536,8 @@ export class WorkItemSchema extends BaseModel {
   declare lockedByAgentId: number | null
   @column()
   declare maxAttempts: number | null
+  @column.dateTime()
+  declare needsHumanAt: DateTime | null
   @column()
   declare payload: any
   @column()
@@ -500,6 +554,8 @@ export class WorkItemSchema extends BaseModel {
   declare title: string
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+  @column.dateTime()
+  declare waitsForGreenSince: DateTime | null
   @column()
   declare workType: string
 }

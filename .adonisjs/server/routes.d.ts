@@ -15,6 +15,7 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.runs.questions': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.store': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
@@ -25,6 +26,10 @@ export type ScannedRoutes = {
     'session.create': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'account.password.update': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -56,6 +61,7 @@ export type ScannedRoutes = {
     'work_items.store': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.answer.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -73,6 +79,7 @@ export type ScannedRoutes = {
     'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
+    'inbox.index': { paramsTuple?: []; params?: {} }
     'runs.index': { paramsTuple?: []; params?: {} }
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -89,6 +96,8 @@ export type ScannedRoutes = {
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -108,6 +117,7 @@ export type ScannedRoutes = {
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'inbox.index': { paramsTuple?: []; params?: {} }
     'runs.index': { paramsTuple?: []; params?: {} }
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -122,6 +132,8 @@ export type ScannedRoutes = {
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -141,6 +153,7 @@ export type ScannedRoutes = {
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'inbox.index': { paramsTuple?: []; params?: {} }
     'runs.index': { paramsTuple?: []; params?: {} }
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -154,6 +167,7 @@ export type ScannedRoutes = {
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.runs.questions': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.projects.work_items.store': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.cancellation': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'api.projects.work_items.requeue': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
@@ -168,6 +182,7 @@ export type ScannedRoutes = {
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.store': { paramsTuple?: []; params?: {} }
     'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.answer.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.block.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -180,6 +195,7 @@ export type ScannedRoutes = {
   }
   DELETE: {
     'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -196,6 +212,7 @@ export type ScannedRoutes = {
     'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   PUT: {
+    'account.password.update': { paramsTuple?: []; params?: {} }
     'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }

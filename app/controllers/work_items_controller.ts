@@ -1,6 +1,9 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { urlFor } from '@adonisjs/core/services/url_builder'
 import WorkItem, { WORK_ITEM_STATUSES } from '#models/work_item'
+import Question from '#models/question'
+import agentApi from '#transformers/agent_api_serializer'
+import QuestionTransformer from '#transformers/question_transformer'
 import Project from '#models/project'
 import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
@@ -84,6 +87,11 @@ export default class WorkItemsController {
       item,
       changedAfterAcceptance: item.runs.filter((run) => run.prChangedAt !== null),
       trail,
+      conversation: await agentApi.serialize(
+        QuestionTransformer.transform(await Question.conversationOf(item.id)).useVariant(
+          'conversation'
+        )
+      ),
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.
       agents: enabledAgents.filter((agent) => agent.accepts(item.workType)),

@@ -11,6 +11,8 @@ import reportRunToGitHub from '#jobs/report_run_to_github'
 import postGatehouseStatus from '#jobs/post_gatehouse_status'
 import reportItemToGitHub from '#jobs/report_item_to_github'
 import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
+import postQuestionToGitHub from '#jobs/post_question_to_github'
+import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -26,6 +28,8 @@ export const taskList: TaskList = {
   post_gatehouse_status: postGatehouseStatus,
   report_item_to_github: reportItemToGitHub,
   prune_idempotency_keys: pruneIdempotencyKeys,
+  post_question_to_github: postQuestionToGitHub,
+  answer_question_from_github: answerQuestionFromGitHub,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */

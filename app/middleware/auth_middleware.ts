@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
+import Inbox from '#presenters/inbox'
 
 /**
  * The admin pages' gate: a signed-in, active user, or a redirect to /login that remembers
@@ -26,6 +27,8 @@ export default class AuthMiddleware {
       ctx.session.flash('error', 'Set your own password first.')
       return ctx.response.redirect('/account/password')
     }
+    // The navigation's Inbox count, queried only when a page renders the layout.
+    if ('view' in ctx) ctx.view.share({ inboxCount: () => Inbox.count() })
     return next()
   }
 }

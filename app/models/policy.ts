@@ -11,12 +11,16 @@ export const POLICY_DEFAULTS = {
   lease_seconds: 600,
   max_run_seconds: 4 * 60 * 60,
   retry_backoff_seconds: 30,
+  /** A rejected item goes first to the agent whose attempt was rejected, for this long (0: off). */
+  retry_affinity_seconds: 300,
   ci_timeout_minutes: 60,
   merge_strategy: 'squash' as 'merge' | 'squash' | 'rebase',
   intake_label: 'agent-ready',
   report_to_github: true,
   /** Globs of paths a PR may change only with a human review; [] turns the gate off. */
   protected_paths: ['.github/workflows/**', '.github/actions/**'] as string[],
+  /** One `fix_ci` work item per red streak of the default branch, with its failing checks. */
+  auto_fix_ci: false,
 }
 export type ProjectPolicies = typeof POLICY_DEFAULTS
 export type PolicyKey = keyof ProjectPolicies

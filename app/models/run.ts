@@ -24,6 +24,7 @@ export const RUN_STATUSES = [
   'timed_out',
   'cancelled',
   'released',
+  'needs_input',
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 export type GateStatus = 'pending' | 'passed' | 'failed'
@@ -54,6 +55,34 @@ export function runStateOf(run: { status: string; cancelRequestedAt: unknown }):
 }
 export type ReviewDecision = 'approved' | 'rejected'
 
+/** A failing check of a run's head commit, as the agent needs it to fix the failure. */
+export type FailingCheck = {
+  name: string
+  conclusion: string
+  details_url: string | null
+  title: string | null
+  summary: string | null
+  annotations: { path: string; line: number | null; message: string }[]
+}
+
+/** A review that asked for changes, with its inline comments. */
+export type ChangeRequest = {
+  reviewer: string | null
+  body: string | null
+  submitted_at: string | null
+  comments: { body: string; path: string; line: number | null }[]
+}
+
+/** What GitHub said against a run, kept with its verdict (runs.feedback). */
+export type GitHubFeedback = {
+  checks: FailingCheck[]
+  reviews: ChangeRequest[]
+  /** Checks failing on the default branch when the run was judged (read only while it is red). */
+  default_branch_failing?: string[]
+  /** Every failing required check fails on the default branch too: not the agent's fault. */
+  inherited_failure?: boolean
+}
+
 /** One line an agent streams; the server assigns its seq. */
 export type LogLine = {
   level: LogLevel
@@ -76,6 +105,10 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
 
   @jsonColumn()
   declare gateResults: GateVerdict[]
+
+  /** What GitHub said against the run (failing checks, change requests), kept with its verdict. */
+  @jsonColumn()
+  declare feedback: GitHubFeedback | null
 
   @belongsTo(() => WorkItem)
   declare workItem: BelongsTo<typeof WorkItem>

@@ -48,8 +48,11 @@ export function retryBackoffSeconds(attempts: number, baseSeconds: number) {
   return Math.min(delay, MAX_RETRY_BACKOFF_SECONDS)
 }
 
-/** Why a run gave its item back (kept in the audit trail). */
-export type RetryCause = { run: Run; reason: string }
+/**
+ * Why a run gave its item back (kept in the audit trail). A gate rejection (`rejected`) keeps
+ * the item for the same agent for `retry_affinity_seconds`: it knows the work and its PR.
+ */
+export type RetryCause = { run: Run; reason: string; rejected?: boolean }
 
 export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges()) {
   declare status: WorkItemStatus
@@ -191,7 +194,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
   }
 
   /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User | Actor, ip?: string | null) {
+  async requeue(by: User | Actor, ip?: string | null, note?: string | null) {
     await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
       if (!['failed', 'cancelled'].includes(this.status)) {
         throw new InvalidTransition(
@@ -204,7 +207,18 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
       this.attempts = 0
       this.runAfter = DateTime.now()
       this.completedAt = null
-      return { announce: true, details: { previous_status: previousStatus } }
+      this.affinityAgentId = null
+      this.affinityUntil = null
+      this.needsHumanAt = null
+      // The note goes to the next attempt (its claim answer's `feedback.notes`).
+      if (note) {
+        await trx.table('work_item_notes').insert({
+          work_item_id: this.id,
+          user_id: by instanceof User ? by.id : null,
+          note,
+        })
+      }
+      return { announce: true, details: { previous_status: previousStatus, note: note ?? null } }
     })
   }
 
@@ -287,15 +301,33 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
         }
         this.lockedByAgentId = null
         this.lockedAt = null
+        this.affinityAgentId = null
+        this.affinityUntil = null
         if (this.attempts >= maxAttempts) {
           this.status = 'failed'
-          return { action: 'work_item.failed', details }
+          // Rejected to the end: the agent cannot get past the gates alone; a person must look (the inbox).
+          if (cause.rejected) this.needsHumanAt = DateTime.now()
+          return {
+            action: 'work_item.failed',
+            details: { ...details, needs_human: Boolean(cause.rejected) },
+          }
         }
         delay = retryBackoffSeconds(this.attempts, policies.retry_backoff_seconds)
         this.status = 'pending'
         this.runAfter = DateTime.now().plus({ seconds: delay })
+        if (cause.rejected && policies.retry_affinity_seconds > 0) {
+          // The window starts when the item becomes claimable again, so the backoff does not eat it.
+          this.affinityAgentId = cause.run.agentId
+          this.affinityUntil = this.runAfter.plus({ seconds: policies.retry_affinity_seconds })
+        }
         return {
-          details: { ...details, run_after: this.runAfter.toISO(), backoff_seconds: delay },
+          details: {
+            ...details,
+            run_after: this.runAfter.toISO(),
+            backoff_seconds: delay,
+            affinity_agent_id: this.affinityAgentId,
+            affinity_until: this.affinityUntil?.toISO() ?? null,
+          },
           announce: delay === 0 && this.projectId,
         }
       },
@@ -310,6 +342,37 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
         { runAt: this.runAfter, jobKey: `announce_claimable:${this.id}` }
       )
     }
+  }
+
+  /**
+   * Step of gate evaluation: the run failed only on checks that fail on the default branch too
+   * (inherited_failure). The attempt is not charged and the item waits, `pending`, until the
+   * default branch is green (DefaultBranchStatus wakes it), at most a day in case that news is missed.
+   */
+  async waitForGreenDefaultBranch(trx: TransactionClientContract, run: Run) {
+    await this.changeAudited(
+      'system',
+      'work_item.waiting_for_default_branch',
+      async () => {
+        const now = DateTime.now()
+        this.status = 'pending'
+        this.attempts = Math.max(0, this.attempts - 1)
+        this.lockedByAgentId = null
+        this.lockedAt = null
+        this.affinityAgentId = null
+        this.affinityUntil = null
+        this.runAfter = now.plus({ hours: 24 })
+        this.waitsForGreenSince = now
+        return {
+          details: {
+            run_id: run.id,
+            reason: 'inherited_failure',
+            run_after: this.runAfter.toISO(),
+          },
+        }
+      },
+      { client: trx, locked: true }
+    )
   }
 
   /** Step of gate evaluation: every accept gate passed. Dependants may become claimable. */

@@ -1,6 +1,7 @@
 import { BaseTransformer } from '@adonisjs/core/transformers'
 import { type default as Run, runStateOf } from '#models/run'
 import WorkItemTransformer from '#transformers/work_item_transformer'
+import RunFeedback, { isUnsuccessful } from '#services/runs/run_feedback'
 
 /** A run as the agent API shows it to the agent that holds it. */
 export default class RunTransformer extends BaseTransformer<Run> {
@@ -43,6 +44,19 @@ export default class RunTransformer extends BaseTransformer<Run> {
       gate_results: run.gateResults ?? [],
       review_status: run.reviewStatus,
       last_log_seq: run.lastLogSeq,
+    }
+  }
+
+  /**
+   * GET /runs/:id: the whole run, the feedback its claim answer carried, and once judged, what
+   * this run itself is told (issue 12).
+   */
+  async withFeedback() {
+    const run = this.resource
+    return {
+      ...this.toObject(),
+      feedback: await RunFeedback.before(run),
+      verdict: isUnsuccessful(run) ? RunFeedback.attemptOf(run) : null,
     }
   }
 

@@ -54,12 +54,16 @@ export const gatesSchema = knownKeysObject({
   min_approvals: optionalInteger(1, 20),
 })
 
+/** Policies whose form field is a yes/no select. */
+const BOOLEAN_POLICIES = new Set<string>(['report_to_github', 'auto_fix_ci'])
+
 /** The other policies of spec §4; a blank field falls back to the default. */
 export const policiesSchema = knownKeysObject({
   max_attempts: optionalInteger(1, 100),
   lease_seconds: optionalInteger(30, 24 * 60 * 60),
   max_run_seconds: optionalInteger(60, 7 * 24 * 60 * 60),
   retry_backoff_seconds: optionalInteger(1, 60 * 60),
+  retry_affinity_seconds: optionalInteger(0, 24 * 60 * 60),
   ci_timeout_minutes: optionalInteger(1, 24 * 60),
   merge_strategy: vine
     .enum(['merge', 'squash', 'rebase'] as const)
@@ -90,6 +94,10 @@ export const policiesSchema = knownKeysObject({
         .map((glob) => glob.trim())
         .filter(Boolean)
     })
+    .nullable()
+    .optional(),
+  auto_fix_ci: vine
+    .enum(['true', 'false'] as const)
     .nullable()
     .optional(),
 })
@@ -184,13 +192,14 @@ export function projectSettings(input: ProjectInput): ProjectSettings {
   if (gates.min_approvals !== undefined && gates.min_approvals !== null)
     gatesConfig.min_approvals = gates.min_approvals
 
-  const { report_to_github: reportToGithub, ...rest } = input.policies
   const policies: Partial<ProjectPolicies> = {}
+  const own = input.policies as Record<string, unknown>
   for (const key of Object.keys(POLICY_DEFAULTS) as PolicyKey[]) {
-    const value = key === 'report_to_github' ? reportToGithub : rest[key as keyof typeof rest]
+    const value = own[key]
     if (value === null || value === undefined || value === '') continue
-    ;(policies as Record<string, unknown>)[key] =
-      key === 'report_to_github' ? value === 'true' : value
+    ;(policies as Record<string, unknown>)[key] = BOOLEAN_POLICIES.has(key)
+      ? value === 'true'
+      : value
   }
 
   return {

@@ -71,6 +71,23 @@ export const runReleaseValidator = vine.create({
   reason: vine.string().trim().maxLength(10_000).optional(),
 })
 
+/** POST /api/v1/runs/:id/questions: the agent asks a person. */
+export const runQuestionValidator = vine.create({
+  question: vine.string().trim().minLength(1).maxLength(10_000),
+  choices: vine
+    .array(vine.string().trim().minLength(1).maxLength(500))
+    .maxLength(20)
+    .distinct()
+    .nullable()
+    .optional(),
+  context: vine.record(vine.any()).nullable().optional(),
+})
+
+/** POST /work-items/:id/answer: a person answers the item's open question. */
+export const questionAnswerValidator = vine.create({
+  answer: vine.string().trim().minLength(1).maxLength(10_000),
+})
+
 /** POST /runs/:id/review: a reviewer's decision for the human_review gate. */
 export const runReviewValidator = vine.create({
   decision: vine.enum(['approved', 'rejected'] as const),
@@ -82,7 +99,15 @@ export const runFiltersValidator = vine.create({
   project: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   agent: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   status: vine
-    .enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'released'] as const)
+    .enum([
+      'running',
+      'succeeded',
+      'failed',
+      'timed_out',
+      'cancelled',
+      'released',
+      'needs_input',
+    ] as const)
     .optional(),
   before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),

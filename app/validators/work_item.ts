@@ -112,3 +112,8 @@ export const workItemFiltersValidator = vine.create({
   before: vine.number().withoutDecimals().min(1).max(MAX_INTEGER).optional(),
   after: vine.number().withoutDecimals().min(0).max(MAX_INTEGER).optional(),
 })
+
+/** POST /work-items/:id/requeue: an optional note for the next attempt (its feedback). */
+export const requeueValidator = vine.create({
+  note: vine.string().trim().maxLength(10_000).nullable().optional(),
+})

@@ -34,6 +34,7 @@ type Outcome =
   | { kind: 'blocked'; reason: string }
   | { kind: 'running'; progress: string }
   | { kind: 'released'; reason: string }
+  | { kind: 'asked'; question: string; choices: string[] }
   | { kind: 'failed'; error: string; costs: RunCosts }
   | { kind: 'succeeded'; costs: RunCosts; tests: RunTests; review?: 'approved' }
 
@@ -270,6 +271,20 @@ const ITEMS: DemoItem[] = [
   },
   {
     project: 'orders-api',
+    title: 'Store refund amounts in minor units',
+    workType: 'code',
+    priority: 55,
+    agent: 'claude-coder',
+    approved: true,
+    outcome: {
+      kind: 'asked',
+      question:
+        'Existing refunds are stored in major units: migrate them in place or keep both columns?',
+      choices: ['migrate in place', 'keep both columns'],
+    },
+  },
+  {
+    project: 'orders-api',
     title: 'Write regression tests for refund rounding',
     workType: 'test',
     priority: 40,
@@ -491,6 +506,8 @@ export class DemoData {
       await RunLifecycle.timeOut(run.id)
     } else if (outcome.kind === 'released') {
       await RunLifecycle.release(run, agent!, outcome.reason)
+    } else if (outcome.kind === 'asked') {
+      await RunLifecycle.ask(run, agent!, { question: outcome.question, choices: outcome.choices })
     } else if (outcome.kind === 'failed') {
       await RunLifecycle.complete(run, agent!, {
         outcome: 'failed',

@@ -17,6 +17,7 @@ router
     router
       .group(() => {
         router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
+        router.post('/answer', [controllers.WorkItemAnswers, 'store']).as('answer.store')
         router
           .post('/cancellation', [controllers.WorkItemCancellations, 'store'])
           .as('cancellation.store')
@@ -52,6 +53,7 @@ router
       .where('id', rowId)
       .as('agents')
 
+    router.get('/inbox', [controllers.Inbox, 'index']).as('inbox.index')
     router.resource('runs', controllers.Runs).only(['index', 'show']).where('id', rowId)
     router
       .group(() => {

@@ -27,6 +27,7 @@ router
           .post('/release', [controllers.api.RunReleases, 'store'])
           .as('release')
           .use(middleware.idempotent())
+        router.post('/questions', [controllers.api.RunQuestions, 'store']).as('questions')
       })
       .prefix('/runs/:id')
       .where('id', router.matchers.number())

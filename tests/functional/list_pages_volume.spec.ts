@@ -137,6 +137,7 @@ test.group('List pages with 100,000 work items and 1,000,000 log lines', (group)
     '/audit?project=4&actor_type=user&action=run.failed&after=60000',
     '/agents',
     '/agents/3',
+    '/inbox',
   ]
 
   for (const page of pages) {

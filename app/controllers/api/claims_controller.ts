@@ -4,8 +4,7 @@ import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { claimValidator } from '#validators/claim'
 import agentApi from '#transformers/agent_api_serializer'
-import RunTransformer from '#transformers/run_transformer'
-import WorkItemTransformer from '#transformers/work_item_transformer'
+import ClaimTransformer from '#transformers/claim_transformer'
 import { OpenConnections, rateLimitHeaders } from '#services/quotas'
 import shutdown from '#infrastructure/shutdown'
 
@@ -71,10 +70,7 @@ export default class ClaimsController {
           return
         }
         return response.created(
-          await agentApi.serialize({
-            run: RunTransformer.transform(run, leaseSeconds).useVariant('claimed'),
-            work_item: WorkItemTransformer.transform(workItem, project),
-          })
+          await agentApi.serialize(ClaimTransformer.transform(run, workItem, project, leaseSeconds))
         )
       }
       case 'none':

@@ -7,6 +7,6 @@ import RunTransformer from '#transformers/run_transformer'
 export default class RunsController {
   async show({ params, auth }: HttpContext) {
     const run = await Run.findForAgentOrFail(auth.use('api').getUserOrFail(), params.id)
-    return agentApi.serialize(RunTransformer.transform(run))
+    return agentApi.serialize(RunTransformer.transform(run).useVariant('withFeedback'))
   }
 }

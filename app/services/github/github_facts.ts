@@ -134,8 +134,12 @@ export default class GitHubFacts {
     client: GitHubClient,
     branch: string
   ): Promise<'passing' | 'failing' | 'unknown' | null> {
-    const byName = await this.checksOn(client, branch)
-    const checks = [...byName.values()]
+    return this.stateOf(await this.checksOn(client, branch))
+  }
+
+  /** A branch's combined state from its checks (see branchState). */
+  static stateOf(commitChecks: CommitChecks): 'passing' | 'failing' | 'unknown' | null {
+    const checks = [...commitChecks.values()]
     if (checks.length === 0) return 'unknown'
     if (checks.some((check) => check.state === 'failure')) return 'failing'
     if (checks.every((check) => check.state === 'success')) return 'passing'

@@ -10,6 +10,7 @@ import Run from '#models/run'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import IssueIntake, { type GitHubIssue } from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
+import GitHubQuestions from '#services/github/github_questions'
 
 /** Issue actions that can change an item; the rest (assigned, milestoned, …) are ignored. */
 const INTAKE_ACTIONS = new Set([
@@ -148,6 +149,12 @@ export default class WebhookProcessor {
           payload.pull_request?.head?.sha,
           delivery.event === 'pull_request' && payload.action === 'synchronize'
         )
+      case 'issue_comment': {
+        const effect = await GitHubQuestions.scheduleAnswer(trx, project, payload)
+        return effect
+          ? { status: 'processed', effect }
+          : { status: 'ignored', effect: 'not an /answer to an open question' }
+      }
       default:
         return { status: 'ignored', effect: `event ${delivery.event} is not handled` }
     }

@@ -15,19 +15,30 @@ import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 import GatehouseStatus from '#services/github/gatehouse_status'
 import GitHubReport from '#services/github/github_report'
 import { fetchPullRequestFacts, type PullRequestFacts } from '#services/github/pull_request_facts'
+import GitHubFacts from '#services/github/github_facts'
+import GitHubFeedbackReader, { type GitHubFeedback } from '#services/github/github_feedback'
+import { requiredCheckNames } from '#services/runs/gates/required_checks_gate'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
 /**
  * What the gates said of a run: the overall status and each gate's verdict (without the
  * fetched facts, which stay on the run). `afterAcceptance`: an accepted run judged again
- * because its pull request moved; its item is not to be touched.
+ * because its pull request moved; its item is not to be touched. `inherited` when the
+ * rejection is the red default branch's doing (inherited_failure), not the agent's.
  */
 export type GateJudgement = {
   status: GateStatus
   verdicts: GateVerdict[]
   afterAcceptance?: boolean
+  inherited?: boolean
 }
+
+/**
+ * Thrown inside the judging transaction when a rejection wants GitHub's details first: the
+ * caller reads them with `gatherFeedback` (no lock held) and judges again with them.
+ */
+export class FeedbackWanted extends Error {}
 
 /**
  * Judges a succeeded run by its project's accept gates (spec §4, issue 11): records each
@@ -45,7 +56,8 @@ export default class GateEvaluator {
     trx: TransactionClientContract,
     run: Run,
     item: WorkItem,
-    facts?: Map<string, GateFacts>
+    facts?: Map<string, GateFacts>,
+    feedback?: GitHubFeedback | null
   ): Promise<GateJudgement | null> {
     const afterAcceptance = isRejudgingAfterAcceptance(run)
     if (!afterAcceptance && (run.gateStatus !== 'pending' || item.status !== 'verifying'))
@@ -87,11 +99,18 @@ export default class GateEvaluator {
       verdicts.push({ ...verdict, at: now.toISO()! })
     }
     const status = overallStatus(verdicts)
+    // GitHub gates judged on fetched facts: a rejection also keeps GitHub's details (read outside the locks).
+    const rejected = status === 'failed' && !afterAcceptance
+    if (rejected && facts && facts.size > 0 && feedback === undefined) throw new FeedbackWanted()
+    const inherited = rejected && isInheritedFailure(project, verdicts, feedback)
+
     if (pullRequest) {
       run.judgedHeadSha = pullRequest.head.sha
       run.prNumber = run.prNumber ?? pullRequest.number
     }
     run.merge({ gateResults: verdicts, gatesEvaluatedAt: now })
+    if (rejected && feedback)
+      run.feedback = inherited ? { ...feedback, inherited_failure: true } : feedback
     if (afterAcceptance) {
       if (status === 'passed') {
         run.prChangedAt = null
@@ -120,7 +139,7 @@ export default class GateEvaluator {
       // Judged again after acceptance: webhooks and the recheck sweep look again later.
       await this.scheduleReevaluation(trx, run.id)
     }
-    return { status, verdicts: withoutFacts(verdicts), afterAcceptance }
+    return { status, verdicts: withoutFacts(verdicts), afterAcceptance, inherited }
   }
 
   /**
@@ -177,6 +196,35 @@ export default class GateEvaluator {
       details: { from: run.judgedHeadSha, to: headSha, review_withdrawn: review },
     })
     if (review) run.merge({ reviewStatus: null, reviewedByUserId: null, reviewedAt: null })
+  }
+
+  /**
+   * What GitHub said against a rejected run (failing checks, change requests; the default
+   * branch's failing checks while it is red). Best effort: a failure to read it is logged and
+   * never holds a verdict back.
+   */
+  static async gatherFeedback(runId: number): Promise<GitHubFeedback | null> {
+    const run = await Run.find(runId)
+    if (!run || (!run.headSha && !run.prNumber)) return null
+    try {
+      const project = await Project.findOrFail(run.projectId)
+      const client = await GitHubClient.forProject(project)
+      const feedback = await GitHubFeedbackReader.read(client, {
+        headSha: run.headSha,
+        prNumber: run.prNumber,
+      })
+      // A red default branch may be why the run's checks fail: note what fails there too.
+      if (project.defaultBranchStatus === 'failing') {
+        const checks = await GitHubFacts.checksOn(client, project.repoDefaultBranch)
+        feedback.default_branch_failing = [...checks]
+          .filter(([, check]) => check.state === 'failure')
+          .map(([name]) => name)
+      }
+      return feedback
+    } catch (error) {
+      logger.warn({ err: error, runId }, 'reading the feedback of a rejected run failed')
+      return null
+    }
   }
 
   /**
@@ -245,6 +293,26 @@ function shown(verdicts: GateVerdict[]) {
 /** Verdicts for audit details: the fetched facts stay on the run. */
 function withoutFacts(verdicts: GateVerdict[]) {
   return verdicts.map(({ facts: _facts, ...verdict }) => verdict)
+}
+
+/**
+ * Not the agent's fault (issue 12): only `required_checks` failed, and every required check
+ * failing on the run's head also fails on the default branch, which is red.
+ */
+function isInheritedFailure(
+  project: Project,
+  verdicts: GateVerdict[],
+  feedback: GitHubFeedback | null | undefined
+) {
+  const redOnDefault = new Set(feedback?.default_branch_failing ?? [])
+  if (project.defaultBranchStatus !== 'failing' || redOnDefault.size === 0) return false
+  const failed = verdicts.filter((verdict) => verdict.verdict === 'failed')
+  if (failed.some((verdict) => verdict.gate !== 'required_checks')) return false
+  const required = new Set(requiredCheckNames(project))
+  const failingRequired = (feedback?.checks ?? [])
+    .map((check) => check.name)
+    .filter((name) => required.has(name))
+  return failingRequired.length > 0 && failingRequired.every((name) => redOnDefault.has(name))
 }
 
 /** Pending until every gate has a verdict; any failure decides at once. No gates: passed. */

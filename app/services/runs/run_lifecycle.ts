@@ -14,7 +14,11 @@ import type Agent from '#models/agent'
 import type User from '#models/user'
 import Policy from '#models/policy'
 import Claimable from '#infrastructure/claimable'
-import GateEvaluator from '#services/runs/gate_evaluator'
+import GateEvaluator, { FeedbackWanted } from '#services/runs/gate_evaluator'
+import type { GitHubFeedback } from '#services/github/github_feedback'
+import Question from '#models/question'
+import AuditEvent from '#models/audit_event'
+import GitHubQuestions from '#services/github/github_questions'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
@@ -36,6 +40,13 @@ export type CompletionReport = {
 
 export type RunSettlement = { run: Run; workItem: WorkItem }
 
+/** What an agent asks a person (POST /runs/:id/questions). */
+export type AskedQuestion = {
+  question: string
+  choices?: string[] | null
+  context?: Record<string, unknown> | null
+}
+
 /** Why the reaper ends a run. */
 export type TimeoutReason = 'lease_expired' | 'max_run_time'
 
@@ -46,11 +57,12 @@ export type TimeoutReason = 'lease_expired' | 'max_run_time'
  */
 export type RunEnding =
   | { as: 'accepted'; verdicts: GateVerdict[] }
-  | { as: 'rejected'; verdicts: GateVerdict[] }
+  | { as: 'rejected'; verdicts: GateVerdict[]; inherited: boolean }
   | { as: 'failed'; by: Agent }
   | { as: 'timed_out'; reason: TimeoutReason }
   | { as: 'released'; by: Agent; reason: string | null }
   | { as: 'cancelled'; by: Agent | 'system'; reportedAs: string }
+  | { as: 'needs_input'; by: Agent; questionId: number }
 
 /**
  * How a run ends (spec §2) and what that does to its work item. Each transition is one
@@ -108,6 +120,61 @@ export default class RunLifecycle {
       )
       await this.#judge(trx, run, item)
     })
+  }
+
+  /**
+   * The agent asks a person (issue 12): the run ends `needs_input` (not an attempt: the count
+   * goes back, as on release), the item waits `blocked` with the open question until it is
+   * answered. The same question asked again for the same run is answered the same.
+   */
+  static async ask(
+    run: Run,
+    agent: Agent,
+    asked: AskedQuestion
+  ): Promise<RunSettlement & { question: Question | null; repeated: boolean }> {
+    let question: Question | null = null
+    let repeated = false
+    const settled = await this.#transition(run, async (trx, item) => {
+      if (!run.isRunning) {
+        const earlier = await Question.query({ client: trx }).where('runId', run.id).first()
+        if (earlier && sameQuestion(earlier, asked)) {
+          question = earlier
+          repeated = true
+          return
+        }
+        if (isStoppedOnRequest(run)) return
+        throw new InvalidTransition(
+          `Run ${run.id} already finished as ${run.status}; it can no longer ask.`
+        )
+      }
+      run.finishedAt = DateTime.now()
+      if (run.cancelRequestedAt) {
+        await this.#end(trx, run, item, { as: 'cancelled', by: agent, reportedAs: 'needs_input' })
+        return
+      }
+      question = await Question.create(
+        {
+          workItemId: item.id,
+          projectId: item.projectId,
+          runId: run.id,
+          agentId: agent.id,
+          question: asked.question,
+          choices: asked.choices ?? null,
+          context: asked.context ?? null,
+          status: 'open',
+        },
+        { client: trx }
+      )
+      await this.#end(trx, run, item, { as: 'needs_input', by: agent, questionId: question.id })
+      await AuditEvent.record(trx, {
+        actor: agent,
+        action: 'question.asked',
+        subject: item,
+        details: { run_id: run.id, question_id: question.id, question: asked.question },
+      })
+      await GitHubQuestions.schedulePost(trx, question, item)
+    })
+    return { ...settled, question, repeated }
   }
 
   /** The agent gives the item back unworked: `pending` again, and the attempt does not count. */
@@ -182,14 +249,23 @@ export default class RunLifecycle {
    */
   static async evaluateGates(runId: number): Promise<GateStatus | null> {
     const facts = await GateEvaluator.gatherFacts(runId)
-    return db.transaction(async (trx) => {
-      const found = await Run.find(runId, { client: trx })
-      if (!found) return null
-      const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
-      await item.lockRowIn(trx)
-      const run = await found.lockRowIn(trx)
-      return this.#judge(trx, run, item, facts)
-    })
+    let feedback: GitHubFeedback | null | undefined
+    while (true) {
+      try {
+        return await db.transaction(async (trx) => {
+          const found = await Run.find(runId, { client: trx })
+          if (!found) return null
+          const item = await WorkItem.findOrFail(found.workItemId, { client: trx })
+          await item.lockRowIn(trx)
+          const run = await found.lockRowIn(trx)
+          return this.#judge(trx, run, item, facts, feedback)
+        })
+      } catch (error) {
+        // A rejection keeps what GitHub said against the run: read it (no lock held), judge again.
+        if (!(error instanceof FeedbackWanted) || feedback !== undefined) throw error
+        feedback = await GateEvaluator.gatherFeedback(runId)
+      }
+    }
   }
 
   /** The periodic sweep: every run still waiting for verdicts, in case a fact or a job was missed. */
@@ -227,16 +303,21 @@ export default class RunLifecycle {
     trx: TransactionClientContract,
     run: Run,
     item: WorkItem,
-    facts?: Map<string, GateFacts>
+    facts?: Map<string, GateFacts>,
+    feedback?: GitHubFeedback | null
   ): Promise<GateStatus | null> {
-    const judgement = await GateEvaluator.judge(trx, run, item, facts)
+    const judgement = await GateEvaluator.judge(trx, run, item, facts, feedback)
     if (!judgement) return run.gateStatus
     // An accepted run judged again (its PR moved): its item stays as it is.
     if (judgement.afterAcceptance) return judgement.status
     if (judgement.status === 'passed') {
       await this.#end(trx, run, item, { as: 'accepted', verdicts: judgement.verdicts })
     } else if (judgement.status === 'failed') {
-      await this.#end(trx, run, item, { as: 'rejected', verdicts: judgement.verdicts })
+      await this.#end(trx, run, item, {
+        as: 'rejected',
+        verdicts: judgement.verdicts,
+        inherited: judgement.inherited ?? false,
+      })
     }
     return judgement.status
   }
@@ -270,17 +351,39 @@ export default class RunLifecycle {
         lockedByAgentId: null,
         lockedAt: null,
         runAfter: DateTime.now(),
+        // Given back unworked: whoever comes next may take it, not only the agent that let go.
+        affinityAgentId: null,
+        affinityUntil: null,
       })
       await item.save()
       await Claimable.announce(trx, item.projectId)
       await GitHubReport.itemChanged(trx, item)
       return
     }
+    if (ending.as === 'needs_input') {
+      // Not an attempt (as a release); the item waits for a person's answer.
+      item.merge({
+        status: 'blocked',
+        attempts: Math.max(0, item.attempts - 1),
+        lockedByAgentId: null,
+        lockedAt: null,
+        affinityAgentId: null,
+        affinityUntil: null,
+      })
+      await item.save()
+      return
+    }
     const policies = await Policy.forProject(run.projectId, trx)
     if (ending.as === 'accepted') {
       await item.recordCompletion(trx, run)
+    } else if (ending.as === 'rejected' && ending.inherited) {
+      await item.waitForGreenDefaultBranch(trx, run)
     } else {
-      await item.retryOrFail(trx, policies, { run, reason: retryReason(run, ending) })
+      await item.retryOrFail(trx, policies, {
+        run,
+        reason: retryReason(run, ending),
+        rejected: ending.as === 'rejected',
+      })
     }
     await GitHubReport.runFinished(trx, run, item, policies)
   }
@@ -322,7 +425,15 @@ function runEvent(
           codes: ending.verdicts
             .filter((verdict) => verdict.verdict === 'failed')
             .map((verdict) => verdict.code ?? null),
+          reason: ending.inherited ? 'inherited_failure' : null,
         },
+      }
+    case 'needs_input':
+      return {
+        status: 'needs_input',
+        actor: ending.by,
+        action: 'run.needs_input',
+        details: { question_id: ending.questionId },
       }
     case 'failed':
       return {
@@ -369,6 +480,14 @@ function retryReason(
     )
     .join('; ')
   return `rejected by gates (${reasons})`
+}
+
+function sameQuestion(earlier: Question, asked: AskedQuestion) {
+  return (
+    earlier.question === asked.question &&
+    JSON.stringify(earlier.choices ?? null) === JSON.stringify(asked.choices ?? null) &&
+    JSON.stringify(earlier.context ?? null) === JSON.stringify(asked.context ?? null)
+  )
 }
 
 function isStoppedOnRequest(run: Run) {

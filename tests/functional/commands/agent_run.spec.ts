@@ -232,6 +232,80 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
     assert.deepEqual(succeeded.tests, { passed: 3, failed: 0 })
   }).timeout(150_000)
 
+  test('through a rejection: the second attempt reads GATEHOUSE_FEEDBACK_FILE and the feedback on stdin', async ({
+    assert,
+  }) => {
+    const project = await createProject({ gatesConfig: { tests_reported: true } })
+    await Policy.create({ projectId: project.id, key: 'retry_backoff_seconds', value: 0 })
+    const { token } = await createAgent()
+    const item = await createItem(project, { title: 'fix the flaky test' })
+    // Attempt 1 reports a failing test (the gate rejects it); attempt 2 fixes what the feedback names.
+    const script = join(workDir, 'learn.mjs')
+    writeFileSync(
+      script,
+      `import { readFileSync } from 'node:fs'
+const claimed = JSON.parse(readFileSync(0, 'utf8'))
+const file = process.env.GATEHOUSE_FEEDBACK_FILE
+if (!file) {
+  console.log(JSON.stringify({ summary: 'first try', tests: { passed: 1, failed: 1 } }))
+} else {
+  const feedback = JSON.parse(readFileSync(file, 'utf8'))
+  const summary = 'fixed after: ' + feedback.attempts[0].gates[0].reason + ' (' + claimed.feedback.attempts[0].outcome + ')'
+  console.log(JSON.stringify({ summary, tests: { passed: 2, failed: 0 } }))
+}
+`
+    )
+    const runner = agentRun(token, `node ${script}`, ['--wait=1'])
+    try {
+      await until(
+        async () => {
+          const current = await WorkItem.findOrFail(item.id)
+          return current.status === 'completed'
+        },
+        60_000,
+        'the item to complete on its second attempt'
+      )
+    } finally {
+      runner.child.kill('SIGINT')
+    }
+    assert.equal(await runner.exited, 0)
+    const runs = await db.from('runs').where('work_item_id', item.id).orderBy('id')
+    assert.deepEqual(
+      runs.map((run) => [run.attempt, run.status, run.gate_status]),
+      [
+        [1, 'succeeded', 'failed'],
+        [2, 'succeeded', 'passed'],
+      ]
+    )
+    assert.equal(runs[1].summary, 'fixed after: 1 passed, 1 failed, 0 skipped (rejected)')
+  }).timeout(90_000)
+
+  test('a last JSON line {"question": …} asks instead of completing: the item waits blocked', async ({
+    assert,
+  }) => {
+    const project = await createProject()
+    const { token } = await createAgent()
+    const item = await createItem(project)
+    const script = join(workDir, 'ask.sh')
+    writeFileSync(
+      script,
+      `#!/bin/sh
+echo '{"question":"Which currency?","choices":["EUR","USD"]}'
+`,
+      { mode: 0o755 }
+    )
+    const runner = agentRun(token, script, ['--exit-when-idle'])
+    assert.equal(await runner.exited, 0)
+    const blocked = await WorkItem.findOrFail(item.id)
+    assert.equal(blocked.status, 'blocked')
+    const run = await db.from('runs').where('work_item_id', item.id).firstOrFail()
+    assert.equal(run.status, 'needs_input')
+    const question = await db.from('questions').where('run_id', run.id).firstOrFail()
+    assert.equal(question.question, 'Which currency?')
+    assert.deepEqual(question.choices, ['EUR', 'USD'])
+    assert.include(runner.output(), 'asked')
+  }).timeout(60_000)
+
   test('a cancel mid-run kills the child; Ctrl-C releases the items held', async ({ assert }) => {
     const project = await createProject()
     await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 3 })

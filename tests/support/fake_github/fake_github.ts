@@ -70,6 +70,12 @@ type Repository = {
   checkRuns: Map<string, any[]>
   statuses: Map<string, any[]>
   reviews: Map<number, any[]>
+  /** Annotations by check run id. */
+  annotations: Map<number, any[]>
+  /** Inline comments by review id. */
+  reviewComments: Map<number, any[]>
+  /** Collaborator permission by login: `admin`, `write`, `read`, `none`. */
+  permissions: Map<string, string>
   pulls: Map<number, any>
   files: Map<number, any[]>
 }
@@ -157,13 +163,47 @@ export default class FakeGitHub {
     sha: string,
     name: string,
     status: string,
-    conclusion: string | null = null
+    conclusion: string | null = null,
+    details: {
+      title?: string
+      summary?: string
+      detailsUrl?: string
+      annotations?: { path: string; line: number; message: string }[]
+    } = {}
   ) {
-    const runs = this.#list(this.#repo(repoFullName).checkRuns, sha)
+    const repo = this.#repo(repoFullName)
+    const runs = this.#list(repo.checkRuns, sha)
     const run = recordedCheckRun()
-    Object.assign(run, { id: this.#nextId++, head_sha: sha, name, status, conclusion })
+    const id = this.#nextId++
+    Object.assign(run, { id, head_sha: sha, name, status, conclusion })
+    if (details.detailsUrl) run.details_url = details.detailsUrl
+    const annotations = (details.annotations ?? []).map((annotation) => ({
+      path: annotation.path,
+      start_line: annotation.line,
+      end_line: annotation.line,
+      start_column: null,
+      end_column: null,
+      annotation_level: 'failure',
+      title: null,
+      message: annotation.message,
+      raw_details: null,
+      blob_href: `https://github.com/${repoFullName}/blob/${sha}/${annotation.path}`,
+    }))
+    repo.annotations.set(id, annotations)
+    run.output = {
+      title: details.title ?? null,
+      summary: details.summary ?? null,
+      text: null,
+      annotations_count: annotations.length,
+      annotations_url: `${this.url}/repos/${repoFullName}/check-runs/${id}/annotations`,
+    }
     runs.unshift(run)
     return run
+  }
+
+  /** The permission GitHub reports for a login on the repository (collaborators/{login}/permission). */
+  permission(repoFullName: string, login: string, permission: 'admin' | 'write' | 'read') {
+    this.#repo(repoFullName).permissions.set(login, permission)
   }
 
   status(repoFullName: string, sha: string, context: string, state: string) {
@@ -179,13 +219,44 @@ export default class FakeGitHub {
     return status
   }
 
-  /** A review; it is of the pull request's current head unless `commitId` names another commit. */
-  review(repoFullName: string, prNumber: number, login: string, state: string, commitId?: string) {
+  /**
+   * A review; it is of the pull request's current head unless `commitId` (or a string as the
+   * last argument) names another commit.
+   */
+  review(
+    repoFullName: string,
+    prNumber: number,
+    login: string,
+    state: string,
+    options:
+      | string
+      | {
+          body?: string
+          comments?: { body: string; path: string; line: number }[]
+          commitId?: string
+        } = {}
+  ) {
+    const details = typeof options === 'string' ? { commitId: options } : options
+    const commitId = details.commitId
     const repo = this.#repo(repoFullName)
     const reviews = this.#list(repo.reviews, prNumber)
     const review = recordedReview()
+    const id = this.#nextId++
+    repo.reviewComments.set(
+      id,
+      (details.comments ?? []).map((comment) => ({
+        id: this.#nextId++,
+        pull_request_review_id: id,
+        path: comment.path,
+        line: comment.line,
+        original_line: comment.line,
+        body: comment.body,
+        user: { ...review.user, login },
+      }))
+    )
     Object.assign(review, {
-      id: this.#nextId++,
+      id,
+      body: details.body ?? review.body,
       state,
       commit_id: commitId ?? repo.pulls.get(prNumber)?.head.sha ?? review.commit_id,
       user: { ...review.user, login, id: this.#hash(login) },
@@ -510,6 +581,30 @@ export default class FakeGitHub {
       Object.assign(comment, { body: body.body, updated_at: new Date().toISOString() })
       return send(response, 200, comment)
     }
+    if (
+      (match = rest.match(/^pulls\/\d+\/reviews\/(\d+)\/comments$/)) &&
+      recorded.method === 'GET'
+    ) {
+      const comments = repo.reviewComments.get(Number(match[1]))
+      if (!comments) return send(response, 404, { message: 'Not Found' })
+      return this.#page(response, url, comments)
+    }
+    if ((match = rest.match(/^check-runs\/(\d+)\/annotations$/)) && recorded.method === 'GET') {
+      const annotations = repo.annotations.get(Number(match[1]))
+      if (!annotations) return send(response, 404, { message: 'Not Found' })
+      return this.#page(response, url, annotations)
+    }
+    if ((match = rest.match(/^collaborators\/([^/]+)\/permission$/)) && recorded.method === 'GET') {
+      const login = decodeURIComponent(match[1])
+      const permission = repo.permissions.get(login)
+      if (!permission)
+        return send(response, 404, { message: `${login} is not a user`, status: '404' })
+      return send(response, 200, {
+        permission,
+        role_name: permission,
+        user: { login, id: this.#hash(login), type: 'User' },
+      })
+    }
     return send(response, 404, {
       message: 'Not Found',
       documentation_url: 'https://docs.github.com/rest',
@@ -611,6 +706,9 @@ export default class FakeGitHub {
         checkRuns: new Map(),
         statuses: new Map(),
         reviews: new Map(),
+        annotations: new Map(),
+        reviewComments: new Map(),
+        permissions: new Map(),
         pulls: new Map(),
         files: new Map(),
       }

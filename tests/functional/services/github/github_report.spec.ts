@@ -44,7 +44,14 @@ async function claimIssueItem(options: { report?: boolean; gates?: Record<string
 /** Claims the item again with another agent, once its backoff is over. */
 async function claimAgain(item: WorkItem) {
   await item.refresh()
-  await item.merge({ runAfter: item.runAfter!.minus({ hours: 2 }) }).save()
+  // Another agent: the first one's retry affinity (issue 12) is over too.
+  await item
+    .merge({
+      runAfter: item.runAfter!.minus({ hours: 2 }),
+      affinityAgentId: null,
+      affinityUntil: null,
+    })
+    .save()
   const agent = await AgentFactory.merge({
     key: `codex-${Math.random().toString(36).slice(2, 8)}`,
     capabilities: { work_types: ['*'], tags: [] },
