@@ -6,17 +6,32 @@ export type ScannedRoutes = {
   ALL: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
+    'api.openapi': { paramsTuple?: []; params?: {} }
+    'api.docs': { paramsTuple?: []; params?: {} }
+    'api.docs.renderer': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
+    'api.agent.drain.store': { paramsTuple?: []; params?: {} }
+    'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
     'api.claims.store': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.heartbeat': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.store': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.update': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.cancellation': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.requeue': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'webhooks.github': { paramsTuple?: []; params?: {} }
     'session.create': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'account.password.update': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -32,6 +47,8 @@ export type ScannedRoutes = {
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.api_keys.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'settings.edit': { paramsTuple?: []; params?: {} }
     'settings.update': { paramsTuple?: []; params?: {} }
     'users.index': { paramsTuple?: []; params?: {} }
@@ -74,9 +91,16 @@ export type ScannedRoutes = {
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
+    'api.openapi': { paramsTuple?: []; params?: {} }
+    'api.docs': { paramsTuple?: []; params?: {} }
+    'api.docs.renderer': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -105,9 +129,16 @@ export type ScannedRoutes = {
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
+    'api.openapi': { paramsTuple?: []; params?: {} }
+    'api.docs': { paramsTuple?: []; params?: {} }
+    'api.docs.renderer': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -134,17 +165,22 @@ export type ScannedRoutes = {
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   POST: {
+    'api.agent.drain.store': { paramsTuple?: []; params?: {} }
     'api.claims.store': { paramsTuple?: []; params?: {} }
     'api.runs.heartbeat': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.store': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.cancellation': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.requeue': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'webhooks.github': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
     'projects.store': { paramsTuple?: []; params?: {} }
     'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.api_keys.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'users.store': { paramsTuple?: []; params?: {} }
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.store': { paramsTuple?: []; params?: {} }
@@ -159,7 +195,22 @@ export type ScannedRoutes = {
     'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
+  DELETE: {
+    'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
+    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
+  }
+  PATCH: {
+    'api.projects.work_items.update': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+  }
   PUT: {
+    'account.password.update': { paramsTuple?: []; params?: {} }
     'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
@@ -167,14 +218,6 @@ export type ScannedRoutes = {
     'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-  }
-  DELETE: {
-    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
-    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
   }
 }
 declare module '@adonisjs/core/types/http' {
