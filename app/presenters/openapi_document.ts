@@ -502,6 +502,7 @@ export const openApiDocument = {
               capabilities: {},
               model_name: { type: ['string', 'null'] },
               model_version: { type: ['string', 'null'] },
+              github_login: { type: ['string', 'null'] },
               enabled: { type: 'boolean' },
               draining: { type: 'boolean' },
               draining_since: nullableDateTime,
