@@ -6,6 +6,9 @@ export type ScannedRoutes = {
   ALL: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
+    'api.openapi': { paramsTuple?: []; params?: {} }
+    'api.docs': { paramsTuple?: []; params?: {} }
+    'api.docs.renderer': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.agent.drain.store': { paramsTuple?: []; params?: {} }
     'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
@@ -25,6 +28,10 @@ export type ScannedRoutes = {
     'session.create': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'account.password.update': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -84,11 +91,16 @@ export type ScannedRoutes = {
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
+    'api.openapi': { paramsTuple?: []; params?: {} }
+    'api.docs': { paramsTuple?: []; params?: {} }
+    'api.docs.renderer': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -117,11 +129,16 @@ export type ScannedRoutes = {
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
+    'api.openapi': { paramsTuple?: []; params?: {} }
+    'api.docs': { paramsTuple?: []; params?: {} }
+    'api.docs.renderer': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -180,6 +197,7 @@ export type ScannedRoutes = {
   }
   DELETE: {
     'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -196,6 +214,7 @@ export type ScannedRoutes = {
     'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   PUT: {
+    'account.password.update': { paramsTuple?: []; params?: {} }
     'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
