@@ -1,5 +1,5 @@
 import { assert } from '@japa/assert'
-import { apiClient } from '@japa/api-client'
+import { apiClient, ApiClient } from '@japa/api-client'
 import app from '@adonisjs/core/services/app'
 import type { Config } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
@@ -12,6 +12,7 @@ import { chromium, type LaunchOptions } from 'playwright'
 import { sessionBrowserClient } from '@adonisjs/session/plugins/browser_client'
 import { authBrowserClient } from '@adonisjs/auth/plugins/browser_client'
 import Worker from '#infrastructure/worker'
+import { assertMatchesOpenApi } from '#tests/support/openapi_contract'
 
 /** Debian's Chromium (installed by .ci/run); Playwright never downloads a browser here. */
 const launchChromium = (options: Pick<LaunchOptions, 'headless' | 'slowMo'>) =>
@@ -28,6 +29,11 @@ const launchChromium = (options: Pick<LaunchOptions, 'headless' | 'slowMo'>) =>
       '--disable-sync',
     ],
   })
+
+/** Every /api/v1 answer a test receives must match the OpenAPI document (contract test). */
+ApiClient.teardown((response) =>
+  assertMatchesOpenApi(response.request.config.method, response.request.config.endpoint, response)
+)
 
 export const plugins: Config['plugins'] = [
   assert(),

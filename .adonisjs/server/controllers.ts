@@ -12,6 +12,7 @@ export const controllers = {
     Agent: () => import('#controllers/api/agent_controller'),
     AgentDrains: () => import('#controllers/api/agent_drains_controller'),
     Claims: () => import('#controllers/api/claims_controller'),
+    Openapi: () => import('#controllers/api/openapi_controller'),
     ProjectWorkItemCancellations: () => import('#controllers/api/project_work_item_cancellations_controller'),
     ProjectWorkItemRequeues: () => import('#controllers/api/project_work_item_requeues_controller'),
     ProjectWorkItems: () => import('#controllers/api/project_work_items_controller'),

@@ -2,6 +2,11 @@ import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 import { controllers } from '#generated/controllers'
 
+/** The OpenAPI document of /api/v1 and its rendered reference (public: it holds no data). */
+router.get('/api/v1/openapi.json', [controllers.api.Openapi, 'show']).as('api.openapi')
+router.get('/api/docs', [controllers.api.Openapi, 'docs']).as('api.docs')
+router.get('/api/docs/renderer.js', [controllers.api.Openapi, 'renderer']).as('api.docs.renderer')
+
 /** The agent JSON API of spec §5. */
 router
   .group(() => {
