@@ -9,6 +9,7 @@ import AuditEvent from '#models/audit_event'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import IssueIntake, { type GitHubIssue } from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
+import { webhookDeliveries } from '#infrastructure/metrics'
 
 /** Issue actions that can change an item; the rest (assigned, milestoned, …) are ignored. */
 const INTAKE_ACTIONS = new Set([
@@ -65,6 +66,7 @@ export default class WebhookProcessor {
           { deliveryId: delivery.deliveryId, event: delivery.event, ...outcome },
           'webhook delivery applied'
         )
+        webhookDeliveries.inc({ result: outcome.status })
         return outcome.status
       })
     } catch (error) {
@@ -91,6 +93,7 @@ export default class WebhookProcessor {
           },
         })
       })
+      webhookDeliveries.inc({ result: 'failed' })
       if (!lastAttempt) throw error
       logger.error({ deliveryRowId, err: error }, 'giving up on a webhook delivery')
       return 'failed'

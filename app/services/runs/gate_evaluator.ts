@@ -9,6 +9,7 @@ import JobQueue from '#infrastructure/job_queue'
 import { acceptGates } from '#services/runs/gates/accept_gates'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
 import { GitHubFailure } from '#services/github/github_client'
+import { gateVerdicts } from '#infrastructure/metrics'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
@@ -54,6 +55,7 @@ export default class GateEvaluator {
         verdict = { gate: gate.name, verdict: 'failed', reason: 'timed out' }
       }
       verdicts.push({ ...verdict, at: now.toISO()! })
+      gateVerdicts.inc({ gate: verdict.gate, result: verdict.verdict })
     }
     const status = overallStatus(verdicts)
 
