@@ -449,6 +449,19 @@ export class WorkItemDependencySchema extends BaseModel {
   declare workItemId: number
 }
 
+export class WorkItemEvidenceSchema extends BaseModel {
+  static $columns = ['createdAt', 'document', 'sha256', 'workItemId'] as const
+  $columns = WorkItemEvidenceSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare document: string
+  @column()
+  declare sha256: string
+  @column({ isPrimary: true })
+  declare workItemId: number
+}
+
 export class WorkItemSchema extends BaseModel {
   static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubUpdatedAt', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
   $columns = WorkItemSchema.$columns

@@ -45,6 +45,7 @@ export const controllers = {
   WorkItemApprovals: () => import('#controllers/work_item_approvals_controller'),
   WorkItemBlocks: () => import('#controllers/work_item_blocks_controller'),
   WorkItemCancellations: () => import('#controllers/work_item_cancellations_controller'),
+  WorkItemEvidence: () => import('#controllers/work_item_evidence_controller'),
   WorkItemPins: () => import('#controllers/work_item_pins_controller'),
   WorkItemPriorities: () => import('#controllers/work_item_priorities_controller'),
   WorkItemRequeues: () => import('#controllers/work_item_requeues_controller'),

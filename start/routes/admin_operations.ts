@@ -15,6 +15,7 @@ router
     router
       .group(() => {
         router.get('/', [controllers.WorkItems, 'show']).as('show')
+        router.get('/evidence', [controllers.WorkItemEvidence, 'show']).as('evidence.show')
         router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
         router
           .post('/cancellation', [controllers.WorkItemCancellations, 'store'])
