@@ -5,6 +5,7 @@ type ParamValue = string | number | bigint | boolean
 export type ScannedRoutes = {
   ALL: {
     'health.live': { paramsTuple?: []; params?: {} }
+    'metrics': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.agent.drain.store': { paramsTuple?: []; params?: {} }
@@ -25,6 +26,10 @@ export type ScannedRoutes = {
     'session.create': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'account.password.update': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -55,6 +60,7 @@ export type ScannedRoutes = {
     'work_items.create': { paramsTuple?: []; params?: {} }
     'work_items.store': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.evidence.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.requeue.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -83,12 +89,15 @@ export type ScannedRoutes = {
   }
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
+    'metrics': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -104,6 +113,7 @@ export type ScannedRoutes = {
     'work_items.index': { paramsTuple?: []; params?: {} }
     'work_items.create': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.evidence.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.index': { paramsTuple?: []; params?: {} }
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -116,12 +126,15 @@ export type ScannedRoutes = {
   }
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
+    'metrics': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
     'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
+    'account.password.edit': { paramsTuple?: []; params?: {} }
+    'users.sessions.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
     'projects.index': { paramsTuple?: []; params?: {} }
@@ -137,6 +150,7 @@ export type ScannedRoutes = {
     'work_items.index': { paramsTuple?: []; params?: {} }
     'work_items.create': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.evidence.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.index': { paramsTuple?: []; params?: {} }
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -180,6 +194,7 @@ export type ScannedRoutes = {
   }
   DELETE: {
     'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
+    'users.sessions.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'sessionId': ParamValue} }
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -196,6 +211,7 @@ export type ScannedRoutes = {
     'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
   PUT: {
+    'account.password.update': { paramsTuple?: []; params?: {} }
     'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
