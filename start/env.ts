@@ -6,6 +6,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   HOST: Env.schema.string.optional({ format: 'host' }),
   APP_KEY: Env.schema.secret.optional(),
   APP_URL: Env.schema.string.optional(),
+  METRICS_TOKEN: Env.schema.string.optional(),
   TRUSTED_PROXIES: Env.schema.string.optional(),
   QUOTA_AGENT_REQUESTS_PER_MINUTE: Env.schema.number.optional(),
   QUOTA_LOG_LINES_PER_SECOND: Env.schema.number.optional(),

@@ -10,6 +10,7 @@ server.use([
 ])
 
 router.use([
+  () => import('#middleware/http_metrics_middleware'),
   () => import('#middleware/request_input_middleware'),
   () => import('@adonisjs/session/session_middleware'),
   () => import('@adonisjs/shield/shield_middleware'),

@@ -5,6 +5,7 @@ type ParamValue = string | number | bigint | boolean
 export type ScannedRoutes = {
   ALL: {
     'health.live': { paramsTuple?: []; params?: {} }
+    'metrics': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.openapi': { paramsTuple?: []; params?: {} }
     'api.docs': { paramsTuple?: []; params?: {} }
@@ -63,6 +64,7 @@ export type ScannedRoutes = {
     'work_items.create': { paramsTuple?: []; params?: {} }
     'work_items.store': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.evidence.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.approval.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.answer.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -93,6 +95,7 @@ export type ScannedRoutes = {
   }
   GET: {
     'health.live': { paramsTuple?: []; params?: {} }
+    'metrics': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.openapi': { paramsTuple?: []; params?: {} }
     'api.docs': { paramsTuple?: []; params?: {} }
@@ -119,6 +122,7 @@ export type ScannedRoutes = {
     'work_items.index': { paramsTuple?: []; params?: {} }
     'work_items.create': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.evidence.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.index': { paramsTuple?: []; params?: {} }
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -132,6 +136,7 @@ export type ScannedRoutes = {
   }
   HEAD: {
     'health.live': { paramsTuple?: []; params?: {} }
+    'metrics': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.openapi': { paramsTuple?: []; params?: {} }
     'api.docs': { paramsTuple?: []; params?: {} }
@@ -158,6 +163,7 @@ export type ScannedRoutes = {
     'work_items.index': { paramsTuple?: []; params?: {} }
     'work_items.create': { paramsTuple?: []; params?: {} }
     'work_items.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.evidence.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.index': { paramsTuple?: []; params?: {} }
     'agents.create': { paramsTuple?: []; params?: {} }
     'agents.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }

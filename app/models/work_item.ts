@@ -15,6 +15,7 @@ import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#infrastructure/claimable'
 import JobQueue from '#infrastructure/job_queue'
 import InvalidTransition from '#exceptions/invalid_transition'
+import Evidence from '#services/audit/evidence'
 
 export const WORK_ITEM_STATUSES = [
   'pending',
@@ -389,6 +390,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
       },
       { client: trx, locked: true }
     )
+    await Evidence.record(trx, this.id)
     const dependantProjects = await trx
       .from('work_item_dependencies')
       .join('work_items', 'work_items.id', 'work_item_dependencies.work_item_id')

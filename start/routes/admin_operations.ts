@@ -16,6 +16,7 @@ router
       .where('id', rowId)
     router
       .group(() => {
+        router.get('/evidence', [controllers.WorkItemEvidence, 'show']).as('evidence.show')
         router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
         router.post('/answer', [controllers.WorkItemAnswers, 'store']).as('answer.store')
         router

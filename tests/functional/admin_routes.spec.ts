@@ -3,8 +3,8 @@ import router from '@adonisjs/core/services/router'
 import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, leaveNothingBehind } from '#tests/support/admin_pages'
 
-/** Routes that are not admin pages: the agent API, webhooks, health checks, and the login form itself. */
-const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/login$/]
+/** Routes that are not admin pages: the agent API, webhooks, health checks, metrics (its own token), and the login form itself. */
+const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/metrics$/, /^\/login$/]
 
 test.group('Admin routes', (group) => {
   group.each.setup(() => emptyWorld())

@@ -8,6 +8,7 @@ import Policy, { POLICY_DEFAULTS } from '#models/policy'
 import Project from '#models/project'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
+import { claimDuration, claimsTotal, secondsSince } from '#infrastructure/metrics'
 import claimNotifier, { type Announcement, type WaiterScope } from '#infrastructure/claim_notifier'
 
 export type ClaimRequest = { workTypes?: string[]; projectSlug?: string }
@@ -101,6 +102,14 @@ export default class ClaimService {
   }
 
   static async claim(agent: Agent, request: ClaimRequest = {}): Promise<ClaimResult> {
+    const start = process.hrtime.bigint()
+    const result = await this.#claimOnce(agent, request)
+    claimsTotal.inc({ outcome: result.outcome })
+    claimDuration.observe({ outcome: result.outcome }, secondsSince(start))
+    return result
+  }
+
+  static async #claimOnce(agent: Agent, request: ClaimRequest): Promise<ClaimResult> {
     return db.transaction(async (trx) => {
       const { rows } = await trx.rawQuery(CLAIM_ITEM, [
         agent.id,

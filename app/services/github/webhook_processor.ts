@@ -11,6 +11,7 @@ import GateEvaluator from '#services/runs/gate_evaluator'
 import IssueIntake, { type GitHubIssue } from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
 import GitHubQuestions from '#services/github/github_questions'
+import { webhookDeliveries } from '#infrastructure/metrics'
 
 /** Issue actions that can change an item; the rest (assigned, milestoned, …) are ignored. */
 const INTAKE_ACTIONS = new Set([
@@ -67,6 +68,7 @@ export default class WebhookProcessor {
           { deliveryId: delivery.deliveryId, event: delivery.event, ...outcome },
           'webhook delivery applied'
         )
+        webhookDeliveries.inc({ result: outcome.status })
         return outcome.status
       })
     } catch (error) {
@@ -93,6 +95,7 @@ export default class WebhookProcessor {
           },
         })
       })
+      webhookDeliveries.inc({ result: 'failed' })
       if (!lastAttempt) throw error
       logger.error({ deliveryRowId, err: error }, 'giving up on a webhook delivery')
       return 'failed'

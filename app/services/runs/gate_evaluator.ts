@@ -18,6 +18,7 @@ import { fetchPullRequestFacts, type PullRequestFacts } from '#services/github/p
 import GitHubFacts from '#services/github/github_facts'
 import GitHubFeedbackReader, { type GitHubFeedback } from '#services/github/github_feedback'
 import { requiredCheckNames } from '#services/runs/gates/required_checks_gate'
+import { gateVerdicts } from '#infrastructure/metrics'
 
 export const EVALUATE_GATES_TASK = 'evaluate_gates'
 
@@ -97,6 +98,7 @@ export default class GateEvaluator {
       }
       if (gate === pullRequestGate && pullRequest) verdict.facts = pullRequest
       verdicts.push({ ...verdict, at: now.toISO()! })
+      gateVerdicts.inc({ gate: verdict.gate, result: verdict.verdict })
     }
     const status = overallStatus(verdicts)
     // GitHub gates judged on fetched facts: a rejection also keeps GitHub's details (read outside the locks).

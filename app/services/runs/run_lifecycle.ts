@@ -22,6 +22,7 @@ import GitHubQuestions from '#services/github/github_questions'
 import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
+import { runDuration } from '#infrastructure/metrics'
 
 /** What an agent reports when it finishes a run (POST /runs/:id/complete). */
 export type CompletionReport = {
@@ -337,6 +338,10 @@ export default class RunLifecycle {
         return { details: event.details }
       },
       { client: trx, locked: true }
+    )
+    runDuration.observe(
+      { outcome: ending.as },
+      Math.max(0, DateTime.now().diff(run.startedAt).as('seconds'))
     )
 
     // A run asked to stop leaves its item as the human set it; the item's comment shows the run.

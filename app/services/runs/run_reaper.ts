@@ -1,5 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import { POLICY_DEFAULTS } from '#models/policy'
+import { leaseExpiries } from '#infrastructure/metrics'
 import RunLifecycle from '#services/runs/run_lifecycle'
 
 export type ReapedRun = {
@@ -30,6 +31,7 @@ export default class RunReaper {
     for (const { id } of rows) {
       const settled = await RunLifecycle.timeOut(id)
       if (!settled) continue
+      leaseExpiries.inc({ reason: settled.reason })
       reaped.push({
         runId: settled.run.id,
         workItemId: settled.workItem.id,
