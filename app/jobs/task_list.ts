@@ -9,6 +9,7 @@ import syncGitHubProject from '#jobs/sync_github_project'
 import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
+import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -22,11 +23,13 @@ export const taskList: TaskList = {
   refresh_default_branch: refreshDefaultBranch,
   report_run_to_github: reportRunToGitHub,
   prune_idempotency_keys: pruneIdempotencyKeys,
+  recover_crashed_workers: recoverCrashedWorkers,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
 export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
+  '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
   '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
