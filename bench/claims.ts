@@ -12,12 +12,12 @@
 import 'reflect-metadata'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, chmodSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { Ignitor } from '@adonisjs/core'
+import { freePort } from '#infrastructure/free_port'
 
 const { values: flags } = parseArgs({
   options: {
@@ -572,15 +572,4 @@ function percentile(values: number[], p: number) {
 
 function ms(value: number) {
   return Number.isNaN(value) ? '–' : `${value.toFixed(1)} ms`
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }

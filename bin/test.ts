@@ -6,9 +6,9 @@ process.env.NODE_ENV = 'test'
 
 import 'reflect-metadata'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
 import { configure, processCLIArgs, run } from '@japa/runner'
+import { freePort } from '#infrastructure/free_port'
 
 const APP_ROOT = new URL('../', import.meta.url)
 
@@ -24,17 +24,6 @@ process.env.APP_KEY ??= randomBytes(32).toString('base64url')
 // The test HTTP server listens on a free port, so several test runs can share a machine.
 process.env.HOST = '127.0.0.1'
 process.env.PORT = String(await freePort())
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {

@@ -1,14 +1,13 @@
-import { BaseCommand, args, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { args, flags } from '@adonisjs/core/ace'
+import GatehouseCommand from '#commands/_gatehouse_command'
 
 /** `agent:create <key>`: one agent from flags, optionally with its first token. */
-export default class AgentCreate extends BaseCommand {
+export default class AgentCreate extends GatehouseCommand {
   static commandName = 'agent:create'
   static description = 'Create an agent (and, with --token, its first token, printed once)'
   static help = [
     'agent:create codex-coder --name="Codex coder" --work-types=code,fix_ci --max-concurrency=2 --token',
   ]
-  static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Agent key (lowercase letters, digits, - and _)' })
   declare key: string
@@ -45,12 +44,8 @@ export default class AgentCreate extends BaseCommand {
   @flags.boolean({ description: 'Also issue a token (printed once)' })
   declare token: boolean
 
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
-
   async run() {
     const { default: db } = await import('@adonisjs/lucid/services/db')
-    const { errors } = await import('@vinejs/vine')
     const { default: Agent } = await import('#models/agent')
     const { default: Project } = await import('#models/project')
     const { agentDefinitionValidator, definedAgent } = await import('#validators/agent')
@@ -60,26 +55,17 @@ export default class AgentCreate extends BaseCommand {
         ?.flatMap((value) => value.split(','))
         .map((v) => v.trim())
         .filter(Boolean)
-    let definition
-    try {
-      definition = await agentDefinitionValidator.validate({
-        key: this.key,
-        name: this.name ?? this.key,
-        description: this.description,
-        capabilities: { work_types: split(this.workTypes) ?? ['*'], tags: split(this.tags) ?? [] },
-        model_name: this.model,
-        model_version: this.modelVersion,
-        max_concurrency: this.maxConcurrency,
-        projects: split(this.projects),
-        enabled: !this.disabled,
-      })
-    } catch (error) {
-      if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
-      const problems = (error.messages as { field: string; message: string }[]).map(
-        (m) => m.message
-      )
-      return this.#fail(problems.join('; '))
-    }
+    const definition = await agentDefinitionValidator.validate({
+      key: this.key,
+      name: this.name ?? this.key,
+      description: this.description,
+      capabilities: { work_types: split(this.workTypes) ?? ['*'], tags: split(this.tags) ?? [] },
+      model_name: this.model,
+      model_version: this.modelVersion,
+      max_concurrency: this.maxConcurrency,
+      projects: split(this.projects),
+      enabled: !this.disabled,
+    })
 
     const outcome = await db
       .transaction(async (trx) => {
@@ -99,33 +85,25 @@ export default class AgentCreate extends BaseCommand {
         throw error
       })
     if (!outcome)
-      return this.#fail(
+      return this.fail(
         `an agent with key "${definition.key}" already exists (agents:seed updates agents)`
       )
 
     const { agent, token } = outcome
     const value = token?.value!.release() ?? null
-    if (this.json) {
-      return this.logger.log(
-        JSON.stringify({
-          agent: agent.serialize(),
-          token: value,
-          token_id: token ? Number(token.identifier) : null,
-        })
+    const outcomeJson = {
+      agent: agent.serialize(),
+      token: value,
+      token_id: token ? Number(token.identifier) : null,
+    }
+    this.output(outcomeJson, () => {
+      this.logger.success(
+        `Agent "${agent.key}" created (max concurrency ${agent.maxConcurrency}, work types ${agent.capabilities.work_types.join(', ')})`
       )
-    }
-    this.logger.success(
-      `Agent "${agent.key}" created (max concurrency ${agent.maxConcurrency}, work types ${agent.capabilities.work_types.join(', ')})`
-    )
-    if (value) {
-      this.logger.log(value)
-      this.logger.warning(`Token ${token!.identifier}: store it now, it is not shown again`)
-    }
-  }
-
-  #fail(reason: string) {
-    this.exitCode = 1
-    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
-    else this.logger.error(reason)
+      if (value) {
+        this.logger.log(value)
+        this.logger.warning(`Token ${token!.identifier}: store it now, it is not shown again`)
+      }
+    })
   }
 }

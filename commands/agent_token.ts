@@ -1,11 +1,11 @@
-import { BaseCommand, args, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { args, flags } from '@adonisjs/core/ace'
+import GatehouseCommand from '#commands/_gatehouse_command'
 import string from '@adonisjs/core/helpers/string'
 
 const MAX_EXPIRES_IN_SECONDS = 100 * 365 * 86_400
 
 /** `agent:token <key>`: issue a token (printed once), list, or revoke an agent's tokens. */
-export default class AgentToken extends BaseCommand {
+export default class AgentToken extends GatehouseCommand {
   static commandName = 'agent:token'
   static description = "Issue (printed once), list or revoke an agent's API tokens"
   static help = [
@@ -13,7 +13,6 @@ export default class AgentToken extends BaseCommand {
     'agent:token claude-coder --list                           list tokens (never their values)',
     'agent:token claude-coder --revoke=12 | --revoke-all        revoke',
   ]
-  static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Agent key' })
   declare key: string
@@ -35,19 +34,16 @@ export default class AgentToken extends BaseCommand {
   @flags.boolean({ description: 'List the tokens of the agent' })
   declare list: boolean
 
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
-
   async run() {
     const { default: Agent } = await import('#models/agent')
 
     const modes = [this.revoke !== undefined, this.revokeAll, this.list].filter(Boolean).length
-    if (modes > 1) return this.#fail('use one of --revoke, --revoke-all and --list')
+    if (modes > 1) return this.fail('use one of --revoke, --revoke-all and --list')
     if (this.revoke !== undefined && !(Number.isInteger(this.revoke) && this.revoke > 0)) {
-      return this.#fail('--revoke takes a token id (a positive whole number)')
+      return this.fail('--revoke takes a token id (a positive whole number)')
     }
     if (modes === 1 && (this.name !== undefined || this.expiresIn !== undefined)) {
-      return this.#fail('--name and --expires-in only apply when issuing a token')
+      return this.fail('--name and --expires-in only apply when issuing a token')
     }
     let expiresIn: number | undefined
     if (this.expiresIn !== undefined) {
@@ -57,16 +53,16 @@ export default class AgentToken extends BaseCommand {
         expiresIn = undefined
       }
       if (!expiresIn || expiresIn <= 0) {
-        return this.#fail(
+        return this.fail(
           `--expires-in: "${this.expiresIn}" is not a duration (e.g. 30d, 12h, "90 days")`
         )
       }
       // Far enough for anyone; further would overflow a date (an insert error, not a message).
-      if (expiresIn > MAX_EXPIRES_IN_SECONDS) return this.#fail('--expires-in: at most 100 years')
+      if (expiresIn > MAX_EXPIRES_IN_SECONDS) return this.fail('--expires-in: at most 100 years')
     }
 
     const agent = await Agent.findBy('key', this.key)
-    if (!agent) return this.#fail(`no agent with key "${this.key}"`)
+    if (!agent) return this.fail(`no agent with key "${this.key}"`)
 
     if (this.list) {
       // Oldest first, in the columns' own names (the --json output)
@@ -98,7 +94,7 @@ export default class AgentToken extends BaseCommand {
     if (this.revoke !== undefined || this.revokeAll) {
       const revoked = await agent.revokeTokens('system', this.revoke ?? 'all')
       if (this.revoke !== undefined && revoked.length === 0) {
-        return this.#fail(`agent "${agent.key}" has no token with id ${this.revoke}`)
+        return this.fail(`agent "${agent.key}" has no token with id ${this.revoke}`)
       }
       if (this.json) return this.logger.log(JSON.stringify({ agent: agent.key, revoked }))
       this.logger.success(
@@ -126,12 +122,6 @@ export default class AgentToken extends BaseCommand {
     this.logger.success(
       `Token ${token.identifier} issued to "${agent.key}"${expiresAt ? `, expires ${expiresAt}` : ''}. It is shown only this once.`
     )
-  }
-
-  #fail(reason: string) {
-    this.exitCode = 1
-    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
-    else this.logger.error(reason)
   }
 }
 

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { BaseCommand, args, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { args, flags } from '@adonisjs/core/ace'
+import GatehouseCommand from '#commands/_gatehouse_command'
 import type { SeedProblem } from '#services/agent_seed'
 
 export const DEFAULT_AGENTS_FILE = 'config/agents.json'
 
 /** `agents:seed [file]`: the agents a JSON file declares, upserted by key (spec §8). */
-export default class AgentsSeed extends BaseCommand {
+export default class AgentsSeed extends GatehouseCommand {
   static commandName = 'agents:seed'
   static description = `Create or update agents from a JSON file (default ${DEFAULT_AGENTS_FILE}); idempotent`
   static help = [
@@ -15,7 +15,6 @@ export default class AgentsSeed extends BaseCommand {
     'model_name, model_version, max_concurrency, enabled. See config/agents.example.json.',
     'Every entry is checked before anything is written; one bad entry changes nothing.',
   ]
-  static options: CommandOptions = { startApp: true }
 
   @args.string({
     description: `JSON file of agents (default ${DEFAULT_AGENTS_FILE})`,
@@ -31,9 +30,6 @@ export default class AgentsSeed extends BaseCommand {
   @flags.boolean({ description: 'Disable enabled agents the file does not name (never deletes)' })
   declare prune: boolean
 
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
-
   async run() {
     const { default: AgentSeed, InvalidSeedFile } = await import('#services/agent_seed')
     const path = this.file ? resolve(this.file) : this.app.makePath(DEFAULT_AGENTS_FILE)
@@ -43,8 +39,9 @@ export default class AgentsSeed extends BaseCommand {
       text = await readFile(path, 'utf8')
     } catch (error) {
       const hint = this.file ? '' : ' (copy config/agents.example.json to start)'
-      return this.#fail(
-        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${hint}`
+      return this.fail(
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${hint}`,
+        { problems: [] }
       )
     }
 
@@ -53,9 +50,11 @@ export default class AgentsSeed extends BaseCommand {
       definitions = await AgentSeed.parse(text)
     } catch (error) {
       if (!(error instanceof InvalidSeedFile)) throw error
-      return this.#fail(
-        `${path}: ${error.problems.length} problem(s); nothing changed`,
-        error.problems
+      const { problems } = error
+      return this.fail(
+        `${path}: ${problems.length} problem(s); nothing changed`,
+        { problems },
+        () => problems.forEach((problem) => this.logger.error(describe(problem)))
       )
     }
 
@@ -89,16 +88,6 @@ export default class AgentsSeed extends BaseCommand {
         `${changed.length} agent(s) changed, ${outcome.tokens.length} token(s) issued`
       )
     }
-  }
-
-  #fail(reason: string, problems: SeedProblem[] = []) {
-    this.exitCode = 1
-    if (this.json) {
-      this.logger.log(JSON.stringify({ error: reason, problems }))
-      return
-    }
-    for (const problem of problems) this.logger.error(describe(problem))
-    this.logger.error(reason)
   }
 }
 

@@ -1,9 +1,7 @@
-import { BaseCommand, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
-import type { DemoSummary } from '#database/seeders/demo_seeder'
+import GatehouseCommand from '#commands/_gatehouse_command'
 
 /** `db:demo`: fills an empty database with a small, realistic Gatehouse to look around in. */
-export default class DbDemo extends BaseCommand {
+export default class DbDemo extends GatehouseCommand {
   static commandName = 'db:demo'
   static description =
     'Fill an EMPTY database with demo projects, agents, work items, runs and audit events'
@@ -11,42 +9,40 @@ export default class DbDemo extends BaseCommand {
     'Refuses when the database already has projects, agents, work items or runs.',
     "Prints the demo users' passwords and the agents' tokens once (try agent:run with one).",
   ]
-  static options: CommandOptions = { startApp: true }
-
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
 
   async run() {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { MigrationRunner } = await import('@adonisjs/lucid/migration')
     const { default: Worker } = await import('#infrastructure/worker')
-    const { default: DemoData } = await import('#database/seeders/demo_seeder')
+    const { default: DemoSeeder, DemoData } = await import('#database/seeders/demo_seeder')
 
     // Same schema steps as `npm start`, so a fresh DATABASE_URL works too (quietly: --json
     // output must stay one document).
     const migrator = new MigrationRunner(db, this.app, { direction: 'up', dryRun: false })
     await migrator.run()
-    if (migrator.error) return this.#fail(`cannot migrate the database: ${migrator.error.message}`)
+    if (migrator.error) return this.fail(`cannot migrate the database: ${migrator.error.message}`)
     await Worker.migrate()
     if (!(await DemoData.isEmpty())) {
-      return this.#fail(
+      return this.fail(
         'the database is not empty (it has projects, agents, work items or runs); db:demo only fills an empty one'
       )
     }
 
-    let summary: DemoSummary | undefined
+    const seeder = new DemoSeeder(db.connection())
     if (this.json) {
-      summary = await DemoData.fill()
-      return this.logger.log(JSON.stringify(summary))
+      await seeder.run()
+      return this.logger.log(JSON.stringify(seeder.summary))
     }
     const tasks = this.ui.tasks()
     tasks.add('Building the demo', async (task) => {
-      summary = await DemoData.fill((step) => task.update(step))
+      seeder.onStep = (step) => task.update(step)
+      await seeder.run()
       return 'done'
     })
     await tasks.run()
+    const summary = seeder.summary
     if (!summary)
-      return this.#fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
+      return this.fail(`the demo could not be built: ${tasks.error?.message ?? 'unknown error'}`)
 
     const counts = this.ui.table()
     counts.head(['Work items', 'Count', 'Runs', 'Count'])
@@ -70,11 +66,5 @@ export default class DbDemo extends BaseCommand {
     this.logger.success(
       `Demo ready: ${summary.projects} projects, ${summary.agents} agents. Sign in with a user above.`
     )
-  }
-
-  #fail(reason: string) {
-    this.exitCode = 1
-    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
-    else this.logger.error(reason)
   }
 }

@@ -1,8 +1,8 @@
-import { BaseCommand, args, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { args, flags } from '@adonisjs/core/ace'
+import GatehouseCommand from '#commands/_gatehouse_command'
 
 /** `project:token <slug>`: issue a project API key (printed once), list, or revoke one. */
-export default class ProjectToken extends BaseCommand {
+export default class ProjectToken extends GatehouseCommand {
   static commandName = 'project:token'
   static description = "Issue (printed once), list or revoke a project's API keys (work-item API)"
   static help = [
@@ -10,7 +10,6 @@ export default class ProjectToken extends BaseCommand {
     'project:token shop --list                                        list keys (never their values)',
     'project:token shop --revoke=3                                    revoke',
   ]
-  static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Project slug' })
   declare slug: string
@@ -27,13 +26,10 @@ export default class ProjectToken extends BaseCommand {
   @flags.boolean({ description: 'List the keys of the project' })
   declare list: boolean
 
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
-
   async run() {
     const { default: Project, PROJECT_KEY_SCOPES } = await import('#models/project')
     const project = await Project.findBy('slug', this.slug)
-    if (!project) return this.#fail(`no project with slug "${this.slug}"`)
+    if (!project) return this.fail(`no project with slug "${this.slug}"`)
 
     if (this.list) {
       const keys = await project.apiKeySummaries()
@@ -51,7 +47,7 @@ export default class ProjectToken extends BaseCommand {
     }
     if (this.revoke !== undefined) {
       if (!(await project.revokeApiKey('system', this.revoke))) {
-        return this.#fail(`project "${this.slug}" has no key ${this.revoke}`)
+        return this.fail(`project "${this.slug}" has no key ${this.revoke}`)
       }
       if (this.json) return this.logger.log(JSON.stringify({ revoked: this.revoke }))
       return this.logger.success(`Key ${this.revoke} of "${this.slug}" revoked`)
@@ -65,7 +61,7 @@ export default class ProjectToken extends BaseCommand {
       (scope) => !(PROJECT_KEY_SCOPES as readonly string[]).includes(scope)
     )
     if (unknown.length > 0 || scopes.length === 0) {
-      return this.#fail(`scopes are ${PROJECT_KEY_SCOPES.join(', ')}; got ${unknown.join(', ')}`)
+      return this.fail(`scopes are ${PROJECT_KEY_SCOPES.join(', ')}; got ${unknown.join(', ')}`)
     }
     const key = await project.issueApiKey('system', {
       name: this.name ?? 'project:token',
@@ -79,11 +75,5 @@ export default class ProjectToken extends BaseCommand {
     this.logger.warning(
       `Key ${key.identifier} (${scopes.join(', ')}): store it now, it is not shown again`
     )
-  }
-
-  #fail(reason: string) {
-    this.exitCode = 1
-    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
-    else this.logger.error(reason)
   }
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { BaseCommand, args, flags } from '@adonisjs/core/ace'
-import type { CommandOptions } from '@adonisjs/core/types/ace'
-
-const MIN_PASSWORD_LENGTH = 12
+import { args, flags } from '@adonisjs/core/ace'
+import User, { MIN_PASSWORD_LENGTH, USER_ROLES } from '#models/user'
+import GatehouseCommand from '#commands/_gatehouse_command'
 
 /** `user:create <email> --role=…`: a person who signs in to the admin pages. */
-export default class UserCreate extends BaseCommand {
+export default class UserCreate extends GatehouseCommand {
   static commandName = 'user:create'
   static description =
     'Create a user of the admin pages (password prompted, given, or generated and printed once)'
@@ -13,7 +12,6 @@ export default class UserCreate extends BaseCommand {
     'user:create ada@example.com --role=maintainer --name="Ada Lovelace"',
     'On a terminal the password is prompted; otherwise pass --password or one is generated and printed once.',
   ]
-  static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Email address (sign-in name)' })
   declare email: string
@@ -29,44 +27,18 @@ export default class UserCreate extends BaseCommand {
   })
   declare password?: string
 
-  @flags.boolean({ description: 'Print the outcome as JSON' })
-  declare json: boolean
-
   async run() {
-    const { default: vine, errors } = await import('@vinejs/vine')
-    const { default: db } = await import('@adonisjs/lucid/services/db')
-    const { default: User, USER_ROLES } = await import('#models/user')
-    const { default: AuditEvent } = await import('#models/audit_event')
+    const { userCommandValidator } = await import('#validators/user')
 
-    const validator = vine.create({
-      email: vine.string().trim().email().maxLength(254),
-      role: vine.enum(USER_ROLES),
-      full_name: vine.string().trim().minLength(1).maxLength(255),
-      password: vine.string().minLength(MIN_PASSWORD_LENGTH).maxLength(512).optional(),
+    const input = await userCommandValidator.validate({
+      email: this.email,
+      role: this.role,
+      full_name: this.name ?? this.email.split('@')[0],
+      password: this.password,
     })
-    let input
-    try {
-      input = await validator.validate({
-        email: this.email,
-        role: this.role,
-        full_name: this.name ?? this.email.split('@')[0],
-        password: this.password,
-      })
-    } catch (error) {
-      if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
-      const messages = error.messages as { field: string; message: string }[]
-      return this.#fail(
-        messages
-          .map((m) =>
-            m.field === 'role' ? `--role must be one of ${USER_ROLES.join(', ')}` : m.message
-          )
-          .join('; ')
-      )
-    }
-
-    const email = input.email.toLowerCase()
+    const email = input.email
     if (await User.query().whereRaw('lower(email) = ?', [email]).first()) {
-      return this.#fail(`a user with email ${email} already exists`)
+      return this.fail(`a user with email ${email} already exists`)
     }
 
     let password = input.password
@@ -82,48 +54,32 @@ export default class UserCreate extends BaseCommand {
       generated = true
     }
 
-    const user = await db
-      .transaction(async (trx) => {
-        const created = await User.create(
-          { email, fullName: input.full_name, role: input.role, password, isActive: true },
-          { client: trx }
-        )
-        await AuditEvent.record(trx, {
-          actor: 'system',
-          action: 'user.created',
-          subject: created,
-          details: { email, role: created.role, via: 'ace user:create' },
-        })
-        return created
-      })
-      .catch((error) => {
-        if ((error as { code?: string }).code === '23505') return null
-        throw error
-      })
-    if (!user) return this.#fail(`a user with email ${email} already exists`)
+    const user = await User.register(
+      { email, fullName: input.full_name, role: input.role, password },
+      'system'
+    )
 
-    if (this.json) {
-      return this.logger.log(
-        JSON.stringify({
-          id: user.id,
-          email,
-          role: user.role,
-          password: generated ? password : undefined,
-        })
-      )
+    const outcome = {
+      id: user.id,
+      email,
+      role: user.role,
+      password: generated ? password : undefined,
     }
-    this.logger.success(`User ${email} created (${user.role})`)
-    if (generated) {
+    this.output(outcome, () => {
+      this.logger.success(`User ${email} created (${user.role})`)
+      if (!generated) return
       this.logger.log(`Password: ${password}`)
       this.logger.warning(
         'Shown only this once: hand it over, and have it changed after the first sign-in'
       )
-    }
+    })
   }
 
-  #fail(reason: string) {
-    this.exitCode = 1
-    if (this.json) this.logger.log(JSON.stringify({ error: reason }))
-    else this.logger.error(reason)
+  protected describeInvalid(problem: { field: string; message: string }) {
+    if (problem.field === 'role') return `--role must be one of ${USER_ROLES.join(', ')}`
+    // Another process took the email between the check above and the insert.
+    if (problem.field === 'email' && problem.message.includes('already been taken'))
+      return `a user with email ${this.email.trim().toLowerCase()} already exists`
+    return problem.message
   }
 }

@@ -33,7 +33,7 @@ export class AgentAccessTokenSchema extends BaseModel {
 }
 
 export class AgentSchema extends BaseModel {
-  static $columns = ['capabilities', 'createdAt', 'description', 'drainingSince', 'enabled', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
+  static $columns = ['capabilities', 'createdAt', 'description', 'drainingSince', 'enabled', 'githubLogin', 'id', 'key', 'lastSeenAt', 'maxConcurrency', 'modelName', 'modelVersion', 'name', 'projectIds', 'updatedAt'] as const
   $columns = AgentSchema.$columns
   @column()
   declare capabilities: any
@@ -45,6 +45,8 @@ export class AgentSchema extends BaseModel {
   declare drainingSince: DateTime | null
   @column()
   declare enabled: boolean
+  @column()
+  declare githubLogin: string | null
   @column({ isPrimary: true })
   declare id: number
   @column()
@@ -276,7 +278,7 @@ export class RunLogSchema extends BaseModel {
 }
 
 export class RunSchema extends BaseModel {
-  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsUrl', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
+  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
   $columns = RunSchema.$columns
   @column()
   declare agentId: number
@@ -311,6 +313,8 @@ export class RunSchema extends BaseModel {
   @column({ isPrimary: true })
   declare id: number
   @column()
+  declare judgedHeadSha: string | null
+  @column()
   declare lastLogSeq: number
   @column.dateTime()
   declare leaseExpiresAt: DateTime
@@ -320,6 +324,8 @@ export class RunSchema extends BaseModel {
   declare logsCutAt: DateTime | null
   @column()
   declare logsUrl: string | null
+  @column.dateTime()
+  declare prChangedAt: DateTime | null
   @column()
   declare prNumber: number | null
   @column()
@@ -444,7 +450,7 @@ export class WorkItemDependencySchema extends BaseModel {
 }
 
 export class WorkItemSchema extends BaseModel {
-  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubUpdatedAt', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
+  static $columns = ['affinityAgentId', 'affinityUntil', 'approvedAt', 'approvedByUserId', 'assignedAgentId', 'attempts', 'completedAt', 'createdAt', 'externalRef', 'externalUrl', 'githubCommentId', 'githubUpdatedAt', 'id', 'lockedAt', 'lockedByAgentId', 'maxAttempts', 'payload', 'priority', 'projectId', 'runAfter', 'source', 'status', 'title', 'updatedAt', 'workType'] as const
   $columns = WorkItemSchema.$columns
   @column()
   declare affinityAgentId: number | null
@@ -466,6 +472,8 @@ export class WorkItemSchema extends BaseModel {
   declare externalRef: string | null
   @column()
   declare externalUrl: string | null
+  @column()
+  declare githubCommentId: number | null
   @column.dateTime()
   declare githubUpdatedAt: DateTime | null
   @column({ isPrimary: true })

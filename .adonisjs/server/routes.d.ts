@@ -7,12 +7,20 @@ export type ScannedRoutes = {
     'health.live': { paramsTuple?: []; params?: {} }
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
+    'api.agent.drain.store': { paramsTuple?: []; params?: {} }
+    'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
     'api.claims.store': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.heartbeat': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.store': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.update': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.cancellation': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.requeue': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'webhooks.github': { paramsTuple?: []; params?: {} }
     'session.create': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
@@ -32,6 +40,8 @@ export type ScannedRoutes = {
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.api_keys.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'settings.edit': { paramsTuple?: []; params?: {} }
     'settings.update': { paramsTuple?: []; params?: {} }
     'users.index': { paramsTuple?: []; params?: {} }
@@ -76,6 +86,8 @@ export type ScannedRoutes = {
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
@@ -107,6 +119,8 @@ export type ScannedRoutes = {
     'health.ready': { paramsTuple?: []; params?: {} }
     'api.agent.show': { paramsTuple?: []; params?: {} }
     'api.runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.index': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.show': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'session.create': { paramsTuple?: []; params?: {} }
     'dashboard': { paramsTuple?: []; params?: {} }
     'webhook_deliveries.index': { paramsTuple?: []; params?: {} }
@@ -134,17 +148,22 @@ export type ScannedRoutes = {
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   POST: {
+    'api.agent.drain.store': { paramsTuple?: []; params?: {} }
     'api.claims.store': { paramsTuple?: []; params?: {} }
     'api.runs.heartbeat': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.logs': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.complete': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'api.runs.release': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'api.projects.work_items.store': { paramsTuple: [ParamValue]; params: {'slug': ParamValue} }
+    'api.projects.work_items.cancellation': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'api.projects.work_items.requeue': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
     'webhooks.github': { paramsTuple?: []; params?: {} }
     'session.store': { paramsTuple?: []; params?: {} }
     'session.destroy': { paramsTuple?: []; params?: {} }
     'projects.store': { paramsTuple?: []; params?: {} }
     'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.api_keys.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'users.store': { paramsTuple?: []; params?: {} }
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.store': { paramsTuple?: []; params?: {} }
@@ -159,6 +178,23 @@ export type ScannedRoutes = {
     'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
   }
+  DELETE: {
+    'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }
+    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
+  }
+  PATCH: {
+    'api.projects.work_items.update': { paramsTuple: [ParamValue,ParamValue]; params: {'slug': ParamValue,'id': ParamValue} }
+    'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+  }
   PUT: {
     'projects.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
@@ -167,14 +203,6 @@ export type ScannedRoutes = {
     'users.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'work_items.priority.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'agents.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-  }
-  DELETE: {
-    'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
-    'users.deactivation.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'work_items.block.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'work_items.pin.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'agents.enablement.destroy': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
-    'agents.tokens.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'id': ParamValue,'tokenId': ParamValue} }
   }
 }
 declare module '@adonisjs/core/types/http' {

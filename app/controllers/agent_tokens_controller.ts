@@ -20,7 +20,7 @@ export default class AgentTokensController {
     )
     // Flashed, not stored: the next page shows it once; only its hash remains.
     session.flash('issuedToken', { name: input.name, value: token.value!.release() })
-    return response.redirect(`/agents/${agent.id}`)
+    return response.redirect().toRoute('agents.show', { id: agent.id })
   }
 
   async destroy({ params, request, response, auth, bouncer, session }: HttpContext) {
@@ -34,6 +34,6 @@ export default class AgentTokensController {
     // A token of another agent is not one of this agent's.
     if (revoked.length === 0) throw new errors.E_ROW_NOT_FOUND()
     session.flash('success', `Token revoked: ${agent.key} can no longer use it.`)
-    return response.redirect(`/agents/${agent.id}`)
+    return response.redirect().toRoute('agents.show', { id: agent.id })
   }
 }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import db from '@adonisjs/lucid/services/db'
 import Agent, { type AgentProfile } from '#models/agent'
 import Run from '#models/run'
@@ -15,7 +16,7 @@ export default class AgentsController {
     return view.render('pages/agents/index', {
       section: 'agents',
       page,
-      links: page.links('/agents'),
+      links: page.links(urlFor('agents.index')),
       running: await runningCounts(page.rows.map((agent) => agent.id)),
       canManage: await bouncer.with(AgentPolicy).allows('manage'),
     })
@@ -38,7 +39,7 @@ export default class AgentsController {
       'success',
       `Agent ${agent.key} registered. Issue it a token to let it claim work.`
     )
-    return response.redirect(`/agents/${agent.id}`)
+    return response.redirect().toRoute('agents.show', { id: agent.id })
   }
 
   async show({ params, view, bouncer, session }: HttpContext) {
@@ -80,7 +81,7 @@ export default class AgentsController {
       ip: request.ip(),
     })
     session.flash('success', `Agent ${agent.key} updated.`)
-    return response.redirect(`/agents/${agent.id}`)
+    return response.redirect().toRoute('agents.show', { id: agent.id })
   }
 }
 
@@ -98,6 +99,7 @@ async function toProfile(input: {
   tags?: unknown
   model_name?: string
   model_version?: string
+  github_login?: string
   max_concurrency: number
   projects?: unknown
 }): Promise<AgentProfile> {
@@ -110,6 +112,7 @@ async function toProfile(input: {
     },
     modelName: input.model_name ?? null,
     modelVersion: input.model_version ?? null,
+    githubLogin: input.github_login ?? null,
     maxConcurrency: input.max_concurrency,
     projectIds: await Project.idsOfSlugs((input.projects as string[] | undefined) ?? []),
   }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import AuditEvent from '#models/audit_event'
 import Project from '#models/project'
 import KeysetPage from '#presenters/keyset_page'
@@ -20,7 +21,7 @@ export default class AuditEventsController {
     return view.render('pages/audit_events/index', {
       section: 'audit',
       page,
-      links: page.links('/audit', filters),
+      links: page.links(urlFor('audit_events.index'), filters),
       filters,
       actors: await AuditEvent.actorNames(page.rows),
       projects: await Project.query().orderBy('name'),

@@ -9,7 +9,7 @@ export default class IntegrationDeactivationsController {
     await bouncer.with(ProjectPolicy).authorize('update')
     await integration.deactivate(auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${integration.kind}/${integration.name} deactivated.`)
-    return response.redirect(`/projects/${integration.projectId}`)
+    return response.redirect().toRoute('projects.show', { id: integration.projectId })
   }
 
   async destroy({ bouncer, params, request, auth, session, response }: HttpContext) {
@@ -17,7 +17,7 @@ export default class IntegrationDeactivationsController {
     await bouncer.with(ProjectPolicy).authorize('update')
     await integration.reactivate(auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${integration.kind}/${integration.name} reactivated.`)
-    return response.redirect(`/projects/${integration.projectId}`)
+    return response.redirect().toRoute('projects.show', { id: integration.projectId })
   }
 
   #find(params: Record<string, string>) {

@@ -28,7 +28,7 @@ export default class IntegrationsController {
     if (!input) return
     await Integration.connect(project, input, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${input.kind}/${input.name} added.`)
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 
   async edit({ bouncer, params, view }: HttpContext) {
@@ -49,7 +49,7 @@ export default class IntegrationsController {
     if (!input) return
     await integration.reconfigure(input, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Integration ${integration.kind}/${integration.name} saved.`)
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 
   async #find(params: Record<string, string>) {

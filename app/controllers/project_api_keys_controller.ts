@@ -19,7 +19,7 @@ export default class ProjectApiKeysController {
     )
     // Flashed, not stored: the next page shows it once; only its hash remains.
     session.flash('issuedApiKey', { name: input.name, value: key.value!.release() })
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 
   async destroy({ params, request, response, auth, bouncer, session }: HttpContext) {
@@ -31,6 +31,6 @@ export default class ProjectApiKeysController {
       request.ip()
     )
     session.flash(revoked ? 'success' : 'error', revoked ? 'API key revoked.' : 'No such API key.')
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 }

@@ -11,6 +11,6 @@ export default class ProjectStatesController {
     const { state } = await request.validateUsing(projectStateValidator)
     await project.changeState(state, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `Project is now ${state}.`)
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 }

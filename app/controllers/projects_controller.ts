@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import AuditEvent from '#models/audit_event'
 import Policy, { POLICY_DEFAULTS } from '#models/policy'
 import Project from '#models/project'
@@ -23,7 +24,7 @@ export default class ProjectsController {
     const outlookById = new Map(outlooks.map((outlook) => [outlook.projectId, outlook]))
     return view.render('pages/projects/index', {
       projects: page.rows.map((project) => ({ project, outlook: outlookById.get(project.id)! })),
-      pages: page.links('/projects'),
+      pages: page.links(urlFor('projects.index')),
     })
   }
 
@@ -42,7 +43,7 @@ export default class ProjectsController {
       request.ip()
     )
     session.flash('success', `Project ${project.name} created.`)
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 
   async show({ bouncer, params, view, session }: HttpContext) {
@@ -91,6 +92,6 @@ export default class ProjectsController {
     })
     await project.reconfigure(projectSettings(input), auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', 'Project saved.')
-    return response.redirect(`/projects/${project.id}`)
+    return response.redirect().toRoute('projects.show', { id: project.id })
   }
 }

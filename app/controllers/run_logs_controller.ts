@@ -1,3 +1,4 @@
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
 import RunLog from '#models/run_log'
@@ -27,7 +28,7 @@ export default class RunLogsController {
       section: 'runs',
       run,
       page,
-      links: page.links(`/runs/${run.id}/logs`),
+      links: page.links(urlFor('runs.logs.index', { id: run.id })),
     })
   }
 }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import Run, { RUN_STATUSES } from '#models/run'
 import RunLog from '#models/run_log'
 import Project from '#models/project'
@@ -28,7 +29,7 @@ export default class RunsController {
     return view.render('pages/runs/index', {
       section: 'runs',
       page,
-      links: page.links('/runs', filters),
+      links: page.links(urlFor('runs.index'), filters),
       filters,
       projects: await Project.query().orderBy('name'),
       agents: await Agent.query().orderBy('key'),
@@ -58,9 +59,11 @@ export default class RunsController {
       moreLogs: run.lastLogSeq > TAIL_LINES,
       awaitingReview:
         run.status === 'succeeded' &&
-        run.gateStatus === 'pending' &&
+        (run.gateStatus === 'pending' || run.prChangedAt !== null) &&
         (run.gateResults ?? []).some(
-          (verdict) => verdict.gate === 'human_review' && verdict.verdict === 'pending'
+          (verdict) =>
+            ['human_review', 'protected_paths'].includes(verdict.gate) &&
+            verdict.verdict === 'pending'
         ),
       can: { review: await policy.allows('review'), manage: await policy.allows('manage') },
     })

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import SignIn, { SignInRefused } from '#services/sign_in'
 import { signInValidator } from '#validators/session'
 
@@ -19,7 +20,7 @@ export default class SessionController {
     try {
       const user = await SignIn.attempt({ email, password, ip: request.ip() })
       await auth.use('web').login(user)
-      return response.redirect().toIntended('/')
+      return response.redirect().toIntended(urlFor('dashboard'))
     } catch (error) {
       if (!(error instanceof SignInRefused)) throw error
       if (error.reason === 'throttled') {
@@ -28,7 +29,7 @@ export default class SessionController {
       }
       session.flashOnly(['email'])
       session.flash('error', REFUSAL_MESSAGES[error.reason])
-      return response.redirect('/login')
+      return response.redirect().toRoute('session.create')
     }
   }
 
@@ -38,6 +39,6 @@ export default class SessionController {
     // A new id: the old one's row is deleted, so a copy of the cookie opens nothing.
     session.regenerate()
     if (user) await SignIn.signOut(user, request.ip())
-    return response.redirect('/login')
+    return response.redirect().toRoute('session.create')
   }
 }

@@ -23,6 +23,6 @@ export default class SettingsController {
     const input = await request.validateUsing(settingsValidator)
     await Setting.change(input, auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', 'Settings saved.')
-    return response.redirect('/settings')
+    return response.redirect().toRoute('settings.edit')
   }
 }

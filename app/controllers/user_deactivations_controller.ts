@@ -9,7 +9,7 @@ export default class UserDeactivationsController {
     await bouncer.with(UserPolicy).authorize('deactivate', user)
     await user.deactivate(auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `${user.fullName} is deactivated and can no longer sign in.`)
-    return response.redirect('/users')
+    return response.redirect().toRoute('users.index')
   }
 
   async destroy({ bouncer, params, request, auth, session, response }: HttpContext) {
@@ -17,6 +17,6 @@ export default class UserDeactivationsController {
     await bouncer.with(UserPolicy).authorize('deactivate', user)
     await user.reactivate(auth.use('web').getUserOrFail(), request.ip())
     session.flash('success', `${user.fullName} can sign in again.`)
-    return response.redirect('/users')
+    return response.redirect().toRoute('users.index')
   }
 }

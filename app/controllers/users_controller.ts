@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import User, { USER_ROLES } from '#models/user'
 import UserPolicy from '#policies/user_policy'
 import KeysetPage, { cursorValidator } from '#presenters/keyset_page'
@@ -12,7 +13,10 @@ export default class UsersController {
     await bouncer.with(UserPolicy).authorize('viewList')
     const cursor = await cursorValidator.validate(request.qs())
     const page = await KeysetPage.fetch(User.query(), cursor)
-    return view.render('pages/users/index', { users: page.rows, pages: page.links('/users') })
+    return view.render('pages/users/index', {
+      users: page.rows,
+      pages: page.links(urlFor('users.index')),
+    })
   }
 
   async create({ bouncer, view }: HttpContext) {
@@ -29,7 +33,7 @@ export default class UsersController {
       request.ip()
     )
     session.flash('success', `${user.fullName} can now sign in as ${user.role}.`)
-    return response.redirect('/users')
+    return response.redirect().toRoute('users.index')
   }
 
   async edit({ bouncer, params, view }: HttpContext) {
@@ -50,6 +54,6 @@ export default class UsersController {
       session.sessionId
     )
     session.flash('success', `${user.fullName} saved.`)
-    return response.redirect('/users')
+    return response.redirect().toRoute('users.index')
   }
 }

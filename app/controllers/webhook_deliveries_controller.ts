@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import Project from '#models/project'
 import WebhookDelivery, { DELIVERY_STATUSES } from '#models/webhook_delivery'
 import WebhookDeliveryPolicy from '#policies/webhook_delivery_policy'
@@ -23,7 +24,7 @@ export default class WebhookDeliveriesController {
       .orderBy('name')
     return view.render('pages/webhook_deliveries/index', {
       deliveries: page.rows,
-      pages: page.links('/webhook-deliveries', {
+      pages: page.links(urlFor('webhook_deliveries.index'), {
         status: filters.status,
         project: filters.project,
       }),

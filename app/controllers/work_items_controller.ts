@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { urlFor } from '@adonisjs/core/services/url_builder'
 import WorkItem, { WORK_ITEM_STATUSES } from '#models/work_item'
 import Project from '#models/project'
 import Agent from '#models/agent'
@@ -23,7 +24,7 @@ export default class WorkItemsController {
     return view.render('pages/work_items/index', {
       section: 'work-items',
       page,
-      links: page.links('/work-items', filters),
+      links: page.links(urlFor('work_items.index'), filters),
       filters,
       projects: await Project.query().orderBy('name'),
       statuses: WORK_ITEM_STATUSES,
@@ -57,7 +58,7 @@ export default class WorkItemsController {
       request.ip()
     )
     session.flash('success', `Work item #${item.id} created.`)
-    return response.redirect(`/work-items/${item.id}`)
+    return response.redirect().toRoute('work_items.show', { id: item.id })
   }
 
   async show({ params, view, bouncer }: HttpContext) {
@@ -81,6 +82,7 @@ export default class WorkItemsController {
     return view.render('pages/work_items/show', {
       section: 'work-items',
       item,
+      changedAfterAcceptance: item.runs.filter((run) => run.prChangedAt !== null),
       trail,
       actors: await AuditEvent.actorNames(trail),
       // Only agents that could take it are offered for a pin.

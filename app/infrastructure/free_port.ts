@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()

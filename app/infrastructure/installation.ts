@@ -40,15 +40,10 @@ export default class Installation {
       if (existing) return undefined
       const password = randomBytes(12).toString('base64url')
       const email = 'admin@gatehouse.local'
-      await User.create(
-        {
-          email,
-          fullName: 'Administrator',
-          password,
-          role: 'admin',
-          isActive: true,
-          mustChangePassword: true,
-        },
+      await User.register(
+        { email, fullName: 'Administrator', password, role: 'admin', mustChangePassword: true },
+        'system',
+        null,
         { client: trx }
       )
       return { email, password }

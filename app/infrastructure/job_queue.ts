@@ -7,6 +7,8 @@ export type EnqueueOptions = {
   jobKey?: string
   runAt?: DateTime
   maxAttempts?: number
+  /** Jobs of one queue run one at a time, in order. */
+  queueName?: string
 }
 
 /**
@@ -27,9 +29,10 @@ export default class JobQueue {
       options.jobKey ?? null,
       options.runAt?.toISO() ?? null,
       options.maxAttempts ?? null,
+      options.queueName ?? null,
     ]
     const sql = `select (graphile_worker.add_job(?, payload => ?::json, job_key => ?,
-      run_at => ?::timestamptz, max_attempts => ?::int)).id as id`
+      run_at => ?::timestamptz, max_attempts => ?::int, queue_name => ?::text)).id as id`
     const result = await trx.rawQuery(sql, bindings)
     // With a job_key, add_job can return null under heavy contention (graphile-worker #580);
     // the job it raced with is the one that will run, but make sure one exists.

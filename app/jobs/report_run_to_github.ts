@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import type { JobHelpers } from 'graphile-worker'
+import Run from '#models/run'
 import GitHubReport from '#services/github/github_report'
 
 const reportPayload = vine.create({
@@ -7,10 +8,12 @@ const reportPayload = vine.create({
   moment: vine.enum(['started', 'finished'] as const),
 })
 
-/** Comments on a run's GitHub issue (started / finished); retried by the queue on transient failures. */
+/** Jobs queued by earlier versions (one comment per run moment): they refresh the run's item comment. */
 export default async function reportRunToGitHub(payload: unknown, helpers: JobHelpers) {
-  const { runId, moment } = await reportPayload.validate(payload)
-  await GitHubReport.post(runId, moment, {
+  const { runId } = await reportPayload.validate(payload)
+  const run = await Run.find(runId)
+  if (!run) return
+  await GitHubReport.post(run.workItemId, {
     number: helpers.job.attempts,
     max: helpers.job.max_attempts,
   })

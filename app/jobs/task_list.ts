@@ -8,6 +8,8 @@ import syncGitHub from '#jobs/sync_github'
 import syncGitHubProject from '#jobs/sync_github_project'
 import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
+import postGatehouseStatus from '#jobs/post_gatehouse_status'
+import reportItemToGitHub from '#jobs/report_item_to_github'
 import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
 
@@ -22,6 +24,8 @@ export const taskList: TaskList = {
   sync_github_project: syncGitHubProject,
   refresh_default_branch: refreshDefaultBranch,
   report_run_to_github: reportRunToGitHub,
+  post_gatehouse_status: postGatehouseStatus,
+  report_item_to_github: reportItemToGitHub,
   prune_idempotency_keys: pruneIdempotencyKeys,
   recover_crashed_workers: recoverCrashedWorkers,
 }

@@ -6,19 +6,17 @@ import type { NextFn } from '@adonisjs/core/types/http'
  * the page asked for. A user deactivated mid-session is signed out on their next request.
  */
 export default class AuthMiddleware {
-  redirectTo = '/login'
-
   async handle(ctx: HttpContext, next: NextFn) {
     if (!(await ctx.auth.check())) {
       // Only a page is worth returning to: signing in must not land on a live log's event stream.
       if (ctx.request.method() === 'GET' && ctx.request.accepts(['html']))
         ctx.session.setIntendedUrl(ctx.request.url(true))
-      return ctx.response.redirect(this.redirectTo)
+      return ctx.response.redirect().toRoute('session.create')
     }
     if (!ctx.auth.use('web').getUserOrFail().isActive) {
       await ctx.auth.use('web').logout()
       ctx.session.flash('error', 'Your account is deactivated.')
-      return ctx.response.redirect(this.redirectTo)
+      return ctx.response.redirect().toRoute('session.create')
     }
     // Signed-in pages (a new token is shown once) are never kept by browsers or proxies.
     ctx.response.header('Cache-Control', 'no-store')

@@ -31,6 +31,8 @@ export type AgentProfile = {
   capabilities: AgentCapabilities
   modelName: string | null
   modelVersion: string | null
+  /** The agent's own GitHub account (its approvals never count); left out: unchanged. */
+  githubLogin?: string | null
   maxConcurrency: number
   /** The only projects it may claim from (sorted ids); empty: every project. */
   projectIds: number[]
@@ -42,6 +44,7 @@ const PROFILE_FIELDS = [
   'capabilities',
   'modelName',
   'modelVersion',
+  'githubLogin',
   'maxConcurrency',
   'projectIds',
 ] as const
@@ -141,7 +144,9 @@ export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
         this.capabilities = profile.capabilities
         this.modelName = profile.modelName
         this.modelVersion = profile.modelVersion
+        if (profile.githubLogin !== undefined) this.githubLogin = profile.githubLogin
         this.maxConcurrency = profile.maxConcurrency
+        this.projectIds = profile.projectIds
         return {
           details: { fields: changed, from: before, to: profileDetails(this) },
           announce: this.enabled,
@@ -322,6 +327,7 @@ function profileDetails(profile: AgentProfile) {
     capabilities: profile.capabilities,
     model_name: profile.modelName,
     model_version: profile.modelVersion,
+    github_login: profile.githubLogin ?? null,
     max_concurrency: profile.maxConcurrency,
     project_ids: profile.projectIds ?? [],
   }

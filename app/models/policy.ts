@@ -15,6 +15,8 @@ export const POLICY_DEFAULTS = {
   merge_strategy: 'squash' as 'merge' | 'squash' | 'rebase',
   intake_label: 'agent-ready',
   report_to_github: true,
+  /** Globs of paths a PR may change only with a human review; [] turns the gate off. */
+  protected_paths: ['.github/workflows/**', '.github/actions/**'] as string[],
 }
 export type ProjectPolicies = typeof POLICY_DEFAULTS
 export type PolicyKey = keyof ProjectPolicies

@@ -27,7 +27,16 @@ export const RUN_STATUSES = [
 ] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 export type GateStatus = 'pending' | 'passed' | 'failed'
-export type GateVerdict = { gate: string; verdict: GateStatus; reason: string; at?: string }
+export type GateVerdict = {
+  gate: string
+  verdict: GateStatus
+  reason: string
+  /** Why it refused or waits, as a stable code (GateReasonCode). */
+  code?: string
+  at?: string
+  /** On the `pull_request` verdict: what GitHub said about the PR (PullRequestFacts). */
+  facts?: unknown
+}
 export type RunCosts = {
   input_tokens?: number
   output_tokens?: number
@@ -247,7 +256,9 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
       by,
       'run.reviewed',
       async () => {
-        if (this.status !== 'succeeded' || this.gateStatus !== 'pending') {
+        // Also while an accepted run's new commits are judged again (protected paths may need a person).
+        const judging = this.gateStatus === 'pending' || this.prChangedAt !== null
+        if (this.status !== 'succeeded' || !judging) {
           throw new InvalidTransition(`Run ${this.id} is not waiting for its gates.`)
         }
         this.reviewStatus = decision
@@ -257,39 +268,6 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
       },
       options
     )
-  }
-
-  /** What the agent API shows of a run. */
-  toAgentJson() {
-    return {
-      id: this.id,
-      work_item_id: this.workItemId,
-      attempt: this.attempt,
-      status: this.status,
-      started_at: this.startedAt.toUTC().toISO(),
-      heartbeat_at: this.heartbeatAt?.toUTC().toISO() ?? null,
-      lease_expires_at: this.leaseExpiresAt.toUTC().toISO(),
-      finished_at: this.finishedAt?.toUTC().toISO() ?? null,
-      cancel_requested: this.cancelRequestedAt !== null,
-      run_state: runStateOf(this),
-      cancel_requested_at: this.cancelRequestedAt?.toUTC().toISO() ?? null,
-      progress: this.progress,
-      summary: this.summary,
-      error: this.error,
-      branch_name: this.branchName,
-      pr_url: this.prUrl,
-      pr_number: this.prNumber,
-      head_sha: this.headSha,
-      logs_url: this.logsUrl,
-      artifacts_url: this.artifactsUrl,
-      costs: this.costs,
-      cost_usd: Number(this.costUsd),
-      tests: this.tests,
-      gate_status: this.gateStatus,
-      gate_results: this.gateResults ?? [],
-      review_status: this.reviewStatus,
-      last_log_seq: this.lastLogSeq,
-    }
   }
 
   #notRunning() {

@@ -16,6 +16,9 @@ import InvalidTransition from '#exceptions/invalid_transition'
 export const USER_ROLES = ['admin', 'maintainer', 'reviewer', 'viewer'] as const
 export type UserRole = (typeof USER_ROLES)[number]
 
+/** The shortest password a user may have (the pages and `user:create` alike). */
+export const MIN_PASSWORD_LENGTH = 12
+
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['email'],
   passwordColumnName: 'password',
@@ -66,9 +69,18 @@ export default class User extends compose(UserSchema, AuthFinder, withAuditedCha
 
   /** An admin adds a person (the password is hashed on save). */
   static async register(
-    attributes: { email: string; fullName: string; role: UserRole; password: string },
-    by: User,
-    ipAddress: string | null
+    attributes: {
+      email: string
+      fullName: string
+      role: UserRole
+      password: string
+      /** The first boot's admin, whose printed password must be changed at first sign-in. */
+      mustChangePassword?: boolean
+    },
+    by: User | 'system',
+    ipAddress: string | null = null,
+    /** The caller's transaction (the first boot's, which holds a lock), else one of its own. */
+    options: { client?: TransactionClientContract } = {}
   ) {
     return DuplicateValue.guard('email', 'users_email_lower_unique', () =>
       User.auditedStep(
@@ -78,7 +90,7 @@ export default class User extends compose(UserSchema, AuthFinder, withAuditedCha
           const user = await User.create({ ...attributes, isActive: true }, { client: trx })
           return { subject: user, details: { email: user.email, role: user.role }, result: user }
         },
-        { ip: ipAddress }
+        { ip: ipAddress, client: options.client }
       )
     )
   }

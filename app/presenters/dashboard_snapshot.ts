@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import AuditEvent from '#models/audit_event'
+import Run from '#models/run'
 import BarChart from '#presenters/bar_chart'
 import ClaimOutlook from '#services/claims/claim_outlook'
 
@@ -20,13 +21,20 @@ export type AgentLoad = {
  */
 export default class DashboardSnapshot {
   static async take() {
-    const [globalOutlook, projects, agents, hours, recentEvents] = await Promise.all([
-      ClaimOutlook.global(),
-      ClaimOutlook.forProjects({ limit: 50 }),
-      this.#agents(),
-      this.#runsFinishedPerHour(),
-      AuditEvent.query().orderBy('id', 'desc').limit(15),
-    ])
+    const [globalOutlook, projects, agents, hours, recentEvents, changedAfterAcceptance] =
+      await Promise.all([
+        ClaimOutlook.global(),
+        ClaimOutlook.forProjects({ limit: 50 }),
+        this.#agents(),
+        this.#runsFinishedPerHour(),
+        AuditEvent.query().orderBy('id', 'desc').limit(15),
+        // Accepted runs whose pull request got new commits: their verdict no longer covers it.
+        Run.query()
+          .whereNotNull('prChangedAt')
+          .preload('workItem')
+          .orderBy('prChangedAt', 'desc')
+          .limit(20),
+      ])
 
     const queueChart = BarChart.stacked(
       projects.map((project) => ({
@@ -61,6 +69,7 @@ export default class DashboardSnapshot {
       queueChart,
       runsChart,
       recentEvents,
+      changedAfterAcceptance,
       recentActors: await AuditEvent.actorNames(recentEvents),
     }
   }

@@ -57,6 +57,13 @@ const profile = {
     .optional(),
   model_name: vine.string().trim().maxLength(255).optional(),
   model_version: vine.string().trim().maxLength(255).optional(),
+  // The agent's own GitHub account: its approvals never count for min_approvals.
+  github_login: vine
+    .string()
+    .trim()
+    .maxLength(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/)
+    .optional(),
   max_concurrency: vine.number().withoutDecimals().range([1, 1000]),
   projects: vine
     .string()
@@ -107,6 +114,13 @@ export const agentDefinition = vine.object({
     .optional(),
   model_name: vine.string().trim().maxLength(255).nullable().optional(),
   model_version: vine.string().trim().maxLength(255).nullable().optional(),
+  github_login: vine
+    .string()
+    .trim()
+    .maxLength(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/)
+    .nullable()
+    .optional(),
   max_concurrency: vine.number().withoutDecimals().range([1, 1000]).optional(),
   /** Slugs of the only projects it may claim from; absent or empty: every project. */
   projects: vine
@@ -143,6 +157,7 @@ export function definedAgent(
     },
     modelName: definition.model_name ?? null,
     modelVersion: definition.model_version ?? null,
+    githubLogin: definition.github_login ?? null,
     maxConcurrency: definition.max_concurrency ?? 1,
     projectIds,
     enabled: definition.enabled,

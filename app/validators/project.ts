@@ -76,6 +76,22 @@ export const policiesSchema = knownKeysObject({
     .enum(['true', 'false'] as const)
     .nullable()
     .optional(),
+  // One glob per line; blank uses the default, `none` turns the gate off (an empty list).
+  protected_paths: vine
+    .array(vine.string().trim().minLength(1).maxLength(200))
+    .maxLength(100)
+    .distinct()
+    .parse((value) => {
+      if (typeof value !== 'string') return value
+      if (value.trim() === '') return null
+      if (value.trim().toLowerCase() === 'none') return []
+      return value
+        .split(/[\n,]/)
+        .map((glob) => glob.trim())
+        .filter(Boolean)
+    })
+    .nullable()
+    .optional(),
 })
 
 const notOwnConfiguration = vine.createRule((value, _, field) => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { DateTime } from 'luxon'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
+import { BaseSeeder } from '@adonisjs/lucid/seeders'
 import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
@@ -299,7 +300,7 @@ const ITEMS: DemoItem[] = [
  * gates, human actions), so the audit trail and states are real; only the runs' clock is
  * then moved back, spreading the history over the last day for the dashboard's chart.
  */
-export default class DemoData {
+export class DemoData {
   static async isEmpty() {
     for (const table of ['projects', 'agents', 'work_items', 'runs']) {
       const [{ n }] = await db.from(table).count('* as n')
@@ -588,4 +589,22 @@ async function backdate(run: Run, hoursAgo: number) {
 async function countBy(table: string, column: string) {
   const rows = await db.from(table).select(column).count('* as n').groupBy(column).orderBy(column)
   return Object.fromEntries(rows.map((row) => [row[column], Number(row.n)]))
+}
+
+/**
+ * The demo as a Lucid seeder. `db:demo` runs it after migrating and checking the database is
+ * empty (showing progress, printing the summary); `node ace db:seed` runs it in development.
+ */
+export default class DemoSeeder extends BaseSeeder {
+  static environment = ['development']
+
+  /** Told each step as it starts (db:demo's progress line). */
+  onStep: (step: string) => void = () => {}
+
+  /** What the run created, with the one-time secrets. */
+  summary?: DemoSummary
+
+  async run() {
+    this.summary = await DemoData.fill(this.onStep)
+  }
 }

@@ -34,33 +34,31 @@ router
       .get('/webhook-deliveries', [controllers.WebhookDeliveries, 'index'])
       .as('webhook_deliveries.index')
 
-    router.get('/projects', [controllers.Projects, 'index']).as('projects.index')
-    router.get('/projects/new', [controllers.Projects, 'create']).as('projects.create')
-    router.post('/projects', [controllers.Projects, 'store']).as('projects.store')
     router
-      .group(() => {
-        router.get('/', [controllers.Projects, 'show']).as('show')
-        router.get('/edit', [controllers.Projects, 'edit']).as('edit')
-        router.put('/', [controllers.Projects, 'update']).as('update')
-        router.put('/state', [controllers.ProjectStates, 'update']).as('state.update')
-      })
-      .prefix('/projects/:id')
+      .resource('projects', controllers.Projects)
+      .except(['destroy'])
+      .tap('create', (route) => route.setPattern('/projects/new'))
       .where('id', rowId)
-      .as('projects')
+    router
+      .put('/projects/:id/state', [controllers.ProjectStates, 'update'])
+      .where('id', rowId)
+      .as('projects.state.update')
+
+    router
+      .resource('projects.integrations', controllers.Integrations)
+      .only(['create', 'store', 'edit', 'update'])
+      .params({ projects: 'projectId' })
+      .tap('create', (route) => route.setPattern('/projects/:projectId/integrations/new'))
+      .where('projectId', rowId)
+      .where('id', rowId)
     router
       .group(() => {
-        router.get('/new', [controllers.Integrations, 'create']).as('create')
-        router.post('/', [controllers.Integrations, 'store']).as('store')
-        router.get('/:id/edit', [controllers.Integrations, 'edit']).as('edit')
-        router.put('/:id', [controllers.Integrations, 'update']).as('update')
+        router.post('/', [controllers.IntegrationDeactivations, 'store']).as('deactivation.store')
         router
-          .post('/:id/deactivation', [controllers.IntegrationDeactivations, 'store'])
-          .as('deactivation.store')
-        router
-          .delete('/:id/deactivation', [controllers.IntegrationDeactivations, 'destroy'])
+          .delete('/', [controllers.IntegrationDeactivations, 'destroy'])
           .as('deactivation.destroy')
       })
-      .prefix('/projects/:projectId/integrations')
+      .prefix('/projects/:projectId/integrations/:id/deactivation')
       .where('projectId', rowId)
       .where('id', rowId)
       .as('projects.integrations')
@@ -77,18 +75,18 @@ router
     router.get('/settings', [controllers.Settings, 'edit']).as('settings.edit')
     router.put('/settings', [controllers.Settings, 'update']).as('settings.update')
 
-    router.get('/users', [controllers.Users, 'index']).as('users.index')
-    router.get('/users/new', [controllers.Users, 'create']).as('users.create')
-    router.post('/users', [controllers.Users, 'store']).as('users.store')
-    router.get('/users/:id/edit', [controllers.Users, 'edit']).as('users.edit').where('id', rowId)
-    router.put('/users/:id', [controllers.Users, 'update']).as('users.update').where('id', rowId)
     router
-      .post('/users/:id/deactivation', [controllers.UserDeactivations, 'store'])
-      .as('users.deactivation.store')
+      .resource('users', controllers.Users)
+      .except(['show', 'destroy'])
+      .tap('create', (route) => route.setPattern('/users/new'))
       .where('id', rowId)
     router
-      .delete('/users/:id/deactivation', [controllers.UserDeactivations, 'destroy'])
-      .as('users.deactivation.destroy')
+      .group(() => {
+        router.post('/', [controllers.UserDeactivations, 'store']).as('deactivation.store')
+        router.delete('/', [controllers.UserDeactivations, 'destroy']).as('deactivation.destroy')
+      })
+      .prefix('/users/:id/deactivation')
       .where('id', rowId)
+      .as('users')
   })
   .use(middleware.auth())

@@ -9,12 +9,13 @@ import { rowId } from '#start/routes/row_id'
  */
 router
   .group(() => {
-    router.get('/work-items', [controllers.WorkItems, 'index']).as('work_items.index')
-    router.get('/work-items/new', [controllers.WorkItems, 'create']).as('work_items.create')
-    router.post('/work-items', [controllers.WorkItems, 'store']).as('work_items.store')
+    router
+      .resource('work-items', controllers.WorkItems)
+      .only(['index', 'create', 'store', 'show'])
+      .tap('create', (route) => route.setPattern('/work-items/new'))
+      .where('id', rowId)
     router
       .group(() => {
-        router.get('/', [controllers.WorkItems, 'show']).as('show')
         router.post('/approval', [controllers.WorkItemApprovals, 'store']).as('approval.store')
         router
           .post('/cancellation', [controllers.WorkItemCancellations, 'store'])
@@ -30,14 +31,13 @@ router
       .where('id', rowId)
       .as('work_items')
 
-    router.get('/agents', [controllers.Agents, 'index']).as('agents.index')
-    router.get('/agents/new', [controllers.Agents, 'create']).as('agents.create')
-    router.post('/agents', [controllers.Agents, 'store']).as('agents.store')
+    router
+      .resource('agents', controllers.Agents)
+      .except(['destroy'])
+      .tap('create', (route) => route.setPattern('/agents/new'))
+      .where('id', rowId)
     router
       .group(() => {
-        router.get('/', [controllers.Agents, 'show']).as('show')
-        router.get('/edit', [controllers.Agents, 'edit']).as('edit')
-        router.put('/', [controllers.Agents, 'update']).as('update')
         router.post('/enablement', [controllers.AgentEnablements, 'store']).as('enablement.store')
         router
           .delete('/enablement', [controllers.AgentEnablements, 'destroy'])
@@ -52,10 +52,9 @@ router
       .where('id', rowId)
       .as('agents')
 
-    router.get('/runs', [controllers.Runs, 'index']).as('runs.index')
+    router.resource('runs', controllers.Runs).only(['index', 'show']).where('id', rowId)
     router
       .group(() => {
-        router.get('/', [controllers.Runs, 'show']).as('show')
         router.get('/logs', [controllers.RunLogs, 'index']).as('logs.index')
         router.get('/logs/stream', [controllers.RunLogStreams, 'show']).as('logs.stream')
         router

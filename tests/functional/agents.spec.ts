@@ -151,6 +151,35 @@ test.group('Registering and editing agents', (group) => {
     )
   })
 
+  test("an agent's GitHub login is set in its form (its approvals never count); a malformed one is refused", async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+    await asUser(
+      client,
+      maintainer,
+      'post',
+      '/agents',
+      profile({ key: 'bot-1', github_login: 'gatehouse-bot[bot]' })
+    )
+    const agent = await Agent.findByOrFail('key', 'bot-1')
+    assert.equal(agent.githubLogin, 'gatehouse-bot[bot]')
+
+    const refused = await asUser(
+      client,
+      maintainer,
+      'put',
+      `/agents/${agent.id}`,
+      profile({ github_login: 'not a login' })
+    )
+    refused.assertStatus(302)
+    await agent.refresh()
+    assert.equal(agent.githubLogin, 'gatehouse-bot[bot]')
+    const page = await asUser(client, maintainer, 'get', `/agents/${agent.id}`)
+    page.assertTextIncludes('gatehouse-bot[bot]')
+  })
+
   test('invalid input is refused per field and nothing is written', async ({ client, assert }) => {
     const maintainer = await userWithRole('maintainer')
     const existing = await AgentFactory.create()

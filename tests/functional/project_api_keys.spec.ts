@@ -7,6 +7,8 @@ import { asUser, userWithRole } from '#tests/support/admin_pages'
 
 test.group('Project API keys in the project page', (group) => {
   group.each.setup(() => emptyWorld())
+  // The next spec file may read every row (Lucid's truncate cleans only after its own tests).
+  group.teardown(() => emptyWorld())
 
   test('a maintainer issues a key shown once, which works on the API; revoking stops it', async ({
     client,

@@ -175,6 +175,31 @@ test.group('Projects pages: create and edit', (group) => {
     assert.equal(event.ipAddress, '127.0.0.1')
   })
 
+  test('protected_paths: globs one per line, blank for the default, none for an empty list (the gate off)', async ({
+    client,
+    assert,
+  }) => {
+    const maintainer = await userWithRole('maintainer')
+    const form = (slug: string, globs: string) =>
+      projectForm({ slug, policies: { ...projectForm().policies, protected_paths: globs } })
+
+    await asUser(client, maintainer, 'post', '/projects', form('globs', 'infra/**\n.github/**'))
+    await asUser(client, maintainer, 'post', '/projects', form('blank', ''))
+    await asUser(client, maintainer, 'post', '/projects', form('off', 'none'))
+
+    const own = async (slug: string) => {
+      const project = await Project.findByOrFail('slug', slug)
+      const values = await Policy.ownValues(project.id)
+      return values.protected_paths
+    }
+    assert.deepEqual(await own('globs'), ['infra/**', '.github/**'])
+    assert.isUndefined(await own('blank'))
+    assert.deepEqual(await own('off'), [])
+    const off = await Project.findByOrFail('slug', 'off')
+    const page = await asUser(client, maintainer, 'get', `/projects/${off.id}/edit`)
+    page.assertTextIncludes('>none</textarea>')
+  })
+
   test('ill-typed values are refused per field and nothing is created', async ({
     client,
     assert,

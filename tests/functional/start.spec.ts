@@ -2,23 +2,12 @@ import { test } from '@japa/runner'
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process'
 import { promisify } from 'node:util'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '#infrastructure/free_port'
 
 const appRoot = fileURLToPath(new URL('../../', import.meta.url))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 /** A newcomer's environment: no DATABASE_URL, no PG*, no APP_KEY. */
 function newcomerEnv(dataDir: string, port: number): NodeJS.ProcessEnv {

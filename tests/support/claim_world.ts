@@ -1,11 +1,17 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import Agent from '#models/agent'
-import Project from '#models/project'
-import WorkItem from '#models/work_item'
+import type Project from '#models/project'
+import type WorkItem from '#models/work_item'
 import type { GatesConfig } from '#models/project'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
 
-/** Rows for claim tests, until the shared factories land. Unique names per call. */
+/**
+ * The claim tests' world, built with the factories: the shorthands below name only what a claim
+ * test cares about (unique slugs, a token per agent, items already due, dependencies).
+ */
 let sequence = 0
 const next = () => `${Date.now().toString(36)}-${++sequence}`
 
@@ -15,28 +21,19 @@ export async function createProject(
   } = {}
 ) {
   const slug = attributes.slug ?? `project-${next()}`
-  return Project.create({
+  return ProjectFactory.merge({
     name: slug,
     repoFullName: `acme/${slug}`,
-    state: 'active',
     gatesConfig: {},
     ...attributes,
     slug,
-  })
+  }).create()
 }
 
 export async function createAgent(
   attributes: Partial<Pick<Agent, 'maxConcurrency' | 'enabled' | 'capabilities'>> = {}
 ) {
-  const key = `agent-${next()}`
-  const agent = await Agent.create({
-    key,
-    name: key,
-    capabilities: { work_types: ['*'], tags: [] },
-    maxConcurrency: 1,
-    enabled: true,
-    ...attributes,
-  })
+  const agent = await AgentFactory.merge(attributes).create()
   const token = await Agent.accessTokens.create(agent)
   return { agent, token: token.value!.release() }
 }
@@ -51,15 +48,13 @@ export async function createItem(
   > = {},
   dependsOn: WorkItem[] = []
 ) {
-  const item = await WorkItem.create({
+  const item = await WorkItemFactory.merge({
     projectId: project.id,
-    workType: 'code',
-    title: `Item ${next()}`,
     payload: { note: 'test' },
-    priority: 0,
+    // Due already: the claim takes only items whose run_after has passed.
     runAfter: DateTime.now().minus({ seconds: 1 }),
     ...attributes,
-  })
+  }).create()
   if (dependsOn.length > 0) await item.related('dependsOn').attach(dependsOn.map((d) => d.id))
   return item
 }

@@ -3,11 +3,14 @@ import Problem from '#exceptions/problem'
 import ClaimService from '#services/claims/claim_service'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { claimValidator } from '#validators/claim'
+import agentApi from '#transformers/agent_api_serializer'
+import RunTransformer from '#transformers/run_transformer'
+import WorkItemTransformer from '#transformers/work_item_transformer'
 import { OpenConnections, rateLimitHeaders } from '#services/quotas'
+import shutdown from '#infrastructure/shutdown'
 
 /** Claims waiting for work in this process, per agent. */
 const longPolls = new OpenConnections()
-import shutdown from '#infrastructure/shutdown'
 
 /** Seconds an agent at a limit should wait before asking again. */
 const AT_LIMIT_RETRY_AFTER = '30'
@@ -67,26 +70,12 @@ export default class ClaimsController {
           await RunLifecycle.release(run, agent, 'the agent hung up before the claim was answered')
           return
         }
-        return response.created({
-          run: {
-            id: run.id,
-            attempt: run.attempt,
-            lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
-            heartbeat_interval_seconds: Math.max(1, Math.floor(leaseSeconds / 3)),
-          },
-          work_item: {
-            id: workItem.id,
-            project: {
-              slug: project.slug,
-              repo_full_name: project.repoFullName,
-              repo_default_branch: project.repoDefaultBranch,
-            },
-            work_type: workItem.workType,
-            title: workItem.title,
-            payload: workItem.payload,
-            priority: workItem.priority,
-          },
-        })
+        return response.created(
+          await agentApi.serialize({
+            run: RunTransformer.transform(run, leaseSeconds).useVariant('claimed'),
+            work_item: WorkItemTransformer.transform(workItem, project),
+          })
+        )
       }
       case 'none':
         return response.noContent()

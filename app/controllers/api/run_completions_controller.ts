@@ -1,5 +1,8 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
+import agentApi from '#transformers/agent_api_serializer'
+import RunTransformer from '#transformers/run_transformer'
+import WorkItemTransformer from '#transformers/work_item_transformer'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { runCompletionValidator } from '#validators/run'
 
@@ -22,9 +25,9 @@ export default class RunCompletionsController {
       costs: report.costs,
       tests: report.tests,
     })
-    return {
-      run: settled.run.toAgentJson(),
-      work_item: { id: settled.workItem.id, status: settled.workItem.status },
-    }
+    return agentApi.serialize({
+      run: RunTransformer.transform(settled.run),
+      work_item: WorkItemTransformer.transform(settled.workItem).useVariant('state'),
+    })
   }
 }

@@ -1,5 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import Run, { runStateOf } from '#models/run'
+import Run from '#models/run'
+import agentApi from '#transformers/agent_api_serializer'
+import RunTransformer from '#transformers/run_transformer'
 import { heartbeatValidator } from '#validators/run'
 
 /** POST /api/v1/runs/:id/heartbeat: extends the lease and tells the agent whether to stop. */
@@ -8,10 +10,6 @@ export default class RunHeartbeatsController {
     const run = await Run.findForAgentOrFail(auth.use('api').getUserOrFail(), params.id)
     const { progress } = await request.validateUsing(heartbeatValidator)
     await run.heartbeat(progress)
-    return {
-      lease_expires_at: run.leaseExpiresAt.toUTC().toISO(),
-      cancel_requested: run.cancelRequestedAt !== null,
-      run_state: runStateOf(run),
-    }
+    return agentApi.serialize(RunTransformer.transform(run).useVariant('lease'))
   }
 }

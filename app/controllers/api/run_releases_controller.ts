@@ -1,5 +1,8 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import Run from '#models/run'
+import agentApi from '#transformers/agent_api_serializer'
+import RunTransformer from '#transformers/run_transformer'
+import WorkItemTransformer from '#transformers/work_item_transformer'
 import RunLifecycle from '#services/runs/run_lifecycle'
 import { runReleaseValidator } from '#validators/run'
 
@@ -10,9 +13,9 @@ export default class RunReleasesController {
     const run = await Run.findForAgentOrFail(agent, params.id)
     const { reason } = await request.validateUsing(runReleaseValidator)
     const settled = await RunLifecycle.release(run, agent, reason)
-    return {
-      run: settled.run.toAgentJson(),
-      work_item: { id: settled.workItem.id, status: settled.workItem.status },
-    }
+    return agentApi.serialize({
+      run: RunTransformer.transform(settled.run),
+      work_item: WorkItemTransformer.transform(settled.workItem).useVariant('state'),
+    })
   }
 }

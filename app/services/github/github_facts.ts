@@ -4,6 +4,30 @@ import type GitHubClient from '#services/github/github_client'
 export type CheckState = 'success' | 'failure' | 'pending'
 export type CommitChecks = Map<string, { state: CheckState; detail: string }>
 
+/** One current check of a commit: a check run (latest per name) or a commit status (newest per context). */
+export type CheckFact = {
+  kind: 'check_run' | 'status'
+  /** GitHub's id: a check run's annotations are read by it. */
+  id: number
+  name: string
+  state: CheckState
+  detail: string
+  /** The check run's conclusion or the status's state, as GitHub says it. */
+  conclusion: string | null
+  url: string | null
+}
+
+/** By name; a name present both as a check run and a status counts the worse of the two. */
+export function checksByName(facts: CheckFact[]): CommitChecks {
+  const checks: CommitChecks = new Map()
+  for (const fact of facts) {
+    const existing = checks.get(fact.name)
+    if (!existing || rank(fact.state) > rank(existing.state))
+      checks.set(fact.name, { state: fact.state, detail: fact.detail })
+  }
+  return checks
+}
+
 /** Check-run conclusions that count as passing, as GitHub's branch protection counts them. */
 const PASSING_CONCLUSIONS = new Set(['success', 'neutral', 'skipped'])
 
@@ -18,6 +42,14 @@ export default class GitHubFacts {
    * statuses (the latest per context). A name present as both counts the worse of the two.
    */
   static async checksOn(client: GitHubClient, ref: string): Promise<CommitChecks> {
+    return checksByName(await this.checkList(client, ref))
+  }
+
+  /**
+   * The current checks of a commit, one entry per check-run name (the latest run) and per
+   * status context (the newest status), with GitHub's ids for whoever wants their details.
+   */
+  static async checkList(client: GitHubClient, ref: string): Promise<CheckFact[]> {
     const { owner, repo } = client
     const [checkRuns, statuses] = await client.call((octokit) =>
       Promise.all([
@@ -30,24 +62,29 @@ export default class GitHubFacts {
         }),
       ])
     )
-    const checks: CommitChecks = new Map()
-    const keep = (name: string, state: CheckState, detail: string) => {
-      const existing = checks.get(name)
-      if (!existing || rank(state) > rank(existing.state)) checks.set(name, { state, detail })
-    }
-
+    const facts: CheckFact[] = []
     const latestRuns = new Map<string, (typeof checkRuns)[number]>()
     for (const run of checkRuns) {
       const seen = latestRuns.get(run.name)
       if (!seen || run.id > seen.id) latestRuns.set(run.name, run)
     }
     for (const run of latestRuns.values()) {
-      if (run.status !== 'completed') keep(run.name, 'pending', `check run ${run.status}`)
-      else if (PASSING_CONCLUSIONS.has(run.conclusion ?? ''))
-        keep(run.name, 'success', `check run ${run.conclusion}`)
-      else keep(run.name, 'failure', `check run ${run.conclusion}`)
+      const state: CheckState =
+        run.status !== 'completed'
+          ? 'pending'
+          : PASSING_CONCLUSIONS.has(run.conclusion ?? '')
+            ? 'success'
+            : 'failure'
+      facts.push({
+        kind: 'check_run',
+        id: run.id,
+        name: run.name,
+        state,
+        detail: `check run ${run.status === 'completed' ? run.conclusion : run.status}`,
+        conclusion: run.conclusion ?? null,
+        url: run.html_url ?? null,
+      })
     }
-
     // GitHub lists statuses newest first: the first one per context is its current state.
     const seenContexts = new Set<string>()
     for (const status of statuses) {
@@ -55,9 +92,17 @@ export default class GitHubFacts {
       seenContexts.add(status.context)
       const state: CheckState =
         status.state === 'success' ? 'success' : status.state === 'pending' ? 'pending' : 'failure'
-      keep(status.context, state, `status ${status.state}`)
+      facts.push({
+        kind: 'status',
+        id: status.id,
+        name: status.context,
+        state,
+        detail: `status ${status.state}`,
+        conclusion: status.state,
+        url: status.target_url ?? null,
+      })
     }
-    return checks
+    return facts
   }
 
   /** Approving reviewers of a pull request: the latest deciding review of each reviewer is APPROVED. */
@@ -89,8 +134,8 @@ export default class GitHubFacts {
     client: GitHubClient,
     branch: string
   ): Promise<'passing' | 'failing' | 'unknown' | null> {
-    const checksByName = await this.checksOn(client, branch)
-    const checks = [...checksByName.values()]
+    const byName = await this.checksOn(client, branch)
+    const checks = [...byName.values()]
     if (checks.length === 0) return 'unknown'
     if (checks.some((check) => check.state === 'failure')) return 'failing'
     if (checks.every((check) => check.state === 'success')) return 'passing'

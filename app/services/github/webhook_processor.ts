@@ -6,6 +6,7 @@ import WebhookDelivery, { type DeliveryStatus } from '#models/webhook_delivery'
 import Project from '#models/project'
 import Policy from '#models/policy'
 import AuditEvent from '#models/audit_event'
+import Run from '#models/run'
 import GateEvaluator from '#services/runs/gate_evaluator'
 import IssueIntake, { type GitHubIssue } from '#services/github/issue_intake'
 import GitHubSync from '#services/github/github_sync'
@@ -144,7 +145,8 @@ export default class WebhookProcessor {
           trx,
           project,
           payload.pull_request?.number ?? payload.number,
-          payload.pull_request?.head?.sha
+          payload.pull_request?.head?.sha,
+          delivery.event === 'pull_request' && payload.action === 'synchronize'
         )
       default:
         return { status: 'ignored', effect: `event ${delivery.event} is not handled` }
@@ -200,7 +202,8 @@ export default class WebhookProcessor {
     trx: TransactionClientContract,
     project: Project,
     number: unknown,
-    headSha: unknown
+    headSha: unknown,
+    synchronized: boolean
   ): Promise<Outcome> {
     const runIds = new Set<number>()
     if (typeof number === 'number')
@@ -208,12 +211,30 @@ export default class WebhookProcessor {
     if (typeof headSha === 'string')
       for (const id of await pendingRuns(trx, project.id, 'head_sha', headSha)) runIds.add(id)
     for (const runId of runIds) await GateEvaluator.scheduleReevaluation(trx, runId)
-    if (runIds.size === 0) return { status: 'ignored', effect: 'no run waits on this pull request' }
-    return { status: 'processed', effect: `re-evaluating ${runIds.size} run(s)` }
+    // New commits on a PR whose item is completed: the verdict no longer covers its head.
+    const changed =
+      synchronized && typeof number === 'number'
+        ? await acceptedRunsMovedFrom(trx, project.id, number, headSha)
+        : []
+    for (const run of changed)
+      await GateEvaluator.pullRequestChangedAfterAcceptance(
+        trx,
+        run,
+        typeof headSha === 'string' ? headSha : null
+      )
+    if (runIds.size === 0 && changed.length === 0)
+      return { status: 'ignored', effect: 'no run waits on this pull request' }
+    return {
+      status: 'processed',
+      effect: `re-evaluating ${runIds.size} run(s); ${changed.length} accepted run(s) changed`,
+    }
   }
 }
 
-/** Runs of the project whose gates still wait, by commit or pull request (partial indexes serve both). */
+/**
+ * Runs of the project whose gates still wait (or are judged again after acceptance), by
+ * commit (reported or judged head) or pull request; partial indexes serve each.
+ */
 async function pendingRuns(
   trx: TransactionClientContract,
   projectId: number,
@@ -223,8 +244,28 @@ async function pendingRuns(
   const rows = await trx
     .from('runs')
     .where('project_id', projectId)
-    .where(column, value)
-    .where('gate_status', 'pending')
+    .where((query) => {
+      query.where(column, value)
+      if (column === 'head_sha') query.orWhere('judged_head_sha', value)
+    })
+    .where((query) => query.where('gate_status', 'pending').orWhereNotNull('pr_changed_at'))
     .select('id')
   return rows.map((row) => row.id as number)
+}
+
+/** Accepted runs of completed items on this PR whose judged head is not the new one, locked. */
+async function acceptedRunsMovedFrom(
+  trx: TransactionClientContract,
+  projectId: number,
+  pullNumber: number,
+  headSha: unknown
+) {
+  const runs = await Run.query({ client: trx })
+    .where('projectId', projectId)
+    .where('prNumber', pullNumber)
+    .where('gateStatus', 'passed')
+    .where('status', 'succeeded')
+    .whereHas('workItem', (item) => item.where('status', 'completed'))
+    .forUpdate()
+  return runs.filter((run) => typeof headSha !== 'string' || run.judgedHeadSha !== headSha)
 }

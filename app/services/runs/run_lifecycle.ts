@@ -197,8 +197,16 @@ export default class RunLifecycle {
     const rows = await db
       .from('runs')
       .join('work_items', 'work_items.id', 'runs.work_item_id')
-      .where('runs.gate_status', 'pending')
-      .where('work_items.status', 'verifying')
+      .where((query) =>
+        query
+          .where((pending) =>
+            pending.where('runs.gate_status', 'pending').where('work_items.status', 'verifying')
+          )
+          // Accepted runs whose pull request got new commits are judged until they pass again.
+          .orWhere((changed) =>
+            changed.where('runs.gate_status', 'passed').whereNotNull('runs.pr_changed_at')
+          )
+      )
       .orderBy('runs.gates_evaluated_at')
       .select('runs.id')
     const results = []
@@ -223,6 +231,8 @@ export default class RunLifecycle {
   ): Promise<GateStatus | null> {
     const judgement = await GateEvaluator.judge(trx, run, item, facts)
     if (!judgement) return run.gateStatus
+    // An accepted run judged again (its PR moved): its item stays as it is.
+    if (judgement.afterAcceptance) return judgement.status
     if (judgement.status === 'passed') {
       await this.#end(trx, run, item, { as: 'accepted', verdicts: judgement.verdicts })
     } else if (judgement.status === 'failed') {
@@ -248,8 +258,11 @@ export default class RunLifecycle {
       { client: trx, locked: true }
     )
 
-    // A run asked to stop leaves its item as the human set it, and reports nothing.
-    if (ending.as === 'cancelled') return
+    // A run asked to stop leaves its item as the human set it; the item's comment shows the run.
+    if (ending.as === 'cancelled') {
+      await GitHubReport.itemChanged(trx, item)
+      return
+    }
     if (ending.as === 'released') {
       item.merge({
         status: 'pending',
@@ -260,6 +273,7 @@ export default class RunLifecycle {
       })
       await item.save()
       await Claimable.announce(trx, item.projectId)
+      await GitHubReport.itemChanged(trx, item)
       return
     }
     const policies = await Policy.forProject(run.projectId, trx)
@@ -300,7 +314,16 @@ function runEvent(
     case 'accepted':
       return { actor: 'system', action: 'gate.passed', details: { verdicts: ending.verdicts } }
     case 'rejected':
-      return { actor: 'system', action: 'gate.failed', details: { verdicts: ending.verdicts } }
+      return {
+        actor: 'system',
+        action: 'gate.failed',
+        details: {
+          verdicts: ending.verdicts,
+          codes: ending.verdicts
+            .filter((verdict) => verdict.verdict === 'failed')
+            .map((verdict) => verdict.code ?? null),
+        },
+      }
     case 'failed':
       return {
         status: 'failed',
@@ -341,7 +364,9 @@ function retryReason(
   if (ending.as === 'timed_out') return run.error!
   const reasons = ending.verdicts
     .filter((verdict) => verdict.verdict === 'failed')
-    .map((verdict) => `${verdict.gate}: ${verdict.reason}`)
+    .map(
+      (verdict) => `${verdict.gate}${verdict.code ? ` [${verdict.code}]` : ''}: ${verdict.reason}`
+    )
     .join('; ')
   return `rejected by gates (${reasons})`
 }

@@ -10,6 +10,8 @@ const claim = (client: ApiClient, token: string) =>
 
 test.group('Drain and disabled agents', (group) => {
   group.each.setup(() => emptyWorld())
+  // The next spec file may read every row (Lucid's truncate cleans only after its own tests).
+  group.teardown(() => emptyWorld())
 
   test('a draining agent finishes its running work and claims nothing new (409 draining)', async ({
     client,

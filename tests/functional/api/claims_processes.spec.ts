@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
 import DatabaseServer from '#infrastructure/database_server'
@@ -12,20 +11,10 @@ import {
   emptyWorld,
   setSettings,
 } from '#tests/support/claim_world'
+import { freePort } from '#infrastructure/free_port'
 
 const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 /** A Gatehouse process on the test database; resolves once it says it is up. */
 async function startProcess(argv: string[], env: NodeJS.ProcessEnv, readyLine: string) {

@@ -19,6 +19,8 @@ function shellAgent() {
 
 test.group('docs/agent-protocol.md', (group) => {
   group.each.setup(() => emptyWorld())
+  // The next spec file may read every row (Lucid's truncate cleans only after its own tests).
+  group.teardown(() => emptyWorld())
 
   test('the minimal shell agent (at most 30 lines) drains 5 items', async ({ assert }) => {
     const script = shellAgent()

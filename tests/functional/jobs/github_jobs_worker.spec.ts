@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import Worker from '#infrastructure/worker'
@@ -49,12 +50,22 @@ test.group('GitHub jobs on a real worker', (group) => {
     const sha = checkRun.check_run.head_sha
     github.fake.checkRun(EXAMPLE_REPO, sha, 'ci', 'in_progress')
     const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
-    const { run, agent, item } = await claimedRun({ project })
-    await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: sha })
+    const { run, agent, item } = await claimedRun({
+      project,
+      startedAt: DateTime.now().minus({ minutes: 5 }),
+    })
+    github.fake.pull(EXAMPLE_REPO, { number: 2, head: 'changes', sha })
+    await RunLifecycle.complete(run, agent, {
+      outcome: 'succeeded',
+      headSha: sha,
+      prNumber: 2,
+      branchName: 'changes',
+    })
 
     const pending = await eventually(async () => {
       const fresh = await Run.findOrFail(run.id)
-      return fresh.gateResults[0]?.reason.startsWith('ci:') && fresh
+      const checks = fresh.gateResults.find((verdict) => verdict.gate === 'required_checks')
+      return checks?.reason.startsWith('ci:') && fresh
     })
     assert.equal(pending?.gateStatus, 'pending', 'the worker fetched the facts: CI still running')
 

@@ -1,14 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createHash } from 'node:crypto'
 import {
   recordedCheckRun,
   recordedComment,
+  recordedCreatedStatus,
   recordedHeaders,
   recordedIssue,
   recordedLabel,
   recordedPullRequest,
   recordedReview,
   recordedStatus,
+  recordedValidationFailed,
 } from '#tests/support/fake_github/recorded_shapes'
 
 export type RecordedRequest = {
@@ -26,6 +29,27 @@ type IssueSpec = {
   labels?: string[]
   state?: 'open' | 'closed'
   pullRequest?: boolean
+}
+
+/** A file a pull request changes: a path, or GitHub's file entry in part. */
+type PullFileSpec =
+  string | { filename: string; status?: string; previous_filename?: string; changes?: number }
+
+type PullSpec = {
+  number: number
+  /** The head branch and its commit. */
+  head: string
+  sha: string
+  /** Where the head branch lives: another full name is a fork. Default: the repository itself. */
+  headRepo?: string
+  base?: string
+  title?: string
+  body?: string | null
+  state?: 'open' | 'closed'
+  merged?: boolean
+  createdAt?: Date
+  updatedAt?: Date
+  files?: PullFileSpec[]
 }
 
 /** An answer forced on the next matching requests (a failure GitHub may give). */
@@ -47,6 +71,7 @@ type Repository = {
   statuses: Map<string, any[]>
   reviews: Map<number, any[]>
   pulls: Map<number, any>
+  files: Map<number, any[]>
 }
 
 /**
@@ -154,17 +179,99 @@ export default class FakeGitHub {
     return status
   }
 
-  review(repoFullName: string, prNumber: number, login: string, state: string) {
-    const reviews = this.#list(this.#repo(repoFullName).reviews, prNumber)
+  /** A review; it is of the pull request's current head unless `commitId` names another commit. */
+  review(repoFullName: string, prNumber: number, login: string, state: string, commitId?: string) {
+    const repo = this.#repo(repoFullName)
+    const reviews = this.#list(repo.reviews, prNumber)
     const review = recordedReview()
     Object.assign(review, {
       id: this.#nextId++,
       state,
+      commit_id: commitId ?? repo.pulls.get(prNumber)?.head.sha ?? review.commit_id,
       user: { ...review.user, login, id: this.#hash(login) },
       submitted_at: new Date(Date.now() + reviews.length).toISOString(),
     })
     reviews.push(review) // oldest first, as GitHub lists them
     return review
+  }
+
+  /** A pull request on the repository (its head branch in `headRepo` when that is a fork). */
+  pull(repoFullName: string, spec: PullSpec) {
+    const repo = this.#repo(repoFullName)
+    const pull = recordedPullRequest()
+    const api = `${this.url}/repos/${repoFullName}`
+    const html = `https://github.com/${repoFullName}/pull/${spec.number}`
+    const created = (spec.createdAt ?? new Date()).toISOString()
+    const state = spec.merged ? 'closed' : (spec.state ?? 'open')
+    const side = (fullName: string, ref: string, sha: string, template: any) => {
+      const [owner] = fullName.split('/')
+      return {
+        ...template,
+        label: `${owner}:${ref}`,
+        ref,
+        sha,
+        user: { ...template.user, login: owner },
+        repo: { ...template.repo, full_name: fullName, name: fullName.split('/')[1] },
+      }
+    }
+    Object.assign(pull, {
+      id: this.#nextId++,
+      number: spec.number,
+      url: `${api}/pulls/${spec.number}`,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: `${api}/issues/${spec.number}`,
+      statuses_url: `${api}/statuses/${spec.sha}`,
+      title: spec.title ?? `Pull request ${spec.number}`,
+      body: spec.body ?? null,
+      state,
+      merged: spec.merged ?? false,
+      merged_at: spec.merged ? created : null,
+      closed_at: state === 'closed' ? created : null,
+      created_at: created,
+      updated_at: (spec.updatedAt ?? spec.createdAt ?? new Date()).toISOString(),
+      head: side(spec.headRepo ?? repoFullName, spec.head, spec.sha, pull.head),
+      base: side(repoFullName, spec.base ?? 'main', pull.base.sha, pull.base),
+      changed_files: (spec.files ?? []).length,
+    })
+    repo.pulls.set(spec.number, pull)
+    repo.files.set(
+      spec.number,
+      (spec.files ?? []).map((file) => this.#pullFile(repoFullName, spec.sha, file))
+    )
+    return pull
+  }
+
+  /** New commits on a pull request's head branch (what a `synchronize` webhook announces). */
+  push(repoFullName: string, prNumber: number, sha: string, files?: PullFileSpec[]) {
+    const repo = this.#repo(repoFullName)
+    const pull = repo.pulls.get(prNumber)
+    if (!pull) throw new Error(`No pull request #${prNumber} on ${repoFullName}`)
+    pull.head.sha = sha
+    pull.statuses_url = `${this.url}/repos/${repoFullName}/statuses/${sha}`
+    pull.updated_at = new Date().toISOString()
+    if (files) {
+      repo.files.set(
+        prNumber,
+        files.map((file) => this.#pullFile(repoFullName, sha, file))
+      )
+      pull.changed_files = files.length
+    }
+    return pull
+  }
+
+  /** Statuses set on a commit, newest first (what Gatehouse posted included). */
+  statuses(repoFullName: string, sha: string): any[] {
+    return this.#repo(repoFullName).statuses.get(sha) ?? []
+  }
+
+  /** Deletes an issue comment, as a person may on GitHub. */
+  deleteComment(repoFullName: string, commentId: number) {
+    for (const comments of this.#repo(repoFullName).comments.values()) {
+      const index = comments.findIndex((comment) => comment.id === commentId)
+      if (index >= 0) comments.splice(index, 1)
+    }
   }
 
   /** Pull requests opened through the API, oldest first. */
@@ -362,10 +469,69 @@ export default class FakeGitHub {
     if ((match = rest.match(/^pulls\/(\d+)\/reviews$/)) && recorded.method === 'GET') {
       return this.#page(response, url, repo.reviews.get(Number(match[1])) ?? [])
     }
+    if ((match = rest.match(/^pulls\/(\d+)\/files$/)) && recorded.method === 'GET') {
+      const number = Number(match[1])
+      if (!repo.pulls.has(number)) return notFound(response)
+      return this.#page(response, url, repo.files.get(number) ?? [])
+    }
+    if ((match = rest.match(/^statuses\/([^/]+)$/)) && recorded.method === 'POST') {
+      const sha = decodeURIComponent(match[1])
+      const invalid = statusProblem(sha, body)
+      if (invalid) {
+        const failed = recordedValidationFailed()
+        failed.errors = [{ resource: 'Status', ...invalid }]
+        failed.documentation_url =
+          'https://docs.github.com/rest/commits/statuses#create-a-commit-status'
+        return send(response, 422, failed)
+      }
+      const status = recordedCreatedStatus()
+      Object.assign(status, {
+        id: this.#nextId++,
+        url: `${this.url}/repos/${route[1]}/statuses/${sha}`,
+        state: body.state,
+        description: body.description ?? null,
+        target_url: body.target_url ?? null,
+        context: body.context ?? 'default',
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+      })
+      this.#list(repo.statuses, sha).unshift(status)
+      return send(response, 201, status)
+    }
+    if ((match = rest.match(/^issues\/comments\/(\d+)$/)) && recorded.method === 'PATCH') {
+      const id = Number(match[1])
+      const comment = [...repo.comments.values()].flat().find((candidate) => candidate.id === id)
+      if (!comment) return notFound(response)
+      if (typeof body?.body !== 'string') {
+        const failed = recordedValidationFailed()
+        failed.errors = [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]
+        return send(response, 422, failed)
+      }
+      Object.assign(comment, { body: body.body, updated_at: new Date().toISOString() })
+      return send(response, 200, comment)
+    }
     return send(response, 404, {
       message: 'Not Found',
       documentation_url: 'https://docs.github.com/rest',
     })
+  }
+
+  #pullFile(repoFullName: string, sha: string, spec: PullFileSpec) {
+    const file = typeof spec === 'string' ? { filename: spec } : spec
+    const blob = `https://github.com/${repoFullName}/blob/${sha}/${file.filename}`
+    return {
+      sha: createHash('sha1').update(file.filename).digest('hex'),
+      filename: file.filename,
+      status: file.status ?? (file.previous_filename ? 'renamed' : 'modified'),
+      additions: file.changes ?? 1,
+      deletions: 0,
+      changes: file.changes ?? 1,
+      blob_url: blob,
+      raw_url: blob.replace('/blob/', '/raw/'),
+      contents_url: `${this.url}/repos/${repoFullName}/contents/${file.filename}?ref=${sha}`,
+      patch: '@@ -1 +1 @@',
+      ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}),
+    }
   }
 
   /** POST /pulls: numbered after the repository's issues and pull requests, as GitHub does. */
@@ -412,8 +578,14 @@ export default class FakeGitHub {
         ref: head,
         label: `${owner}:${head}`,
         user: { ...pull.head.user, login: owner },
+        repo: { ...pull.head.repo, full_name: fullName, name: fullName.split('/')[1] },
       },
-      base: { ...pull.base, ref: body.base, label: `${owner}:${body.base}` },
+      base: {
+        ...pull.base,
+        ref: body.base,
+        label: `${owner}:${body.base}`,
+        repo: { ...pull.base.repo, full_name: fullName, name: fullName.split('/')[1] },
+      },
     })
     repo.pulls.set(number, pull)
     return send(response, 201, pull)
@@ -440,6 +612,7 @@ export default class FakeGitHub {
         statuses: new Map(),
         reviews: new Map(),
         pulls: new Map(),
+        files: new Map(),
       }
       this.#repos.set(key, repo)
     }
@@ -509,6 +682,28 @@ async function readJson(request: IncomingMessage) {
   } catch {
     return null
   }
+}
+
+function notFound(response: ServerResponse) {
+  return send(response, 404, {
+    message: 'Not Found',
+    documentation_url: 'https://docs.github.com/rest',
+  })
+}
+
+/** What GitHub's validation refuses in a new commit status (422), or null. */
+function statusProblem(sha: string, body: any) {
+  if (!/^[0-9a-f]{40}$/i.test(sha))
+    return { code: 'invalid', field: 'sha', message: `No commit found for SHA: ${sha}` }
+  if (!['error', 'failure', 'pending', 'success'].includes(body?.state))
+    return { code: 'invalid', field: 'state' }
+  if (typeof body.description === 'string' && body.description.length > 140)
+    return {
+      code: 'custom',
+      field: 'description',
+      message: 'description is too long (maximum is 140 characters)',
+    }
+  return null
 }
 
 function failureMessage(status: number) {

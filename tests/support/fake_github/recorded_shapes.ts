@@ -48,5 +48,10 @@ export const recordedReview = () => webhookExample('pull_request_review', 'submi
 /** GET/POST /repos/{owner}/{repo}/issues/{n}/comments: one comment (as in the issue_comment webhook). */
 export const recordedComment = () => webhookExample('issue_comment').comment
 
+/** POST /repos/{owner}/{repo}/statuses/{sha}: the status GitHub answers with (201). */
+export const recordedCreatedStatus = () => copy(fixture('create-status')[0].response)
+
+/** A 422 Validation Failed answer, as GitHub words it. */
+export const recordedValidationFailed = () => copy(fixture('errors')[0].response)
 /** GET/POST/PATCH /repos/{owner}/{repo}/pulls[/{n}]: one pull request (as in the pull_request webhook). */
 export const recordedPullRequest = () => webhookExample('pull_request', 'opened').pull_request

@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import ace from '@adonisjs/core/services/ace'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { Secret } from '@adonisjs/core/helpers'
 import Agent from '#models/agent'
@@ -10,28 +9,14 @@ import AgentEnable from '#commands/agent_enable'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
-
-async function run<T extends typeof AgentCreate | typeof AgentDisable | typeof AgentEnable>(
-  Command: T,
-  argv: string[]
-) {
-  ace.ui.logger.flushLogs()
-  const command = await ace.create(Command, argv)
-  await command.exec()
-  return command
-}
-const messages = (command: { logger: AgentCreate['logger'] }) =>
-  command.logger.getLogs().map((log) => log.message)
+import { keepCommandOutput, messagesOf, runCommand } from '#tests/support/ace_commands'
 
 test.group('agent:create', (group) => {
   group.each.setup(() => testUtils.db().truncate())
-  group.each.setup(() => {
-    ace.ui.switchMode('raw')
-    return () => ace.ui.switchMode('normal')
-  })
+  keepCommandOutput(group)
 
   test('creates an agent from flags, with a token printed once', async ({ assert }) => {
-    const command = await run(AgentCreate, [
+    const command = await runCommand(AgentCreate, [
       'codex-coder',
       '--name=Codex coder',
       '--work-types=code,fix_ci',
@@ -47,7 +32,7 @@ test.group('agent:create', (group) => {
     assert.equal(agent.maxConcurrency, 2)
     assert.equal(agent.modelName, 'gpt-5-codex')
     assert.deepEqual(agent.capabilities, { work_types: ['code', 'fix_ci'], tags: ['openai'] })
-    const [created, value] = messages(command)
+    const [created, value] = messagesOf(command)
     assert.equal(
       created,
       '[ green(success) ] Agent "codex-coder" created (max concurrency 2, work types code, fix_ci)'
@@ -61,7 +46,7 @@ test.group('agent:create', (group) => {
   })
 
   test('defaults: every work type, concurrency 1, no token', async ({ assert }) => {
-    const command = await run(AgentCreate, ['solo'])
+    const command = await runCommand(AgentCreate, ['solo'])
     command.assertSucceeded()
     const agent = await Agent.findByOrFail('key', 'solo')
     assert.deepEqual(agent.capabilities, { work_types: ['*'], tags: [] })
@@ -76,14 +61,14 @@ test.group('agent:create', (group) => {
     const shop = await ProjectFactory.merge({ slug: 'shop' }).create()
     const blog = await ProjectFactory.merge({ slug: 'blog' }).create()
 
-    const command = await run(AgentCreate, ['scoped', '--projects=blog,shop'])
+    const command = await runCommand(AgentCreate, ['scoped', '--projects=blog,shop'])
     command.assertSucceeded()
     const agent = await Agent.findByOrFail('key', 'scoped')
     assert.sameMembers(agent.projectIds, [shop.id, blog.id])
 
-    const unknown = await run(AgentCreate, ['lost', '--projects=shop,nowhere'])
+    const unknown = await runCommand(AgentCreate, ['lost', '--projects=shop,nowhere'])
     unknown.assertFailed()
-    assert.include(messages(unknown).join(' '), 'No project with slug "nowhere"')
+    assert.include(messagesOf(unknown).join(' '), 'No project with slug "nowhere"')
     assert.isNull(await Agent.findBy('key', 'lost'))
   })
 
@@ -99,9 +84,9 @@ test.group('agent:create', (group) => {
       [['ok', '--max-concurrency=0'], 'The max_concurrency field must be between 1 and 1000'],
     ]
     for (const [argv, reason] of cases) {
-      const command = await run(AgentCreate, argv)
+      const command = await runCommand(AgentCreate, argv)
       command.assertFailed()
-      assert.deepEqual(messages(command), [`[ red(error) ] ${reason}`])
+      assert.deepEqual(messagesOf(command), [`[ red(error) ] ${reason}`])
     }
     assert.deepEqual(await databaseSnapshot(), before)
   })
@@ -109,28 +94,25 @@ test.group('agent:create', (group) => {
 
 test.group('agent:disable and agent:enable', (group) => {
   group.each.setup(() => testUtils.db().truncate())
-  group.each.setup(() => {
-    ace.ui.switchMode('raw')
-    return () => ace.ui.switchMode('normal')
-  })
+  keepCommandOutput(group)
 
   test('disabling is audited with its reason, and repeating it changes nothing', async ({
     assert,
   }) => {
     const agent = await AgentFactory.merge({ key: 'claude-coder' }).create()
 
-    const disable = await run(AgentDisable, ['claude-coder', '--reason=runaway costs'])
+    const disable = await runCommand(AgentDisable, ['claude-coder', '--reason=runaway costs'])
     disable.assertSucceeded()
     disable.assertLog('[ green(success) ] Agent "claude-coder" disabled')
     await agent.refresh()
     assert.isFalse(agent.enabled)
 
-    const again = await run(AgentDisable, ['claude-coder'])
+    const again = await runCommand(AgentDisable, ['claude-coder'])
     again.assertSucceeded()
     again.assertLog('[ blue(info) ] Agent "claude-coder" was already disabled')
 
-    const enable = await run(AgentEnable, ['claude-coder', '--json'])
-    assert.deepEqual(JSON.parse(messages(enable)[0]), {
+    const enable = await runCommand(AgentEnable, ['claude-coder', '--json'])
+    assert.deepEqual(JSON.parse(messagesOf(enable)[0]), {
       agent: 'claude-coder',
       enabled: true,
       changed: true,
@@ -150,9 +132,9 @@ test.group('agent:disable and agent:enable', (group) => {
   test('an unknown agent fails and changes nothing', async ({ assert }) => {
     const before = await databaseSnapshot()
     for (const Command of [AgentDisable, AgentEnable]) {
-      const command = await run(Command, ['ghost'])
+      const command = await runCommand(Command, ['ghost'])
       command.assertFailed()
-      assert.deepEqual(messages(command), ['[ red(error) ] no agent with key "ghost"'])
+      assert.deepEqual(messagesOf(command), ['[ red(error) ] no agent with key "ghost"'])
     }
     assert.deepEqual(await databaseSnapshot(), before)
   })

@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import ace from '@adonisjs/core/services/ace'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { Secret } from '@adonisjs/core/helpers'
 import Agent from '#models/agent'
@@ -7,31 +6,25 @@ import AuditEvent from '#models/audit_event'
 import AgentToken from '#commands/agent_token'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
-
-async function agentToken(argv: string[]) {
-  ace.ui.logger.flushLogs()
-  const command = await ace.create(AgentToken, argv)
-  await command.exec()
-  return command
-}
-const messages = (command: AgentToken) => command.logger.getLogs().map((log) => log.message)
+import { keepCommandOutput, messagesOf, runCommand } from '#tests/support/ace_commands'
 
 test.group('agent:token', (group) => {
   group.each.setup(() => testUtils.db().truncate())
-  group.each.setup(() => {
-    ace.ui.switchMode('raw')
-    return () => ace.ui.switchMode('normal')
-  })
+  keepCommandOutput(group)
 
   test('issues a named, expiring token that authenticates, printed once and audited', async ({
     assert,
   }) => {
     const agent = await AgentFactory.merge({ key: 'claude-coder' }).create()
 
-    const command = await agentToken(['claude-coder', '--name=ci runner', '--expires-in=30d'])
+    const command = await runCommand(AgentToken, [
+      'claude-coder',
+      '--name=ci runner',
+      '--expires-in=30d',
+    ])
 
     command.assertSucceeded()
-    const [value, summary] = messages(command)
+    const [value, summary] = messagesOf(command)
     assert.match(value, /^gha_/)
     assert.match(
       summary,
@@ -56,10 +49,10 @@ test.group('agent:token', (group) => {
     const agent = await AgentFactory.merge({ key: 'reviewer' }).create()
     const token = await Agent.accessTokens.create(agent, ['*'], { name: 'laptop' })
 
-    const command = await agentToken(['reviewer', '--list'])
+    const command = await runCommand(AgentToken, ['reviewer', '--list'])
 
     command.assertSucceeded()
-    const output = messages(command).join('\n')
+    const output = messagesOf(command).join('\n')
     assert.match(
       output,
       new RegExp(
@@ -67,7 +60,7 @@ test.group('agent:token', (group) => {
         'm'
       )
     )
-    assert.notInclude(messages(command).join('\n'), 'gha_')
+    assert.notInclude(messagesOf(command).join('\n'), 'gha_')
   })
 
   test('--revoke removes one token, which stops working; --revoke-all the rest', async ({
@@ -78,14 +71,14 @@ test.group('agent:token', (group) => {
     const second = await Agent.accessTokens.create(agent)
     const third = await Agent.accessTokens.create(agent)
 
-    const revokeOne = await agentToken(['tester', `--revoke=${first.identifier}`])
+    const revokeOne = await runCommand(AgentToken, ['tester', `--revoke=${first.identifier}`])
     revokeOne.assertSucceeded()
     revokeOne.assertLog(`[ green(success) ] Revoked 1 token(s) of "tester": ${first.identifier}`)
     assert.isNull(await Agent.accessTokens.verify(new Secret(first.value!.release())))
     assert.isNotNull(await Agent.accessTokens.verify(new Secret(second.value!.release())))
 
-    const revokeAll = await agentToken(['tester', '--revoke-all', '--json'])
-    assert.deepEqual(JSON.parse(messages(revokeAll)[0]), {
+    const revokeAll = await runCommand(AgentToken, ['tester', '--revoke-all', '--json'])
+    assert.deepEqual(JSON.parse(messagesOf(revokeAll)[0]), {
       agent: 'tester',
       revoked: [Number(second.identifier), Number(third.identifier)],
     })
@@ -99,8 +92,8 @@ test.group('agent:token', (group) => {
 
   test('--json prints the token as data', async ({ assert }) => {
     await AgentFactory.merge({ key: 'codex' }).create()
-    const command = await agentToken(['codex', '--json'])
-    const output = JSON.parse(messages(command)[0])
+    const command = await runCommand(AgentToken, ['codex', '--json'])
+    const output = JSON.parse(messagesOf(command)[0])
     assert.match(output.token, /^gha_/)
     assert.isNull(output.expires_at)
   })
@@ -132,9 +125,9 @@ test.group('agent:token', (group) => {
       [['codex', '--expires-in=1000000000y'], '--expires-in: at most 100 years'],
     ]
     for (const [argv, reason] of cases) {
-      const command = await agentToken(argv)
+      const command = await runCommand(AgentToken, argv)
       command.assertFailed()
-      assert.deepEqual(messages(command), [`[ red(error) ] ${reason}`], argv.join(' '))
+      assert.deepEqual(messagesOf(command), [`[ red(error) ] ${reason}`], argv.join(' '))
     }
     assert.deepEqual(await databaseSnapshot(), before)
     assert.isTrue(agent.enabled)

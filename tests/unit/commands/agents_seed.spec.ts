@@ -2,7 +2,6 @@ import { test } from '@japa/runner'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import ace from '@adonisjs/core/services/ace'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { Secret } from '@adonisjs/core/helpers'
 import Agent from '#models/agent'
@@ -11,32 +10,17 @@ import AgentsSeed from '#commands/agents_seed'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
+import { errorsOf, keepCommandOutput, runCommand } from '#tests/support/ace_commands'
 
 const EXAMPLE = 'config/agents.example.json'
-
-async function seed(argv: string[]) {
-  ace.ui.logger.flushLogs()
-  const command = await ace.create(AgentsSeed, argv)
-  await command.exec()
-  return command
-}
-
-const errors = (command: AgentsSeed) =>
-  command.logger
-    .getLogs()
-    .filter((log) => log.stream === 'stderr')
-    .map((log) => log.message)
 
 test.group('agents:seed', (group) => {
   let dir: string
   group.each.setup(() => testUtils.db().truncate())
+  keepCommandOutput(group)
   group.each.setup(() => {
-    ace.ui.switchMode('raw')
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-seed-'))
-    return () => {
-      ace.ui.switchMode('normal')
-      rmSync(dir, { recursive: true, force: true })
-    }
+    return () => rmSync(dir, { recursive: true, force: true })
   })
   const file = (name: string, text: string) => {
     writeFileSync(join(dir, name), text)
@@ -44,7 +28,7 @@ test.group('agents:seed', (group) => {
   }
 
   test('creates the example agents, each with its audit event', async ({ assert }) => {
-    const command = await seed([EXAMPLE])
+    const command = await runCommand(AgentsSeed, [EXAMPLE])
 
     command.assertSucceeded()
     const agents = await Agent.query().orderBy('key')
@@ -76,10 +60,10 @@ test.group('agents:seed', (group) => {
   })
 
   test('a second run changes nothing and says so', async ({ assert }) => {
-    await seed([EXAMPLE])
+    await runCommand(AgentsSeed, [EXAMPLE])
     const before = await databaseSnapshot()
 
-    const command = await seed([EXAMPLE])
+    const command = await runCommand(AgentsSeed, [EXAMPLE])
 
     command.assertSucceeded()
     command.assertLog('[ blue(info) ] Nothing to change: 4 agent(s) already as the file says')
@@ -89,7 +73,7 @@ test.group('agents:seed', (group) => {
   test('updates what changed, names the fields, and leaves enabled alone unless the file sets it', async ({
     assert,
   }) => {
-    await seed([EXAMPLE])
+    await runCommand(AgentsSeed, [EXAMPLE])
     const tester = await Agent.findByOrFail('key', 'tester')
     tester.merge({ enabled: false, maxConcurrency: 5 })
     await tester.save()
@@ -106,7 +90,7 @@ test.group('agents:seed', (group) => {
       ])
     )
 
-    const command = await seed([path])
+    const command = await runCommand(AgentsSeed, [path])
 
     command.assertSucceeded()
     command.assertTableRows([
@@ -141,27 +125,27 @@ test.group('agents:seed', (group) => {
     const agents = (projects: string[]) =>
       file('agents.json', JSON.stringify([{ key: 'scoped', name: 'Scoped', projects }]))
 
-    const created = await seed([agents(['shop'])])
+    const created = await runCommand(AgentsSeed, [agents(['shop'])])
     created.assertSucceeded()
     const agent = await Agent.findByOrFail('key', 'scoped')
     assert.deepEqual(agent.projectIds, [shop.id])
 
-    const updated = await seed([agents(['shop', 'blog'])])
+    const updated = await runCommand(AgentsSeed, [agents(['shop', 'blog'])])
     updated.assertSucceeded()
     await agent.refresh()
     assert.deepEqual(agent.projectIds, [shop.id, blog.id])
     const update = await AuditEvent.query().where('action', 'agent.updated').firstOrFail()
     assert.deepEqual(update.details.fields, ['projectIds'])
 
-    const unknown = await seed([agents(['nowhere'])])
+    const unknown = await runCommand(AgentsSeed, [agents(['nowhere'])])
     unknown.assertFailed()
-    assert.include(errors(unknown).join(' '), 'No project with slug "nowhere"')
+    assert.include(errorsOf(unknown).join(' '), 'No project with slug "nowhere"')
   })
 
   test('--tokens issues one working token to each agent without one, printed once', async ({
     assert,
   }) => {
-    const command = await seed([EXAMPLE, '--tokens'])
+    const command = await runCommand(AgentsSeed, [EXAMPLE, '--tokens'])
 
     command.assertSucceeded()
     const printed = command.logger
@@ -183,7 +167,7 @@ test.group('agents:seed', (group) => {
       4
     )
 
-    const again = await seed([EXAMPLE, '--tokens'])
+    const again = await runCommand(AgentsSeed, [EXAMPLE, '--tokens'])
     again.assertLog('[ blue(info) ] Nothing to change: 4 agent(s) already as the file says')
     assert.notMatch(
       again.logger
@@ -198,7 +182,7 @@ test.group('agents:seed', (group) => {
     const stray = await AgentFactory.merge({ key: 'old-bot' }).create()
     const alreadyOff = await AgentFactory.merge({ key: 'older-bot', enabled: false }).create()
 
-    const command = await seed([EXAMPLE, '--prune'])
+    const command = await runCommand(AgentsSeed, [EXAMPLE, '--prune'])
 
     command.assertSucceeded()
     await stray.refresh()
@@ -222,13 +206,13 @@ test.group('agents:seed', (group) => {
 
   test('without --prune, agents missing from the file stay as they are', async ({ assert }) => {
     const stray = await AgentFactory.merge({ key: 'old-bot' }).create()
-    await seed([EXAMPLE])
+    await runCommand(AgentsSeed, [EXAMPLE])
     await stray.refresh()
     assert.isTrue(stray.enabled)
   })
 
   test('--json prints the changes and the tokens', async ({ assert }) => {
-    const command = await seed([EXAMPLE, '--tokens', '--json'])
+    const command = await runCommand(AgentsSeed, [EXAMPLE, '--tokens', '--json'])
     const output = JSON.parse(command.logger.getLogs()[0].message)
     assert.lengthOf(output.changes, 4)
     assert.deepEqual(output.changes[0], { key: 'claude-coder', change: 'created', fields: [] })
@@ -238,9 +222,9 @@ test.group('agents:seed', (group) => {
 
   test('a missing file fails with its path and changes nothing', async ({ assert }) => {
     const before = await databaseSnapshot()
-    const command = await seed([join(dir, 'nope.json')])
+    const command = await runCommand(AgentsSeed, [join(dir, 'nope.json')])
     command.assertFailed()
-    assert.deepEqual(errors(command), [
+    assert.deepEqual(errorsOf(command), [
       `[ red(error) ] cannot read ${join(dir, 'nope.json')}: ENOENT`,
     ])
     assert.deepEqual(await databaseSnapshot(), before)
@@ -249,33 +233,33 @@ test.group('agents:seed', (group) => {
   test('without a file argument it reads config/agents.json and says how to start', async ({
     assert,
   }) => {
-    const command = await seed([])
+    const command = await runCommand(AgentsSeed, [])
     command.assertFailed()
     assert.match(
-      errors(command)[0],
+      errorsOf(command)[0],
       /cannot read .*config\/agents\.json: ENOENT \(copy config\/agents\.example\.json to start\)/
     )
   })
 
   test('invalid JSON is reported with its line and changes nothing', async ({ assert }) => {
-    await seed([EXAMPLE])
+    await runCommand(AgentsSeed, [EXAMPLE])
     const before = await databaseSnapshot()
     const path = file(
       'broken.json',
       '[\n  {"key": "a", "name": "A"},\n  {"key": "b", name: "B"}\n]'
     )
 
-    const command = await seed([path])
+    const command = await runCommand(AgentsSeed, [path])
 
     command.assertFailed()
-    const [problem, summary] = errors(command)
+    const [problem, summary] = errorsOf(command)
     assert.match(problem, /^\[ red\(error\) \] line 3: invalid JSON: /)
     assert.equal(summary, `[ red(error) ] ${path}: 1 problem(s); nothing changed`)
     assert.deepEqual(await databaseSnapshot(), before)
   })
 
   test('a file that is not an array of agents is refused', async () => {
-    const command = await seed([file('object.json', '{"agents": []}')])
+    const command = await runCommand(AgentsSeed, [file('object.json', '{"agents": []}')])
     command.assertFailed()
     command.assertLog('[ red(error) ] line 1: the file must hold a JSON array of agents', 'stderr')
   })
@@ -283,7 +267,7 @@ test.group('agents:seed', (group) => {
   test('every bad entry is reported with its index, line and field; one bad entry changes nothing', async ({
     assert,
   }) => {
-    await seed([EXAMPLE])
+    await runCommand(AgentsSeed, [EXAMPLE])
     const before = await databaseSnapshot()
     const path = file(
       'bad.json',
@@ -303,10 +287,10 @@ test.group('agents:seed', (group) => {
       ].join('\n')
     )
 
-    const command = await seed([path])
+    const command = await runCommand(AgentsSeed, [path])
 
     command.assertFailed()
-    assert.deepEqual(errors(command), [
+    assert.deepEqual(errorsOf(command), [
       '[ red(error) ] entry 1, line 3: max_concurency: is not a known field',
       '[ red(error) ] entry 1, line 3: key: The key must be lowercase letters and digits, words joined by - or _ (e.g. claude-coder)',
       '[ red(error) ] entry 1, line 3: name: The name field must have at least 1 characters',
@@ -324,7 +308,7 @@ test.group('agents:seed', (group) => {
   })
 
   test('--json reports problems as data', async ({ assert }) => {
-    const command = await seed([
+    const command = await runCommand(AgentsSeed, [
       file('dup.json', '[{"key":"a","name":"A"},{"key":"a","name":"B"}]'),
       '--json',
     ])

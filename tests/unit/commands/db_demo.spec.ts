@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import ace from '@adonisjs/core/services/ace'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import { Secret } from '@adonisjs/core/helpers'
@@ -12,28 +11,19 @@ import { AgentFactory } from '#database/factories/agent_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
 import { emptyWorld } from '#tests/support/claim_world'
 import { discardQueuedJobs } from '#tests/support/queued_jobs'
-
-async function dbDemo(argv: string[] = []) {
-  ace.ui.logger.flushLogs()
-  const command = await ace.create(DbDemo, argv)
-  await command.exec()
-  return command
-}
+import { keepCommandOutput, runCommand } from '#tests/support/ace_commands'
 
 test.group('db:demo', (group) => {
   // Starts from an empty database whatever ran before; truncated again afterwards.
   group.each.setup(() => emptyWorld())
   group.each.setup(() => testUtils.db().truncate())
   group.each.teardown(() => discardQueuedJobs())
-  group.each.setup(() => {
-    ace.ui.switchMode('raw')
-    return () => ace.ui.switchMode('normal')
-  })
+  keepCommandOutput(group)
 
   test('fills an empty database: items and runs in every state, logs, costs, history, audit trail', async ({
     assert,
   }) => {
-    const command = await dbDemo(['--json'])
+    const command = await runCommand(DbDemo, ['--json'])
 
     command.assertSucceeded()
     const summary = JSON.parse(command.logger.getLogs().at(-1)!.message)
@@ -122,7 +112,7 @@ test.group('db:demo', (group) => {
   })
 
   test('prints a summary table and the one-time secrets', async ({ assert }) => {
-    const command = await dbDemo()
+    const command = await runCommand(DbDemo)
     command.assertSucceeded()
     const output = command.logger
       .getLogs()
@@ -139,7 +129,7 @@ test.group('db:demo', (group) => {
     await AgentFactory.create()
     const before = await databaseSnapshot()
 
-    const command = await dbDemo()
+    const command = await runCommand(DbDemo)
 
     command.assertFailed()
     assert.deepEqual(
@@ -158,7 +148,7 @@ test.group('db:demo', (group) => {
       password: 'x'.repeat(16),
       role: 'admin',
     })
-    const command = await dbDemo(['--json'])
+    const command = await runCommand(DbDemo, ['--json'])
     command.assertSucceeded()
   })
 })

@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import ace from '@adonisjs/core/services/ace'
 import testUtils from '@adonisjs/core/services/test_utils'
 import hash from '@adonisjs/core/services/hash'
 import User from '#models/user'
@@ -7,24 +6,14 @@ import AuditEvent from '#models/audit_event'
 import UserCreate from '#commands/user_create'
 import { UserFactory } from '#database/factories/user_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
-
-async function userCreate(argv: string[]) {
-  ace.ui.logger.flushLogs()
-  const command = await ace.create(UserCreate, argv)
-  await command.exec()
-  return command
-}
-const messages = (command: UserCreate) => command.logger.getLogs().map((log) => log.message)
+import { keepCommandOutput, messagesOf, runCommand } from '#tests/support/ace_commands'
 
 test.group('user:create', (group) => {
   group.each.setup(() => testUtils.db().truncate())
-  group.each.setup(() => {
-    ace.ui.switchMode('raw')
-    return () => ace.ui.switchMode('normal')
-  })
+  keepCommandOutput(group)
 
   test('creates a user with the given password, hashed, and audits it', async ({ assert }) => {
-    const command = await userCreate([
+    const command = await runCommand(UserCreate, [
       'Ada@Example.com',
       '--role=maintainer',
       '--name=Ada Lovelace',
@@ -32,7 +21,7 @@ test.group('user:create', (group) => {
     ])
 
     command.assertSucceeded()
-    assert.deepEqual(messages(command), [
+    assert.deepEqual(messagesOf(command), [
       '[ green(success) ] User ada@example.com created (maintainer)',
     ])
     const user = await User.findByOrFail('email', 'ada@example.com')
@@ -48,10 +37,10 @@ test.group('user:create', (group) => {
   test('without a terminal or --password it generates one and prints it once', async ({
     assert,
   }) => {
-    const command = await userCreate(['rev@example.com', '--role=reviewer'])
+    const command = await runCommand(UserCreate, ['rev@example.com', '--role=reviewer'])
 
     command.assertSucceeded()
-    const printed = messages(command).find((message) => message.startsWith('Password: '))!
+    const printed = messagesOf(command).find((message) => message.startsWith('Password: '))!
     const password = printed.slice('Password: '.length)
     assert.isAtLeast(password.length, 16)
     const user = await User.verifyCredentials('rev@example.com', password)
@@ -59,8 +48,8 @@ test.group('user:create', (group) => {
   })
 
   test('--json prints the generated password as data', async ({ assert }) => {
-    const command = await userCreate(['view@example.com', '--role=viewer', '--json'])
-    const output = JSON.parse(messages(command)[0])
+    const command = await runCommand(UserCreate, ['view@example.com', '--role=viewer', '--json'])
+    const output = JSON.parse(messagesOf(command)[0])
     assert.equal(output.role, 'viewer')
     assert.isString(output.password)
   })
@@ -82,9 +71,9 @@ test.group('user:create', (group) => {
       ],
     ]
     for (const [argv, reason] of cases) {
-      const command = await userCreate(argv)
+      const command = await runCommand(UserCreate, argv)
       command.assertFailed()
-      assert.deepEqual(messages(command), [`[ red(error) ] ${reason}`], argv.join(' '))
+      assert.deepEqual(messagesOf(command), [`[ red(error) ] ${reason}`], argv.join(' '))
     }
     assert.deepEqual(await databaseSnapshot(), before)
   })

@@ -13,6 +13,7 @@ const profileOf = (agent: Agent): AgentProfile => ({
   capabilities: agent.capabilities,
   modelName: agent.modelName,
   modelVersion: agent.modelVersion,
+  githubLogin: agent.githubLogin,
   maxConcurrency: agent.maxConcurrency,
   projectIds: agent.projectIds,
 })

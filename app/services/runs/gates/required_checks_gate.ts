@@ -1,7 +1,7 @@
 import type Project from '#models/project'
-import type { AcceptGate, GateFacts } from '#services/runs/gates/accept_gate'
-import GitHubClient from '#services/github/github_client'
-import GitHubFacts, { type CommitChecks } from '#services/github/github_facts'
+import type { AcceptGate } from '#services/runs/gates/accept_gate'
+import { checksByName } from '#services/github/github_facts'
+import { isVerdict, judgedPullRequest } from '#services/runs/gates/pull_request_gate'
 
 /** The e2e check's name when the project does not name it (gates_config.e2e_check_name). */
 export const DEFAULT_E2E_CHECK_NAME = 'e2e'
@@ -19,12 +19,14 @@ export function requiredCheckNames(project: Project): string[] {
 
 /**
  * `required_checks` (with the e2e check of `e2e_required`): every required check run or commit
- * status succeeded on the run's head SHA. Named checks always apply (without a token they wait
- * and time out, never pass unchecked); the e2e check of `e2e_required` (default true) only for
- * projects connected to GitHub (a token is named).
+ * status succeeded on the current head of the run's pull request, as GitHub reports it (never
+ * the SHA the agent reported: a green older commit proves nothing). Named checks always apply
+ * (without a token they wait and time out, never pass unchecked); the e2e check of
+ * `e2e_required` (default true) only for projects connected to GitHub (a token is named).
  */
 export const requiredChecksGate: AcceptGate = {
   name: 'required_checks',
+  usesPullRequest: true,
 
   appliesTo(project) {
     const named =
@@ -35,30 +37,22 @@ export const requiredChecksGate: AcceptGate = {
     )
   },
 
-  async gatherFacts(run, project) {
-    if (!run.headSha) return null
-    return GitHubFacts.checksOn(await GitHubClient.forProject(project), run.headSha)
-  },
-
-  evaluate(run, { project, facts }) {
-    if (!run.headSha)
-      return { gate: this.name, verdict: 'failed', reason: 'the agent reported no head SHA' }
-    const found = facts?.get(this.name) as GateFacts
-    if (!found.ok)
-      return {
-        gate: this.name,
-        verdict: 'pending',
-        reason: `GitHub facts unavailable: ${found.reason}`,
-      }
-    const checks = found.value as CommitChecks
-    const states = requiredCheckNames(project).map((name) => ({ name, check: checks.get(name) }))
+  evaluate(run, context) {
+    const pull = judgedPullRequest(this.name, run, context)
+    if (isVerdict(pull)) return pull
+    const checks = checksByName(pull.checks)
+    const states = requiredCheckNames(context.project).map((name) => ({
+      name,
+      check: checks.get(name),
+    }))
     const described = states
       .map(({ name, check }) => `${name}: ${check ? check.detail : 'not reported yet'}`)
       .join('; ')
+    const reason = `${described} (on ${pull.head.sha.slice(0, 7)})`
     if (states.some(({ check }) => check?.state === 'failure'))
-      return { gate: this.name, verdict: 'failed', reason: described }
+      return { gate: this.name, verdict: 'failed', code: 'checks_failed', reason }
     if (states.every(({ check }) => check?.state === 'success'))
-      return { gate: this.name, verdict: 'passed', reason: described }
-    return { gate: this.name, verdict: 'pending', reason: described }
+      return { gate: this.name, verdict: 'passed', reason }
+    return { gate: this.name, verdict: 'pending', code: 'checks_pending', reason }
   },
 }

@@ -25,6 +25,7 @@ import {
 
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
 const PR = 2
+const BRANCH = 'changes'
 
 /** A run of a GitHub project that its agent reports as succeeded on SHA / PR. */
 async function succeededRun(
@@ -38,18 +39,27 @@ async function succeededRun(
       key: 'ci_timeout_minutes',
       value: options.timeoutMinutes,
     })
-  const world = await claimedRun({ project })
+  // Started before the pull request was opened (each test opens it in its setup).
+  const world = await claimedRun({ project, startedAt: DateTime.now().minus({ minutes: 5 }) })
   await RunLifecycle.complete(world.run, world.agent, {
     outcome: 'succeeded',
     headSha: SHA,
     prNumber: PR,
+    branchName: BRANCH,
     prUrl: `https://github.com/${EXAMPLE_REPO}/pull/${PR}`,
   })
   return world
 }
 
+/** The verdicts of the gates under test (the pull_request and protected_paths gates pass here). */
 const verdicts = (run: { gateResults: { gate: string; verdict: string; reason: string }[] }) =>
-  run.gateResults.map((verdict) => [verdict.gate, verdict.verdict, verdict.reason])
+  run.gateResults
+    .filter((verdict) => !['pull_request', 'protected_paths'].includes(verdict.gate))
+    .map((verdict) => [
+      verdict.gate,
+      verdict.verdict,
+      verdict.reason.replace(/ \(on ec26c3e\)$/, '').replace(/ approvals of ec26c3e/, ' approvals'),
+    ])
 
 /** What the worker does with the queue: deliveries first, then the re-evaluations they asked for. */
 async function runQueuedJobs() {
@@ -60,6 +70,10 @@ async function runQueuedJobs() {
 
 test.group('GitHub accept gates', (group) => {
   const github = fakeGitHubGroup(group, { jobs: true })
+  // The run's pull request, opened during the run, on the head the agent reports.
+  group.each.setup(() => {
+    github.fake.pull(EXAMPLE_REPO, { number: PR, head: BRANCH, sha: SHA })
+  })
 
   test('required checks: pending while CI runs, passed once it succeeds (via a check_run webhook), item completed', async ({
     assert,
@@ -121,19 +135,29 @@ test.group('GitHub accept gates', (group) => {
     assert.equal(item.status, 'pending')
     assert.isTrue(item.runAfter > DateTime.now(), 'after a backoff')
     const retry = await AuditEvent.findByOrFail('action', 'work_item.retry_scheduled')
-    assert.include(retry.details.reason as string, 'required_checks: ci: check run failure')
+    assert.include(
+      retry.details.reason as string,
+      'required_checks [checks_failed]: ci: check run failure'
+    )
   })
 
-  test('a run without a head SHA fails required checks at once', async ({ assert }) => {
+  test('a run without a pull request fails the GitHub gates at once (pr_missing)', async ({
+    assert,
+  }) => {
     const project = await githubProject({ gatesConfig: { required_checks: ['ci'] } })
     const { run, agent, item } = await claimedRun({ project })
-    await RunLifecycle.complete(run, agent, { outcome: 'succeeded' })
+    await RunLifecycle.complete(run, agent, { outcome: 'succeeded', headSha: SHA })
     await RunLifecycle.evaluateGates(run.id)
     await run.refresh()
     await item.refresh()
-    assert.deepEqual(verdicts(run), [
-      ['required_checks', 'failed', 'the agent reported no head SHA'],
-    ])
+    assert.deepEqual(
+      run.gateResults.map((verdict) => [verdict.gate, verdict.verdict, verdict.code]),
+      [
+        ['pull_request', 'failed', 'pr_missing'],
+        ['required_checks', 'failed', 'pr_missing'],
+        ['protected_paths', 'passed', undefined],
+      ]
+    )
     assert.equal(item.status, 'pending')
   })
 
@@ -288,6 +312,7 @@ test.group('GitHub accept gates', (group) => {
     assert.match(run.gateResults[0].reason, /GitHub facts unavailable: GitHub answered 500/)
 
     github.fake.reset()
+    github.fake.pull(EXAMPLE_REPO, { number: PR, head: BRANCH, sha: SHA })
     github.fake.checkRun(EXAMPLE_REPO, SHA, 'ci', 'queued')
     github.fake.rateLimit(/check-runs$/, { status: 429 })
     assert.equal(await RunLifecycle.evaluateGates(run.id), 'pending')
