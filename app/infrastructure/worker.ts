@@ -14,7 +14,7 @@ import {
 import DatabaseServer from '#infrastructure/database_server'
 import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
 import shutdown from '#infrastructure/shutdown'
-import { taskList as applicationTasks, crontab, maintenanceTasks } from '#jobs/task_list'
+import { taskList as applicationTasks, crontab } from '#jobs/task_list'
 
 /**
  * graphile-worker 0.18 retries a job's completion and failure write only on the few codes of
@@ -33,13 +33,6 @@ for (const code of connectionLossCodes) {
 
 type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
 
-/** Jobs of the maintenance runner run this many at once (they are short). */
-const MAINTENANCE_CONCURRENCY = 2
-
-function pick(tasks: TaskList, keep: (identifier: string) => boolean): TaskList {
-  return Object.fromEntries(Object.entries(tasks).filter(([identifier]) => keep(identifier)))
-}
-
 const graphileLogger = new Logger((scope) => (level, message, meta) => {
   const child = logger.child({ component: 'worker', ...scope, ...meta })
   if (level === 'error') child.error(message)
@@ -55,8 +48,6 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
-  /** The maintenance tasks' own runner (none when a caller passes its own task list). */
-  #maintenance?: Runner
   /** Set while `run()` is starting: a stop that comes meanwhile waits for it, then stops it. */
   #starting?: Promise<unknown>
   /** The ids this runner's pools lock jobs with (`locked_by`). */
@@ -111,9 +102,7 @@ export default class Worker {
 
   async #start(options: WorkerOptions) {
     const concurrency = options.concurrency ?? 5
-    const separateMaintenance = options.taskList === undefined
-    const maintenanceSlots = separateMaintenance ? MAINTENANCE_CONCURRENCY + 1 : 0
-    this.#pool = createPool(concurrency + 2 + maintenanceSlots)
+    this.#pool = createPool(concurrency + 2)
     const events: WorkerEvents = new EventEmitter()
     events.on('pool:create', ({ workerPool }) => {
       this.#lockIds.push(workerPool.id)
@@ -121,49 +110,29 @@ export default class Worker {
     })
     this.#heartbeat = setInterval(() => void this.#beat(), Worker.heartbeatIntervalMs)
     this.#heartbeat.unref()
-    // Parsed here: an empty string would make graphile-worker look for a crontab file.
-    const cronItems = parseCrontab(options.crontab ?? crontab)
-    const isMaintenance = (task: string) => separateMaintenance && maintenanceTasks.includes(task)
-    const common = {
+    this.#runner = await run({
       pgPool: this.#pool,
       events,
+      concurrency,
       noHandleSignals: true,
       pollInterval: 1000,
       logger: graphileLogger,
       // Inside the process's 10 s stop deadline, with room for the pools and Postgres after.
       gracefulShutdownAbortTimeout: 5000,
-    }
-    this.#runner = await run({
-      ...common,
-      concurrency,
-      taskList: pick(options.taskList ?? applicationTasks, (task) => !isMaintenance(task)),
-      parsedCronItems: cronItems.filter((item) => !isMaintenance(item.task)),
+      taskList: options.taskList ?? applicationTasks,
+      // Parsed here: an empty string would make graphile-worker look for a crontab file.
+      parsedCronItems: parseCrontab(options.crontab ?? crontab),
     })
-    if (!separateMaintenance) return
-    // Slow GitHub jobs filling every slot above never delay reaping, wake-ups or recovery.
-    try {
-      this.#maintenance = await run({
-        ...common,
-        concurrency: MAINTENANCE_CONCURRENCY,
-        taskList: pick(applicationTasks, isMaintenance),
-        parsedCronItems: cronItems.filter((item) => isMaintenance(item.task)),
-      })
-    } catch (error) {
-      await this.#runner.stop().catch(() => {})
-      this.#runner = undefined
-      throw error
-    }
   }
 
   /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
   async stop() {
     await this.#starting?.catch(() => {})
-    const runners = [this.#runner, this.#maintenance].filter((runner) => runner !== undefined)
+    const runner = this.#runner
     this.#runner = undefined
-    this.#maintenance = undefined
     clearInterval(this.#heartbeat)
     this.#heartbeat = undefined
-    await Promise.all(runners.map((runner) => runner.stop()))
+    if (runner) await runner.stop()
     await this.#releaseOrphanedLocks()
     await this.#pool?.end()
     this.#pool = undefined
@@ -209,8 +178,8 @@ export default class Worker {
   }
 
   /** Resolves when the runner stops, rejects if it crashes. */
-  get promise(): Promise<void> {
-    return Promise.all([this.#runner?.promise, this.#maintenance?.promise]).then(() => {})
+  get promise() {
+    return this.#runner?.promise ?? Promise.resolve()
   }
 }
 

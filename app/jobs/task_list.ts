@@ -30,23 +30,13 @@ export const taskList: TaskList = {
   recover_crashed_workers: recoverCrashedWorkers,
 }
 
-/**
- * Short housekeeping tasks that must not wait behind slow GitHub jobs: each worker process runs
- * them in a small graphile-worker runner of their own (Worker).
- */
-export const maintenanceTasks = ['reap_runs', 'announce_claimable', 'recover_crashed_workers']
-
-/**
- * Recurring tasks (UTC). Each has a job key so that runs never overlap across processes.
- * `fill`: ticks missed while no worker ran are caught up at the next start (one job per task:
- * the job key folds the missed ticks together); every task here is safe to run late.
- */
+/** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
 export const crontab = [
-  '* * * * * reap_runs ?jobKey=reap_runs&fill=1h',
-  '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers&fill=1h',
-  '*/5 * * * * recheck_gates ?jobKey=recheck_gates&fill=1h',
-  '*/10 * * * * sync_github ?jobKey=sync_github&fill=1h',
-  '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys&fill=1d',
+  '* * * * * reap_runs ?jobKey=reap_runs',
+  '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers',
+  '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
+  '*/10 * * * * sync_github ?jobKey=sync_github',
+  '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
   // A new UTC month resets every monthly budget: waiting claimers may look again.
   '0 0 1 * * announce_claimable ?jobKey=announce_budget_month&fill=1d',
 ].join('\n')
