@@ -578,3 +578,18 @@ export class WorkItemSchema extends BaseModel {
   @column()
   declare workType: string
 }
+
+export class WorkerHeartbeatSchema extends BaseModel {
+  static $columns = ['beatAt', 'host', 'pid', 'startedAt', 'workerId'] as const
+  $columns = WorkerHeartbeatSchema.$columns
+  @column.dateTime()
+  declare beatAt: DateTime
+  @column()
+  declare host: string
+  @column()
+  declare pid: number
+  @column.dateTime()
+  declare startedAt: DateTime
+  @column({ isPrimary: true })
+  declare workerId: string
+}

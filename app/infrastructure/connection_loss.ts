@@ -23,6 +23,9 @@ const CONNECTION_LOSS_MESSAGES = [
   'Timeout acquiring a connection',
   'Client has encountered a connection error',
   'Connection ended unexpectedly',
+  // graphile-worker retries a job's completion write with backoff; one that comes after a stop
+  // closed its pool finds it ended (the stop already gave the job's lock back).
+  'Cannot use a pool after calling end on the pool',
 ]
 
 export function isConnectionLoss(error: unknown): boolean {

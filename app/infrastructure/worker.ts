@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { hostname } from 'node:os'
 import logger from '@adonisjs/core/services/logger'
 import { EventEmitter } from 'node:events'
 import {
@@ -51,6 +52,10 @@ export default class Worker {
   #starting?: Promise<unknown>
   /** The ids this runner's pools lock jobs with (`locked_by`). */
   #lockIds: string[] = []
+  #heartbeat?: NodeJS.Timeout
+
+  /** How often each pool of this runner says it is alive (worker_heartbeats; see WorkerRecovery). */
+  static heartbeatIntervalMs = 10_000
 
   static async migrate() {
     const pool = createPool(2)
@@ -99,7 +104,12 @@ export default class Worker {
     const concurrency = options.concurrency ?? 5
     this.#pool = createPool(concurrency + 2)
     const events: WorkerEvents = new EventEmitter()
-    events.on('pool:create', ({ workerPool }) => this.#lockIds.push(workerPool.id))
+    events.on('pool:create', ({ workerPool }) => {
+      this.#lockIds.push(workerPool.id)
+      void this.#beat()
+    })
+    this.#heartbeat = setInterval(() => void this.#beat(), Worker.heartbeatIntervalMs)
+    this.#heartbeat.unref()
     this.#runner = await run({
       pgPool: this.#pool,
       events,
@@ -120,6 +130,8 @@ export default class Worker {
     await this.#starting?.catch(() => {})
     const runner = this.#runner
     this.#runner = undefined
+    clearInterval(this.#heartbeat)
+    this.#heartbeat = undefined
     if (runner) await runner.stop()
     await this.#releaseOrphanedLocks()
     await this.#pool?.end()
@@ -137,8 +149,31 @@ export default class Worker {
     if (!ids.length || !this.#pool) return
     try {
       await this.#pool.query('select graphile_worker.force_unlock_workers($1::text[])', [ids])
+      // A clean stop: nothing for the crashed-worker recovery to do about these pools.
+      await this.#pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [
+        ids,
+      ])
     } catch (error) {
       logger.warn({ err: error }, 'could not release job locks at shutdown')
+    }
+  }
+
+  /**
+   * Says that this runner's pools are alive. A pool whose row is older than a minute belongs to
+   * a process that died without stopping: WorkerRecovery gives its locked jobs back.
+   */
+  async #beat() {
+    const ids = this.#lockIds
+    if (!ids.length || !this.#pool) return
+    try {
+      await this.#pool.query(
+        `insert into worker_heartbeats (worker_id, host, pid)
+           select unnest($1::text[]), $2, $3
+         on conflict (worker_id) do update set beat_at = now()`,
+        [ids, hostname(), process.pid]
+      )
+    } catch (error) {
+      logger.warn({ err: error }, 'worker heartbeat failed')
     }
   }
 

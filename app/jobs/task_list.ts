@@ -13,6 +13,7 @@ import reportItemToGitHub from '#jobs/report_item_to_github'
 import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
 import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
+import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -30,11 +31,13 @@ export const taskList: TaskList = {
   prune_idempotency_keys: pruneIdempotencyKeys,
   post_question_to_github: postQuestionToGitHub,
   answer_question_from_github: answerQuestionFromGitHub,
+  recover_crashed_workers: recoverCrashedWorkers,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
 export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
+  '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
   '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
