@@ -13,10 +13,10 @@ export default class AccountPasswordsController {
     const input = await request.validateUsing(ownPasswordValidator)
     if (!(await hash.use('scrypt').verify(user.password, input.current_password))) {
       session.flash('inputErrorsBag', { current_password: ['This is not your current password'] })
-      return response.redirect('/account/password')
+      return response.redirect().toRoute('account.password.edit')
     }
     await user.changeOwnPassword(input.password, request.ip(), session.sessionId)
     session.flash('success', 'Password changed. Your other sessions are ended.')
-    return response.redirect('/')
+    return response.redirect().toRoute('dashboard')
   }
 }

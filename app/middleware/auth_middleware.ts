@@ -25,7 +25,7 @@ export default class AuthMiddleware {
     const user = ctx.auth.use('web').getUserOrFail()
     if (user.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(ctx.request.url())) {
       ctx.session.flash('error', 'Set your own password first.')
-      return ctx.response.redirect('/account/password')
+      return ctx.response.redirect().toRoute('account.password.edit')
     }
     // The navigation's Inbox count, queried only when a page renders the layout.
     if ('view' in ctx) ctx.view.share({ inboxCount: () => Inbox.count() })

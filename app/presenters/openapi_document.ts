@@ -65,6 +65,26 @@ const runSettled = {
   },
 }
 
+const questionAsked = {
+  type: 'object',
+  required: ['run', 'work_item', 'question'],
+  properties: {
+    run: ref('Run'),
+    work_item: ref('WorkItemStatus'),
+    question: nullable({
+      type: 'object',
+      required: ['id', 'status', 'question', 'choices'],
+      properties: {
+        id: { type: 'integer' },
+        status: { type: 'string' },
+        question: { type: 'string' },
+        choices: nullable({ type: 'array', items: { type: 'string' } }),
+        context: {},
+      },
+    }),
+  },
+}
+
 export const openApiDocument = {
   openapi: '3.1.0',
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -245,6 +265,42 @@ export const openApiDocument = {
             description: 'The run is released, the item pending again.',
             headers: { ...runStateHeaders, ...replayHeaders },
             content: json(runSettled),
+          },
+          ...runErrors,
+        },
+      },
+    },
+    '/api/v1/runs/{id}/questions': {
+      post: {
+        tags: ['runs'],
+        operationId: 'askQuestion',
+        summary:
+          'Ask a person: the run ends needs_input and the item waits, blocked, for the answer',
+        security: agentSecurity,
+        parameters: [runIdParam, idempotencyParam],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['question'],
+            properties: {
+              question: { type: 'string' },
+              choices: { type: 'array', items: { type: 'string' } },
+              context: {},
+            },
+          }),
+        },
+        responses: {
+          '201': {
+            description: 'The question is open; the run ended needs_input.',
+            headers: { ...runStateHeaders, ...replayHeaders },
+            content: json(questionAsked),
+          },
+          '200': {
+            description:
+              'The same question again (answered as the first time), or a run stopped on request.',
+            headers: { ...runStateHeaders, ...replayHeaders },
+            content: json(questionAsked),
           },
           ...runErrors,
         },

@@ -32,7 +32,10 @@ router
           .post('/release', [controllers.api.RunReleases, 'store'])
           .as('release')
           .use(middleware.idempotent())
-        router.post('/questions', [controllers.api.RunQuestions, 'store']).as('questions')
+        router
+          .post('/questions', [controllers.api.RunQuestions, 'store'])
+          .as('questions')
+          .use(middleware.idempotent())
       })
       .prefix('/runs/:id')
       .where('id', router.matchers.number())
