@@ -68,7 +68,7 @@ export class AgentSchema extends BaseModel {
 }
 
 export class AuditEventSchema extends BaseModel {
-  static $columns = ['action', 'actorId', 'actorType', 'chainSeq', 'details', 'hash', 'id', 'ipAddress', 'occurredAt', 'prevHash', 'projectId', 'subjectId', 'subjectType'] as const
+  static $columns = ['action', 'actorId', 'actorType', 'details', 'id', 'ipAddress', 'occurredAt', 'projectId', 'subjectId', 'subjectType'] as const
   $columns = AuditEventSchema.$columns
   @column()
   declare action: string
@@ -77,19 +77,13 @@ export class AuditEventSchema extends BaseModel {
   @column()
   declare actorType: string
   @column()
-  declare chainSeq: number
-  @column()
   declare details: any
-  @column()
-  declare hash: string
   @column({ isPrimary: true })
   declare id: bigint | number
   @column()
   declare ipAddress: string | null
   @column.dateTime()
   declare occurredAt: DateTime
-  @column()
-  declare prevHash: string | null
   @column()
   declare projectId: number | null
   @column()
