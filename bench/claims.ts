@@ -462,10 +462,15 @@ async function wakeupPhase(
 }
 
 async function seed(db: any, Agent: any) {
-  await db.rawQuery(
-    `truncate runs, run_logs, work_item_dependencies, work_items, agent_access_tokens, agents,
-              policies, projects, audit_events restart identity cascade`
-  )
+  // The bench's own scratch database: it opts out of the audit log's TRUNCATE refusal for this
+  // transaction only, as the test database does (migration 0420).
+  await db.transaction(async (trx: any) => {
+    await trx.rawQuery(`set local gatehouse.audit_truncate_allowed = 'on'`)
+    await trx.rawQuery(
+      `truncate runs, run_logs, work_item_dependencies, work_items, agent_access_tokens, agents,
+                policies, projects, audit_events restart identity cascade`
+    )
+  })
   await db.rawQuery(`update settings set value = 'true' where key = 'agents_enabled'`)
   await db.rawQuery(`update settings set value = 'null' where key = 'max_parallel_runs'`)
   const agents: any[] = []
