@@ -55,7 +55,29 @@ type Phase = {
   latencies: number[]
   /** The raw-SQL phase this one is compared with (itself for a baseline). */
   baseline?: Phase
+  /** Statements sent to Postgres by this process during the phase, per cycle. */
+  statements?: number
 }
+
+/**
+ * Every statement this process sends to Postgres (the server runs in it) is counted, by its
+ * first words with BENCH_STATEMENTS=1, so a phase can report its round trips per cycle.
+ */
+let statementsSent = 0
+const statementsByText = new Map<string, number>()
+const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statementsSent++
+  if (process.env.BENCH_STATEMENTS) {
+    const config = args[0] as string | { text?: string }
+    const text = (typeof config === 'string' ? config : (config?.text ?? '?'))
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 90)
+    statementsByText.set(text, (statementsByText.get(text) ?? 0) + 1)
+  }
+  return sendQuery.apply(this, args)
+} as typeof pg.Client.prototype.query
 
 const benchUrl = await prepareDatabase()
 process.env.DATABASE_URL = benchUrl
@@ -203,7 +225,7 @@ async function run() {
   )
 
   console.log(
-    `\n${'phase'.padEnd(28)} ${'rate'.padStart(9)} ${'unit'.padEnd(9)} ${'vs raw'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`
+    `\n${'phase'.padEnd(28)} ${'rate'.padStart(9)} ${'unit'.padEnd(9)} ${'vs raw'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'stmts/cycle'.padStart(12)}`
   )
   for (const phase of phases) {
     const rate = phase.cycles / phase.seconds
@@ -211,7 +233,8 @@ async function run() {
     console.log(
       `${phase.name.padEnd(28)} ${rate.toFixed(0).padStart(9)} ${phase.unit.padEnd(9)} ` +
         `${(rate / (base.cycles / base.seconds)).toFixed(2).padStart(7)} ` +
-        `${ms(percentile(phase.latencies, 50)).padStart(10)} ${ms(percentile(phase.latencies, 99)).padStart(10)}`
+        `${ms(percentile(phase.latencies, 50)).padStart(10)} ${ms(percentile(phase.latencies, 99)).padStart(10)} ` +
+        `${phase.statements === undefined ? '–'.padStart(12) : phase.statements.toFixed(1).padStart(12)}`
     )
   }
 
@@ -239,6 +262,8 @@ async function timedPhase(
   const latencies: number[] = []
   const deadline = performance.now() + SECONDS * 1000
   const started = performance.now()
+  const statementsBefore = statementsSent
+  statementsByText.clear()
   await Promise.all(
     Array.from({ length: AGENTS }, async (_, index) => {
       while (performance.now() < deadline) {
@@ -255,8 +280,16 @@ async function timedPhase(
     seconds: (performance.now() - started) / 1000,
     latencies,
     baseline,
+    statements: (statementsSent - statementsBefore) / Math.max(1, latencies.length),
   }
-  console.log(`  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}`)
+  console.log(
+    `  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}, RSS now ${rssMegabytes()} MB`
+  )
+  if (process.env.BENCH_STATEMENTS) {
+    const top = [...statementsByText].sort((a, b) => b[1] - a[1]).slice(0, 15)
+    for (const [text, count] of top)
+      console.log(`    ${(count / Math.max(1, latencies.length)).toFixed(2).padStart(6)}  ${text}`)
+  }
   return phase
 }
 
@@ -573,6 +606,10 @@ function percentile(values: number[], p: number) {
   if (values.length === 0) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+function rssMegabytes() {
+  return (process.memoryUsage.rss() / 1024 / 1024).toFixed(0)
 }
 
 function ms(value: number) {

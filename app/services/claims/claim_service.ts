@@ -14,7 +14,15 @@ import claimNotifier, { type Announcement, type WaiterScope } from '#infrastruct
 export type ClaimRequest = { workTypes?: string[]; projectSlug?: string }
 
 export type ClaimResult =
-  | { outcome: 'claimed'; run: Run; workItem: WorkItem; project: Project; leaseSeconds: number }
+  | {
+      outcome: 'claimed'
+      run: Run
+      workItem: WorkItem
+      project: Project
+      leaseSeconds: number
+      /** The item has earlier runs, notes or questions: the claim answer has them to read. */
+      earlier: boolean
+    }
   /** Nothing eligible for this agent right now. */
   | { outcome: 'none' }
   /** The agent already runs `max_concurrency` runs. */
@@ -45,6 +53,7 @@ type ClaimRow = {
   run: Record<string, unknown> | null
   project: Record<string, unknown> | null
   own_policies: Record<string, unknown> | null
+  earlier: boolean | null
 }
 
 type Claimed = Extract<ClaimResult, { outcome: 'claimed' }>
@@ -150,7 +159,14 @@ export default class ClaimService {
     })
     // Enqueues nothing (and costs no round trip) unless the item came from a GitHub issue and the project reports.
     await GitHubReport.runStarted(trx, run, workItem, policies)
-    return { outcome: 'claimed', run, workItem, project, leaseSeconds: policies.lease_seconds }
+    return {
+      outcome: 'claimed',
+      run,
+      workItem,
+      project,
+      leaseSeconds: policies.lease_seconds,
+      earlier: row.earlier ?? true,
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import RunLog from '#models/run_log'
 import Run from '#models/run'
-import { QUOTAS } from '#services/quotas'
+import Quotas, { QUOTAS } from '#services/quotas'
 import { claimedRun } from '#tests/support/claimed_run'
 import { createAgent, createProject, emptyWorld } from '#tests/support/claim_world'
 import { asUser, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
@@ -46,6 +46,7 @@ test.group('Quotas', (group) => {
   group.each.setup(async () => {
     await emptyWorld()
     await db.from('rate_limits').delete()
+    Quotas.forgetLocalCounts()
   })
   group.teardown(async () => {
     await db.from('rate_limits').delete()
