@@ -154,6 +154,7 @@ async function run() {
     })
   )
   await vacuum(db)
+  const profiling = await startCpuProfile()
   phases.push(
     await timedPhase('POST /api/v1/claims', raw, async (index) => {
       const started = performance.now()
@@ -175,6 +176,7 @@ async function run() {
       return latency
     })
   )
+  await profiling?.stop('http-claims')
   phases.push(await graphileWorkerPhase(raw))
 
   // Log ingest: each agent holds one running run and sends it batches of LOG_BATCH lines.
@@ -606,6 +608,28 @@ function percentile(values: number[], p: number) {
   if (values.length === 0) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/**
+ * BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of this process (server and clients) during the
+ * HTTP claim phase, written to <dir>/http-claims.cpuprofile (open it in Chrome's DevTools).
+ */
+async function startCpuProfile() {
+  const directory = process.env.BENCH_CPU_PROFILE
+  if (!directory) return null
+  const { Session } = await import('node:inspector/promises')
+  const { writeFileSync } = await import('node:fs')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return {
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(join(directory, `${name}.cpuprofile`), JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
 }
 
 function rssMegabytes() {

@@ -1,4 +1,5 @@
 import { inject } from '@adonisjs/core'
+import app from '@adonisjs/core/services/app'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import SessionMiddleware from '@adonisjs/session/session_middleware'
@@ -8,6 +9,14 @@ import ShieldMiddleware from '@adonisjs/shield/shield_middleware'
 const COOKIELESS_PREFIXES = ['/api/v1/', '/webhooks/']
 
 /**
+ * One Shield middleware for the process. Its container binding builds a new one per request
+ * and `import()`s edge.js each time; under the TypeScript loader hooks that dynamic import's
+ * module resolution was a fifth of the server's CPU in the claims bench. Its guards keep no
+ * per-request state, so one instance serves every request.
+ */
+let shield: Promise<ShieldMiddleware> | undefined
+
+/**
  * The session and Shield (CSRF, nonce CSP) for browser routes only. On the agent API and the
  * webhooks they did nothing useful and cost a session read and a session row written per
  * request (no cookie comes back, so every call made a new session); the security headers of
@@ -15,14 +24,13 @@ const COOKIELESS_PREFIXES = ['/api/v1/', '/webhooks/']
  */
 @inject()
 export default class BrowserSessionMiddleware {
-  constructor(
-    private session: SessionMiddleware<any>,
-    private shield: ShieldMiddleware
-  ) {}
+  constructor(private session: SessionMiddleware<any>) {}
 
-  handle(ctx: HttpContext, next: NextFn) {
+  async handle(ctx: HttpContext, next: NextFn) {
     const url = ctx.request.url()
     if (COOKIELESS_PREFIXES.some((prefix) => url.startsWith(prefix))) return next()
-    return this.session.handle(ctx, () => this.shield.handle(ctx, next))
+    shield ??= app.container.make(ShieldMiddleware)
+    const guards = await shield
+    return this.session.handle(ctx, () => guards.handle(ctx, next))
   }
 }
