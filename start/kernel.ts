@@ -13,7 +13,7 @@ router.use([
   () => import('#middleware/http_metrics_middleware'),
   () => import('#middleware/request_input_middleware'),
   () => import('#middleware/browser_session_middleware'),
-  () => import('@adonisjs/auth/initialize_auth_middleware'),
+  () => import('#middleware/initialize_auth_middleware'),
   () => import('#middleware/initialize_bouncer_middleware'),
 ])
 

@@ -7,10 +7,11 @@ import { MAX_INTEGER } from '#database/column_limits'
 /** How stale a token's last_used_at may get before a request records it again. */
 const RECORD_USE_EVERY_MS = 60_000
 /**
- * When this process last recorded each token's use (ms), by the token's hash (ids are reused
- * after a truncate): a burst writes once, not per request.
+ * The stale last_used_at this process last replaced, per token (by its hash: ids are reused
+ * after a truncate): the requests of a burst all loaded that same value, and only the first
+ * of them writes.
  */
-const useRecordedAt = new Map<string, number>()
+const useReplaced = new Map<string, number>()
 
 /**
  * Access tokens as AdonisJS stores them, except that verifying one writes `last_used_at` at
@@ -42,12 +43,12 @@ export default class AgentTokensProvider<
     const token = this.dbRowToAccessToken(row)
     if (!token.verify(decoded.secret) || token.isExpired()) return null
 
-    const lastUsedAt = Math.max(
-      token.lastUsedAt ? new Date(token.lastUsedAt).getTime() : 0,
-      useRecordedAt.get(row.hash) ?? 0
-    )
-    if (Date.now() - lastUsedAt >= RECORD_USE_EVERY_MS) {
-      useRecordedAt.set(row.hash, Date.now())
+    const lastUsedAt = token.lastUsedAt ? new Date(token.lastUsedAt).getTime() : 0
+    if (
+      Date.now() - lastUsedAt >= RECORD_USE_EVERY_MS &&
+      useReplaced.get(row.hash) !== lastUsedAt
+    ) {
+      useReplaced.set(row.hash, lastUsedAt)
       token.lastUsedAt = new Date()
       await client.from(this.table).where({ id: row.id }).update({ last_used_at: token.lastUsedAt })
     }

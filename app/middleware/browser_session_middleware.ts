@@ -8,6 +8,12 @@ import ShieldMiddleware from '@adonisjs/shield/shield_middleware'
 /** Callers here authenticate with a token or a signature, never with a browser's cookie. */
 const COOKIELESS_PREFIXES = ['/api/v1/', '/webhooks/']
 
+/** Whether the request is for a browser: not the agent API or the webhooks. */
+export function servesBrowser(ctx: HttpContext) {
+  const url = ctx.request.url()
+  return !COOKIELESS_PREFIXES.some((prefix) => url.startsWith(prefix))
+}
+
 /**
  * One Shield middleware for the process. Its container binding builds a new one per request
  * and `import()`s edge.js each time; under the TypeScript loader hooks that dynamic import's
@@ -27,8 +33,7 @@ export default class BrowserSessionMiddleware {
   constructor(private session: SessionMiddleware<any>) {}
 
   async handle(ctx: HttpContext, next: NextFn) {
-    const url = ctx.request.url()
-    if (COOKIELESS_PREFIXES.some((prefix) => url.startsWith(prefix))) return next()
+    if (!servesBrowser(ctx)) return next()
     shield ??= app.container.make(ShieldMiddleware)
     const guards = await shield
     return this.session.handle(ctx, () => guards.handle(ctx, next))
