@@ -1,6 +1,5 @@
 import limiter from '@adonisjs/limiter/services/main'
 import { errors as limiterErrors } from '@adonisjs/limiter'
-import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import env from '#start/env'
 import Problem from '#exceptions/problem'
@@ -22,7 +21,8 @@ export const QUOTAS = {
 /**
  * Quotas that keep one agent or viewer from starving the others, counted in Postgres with
  * @adonisjs/limiter's database store (every process counts the same requests; each process
- * adds its counts at most once a second, see SharedCounts), except the
+ * adds its counts at most once a second, see SharedCounts), except the log quotas, counted on
+ * the run's row by the statement that numbers each batch, and the
  * open-connection counts, which are per process because connections are. Past a quota:
  * 429 with Retry-After and the RateLimit headers, or 413 for a run's log total.
  */
@@ -38,35 +38,27 @@ export default class Quotas {
     )
   }
 
-  /** A batch of log lines for a run: per-second rates, then the run's total. */
-  static async logBatch(runId: number, lines: number, bytes: number) {
-    await this.#consume(
-      `run_log_lines:${runId}`,
-      QUOTAS.logLinesPerSecond,
-      1,
-      lines,
-      'log lines per second for this run'
-    )
-    await this.#consume(
-      `run_log_bytes:${runId}`,
-      QUOTAS.logBytesPerSecond,
-      1,
-      bytes,
-      'log bytes per second for this run'
-    )
-    const { rows } = await db.rawQuery(
-      `update runs set log_bytes = log_bytes + ? where id = ? and log_bytes + ? <= ? returning log_bytes`,
-      [bytes, runId, bytes, QUOTAS.maxLogBytesPerRun]
-    )
-    if (rows.length > 0) return
-    await db.rawQuery(`update runs set logs_cut_at = coalesce(logs_cut_at, now()) where id = ?`, [
-      runId,
-    ])
-    throw new Problem(
-      413,
-      'Content Too Large',
-      `This run has sent its ${QUOTAS.maxLogBytesPerRun} bytes of logs (max_log_bytes_per_run): further lines are refused and the run page says its logs were cut.`
-    )
+  /**
+   * A run's log counts after a batch, as `Run` counted them on the run's row in the statement
+   * that numbered the batch: its lines and bytes this second, then its total. Throws the 429 or
+   * the 413 (LogTotalReached); the caller's transaction then rolls the batch and its counts back.
+   */
+  static judgeLogBatch(counts: LogBatchCounts) {
+    const retryAfter = Math.max(1, Math.ceil(Number(counts.second_left)))
+    const rates: [number, number, string][] = [
+      [Number(counts.log_second_lines), QUOTAS.logLinesPerSecond, 'log lines per second'],
+      [Number(counts.log_second_bytes), QUOTAS.logBytesPerSecond, 'log bytes per second'],
+    ]
+    for (const [counted, limit, what] of rates) {
+      if (counted <= limit) continue
+      throw new Problem(
+        429,
+        'Too Many Requests',
+        `Quota reached: at most ${limit} ${what} for this run.`,
+        { ...rateLimitHeaders(limit, 0, retryAfter, 1), 'Retry-After': String(retryAfter) }
+      )
+    }
+    if (Number(counts.log_bytes) > QUOTAS.maxLogBytesPerRun) throw new LogTotalReached()
   }
 
   static async #consume(
@@ -219,6 +211,26 @@ class SharedCounts {
 }
 
 const sharedCounts = new SharedCounts()
+
+/** A run's log counts after a batch (the columns `Run` returns from counting it). */
+export type LogBatchCounts = {
+  log_second_lines: number | string
+  log_second_bytes: number | string
+  log_bytes: number | string
+  /** Seconds until the run's current second of counts is over. */
+  second_left: number | string
+}
+
+/** Past max_log_bytes_per_run: refused, and the run's logs are marked cut. */
+export class LogTotalReached extends Problem {
+  constructor() {
+    super(
+      413,
+      'Content Too Large',
+      `This run has sent its ${QUOTAS.maxLogBytesPerRun} bytes of logs (max_log_bytes_per_run): further lines are refused and the run page says its logs were cut.`
+    )
+  }
+}
 
 /** The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers), in both their forms. */
 export function rateLimitHeaders(limit: number, remaining: number, reset: number, window: number) {
