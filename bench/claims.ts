@@ -124,7 +124,9 @@ async function run() {
   )
   const seedStarted = performance.now()
   const seeded = await seed(db, Agent)
-  console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
+  console.log(
+    `  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s, RSS now ${rssMegabytes()} MB`
+  )
   const baseUrl = `http://${process.env.HOST}:${process.env.PORT}`
 
   const complete = async (runId: number, itemId: number) => {
