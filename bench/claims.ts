@@ -197,6 +197,7 @@ async function run() {
       message: `bench line ${i}: compiling module ${i % 17} of the project, nothing to see here`,
     })),
   })
+  const profilingLogs = await startCpuProfile()
   phases.push(
     await timedPhase(
       'POST /runs/:id/logs',
@@ -218,6 +219,7 @@ async function run() {
       LOG_BATCH
     )
   )
+  await profilingLogs?.stop('http-logs')
   await db.rawQuery(
     `update runs set status = 'succeeded', finished_at = now() where id = any(?::int[])`,
     [running]
@@ -613,8 +615,9 @@ function percentile(values: number[], p: number) {
 }
 
 /**
- * BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of this process (server and clients) during the
- * HTTP claim phase, written to <dir>/http-claims.cpuprofile (open it in Chrome's DevTools).
+ * BENCH_CPU_PROFILE=<dir>: V8 CPU profiles of this process (server and clients) during the
+ * HTTP phases, written to <dir>/http-claims.cpuprofile and http-logs.cpuprofile (open them in
+ * Chrome's DevTools).
  */
 async function startCpuProfile() {
   const directory = process.env.BENCH_CPU_PROFILE
