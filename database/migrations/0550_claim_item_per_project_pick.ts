@@ -6,7 +6,9 @@ import FirstClaimFunction from './0411_create_claim_function.js'
  * - a claim narrowed to one project (a slug, or an agent scoped to one project) walks that
  *   project's part of the claim order, on a new partial index, instead of the whole index;
  * - it says whether the item has earlier runs, notes or questions (`earlier`), so the claim
- *   answer reads them only when there is something to read.
+ *   answer reads them only when there is something to read;
+ * - it writes the claim's `work_item.claimed` audit event itself (ClaimService did, in a
+ *   statement of its own).
  * Also drops `audit_events_by_id`, a second btree on the primary key (a btree reads both ways):
  * one index write less per audit event.
  */
@@ -17,9 +19,8 @@ create index work_items_claim_order_by_project on work_items (project_id, priori
   where status = 'pending';
 drop index if exists audit_events_by_id;
 drop function claim_item(integer, text[], text, jsonb);
--- The claim (spec §3) in one call: docs/claiming.md explains the order of its locks and why
--- its limits are exact. ClaimService calls it, then writes the audit event in the same
--- transaction. Outcomes: claimed, none, agent_at_limit, system_at_limit, agents_disabled,
+-- The claim (spec §3) in one call, its audit event included: docs/claiming.md explains the
+-- order of its locks and why its limits are exact. ClaimService calls it. Outcomes: claimed, none, agent_at_limit, system_at_limit, agents_disabled,
 -- agent_disabled; running and at_most describe the limit reached; earlier says whether the
 -- claimed item has earlier runs, notes or questions.
 create function claim_item(
@@ -241,6 +242,11 @@ begin
   earlier := exists (select 1 from runs r where r.work_item_id = candidate.id and r.id < (run ->> 'id')::bigint)
           or exists (select 1 from work_item_notes n where n.work_item_id = candidate.id)
           or exists (select 1 from questions q where q.work_item_id = candidate.id);
+  -- The claim's audit event, as AuditEvent.record wrote it from ClaimService (an agent claimed
+  -- a work item): in this call, one round trip less per claim.
+  insert into audit_events (actor_type, actor_id, action, subject_type, subject_id, project_id, details)
+  values ('agent', p_agent_id, 'work_item.claimed', 'work_item', candidate.id, candidate.project_id,
+          jsonb_build_object('run_id', (run ->> 'id')::bigint, 'attempt', (run ->> 'attempt')::integer));
   outcome := 'claimed';
 end $$;
 `)
