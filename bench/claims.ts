@@ -88,8 +88,11 @@ process.env.PORT = String(await freePort())
 process.env.RUN_WORKER = 'false'
 process.env.LOG_LEVEL ??= 'warn'
 process.env.DATABASE_POOL_MAX = String(AGENTS + 4)
-// The bench measures claiming, not the per-token request quota (docs/security.md).
+// The bench measures claiming and log ingest, not the quotas (docs/security.md): at 500-line
+// batches a run passes the default 2,000 log lines per second.
 process.env.QUOTA_AGENT_REQUESTS_PER_MINUTE ??= '100000000'
+process.env.QUOTA_LOG_LINES_PER_SECOND ??= '100000000'
+process.env.QUOTA_LOG_BYTES_PER_SECOND ??= '100000000000'
 
 const ignitor = new Ignitor(APP_ROOT, { importer: IMPORTER }).tap((app) => {
   app.booting(async () => {
