@@ -640,8 +640,11 @@ async function startCpuProfile() {
   }
 }
 
+/** RSS, with the V8 heap's used and total size and memory outside it, in MB. */
 function rssMegabytes() {
-  return (process.memoryUsage.rss() / 1024 / 1024).toFixed(0)
+  const memory = process.memoryUsage()
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0)
+  return `${mb(memory.rss)} (heap ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`
 }
 
 function ms(value: number) {
