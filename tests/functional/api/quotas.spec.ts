@@ -94,6 +94,43 @@ test.group('Quotas', (group) => {
     })
   })
 
+  test('requests a process admits on its own reach the shared count within a second or so', async ({
+    assert,
+  }) => {
+    const { agent, token } = await createAgent()
+    const tokenId = await db
+      .from('agent_access_tokens')
+      .where('tokenable_id', agent.id)
+      .select('id')
+      .firstOrFail()
+    const get = () =>
+      fetch(`${base()}/api/v1/agent`, { headers: { authorization: `Bearer ${token}` } })
+    const admitted = async () => {
+      const response = await get()
+      assert.equal(response.status, 200)
+    }
+    for (let i = 0; i < 10; i++) await admitted()
+    const counted = async () => {
+      const row = await db
+        .from('rate_limits')
+        .whereLike('key', `%agent_token:${tokenId.id}`)
+        .select('points')
+        .first()
+      return Number(row?.points ?? 0)
+    }
+    // The first request asked Postgres; the other nine were counted here only.
+    assert.equal(await counted(), 1)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    // A second later, the next request adds them (and itself) to the shared count.
+    await admitted()
+    let points = await counted()
+    for (let i = 0; i < 40 && points < 11; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      points = await counted()
+    }
+    assert.equal(points, 11)
+  })
+
   test('log lines past the per-second quota are 429 and not stored', async ({ assert }) => {
     const { run, token } = await claimedRun()
     const lines = (n: number) =>
