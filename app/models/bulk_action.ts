@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import { belongsTo } from '@adonisjs/lucid/orm'
@@ -113,11 +112,14 @@ export default class BulkAction extends BulkActionSchema {
     return KINDS[kind].verb
   }
 
-  /** What the kind's filter selects now, among ids up to `upto` when given. */
+  /**
+   * What the kind's filter selects now, among ids up to `upto` when given; with `withIds`, the
+   * ids themselves (ascending) for the job.
+   */
   static async selectionOf(
     kind: BulkActionKind,
     filter: WorkItemFilter | RunFilter,
-    options: { upto?: number; client?: TransactionClientContract } = {}
+    options: { upto?: number; withIds?: boolean; client?: TransactionClientContract } = {}
   ): Promise<Selection & { ids: number[] }> {
     const client = options.client ?? db.connection()
     const base =
@@ -130,16 +132,13 @@ export default class BulkAction extends BulkActionSchema {
     if (options.upto !== undefined) query.where('id', '<=', options.upto)
     const { sql, bindings } = query.toSQL()
     const { rows } = await client.rawQuery(
-      `select coalesce(array_agg(id order by id), '{}') as ids from (${sql}) as selection`,
+      `select count(*)::int as count, coalesce(max(id), 0) as upto,
+              encode(sha256(convert_to(coalesce(string_agg(id::text, ',' order by id), ''), 'UTF8')), 'hex') as digest,
+              ${options.withIds ? `coalesce(array_agg(id order by id), '{}')` : `'{}'::int[]`} as ids
+         from (${sql}) as selection`,
       bindings as any[]
     )
-    const ids: number[] = rows[0].ids
-    return {
-      ids,
-      count: ids.length,
-      upto: ids.at(-1) ?? 0,
-      digest: createHash('sha256').update(ids.join(',')).digest('hex'),
-    }
+    return rows[0]
   }
 
   /**
@@ -150,6 +149,7 @@ export default class BulkAction extends BulkActionSchema {
     return db.transaction(async (trx) => {
       const now = await this.selectionOf(request.kind, request.filter, {
         upto: request.confirmed.upto,
+        withIds: true,
         client: trx,
       })
       if (now.count !== request.confirmed.count || now.digest !== request.confirmed.digest) {
