@@ -1,5 +1,4 @@
 import Problem from '#exceptions/problem'
-import type { Selection } from '#models/bulk_action'
 
 /**
  * A bulk action submitted after its filter's selection changed (items finished, moved or
@@ -9,7 +8,7 @@ import type { Selection } from '#models/bulk_action'
 export default class SelectionChanged extends Problem {
   constructor(
     public confirmedCount: number,
-    public current: Selection
+    public current: { count: number; upto: number; digest: string }
   ) {
     super(
       409,

@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import BulkAction from '#models/bulk_action'
+import BulkActionRunner from '#services/bulk_actions/bulk_action_runner'
 
 const processBulkActionPayload = vine.create({
   bulkActionId: vine.number().withoutDecimals().min(1),
@@ -11,5 +11,5 @@ const processBulkActionPayload = vine.create({
  */
 export default async function processBulkAction(payload: unknown) {
   const { bulkActionId } = await processBulkActionPayload.validate(payload)
-  while (await BulkAction.processNextBatch(bulkActionId)) {}
+  while (await BulkActionRunner.processNextBatch(bulkActionId)) {}
 }

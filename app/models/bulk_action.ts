@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import { belongsTo } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
@@ -10,10 +9,7 @@ import WorkItem, { type WorkItemStatus } from '#models/work_item'
 import Run, { type RunStatus } from '#models/run'
 import AuditEvent from '#models/audit_event'
 import JobQueue from '#infrastructure/job_queue'
-import InvalidTransition from '#exceptions/invalid_transition'
 import SelectionChanged from '#exceptions/selection_changed'
-import type { BulkStep } from '#models/mixins/audited_changes'
-import RunLifecycle from '#services/runs/run_lifecycle'
 
 export type WorkItemFilter = { project?: number; status?: WorkItemStatus; work_type?: string }
 export type RunFilter = { project?: number; agent?: number; status?: RunStatus }
@@ -68,9 +64,6 @@ export const WORK_ITEM_BULK_KINDS = BULK_ACTION_KINDS.filter(
   (kind) => KINDS[kind].target === 'work_items'
 )
 export const RUN_BULK_KINDS = BULK_ACTION_KINDS.filter((kind) => KINDS[kind].target === 'runs')
-
-/** Items per transaction of the job: short enough not to hold many locks for long. */
-export const BULK_BATCH_SIZE = 200
 
 /** What the confirmation page counted: the job acts on exactly these items. */
 export type Selection = {
@@ -193,35 +186,6 @@ export default class BulkAction extends BulkActionSchema {
     })
   }
 
-  /**
-   * Applies the action to the next batch of its items, in one transaction with the progress
-   * it records: a job that crashed mid-batch redoes that batch whole, and never one that
-   * committed. Items the action no longer applies to are skipped. False once finished.
-   */
-  static async processNextBatch(id: number, batchSize = BULK_BATCH_SIZE): Promise<boolean> {
-    return db.transaction(async (trx) => {
-      const action = await this.query({ client: trx }).where('id', id).forUpdate().first()
-      if (!action || action.status === 'finished') return false
-      const { rows } = await trx.rawQuery(
-        `select target.id from bulk_actions, unnest(target_ids) as target(id)
-          where bulk_actions.id = ? and target.id > ? order by target.id limit ?`,
-        [action.id, action.processedThroughId, batchSize]
-      )
-      const by = await User.findOrFail(action.userId, { client: trx })
-      for (const { id: targetId } of rows as { id: number }[]) {
-        const applied = await action.#applyInSavepoint(trx, targetId, by)
-        if (applied) action.doneCount += 1
-        else action.skippedCount += 1
-        action.processedThroughId = targetId
-      }
-      const finished = rows.length < batchSize
-      action.status = finished ? 'finished' : 'running'
-      if (finished) action.finishedAt = DateTime.now()
-      await action.useTransaction(trx).save()
-      return !finished
-    })
-  }
-
   /** The scope in words, as the confirmation and progress pages state it. */
   static async describe(kind: BulkActionKind, filter: WorkItemFilter | RunFilter) {
     const target = KINDS[kind].target === 'work_items' ? 'work items' : 'runs'
@@ -242,46 +206,5 @@ export default class BulkAction extends BulkActionSchema {
   get progressPercent() {
     if (this.totalCount === 0) return 100
     return Math.floor(((this.doneCount + this.skippedCount) * 100) / this.totalCount)
-  }
-
-  /**
-   * One item in a savepoint of the batch: an item the action no longer applies to (completed,
-   * already cancelled) leaves nothing behind and counts as skipped, not as an error.
-   */
-  async #applyInSavepoint(trx: TransactionClientContract, targetId: number, by: User) {
-    try {
-      return await trx.transaction((client) =>
-        this.#applyTo(targetId, by, { client, bulkActionId: this.id, reason: this.reason })
-      )
-    } catch (error) {
-      if (error instanceof InvalidTransition) return false
-      throw error
-    }
-  }
-
-  /** The same model method the single-item action calls; false when nothing changed. */
-  async #applyTo(targetId: number, by: User, bulk: BulkStep): Promise<boolean> {
-    if (KINDS[this.kind].target === 'runs') {
-      const run = await Run.find(targetId, { client: bulk.client })
-      if (!run) return false
-      if (this.kind === 'runs.release') {
-        const { released } = await RunLifecycle.release(run, by, this.reason, bulk)
-        return released
-      }
-      const item = await WorkItem.findOrFail(run.workItemId, { client: bulk.client })
-      return await item.cancel(by, null, { runningRunId: run.id, bulk })
-    }
-    const item = await WorkItem.find(targetId, { client: bulk.client })
-    if (!item) return false
-    switch (this.kind) {
-      case 'work_items.cancel':
-        return await item.cancel(by, null, { bulk })
-      case 'work_items.requeue':
-        return await item.requeue(by, null, null, bulk)
-      case 'work_items.approve':
-        return await item.approve(by, null, bulk)
-      default:
-        return await item.reprioritise(by, this.parameters.priority!, null, bulk)
-    }
   }
 }

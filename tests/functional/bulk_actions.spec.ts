@@ -7,6 +7,7 @@ import AuditEvent from '#models/audit_event'
 import BulkAction from '#models/bulk_action'
 import type User from '#models/user'
 import processBulkAction from '#jobs/process_bulk_action'
+import BulkActionRunner from '#services/bulk_actions/bulk_action_runner'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
@@ -303,7 +304,7 @@ test.group('Bulk actions on work items', (group) => {
     const action = await BulkAction.firstOrFail()
 
     // One batch of two commits; then the worker dies (the job is run again from the start).
-    assert.isTrue(await BulkAction.processNextBatch(action.id, 2))
+    assert.isTrue(await BulkActionRunner.processNextBatch(action.id, 2))
     await action.refresh()
     assert.equal(action.status, 'running')
     assert.equal(action.doneCount, 2)
