@@ -335,6 +335,45 @@ test.group('Bulk actions on work items', (group) => {
     assert.include(progress.text(), '4 done, 1 skipped of 5')
   })
 
+  test('a batch that fails midway leaves nothing behind, and the job run again applies it once', async ({
+    client,
+    assert,
+  }) => {
+    const { inScope, filter } = await filteredWorld()
+    const maintainer = await userWithRole('maintainer')
+    await confirmAndSubmit(client, maintainer, 'work_items.cancel', filter)
+    const action = await BulkAction.firstOrFail()
+    // The third item's update fails, as if the worker died there (after two items were done).
+    await db.rawQuery(`
+      create function refuse_bulk_probe() returns trigger language plpgsql as $$
+      begin raise exception 'worker died'; end $$;
+      create trigger refuse_bulk_probe before update on work_items
+        for each row when (old.id = ${inScope[2].id}) execute function refuse_bulk_probe();`)
+    try {
+      await assert.rejects(() => processBulkAction({ bulkActionId: action.id }), /worker died/)
+    } finally {
+      await db.rawQuery(
+        'drop trigger refuse_bulk_probe on work_items; drop function refuse_bulk_probe()'
+      )
+    }
+    await action.refresh()
+    assert.equal(action.status, 'queued')
+    assert.equal(action.processedThroughId, 0)
+    assert.equal(action.doneCount, 0)
+    for (const item of inScope)
+      assert.equal(await itemNow(item.id).then((row) => row.status), 'pending')
+    assert.lengthOf(await eventsOf('work_item.cancelled'), 0)
+
+    await processBulkAction({ bulkActionId: action.id })
+    await action.refresh()
+    assert.equal(action.doneCount, 3)
+    const cancelled = await eventsOf('work_item.cancelled')
+    assert.deepEqual(
+      cancelled.map((event) => event.subjectId),
+      inScope.map((item) => item.id)
+    )
+  })
+
   test('the progress page refreshes itself while the job has not finished', async ({
     client,
     assert,
