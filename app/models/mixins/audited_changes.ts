@@ -18,6 +18,17 @@ export type AuditOptions = {
   locked?: boolean
 }
 
+/**
+ * A change made as one item of a bulk action: inside the transaction of the job's batch, its
+ * audit event naming the bulk action and the reason the person gave for it.
+ */
+export type BulkStep = { client: TransactionClientContract; bulkActionId: number; reason: string }
+
+/** What a bulk step adds to each item's audit event. */
+export function bulkDetails(bulk: BulkStep | undefined) {
+  return bulk ? { bulk_action_id: bulk.bulkActionId, reason: bulk.reason } : {}
+}
+
 /** What a change did, as its callback tells it. */
 export type AuditedOutcome = {
   /** Nothing differed: nothing is saved, audited or announced. */
