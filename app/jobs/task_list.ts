@@ -10,7 +10,7 @@ import refreshDefaultBranch from '#jobs/refresh_default_branch'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import postGatehouseStatus from '#jobs/post_gatehouse_status'
 import reportItemToGitHub from '#jobs/report_item_to_github'
-import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
+import pruneRetainedData from '#jobs/prune_retained_data'
 import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
@@ -28,7 +28,7 @@ export const taskList: TaskList = {
   report_run_to_github: reportRunToGitHub,
   post_gatehouse_status: postGatehouseStatus,
   report_item_to_github: reportItemToGitHub,
-  prune_idempotency_keys: pruneIdempotencyKeys,
+  prune_retained_data: pruneRetainedData,
   post_question_to_github: postQuestionToGitHub,
   answer_question_from_github: answerQuestionFromGitHub,
   recover_crashed_workers: recoverCrashedWorkers,
@@ -40,7 +40,7 @@ export const crontab = [
   '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
-  '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
+  '30 3 * * * prune_retained_data ?jobKey=prune_retained_data',
   // A new UTC month resets every monthly budget: waiting claimers may look again.
   '0 0 1 * * announce_claimable ?jobKey=announce_budget_month&fill=1d',
 ].join('\n')
