@@ -348,7 +348,7 @@ export class RunLogSchema extends BaseModel {
 }
 
 export class RunSchema extends BaseModel {
-  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
+  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsPrunedAt', 'logsPrunedOlderThanDays', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
   $columns = RunSchema.$columns
   @column()
   declare agentId: number
@@ -394,6 +394,10 @@ export class RunSchema extends BaseModel {
   declare logBytes: number
   @column.dateTime()
   declare logsCutAt: DateTime | null
+  @column.dateTime()
+  declare logsPrunedAt: DateTime | null
+  @column()
+  declare logsPrunedOlderThanDays: number | null
   @column()
   declare logsUrl: string | null
   @column.dateTime()

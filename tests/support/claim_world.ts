@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import Agent from '#models/agent'
+import Setting, { type Settings } from '#models/setting'
 import type Project from '#models/project'
 import type WorkItem from '#models/work_item'
 import type { GatesConfig } from '#models/project'
@@ -60,10 +61,7 @@ export async function createItem(
 }
 
 /** The global switches, as an admin would set them. */
-export async function setSettings(settings: {
-  agents_enabled?: boolean
-  max_parallel_runs?: number | null
-}) {
+export async function setSettings(settings: Partial<Settings>) {
   for (const [key, value] of Object.entries(settings)) {
     await db.rawQuery(
       `insert into settings (key, value) values (?, ?::jsonb)
@@ -99,5 +97,5 @@ export async function emptyWorld() {
       where schemaname = 'public' and tablename not like 'adonis_schema%'`
   )
   await db.rawQuery(`truncate ${rows[0].tables} restart identity cascade`)
-  await setSettings({ agents_enabled: true, max_parallel_runs: null })
+  await setSettings(Setting.fromValues({}))
 }

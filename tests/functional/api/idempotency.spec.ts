@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import type { ApiClient } from '@japa/api-client'
 import Run from '#models/run'
-import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
+import pruneRetainedData from '#jobs/prune_retained_data'
 import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
 
 const KEY = '5f0c1f8e-9a56-4c8f-8d3e-1b2f3a4b5c6d'
@@ -145,7 +145,7 @@ test.group('Idempotency-Key', (group) => {
       .from('idempotency_keys')
       .where('key', 'recent')
       .update({ created_at: db.raw(`now() - interval '25 hours'`) })
-    await pruneIdempotencyKeys()
+    await pruneRetainedData({})
     const keys = await db.from('idempotency_keys').orderBy('key').select('key')
     assert.deepEqual(
       keys.map((row) => row.key),
