@@ -102,6 +102,9 @@ export default class Worker {
         return await this.start(options)
       } catch (error) {
         if (!isConnectionLoss(error)) throw error
+        // The failed attempt's heartbeat timer would beat for pools that never started.
+        clearInterval(this.#heartbeat)
+        this.#heartbeat = undefined
         await this.#pool?.end().catch(() => {})
         this.#pool = undefined
         this.#lockIds = []
