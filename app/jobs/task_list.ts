@@ -15,6 +15,7 @@ import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
 import processBulkAction from '#jobs/process_bulk_action'
+import sealAuditEvents from '#jobs/seal_audit_events'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -34,12 +35,14 @@ export const taskList: TaskList = {
   answer_question_from_github: answerQuestionFromGitHub,
   recover_crashed_workers: recoverCrashedWorkers,
   process_bulk_action: processBulkAction,
+  seal_audit_events: sealAuditEvents,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
 export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs',
   '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers',
+  '* * * * * seal_audit_events ?jobKey=seal_audit_events',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates',
   '*/10 * * * * sync_github ?jobKey=sync_github',
   '17 * * * * prune_idempotency_keys ?jobKey=prune_idempotency_keys',
