@@ -37,7 +37,9 @@ test.group('Audit hash chain', (group) => {
   group.each.setup(() => emptyWorld())
   keepCommandOutput(group)
 
-  test('audit:verify seals a fresh chain, passes and prints its head', async ({ assert }) => {
+  test('audit:verify seals a fresh chain, passes and prints its head; sealing again adds nothing', async ({
+    assert,
+  }) => {
     const events = await recordEvents(8)
     const { exitCode, outcome } = await verifyCommand()
     assert.equal(exitCode, 0)
