@@ -92,6 +92,21 @@ export class AuditEventSchema extends BaseModel {
   declare subjectType: string | null
 }
 
+export class AuditSealSchema extends BaseModel {
+  static $columns = ['auditEventId', 'hash', 'prevHash', 'sealedAt', 'seq'] as const
+  $columns = AuditSealSchema.$columns
+  @column()
+  declare auditEventId: number
+  @column()
+  declare hash: string
+  @column()
+  declare prevHash: string
+  @column.dateTime()
+  declare sealedAt: DateTime
+  @column({ isPrimary: true })
+  declare seq: bigint | number
+}
+
 export class BulkActionSchema extends BaseModel {
   static $columns = ['createdAt', 'doneCount', 'filter', 'finishedAt', 'id', 'kind', 'parameters', 'processedThroughId', 'reason', 'skippedCount', 'status', 'targetIds', 'totalCount', 'updatedAt', 'userId'] as const
   $columns = BulkActionSchema.$columns

@@ -15,6 +15,7 @@ import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
 import processBulkAction from '#jobs/process_bulk_action'
+import sealAuditEvents from '#jobs/seal_audit_events'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -34,6 +35,7 @@ export const taskList: TaskList = {
   answer_question_from_github: answerQuestionFromGitHub,
   recover_crashed_workers: recoverCrashedWorkers,
   process_bulk_action: processBulkAction,
+  seal_audit_events: sealAuditEvents,
 }
 
 /**
@@ -56,6 +58,7 @@ export const maintenanceTasks = [
 export const crontab = [
   '* * * * * reap_runs ?jobKey=reap_runs&fill=1h',
   '* * * * * recover_crashed_workers ?jobKey=recover_crashed_workers&fill=1h',
+  '* * * * * seal_audit_events ?jobKey=seal_audit_events&fill=1h',
   '*/5 * * * * recheck_gates ?jobKey=recheck_gates&fill=1h',
   '*/10 * * * * sync_github ?jobKey=sync_github&fill=1h',
   '30 3 * * * prune_retained_data ?jobKey=prune_retained_data&fill=1d',
