@@ -194,33 +194,52 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
     )
   }
 
-  /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User | Actor, ip?: string | null, note?: string | null) {
-    await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
-      if (!['failed', 'cancelled'].includes(this.status)) {
-        throw new InvalidTransition(
-          `Only failed or cancelled items can be requeued; this one is ${this.status}.`
-        )
-      }
-      await this.#ensureNoRunStillStopping(trx)
-      const previousStatus = this.status
-      this.status = 'pending'
-      this.attempts = 0
-      this.runAfter = DateTime.now()
-      this.completedAt = null
-      this.affinityAgentId = null
-      this.affinityUntil = null
-      this.needsHumanAt = null
-      // The note goes to the next attempt (its claim answer's `feedback.notes`).
-      if (note) {
-        await trx.table('work_item_notes').insert({
-          work_item_id: this.id,
-          user_id: by instanceof User ? by.id : null,
-          note,
-        })
-      }
-      return { announce: true, details: { previous_status: previousStatus, note: note ?? null } }
-    })
+  /**
+   * Gives a failed or cancelled item a fresh set of attempts. With `client`, a step of the
+   * caller's transaction (a reopened GitHub issue); `reason` then says why in the audit event.
+   */
+  async requeue(
+    by: User | Actor,
+    ip?: string | null,
+    options: { note?: string | null; reason?: string; client?: TransactionClientContract } = {}
+  ) {
+    const { note = null, reason, client } = options
+    await this.#humanChange(
+      by,
+      ip,
+      'work_item.requeued',
+      async (trx) => {
+        if (!['failed', 'cancelled'].includes(this.status)) {
+          throw new InvalidTransition(
+            `Only failed or cancelled items can be requeued; this one is ${this.status}.`
+          )
+        }
+        await this.#ensureNoRunStillStopping(trx)
+        const previousStatus = this.status
+        this.status = 'pending'
+        this.attempts = 0
+        this.runAfter = DateTime.now()
+        this.completedAt = null
+        this.affinityAgentId = null
+        this.affinityUntil = null
+        this.needsHumanAt = null
+        // The note goes to the next attempt (its claim answer's `feedback.notes`).
+        if (note) {
+          await trx.table('work_item_notes').insert({
+            work_item_id: this.id,
+            user_id: by instanceof User ? by.id : null,
+            note,
+          })
+        }
+        return {
+          announce: true,
+          details: reason
+            ? { reason, previous_status: previousStatus }
+            : { previous_status: previousStatus, note },
+        }
+      },
+      client
+    )
   }
 
   /** A human puts the item on hold; a running run is asked to stop, as on cancel. */
@@ -407,7 +426,8 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
     by: User | Actor,
     ip: string | null | undefined,
     action: string,
-    change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>
+    change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>,
+    client?: TransactionClientContract
   ) {
     await this.changeAudited(
       by,
@@ -419,7 +439,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
           announce: outcome.announce && this.status === 'pending' && this.projectId,
         }
       },
-      { ip }
+      { ip, client }
     )
   }
 
