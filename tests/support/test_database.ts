@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import db from '@adonisjs/lucid/services/db'
 import DatabaseServer from '#infrastructure/database_server'
 
 /**
@@ -52,4 +53,31 @@ async function allowEmptyingTheAuditLog() {
   } finally {
     await client.end()
   }
+}
+
+/** The global switches, as an admin would set them. */
+export async function setSettings(settings: {
+  agents_enabled?: boolean
+  max_parallel_runs?: number | null
+}) {
+  for (const [key, value] of Object.entries(settings)) {
+    await db.rawQuery(
+      `insert into settings (key, value) values (?, ?::jsonb)
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [key, JSON.stringify(value)]
+    )
+  }
+}
+
+/**
+ * An empty world before each test (Lucid's truncate() only truncates after a test, leaving
+ * whatever ran before visible to the first one), with the settings rows the migration seeds.
+ */
+export async function emptyWorld() {
+  const { rows } = await db.rawQuery(
+    `select string_agg(format('%I', tablename), ', ') as tables from pg_tables
+      where schemaname = 'public' and tablename not like 'adonis_schema%'`
+  )
+  await db.rawQuery(`truncate ${rows[0].tables} restart identity cascade`)
+  await setSettings({ agents_enabled: true, max_parallel_runs: null })
 }

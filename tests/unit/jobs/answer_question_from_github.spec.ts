@@ -1,31 +1,14 @@
 import { test } from '@japa/runner'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import AuditEvent from '#models/audit_event'
-import Question from '#models/question'
-import { claimedRun } from '#tests/support/claimed_run'
+import { askedQuestion, claimedRun } from '#tests/support/claimed_run'
 import { fakeGitHubGroup, githubProject, EXAMPLE_REPO } from '#tests/support/github_world'
 
 /** Issue #42's item, blocked on an open question of its agent. */
 async function blockedOnQuestion() {
-  const project = await githubProject()
-  const { item, run, agent } = await claimedRun({ project })
-  await item
-    .merge({
-      source: 'github',
-      externalRef: 'github:issue:42',
-      status: 'blocked',
-      lockedByAgentId: null,
-    })
-    .save()
-  const question = await Question.create({
-    workItemId: item.id,
-    projectId: project.id,
-    runId: run.id,
-    agentId: agent.id,
-    question: 'Round half up or half even?',
-    status: 'open',
-  })
-  return { item, question }
+  const world = await claimedRun({ project: await githubProject() })
+  await world.item.merge({ source: 'github', externalRef: 'github:issue:42' }).save()
+  return { item: world.item, question: await askedQuestion(world) }
 }
 
 test.group('answer_question_from_github job', (group) => {

@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import postQuestionToGitHub from '#jobs/post_question_to_github'
-import Question from '#models/question'
-import { claimedRun } from '#tests/support/claimed_run'
+import { askedQuestion, claimedRun } from '#tests/support/claimed_run'
 import { fakeGitHubGroup, githubProject, EXAMPLE_REPO } from '#tests/support/github_world'
 
 test.group('post_question_to_github job', (group) => {
@@ -12,16 +11,11 @@ test.group('post_question_to_github job', (group) => {
   }) => {
     github.fake.issue(EXAMPLE_REPO, { number: 42 })
     const project = await githubProject()
-    const { item, run, agent } = await claimedRun({ project })
-    await item.merge({ source: 'github', externalRef: 'github:issue:42' }).save()
-    const question = await Question.create({
-      workItemId: item.id,
-      projectId: project.id,
-      runId: run.id,
-      agentId: agent.id,
+    const world = await claimedRun({ project })
+    await world.item.merge({ source: 'github', externalRef: 'github:issue:42' }).save()
+    const question = await askedQuestion(world, {
       question: 'Round half up or half even?',
       choices: ['half up', 'half even'],
-      status: 'open',
     })
 
     await postQuestionToGitHub({ questionId: question.id })
@@ -38,15 +32,7 @@ test.group('post_question_to_github job', (group) => {
     assert,
   }) => {
     const project = await githubProject()
-    const { item, run, agent } = await claimedRun({ project })
-    const question = await Question.create({
-      workItemId: item.id,
-      projectId: project.id,
-      runId: run.id,
-      agentId: agent.id,
-      question: 'Which database?',
-      status: 'open',
-    })
+    const question = await askedQuestion(await claimedRun({ project }))
 
     await postQuestionToGitHub({ questionId: question.id })
     await postQuestionToGitHub({ questionId: question.id + 1000 })

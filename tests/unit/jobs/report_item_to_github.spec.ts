@@ -23,7 +23,7 @@ test.group('report_item_to_github job', (group) => {
     assert,
   }) => {
     github.fake.issue(EXAMPLE_REPO, { number: 42 })
-    const { item, agent } = await runningIssueItem()
+    const { item } = await runningIssueItem()
 
     await reportItemToGitHub({ workItemId: item.id }, attempt(1))
     await reportItemToGitHub({ workItemId: item.id }, attempt(1))
@@ -31,7 +31,6 @@ test.group('report_item_to_github job', (group) => {
     const comments = github.fake.comments(EXAMPLE_REPO, 42)
     assert.lengthOf(comments, 1)
     assert.include(comments[0].body, `work item #${item.id}: **in progress**`)
-    assert.include(comments[0].body, `by \`${agent.key}\`: running`)
     assert.include(comments[0].body, commentMarker(item.id))
     assert.lengthOf(github.fake.requestsTo('POST', /\/issues\/42\/comments$/), 1)
   })

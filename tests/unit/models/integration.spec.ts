@@ -7,21 +7,26 @@ import { UserFactory } from '#database/factories/user_factory'
 
 const SECRET = 'ghp_secret_value_1234567890'
 
+/** A GitHub token a maintainer connected to a new project. */
+async function connected(name: string, ip: string | null = null) {
+  const maintainer = await UserFactory.create()
+  const project = await ProjectFactory.create()
+  const integration = await Integration.connect(
+    project,
+    { kind: 'github', name, secret: SECRET },
+    maintainer,
+    ip
+  )
+  return { integration, maintainer }
+}
+
 test.group('Integration', (group) => {
   group.each.setup(() => testUtils.db().truncate())
 
   test('connect stores the secret sealed and audits the connection without it', async ({
     assert,
   }) => {
-    const project = await ProjectFactory.create()
-    const maintainer = await UserFactory.create()
-
-    const integration = await Integration.connect(
-      project,
-      { kind: 'github', name: 'GITHUB_TOKEN_ACME', secret: SECRET },
-      maintainer,
-      '10.0.0.7'
-    )
+    const { integration } = await connected('GITHUB_TOKEN_ACME', '10.0.0.7')
 
     const stored = await Integration.findOrFail(integration.id)
     assert.notInclude(stored.value, SECRET)
@@ -35,14 +40,7 @@ test.group('Integration', (group) => {
   test('a rename keeps the secret (sealed again for its new name); deactivating twice audits once', async ({
     assert,
   }) => {
-    const project = await ProjectFactory.create()
-    const maintainer = await UserFactory.create()
-    const integration = await Integration.connect(
-      project,
-      { kind: 'github', name: 'OLD_NAME', secret: SECRET },
-      maintainer,
-      null
-    )
+    const { integration, maintainer } = await connected('OLD_NAME')
 
     await integration.reconfigure(
       { kind: 'github', name: 'NEW_NAME', secret: null },

@@ -3,22 +3,13 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import AuditEvent from '#models/audit_event'
 import Question from '#models/question'
 import { UserFactory } from '#database/factories/user_factory'
-import { claimedRun } from '#tests/support/claimed_run'
+import { QuestionFactory } from '#database/factories/question_factory'
+import { askedQuestion, claimedRun } from '#tests/support/claimed_run'
 
-/** An item blocked on its agent's open question, as POST /runs/:id/questions leaves it. */
 async function blockedOnQuestion() {
-  const { item, run, agent, project } = await claimedRun()
-  await item.merge({ status: 'blocked', lockedByAgentId: null }).save()
-  const question = await Question.create({
-    workItemId: item.id,
-    projectId: project.id,
-    runId: run.id,
-    agentId: agent.id,
-    question: 'Round half up or half even?',
-    choices: ['half up', 'half even'],
-    status: 'open',
-  })
-  return { item, question, agent }
+  const world = await claimedRun()
+  const question = await askedQuestion(world, { choices: ['half up', 'half even'] })
+  return { item: world.item, question, agent: world.agent }
 }
 
 test.group('Question', (group) => {
@@ -61,13 +52,11 @@ test.group('Question', (group) => {
   test('the conversation lists the questions oldest first with who asked', async ({ assert }) => {
     const { item, question, agent } = await blockedOnQuestion()
     await Question.answer(item, 'half up', { githubLogin: 'writer' })
-    const second = await Question.create({
+    const second = await QuestionFactory.merge({
       workItemId: item.id,
       projectId: item.projectId,
       agentId: agent.id,
-      question: 'And for refunds?',
-      status: 'open',
-    })
+    }).create()
 
     const conversation = await Question.conversationOf(item.id)
     assert.deepEqual(
