@@ -92,6 +92,41 @@ export class AuditEventSchema extends BaseModel {
   declare subjectType: string | null
 }
 
+export class BulkActionSchema extends BaseModel {
+  static $columns = ['createdAt', 'doneCount', 'filter', 'finishedAt', 'id', 'kind', 'parameters', 'processedThroughId', 'reason', 'skippedCount', 'status', 'targetIds', 'totalCount', 'updatedAt', 'userId'] as const
+  $columns = BulkActionSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare doneCount: number
+  @column()
+  declare filter: any
+  @column.dateTime()
+  declare finishedAt: DateTime | null
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare kind: string
+  @column()
+  declare parameters: any
+  @column()
+  declare processedThroughId: number
+  @column()
+  declare reason: string
+  @column()
+  declare skippedCount: number
+  @column()
+  declare status: string
+  @column()
+  declare targetIds: any
+  @column()
+  declare totalCount: number
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+  @column()
+  declare userId: number
+}
+
 export class IdempotencyKeySchema extends BaseModel {
   static $columns = ['completedAt', 'createdAt', 'fingerprint', 'id', 'key', 'responseBody', 'responseHeaders', 'statusCode', 'tokenId', 'tokenKind'] as const
   $columns = IdempotencyKeySchema.$columns

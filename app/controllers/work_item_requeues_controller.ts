@@ -9,7 +9,7 @@ export default class WorkItemRequeuesController {
     await bouncer.with(WorkItemPolicy).authorize('manage')
     const item = await WorkItem.findOrFail(params.id)
     const { note } = await request.validateUsing(requeueValidator)
-    await item.requeue(auth.use('web').getUserOrFail(), request.ip(), { note })
+    await item.requeue(auth.use('web').getUserOrFail(), request.ip(), note ?? null)
     session.flash('success', `Requeued work item #${item.id}.`)
     return response.redirect().back()
   }

@@ -14,6 +14,7 @@ import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
 import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
+import processBulkAction from '#jobs/process_bulk_action'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -32,6 +33,7 @@ export const taskList: TaskList = {
   post_question_to_github: postQuestionToGitHub,
   answer_question_from_github: answerQuestionFromGitHub,
   recover_crashed_workers: recoverCrashedWorkers,
+  process_bulk_action: processBulkAction,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */

@@ -222,7 +222,7 @@ export default class IssueIntake {
       .first()
     if (!item || item.status !== 'cancelled') return 'unchanged'
     try {
-      await item.requeue('system', null, {
+      await item.requeue('system', null, null, {
         client: trx,
         reason: `GitHub issue #${issueNumber} was reopened`,
       })

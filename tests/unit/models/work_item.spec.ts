@@ -110,7 +110,7 @@ test.group('Human actions on work items', (group) => {
 
     await assert.rejects(() =>
       db.transaction(async (trx) => {
-        await item.requeue('system', null, { client: trx, reason })
+        await item.requeue('system', null, null, { client: trx, reason })
         throw new Error('the rest of the step failed')
       })
     )
@@ -118,12 +118,12 @@ test.group('Human actions on work items', (group) => {
     assert.equal(item.status, 'cancelled')
     assert.lengthOf(await AuditEvent.query().where('action', 'work_item.requeued'), 0)
 
-    await db.transaction((trx) => item.requeue('system', null, { client: trx, reason }))
+    await db.transaction((trx) => item.requeue('system', null, null, { client: trx, reason }))
     await item.refresh()
     assert.equal(item.status, 'pending')
     const [event] = await AuditEvent.query().where('action', 'work_item.requeued')
     assert.equal(event.actorType, 'system')
-    assert.deepEqual(event.details, { reason, previous_status: 'cancelled' })
+    assert.deepEqual(event.details, { reason, previous_status: 'cancelled', note: null })
   })
 
   test('block puts an item on hold with a reason; unblock returns it to pending', async ({
