@@ -22,8 +22,12 @@ async function waitingForReview(minutesAgo: number) {
 
 test.group('recheck_gates job', (group) => {
   group.each.setup(async () => {
-    await testUtils.db().truncate()
-    return () => discardQueuedJobs()
+    // Lucid's truncate empties the tables after the test, through the function it answers.
+    const truncate = await testUtils.db().truncate()
+    return async () => {
+      await truncate()
+      await discardQueuedJobs()
+    }
   })
 
   test('fails the gates of a run waiting past ci_timeout_minutes and retries its item; a run still in time keeps waiting', async ({

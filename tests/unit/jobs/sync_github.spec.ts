@@ -6,9 +6,12 @@ import { clearJobs, jobsOf } from '#tests/support/github_world'
 
 test.group('sync_github job', (group) => {
   group.each.setup(async () => {
-    await testUtils.db().truncate()
+    const truncate = await testUtils.db().truncate()
     await clearJobs()
-    return () => clearJobs()
+    return async () => {
+      await truncate()
+      await clearJobs()
+    }
   })
 
   test('queues one sync per project connected to GitHub, active or paused; a second tick queues no duplicate', async ({
