@@ -2,8 +2,8 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import type User from '#models/user'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** The tables that grow without bound: no list page may scan them. */
 const BIG_TABLES = ['work_items', 'runs', 'run_logs', 'audit_events']

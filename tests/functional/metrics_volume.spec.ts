@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import env from '#start/env'
-import { emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** The tables that grow without bound: a scrape may not scan them. */
 const BIG_TABLES = ['work_items', 'runs']

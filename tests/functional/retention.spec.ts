@@ -5,7 +5,7 @@ import pruneRetainedData, { PRUNE_JOB_KEY } from '#jobs/prune_retained_data'
 import Run from '#models/run'
 import { retainedData } from '#services/retention/retention_pruner'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld, setSettings } from '#tests/support/claim_world'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
 import { discardQueuedJobs } from '#tests/support/queued_jobs'
 import { asUser, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 

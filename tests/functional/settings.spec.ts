@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Setting from '#models/setting'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -9,6 +8,7 @@ import {
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 const DEFAULTS = Setting.fromValues({})
 

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
-import { createAgent, emptyWorld } from '#tests/support/claim_world'
 import { freePort } from '#infrastructure/free_port'
 import { killGatehouse, startGatehouse } from '#tests/support/gatehouse_process'
+import { emptyWorld } from '#tests/support/test_database'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const appRoot = fileURLToPath(new URL('../../', import.meta.url))
 const STOP_LIMIT_MS = 10_000
@@ -163,7 +165,7 @@ test.group('Stopping (process level)', (group) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-stop-'))
     chmodSync(dataDir, 0o755)
     const port = await freePort()
-    const { token } = await createAgent({ maxConcurrency: 30 })
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 30 }).create())
     const server = startGatehouse(['start'], dataDir, port, process.env.DATABASE_URL)
     let runner: ChildProcess | undefined
     try {

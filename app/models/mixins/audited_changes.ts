@@ -19,14 +19,21 @@ export type AuditOptions = {
 }
 
 /**
- * A change made as one item of a bulk action: inside the transaction of the job's batch, its
- * audit event naming the bulk action and the reason the person gave for it.
+ * A change made as one step of a larger one, inside its transaction: an item of a bulk action
+ * (the audit event names it and the reason the person gave), or the system following an
+ * outside event (a reopened GitHub issue: the reason only).
  */
-export type BulkStep = { client: TransactionClientContract; bulkActionId: number; reason: string }
+export type BulkStep = {
+  client: TransactionClientContract
+  bulkActionId?: number
+  reason: string
+}
 
-/** What a bulk step adds to each item's audit event. */
+/** What such a step adds to each item's audit event. */
 export function bulkDetails(bulk: BulkStep | undefined) {
-  return bulk ? { bulk_action_id: bulk.bulkActionId, reason: bulk.reason } : {}
+  if (!bulk) return {}
+  if (bulk.bulkActionId === undefined) return { reason: bulk.reason }
+  return { bulk_action_id: bulk.bulkActionId, reason: bulk.reason }
 }
 
 /** What a change did, as its callback tells it. */

@@ -5,14 +5,12 @@ import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
 import DatabaseServer from '#infrastructure/database_server'
 import AuditChain from '#services/audit/audit_chain'
-import {
-  createAgent,
-  createItem,
-  createProject,
-  emptyWorld,
-  setSettings,
-} from '#tests/support/claim_world'
 import { freePort } from '#infrastructure/free_port'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -80,14 +78,18 @@ test.group('Claiming across processes', (group) => {
     assert,
     cleanup,
   }) => {
-    const wipThree = await createProject({ gatesConfig: { wip_limit: 3 } })
-    const wipFive = await createProject({ gatesConfig: { wip_limit: 5 } })
-    const open = await createProject()
+    const wipThree = await ProjectFactory.merge({ gatesConfig: { wip_limit: 3 } }).create()
+    const wipFive = await ProjectFactory.merge({ gatesConfig: { wip_limit: 5 } }).create()
+    const open = await ProjectFactory.create()
     const agents = await Promise.all(
-      [1, 1, 2, 2, 3, 3, 4, 4, 5, 5].map((maxConcurrency) => createAgent({ maxConcurrency }))
+      [1, 1, 2, 2, 3, 3, 4, 4, 5, 5].map((maxConcurrency) =>
+        agentWithToken(AgentFactory.merge({ maxConcurrency }).create())
+      )
     )
     for (let i = 0; i < 240; i++) {
-      await createItem([wipThree, wipFive, open][i % 3], { priority: i % 4 })
+      await WorkItemFactory.apply('due')
+        .merge({ projectId: [wipThree, wipFive, open][i % 3].id, priority: i % 4 })
+        .create()
     }
     const cap = 12
     await setSettings({ max_parallel_runs: cap })

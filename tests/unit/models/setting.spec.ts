@@ -3,8 +3,8 @@ import pg from 'pg'
 import Setting, { type Settings } from '#models/setting'
 import DatabaseServer from '#infrastructure/database_server'
 import { CLAIMABLE_CHANNEL } from '#infrastructure/claimable'
-import { emptyWorld, setSettings } from '#tests/support/claim_world'
 import { userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
 
 /** How many "look again" notifications waiting claimers received while `change` ran. */
 async function announcementsDuring(change: () => Promise<unknown>) {

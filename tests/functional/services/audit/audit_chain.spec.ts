@@ -5,7 +5,10 @@ import AuditChain, { GENESIS_HASH } from '#services/audit/audit_chain'
 import { sha256 } from '#services/audit/evidence'
 import ClaimService from '#services/claims/claim_service'
 import AuditVerify from '#commands/audit_verify'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
 import { keepCommandOutput, messagesOf, runCommand } from '#tests/support/ace_commands'
 
 async function recordEvents(count: number) {
@@ -155,11 +158,9 @@ test.group('Audit hash chain', (group) => {
   test('claims running alongside the sealer: no deadlock, every event sealed once', async ({
     assert,
   }) => {
-    const project = await createProject()
-    for (let index = 0; index < 60; index++) await createItem(project)
-    const agents = await Promise.all(
-      Array.from({ length: 12 }, () => createAgent({ maxConcurrency: 5 }))
-    )
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).createMany(60)
+    const agents = await AgentFactory.merge({ maxConcurrency: 5 }).createMany(12)
 
     let claiming = true
     let sealerRuns = 0
@@ -170,7 +171,7 @@ test.group('Audit hash chain', (group) => {
       }
     })()
     const outcomes = await Promise.all(
-      agents.flatMap(({ agent }) =>
+      agents.flatMap((agent) =>
         Array.from({ length: 6 }, () => ClaimService.claim(agent).then((r) => r.outcome))
       )
     ).finally(() => (claiming = false))
