@@ -1,8 +1,8 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import emitter from '@adonisjs/core/services/emitter'
 import env from '#start/env'
 import { emptyWorld } from '#tests/support/test_database'
+import { planOf, queriesOf } from '#tests/support/captured_queries'
 
 /** The tables that grow without bound: a scrape may not scan them. */
 const BIG_TABLES = ['work_items', 'runs']
@@ -55,33 +55,6 @@ async function removeProbeJobs() {
   )
 }
 
-type CapturedQuery = { sql: string; bindings: unknown[] }
-
-/** Runs `load` with query reporting on, and returns every SQL statement it ran. */
-async function queriesOf(load: () => Promise<unknown>) {
-  const captured: CapturedQuery[] = []
-  const capture = (query: { sql: string; bindings?: unknown[] }) =>
-    captured.push({ sql: query.sql, bindings: query.bindings ?? [] })
-  const connection = db.manager.get('postgres')!.connection!
-  const prettyPrint = (db as any).prettyPrint
-  emitter.off('db:query', prettyPrint)
-  emitter.on('db:query', capture)
-  connection.config.debug = true
-  try {
-    await load()
-  } finally {
-    connection.config.debug = false
-    emitter.off('db:query', capture)
-  }
-  return captured
-}
-
-async function explain(query: CapturedQuery, options = '') {
-  const sql = query.sql.replace(/\$\d+/g, '?')
-  const { rows } = await db.rawQuery(`explain ${options} ${sql}`, query.bindings as any[])
-  return rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')
-}
-
 test.group('GET /metrics with 1,000,000 work items', (group) => {
   group.setup(async () => {
     await emptyWorld()
@@ -113,7 +86,7 @@ test.group('GET /metrics with 1,000,000 work items', (group) => {
 
     console.log(`\n  One scrape runs ${queries.length} queries; their plans at 1,000,000 items:`)
     for (const query of queries) {
-      const plan = await explain(query)
+      const plan = await planOf(query)
       for (const table of BIG_TABLES) {
         assert.notMatch(
           plan,
@@ -122,7 +95,7 @@ test.group('GET /metrics with 1,000,000 work items', (group) => {
         )
       }
       console.log(`\n  ${query.sql.replace(/\s+/g, ' ').trim()}`)
-      const measured = await explain(query, '(analyze, buffers, costs off)')
+      const measured = await planOf(query, '(analyze, buffers, costs off)')
       console.log(measured.replace(/^/gm, '    '))
     }
 
