@@ -505,12 +505,13 @@ async function wakeupPhase(
 
 async function seed(db: any, Agent: any) {
   // The bench's own scratch database: it opts out of the audit log's TRUNCATE refusal for this
-  // transaction only, as the test database does (migration 0420).
+  // transaction only, as the test database does (migration 0420). The seals go with the events:
+  // restarted ids would otherwise look sealed already (migration 0530).
   await db.transaction(async (trx: any) => {
     await trx.rawQuery(`set local gatehouse.audit_truncate_allowed = 'on'`)
     await trx.rawQuery(
       `truncate runs, run_logs, work_item_dependencies, work_items, agent_access_tokens, agents,
-                policies, projects, audit_events restart identity cascade`
+                policies, projects, audit_events, audit_seals restart identity cascade`
     )
   })
   await db.rawQuery(`update settings set value = 'true' where key = 'agents_enabled'`)

@@ -92,6 +92,56 @@ export class AuditEventSchema extends BaseModel {
   declare subjectType: string | null
 }
 
+export class AuditSealSchema extends BaseModel {
+  static $columns = ['auditEventId', 'hash', 'prevHash', 'sealedAt', 'seq'] as const
+  $columns = AuditSealSchema.$columns
+  @column()
+  declare auditEventId: number
+  @column()
+  declare hash: string
+  @column()
+  declare prevHash: string
+  @column.dateTime()
+  declare sealedAt: DateTime
+  @column({ isPrimary: true })
+  declare seq: bigint | number
+}
+
+export class BulkActionSchema extends BaseModel {
+  static $columns = ['createdAt', 'doneCount', 'filter', 'finishedAt', 'id', 'kind', 'parameters', 'processedThroughId', 'reason', 'skippedCount', 'status', 'targetIds', 'totalCount', 'updatedAt', 'userId'] as const
+  $columns = BulkActionSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare doneCount: number
+  @column()
+  declare filter: any
+  @column.dateTime()
+  declare finishedAt: DateTime | null
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare kind: string
+  @column()
+  declare parameters: any
+  @column()
+  declare processedThroughId: number
+  @column()
+  declare reason: string
+  @column()
+  declare skippedCount: number
+  @column()
+  declare status: string
+  @column()
+  declare targetIds: any
+  @column()
+  declare totalCount: number
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+  @column()
+  declare userId: number
+}
+
 export class IdempotencyKeySchema extends BaseModel {
   static $columns = ['completedAt', 'createdAt', 'fingerprint', 'id', 'key', 'responseBody', 'responseHeaders', 'statusCode', 'tokenId', 'tokenKind'] as const
   $columns = IdempotencyKeySchema.$columns
@@ -313,7 +363,7 @@ export class RunLogSchema extends BaseModel {
 }
 
 export class RunSchema extends BaseModel {
-  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logSecondBytes', 'logSecondLines', 'logSecondStartedAt', 'logsCutAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
+  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logSecondBytes', 'logSecondLines', 'logSecondStartedAt', 'logsCutAt', 'logsPrunedAt', 'logsPrunedOlderThanDays', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
   $columns = RunSchema.$columns
   @column()
   declare agentId: number
@@ -365,6 +415,10 @@ export class RunSchema extends BaseModel {
   declare logSecondStartedAt: DateTime | null
   @column.dateTime()
   declare logsCutAt: DateTime | null
+  @column.dateTime()
+  declare logsPrunedAt: DateTime | null
+  @column()
+  declare logsPrunedOlderThanDays: number | null
   @column()
   declare logsUrl: string | null
   @column.dateTime()

@@ -91,6 +91,9 @@ export type ScannedRoutes = {
     'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.create': { paramsTuple?: []; params?: {} }
+    'bulk_actions.store': { paramsTuple?: []; params?: {} }
+    'bulk_actions.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   GET: {
@@ -132,6 +135,8 @@ export type ScannedRoutes = {
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.create': { paramsTuple?: []; params?: {} }
+    'bulk_actions.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   HEAD: {
@@ -173,6 +178,8 @@ export type ScannedRoutes = {
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.create': { paramsTuple?: []; params?: {} }
+    'bulk_actions.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   POST: {
@@ -207,6 +214,7 @@ export type ScannedRoutes = {
     'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.store': { paramsTuple?: []; params?: {} }
   }
   DELETE: {
     'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }

@@ -14,7 +14,7 @@ import {
 import DatabaseServer from '#infrastructure/database_server'
 import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
 import shutdown from '#infrastructure/shutdown'
-import { taskList as applicationTasks, crontab } from '#jobs/task_list'
+import { taskList as applicationTasks, crontab, maintenanceTasks } from '#jobs/task_list'
 
 /**
  * graphile-worker 0.18 retries a job's completion and failure write only on the few codes of
@@ -33,6 +33,14 @@ for (const code of connectionLossCodes) {
 
 type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
 
+/** Slots of the maintenance runner: its jobs are short, and one long prune leaves one free. */
+const MAINTENANCE_CONCURRENCY = 2
+
+/** The tasks of `tasks` for which `keep` holds. */
+function tasksWhere(tasks: TaskList, keep: (identifier: string) => boolean): TaskList {
+  return Object.fromEntries(Object.entries(tasks).filter(([identifier]) => keep(identifier)))
+}
+
 const graphileLogger = new Logger((scope) => (level, message, meta) => {
   const child = logger.child({ component: 'worker', ...scope, ...meta })
   if (level === 'error') child.error(message)
@@ -42,12 +50,15 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 })
 
 /**
- * The graphile-worker runner of this process: its own pg pool (jobs must not starve web
- * requests of connections, and the runner needs a LISTEN connection of its own).
+ * The graphile-worker runners of this process, on a pg pool of their own (jobs must not starve
+ * web requests of connections, and each runner needs a LISTEN connection of its own): one for
+ * the general jobs (GitHub calls, gates, webhooks) and one with reserved slots for the
+ * maintenance tasks (task_list.ts), so that the reaper never waits behind a slow GitHub.
  */
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
+  #maintenanceRunner?: Runner
   /** Set while `run()` is starting: a stop that comes meanwhile waits for it, then stops it. */
   #starting?: Promise<unknown>
   /** The ids this runner's pools lock jobs with (`locked_by`). */
@@ -91,6 +102,9 @@ export default class Worker {
         return await this.start(options)
       } catch (error) {
         if (!isConnectionLoss(error)) throw error
+        // The failed attempt's heartbeat timer would beat for pools that never started.
+        clearInterval(this.#heartbeat)
+        this.#heartbeat = undefined
         await this.#pool?.end().catch(() => {})
         this.#pool = undefined
         this.#lockIds = []
@@ -102,7 +116,13 @@ export default class Worker {
 
   async #start(options: WorkerOptions) {
     const concurrency = options.concurrency ?? 5
-    this.#pool = createPool(concurrency + 2)
+    const tasks = options.taskList ?? applicationTasks
+    const isMaintenance = (task: string) => maintenanceTasks.includes(task)
+    // Parsed here: an empty string would make graphile-worker look for a crontab file.
+    const cronItems = parseCrontab(options.crontab ?? crontab)
+    const maintenance = tasksWhere(tasks, isMaintenance)
+    const hasMaintenance = Object.keys(maintenance).length > 0
+    this.#pool = createPool(concurrency + 2 + (hasMaintenance ? MAINTENANCE_CONCURRENCY + 1 : 0))
     const events: WorkerEvents = new EventEmitter()
     events.on('pool:create', ({ workerPool }) => {
       this.#lockIds.push(workerPool.id)
@@ -110,29 +130,46 @@ export default class Worker {
     })
     this.#heartbeat = setInterval(() => void this.#beat(), Worker.heartbeatIntervalMs)
     this.#heartbeat.unref()
-    this.#runner = await run({
+    const common = {
       pgPool: this.#pool,
       events,
-      concurrency,
       noHandleSignals: true,
       pollInterval: 1000,
       logger: graphileLogger,
       // Inside the process's 10 s stop deadline, with room for the pools and Postgres after.
       gracefulShutdownAbortTimeout: 5000,
-      taskList: options.taskList ?? applicationTasks,
-      // Parsed here: an empty string would make graphile-worker look for a crontab file.
-      parsedCronItems: parseCrontab(options.crontab ?? crontab),
+    }
+    this.#runner = await run({
+      ...common,
+      concurrency,
+      taskList: tasksWhere(tasks, (task) => !isMaintenance(task)),
+      parsedCronItems: cronItems.filter((item) => !isMaintenance(item.task)),
     })
+    if (!hasMaintenance) return
+    try {
+      this.#maintenanceRunner = await run({
+        ...common,
+        concurrency: MAINTENANCE_CONCURRENCY,
+        taskList: maintenance,
+        parsedCronItems: cronItems.filter((item) => isMaintenance(item.task)),
+      })
+    } catch (error) {
+      // A start that fails half-way (Postgres went away) leaves nothing running to retry over.
+      await this.#runner.stop().catch(() => {})
+      this.#runner = undefined
+      throw error
+    }
   }
 
   /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
   async stop() {
     await this.#starting?.catch(() => {})
-    const runner = this.#runner
+    const runners = [this.#runner, this.#maintenanceRunner].filter((runner) => !!runner)
     this.#runner = undefined
+    this.#maintenanceRunner = undefined
     clearInterval(this.#heartbeat)
     this.#heartbeat = undefined
-    if (runner) await runner.stop()
+    await Promise.all(runners.map((runner) => runner.stop()))
     await this.#releaseOrphanedLocks()
     await this.#pool?.end()
     this.#pool = undefined
@@ -177,9 +214,9 @@ export default class Worker {
     }
   }
 
-  /** Resolves when the runner stops, rejects if it crashes. */
-  get promise() {
-    return this.#runner?.promise ?? Promise.resolve()
+  /** Resolves when the runners stop, rejects if one crashes. */
+  get promise(): Promise<void> {
+    return Promise.all([this.#runner?.promise, this.#maintenanceRunner?.promise]).then(() => {})
   }
 }
 

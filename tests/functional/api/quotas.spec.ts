@@ -5,9 +5,12 @@ import RunLog from '#models/run_log'
 import Run from '#models/run'
 import Quotas, { QUOTAS } from '#services/quotas'
 import { claimedRun } from '#tests/support/claimed_run'
-import { createAgent, createProject, emptyWorld } from '#tests/support/claim_world'
 import { asUser, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
 import Browser from '#tests/support/browser_session'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const base = () => `http://${process.env.HOST}:${process.env.PORT}`
 
@@ -77,8 +80,8 @@ test.group('Quotas', (group) => {
   test('an agent token past its requests per minute gets 429 with the headers; others go on', async ({
     assert,
   }) => {
-    const { token } = await createAgent()
-    const { token: otherToken } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const { token: otherToken } = await agentWithToken(AgentFactory.create())
     await withQuota('agentRequestsPerMinute', 5, async () => {
       const get = (bearer: string) =>
         fetch(`${base()}/api/v1/agent`, { headers: { authorization: `Bearer ${bearer}` } })
@@ -97,7 +100,7 @@ test.group('Quotas', (group) => {
   test('requests a process admits on its own reach the shared count within a second or so', async ({
     assert,
   }) => {
-    const { agent, token } = await createAgent()
+    const { agent, token } = await agentWithToken(AgentFactory.create())
     const tokenId = await db
       .from('agent_access_tokens')
       .where('tokenable_id', agent.id)
@@ -177,9 +180,13 @@ test.group('Quotas', (group) => {
   test('long-polls per agent are capped at max_concurrency: one more is 429 at once, and writes nothing (200 from one token, measured)', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token: flood } = await createAgent({ maxConcurrency: 2 })
-    const { token: other } = await createAgent({ maxConcurrency: 1 })
+    const project = await ProjectFactory.create()
+    const { token: flood } = await agentWithToken(
+      AgentFactory.merge({ maxConcurrency: 2 }).create()
+    )
+    const { token: other } = await agentWithToken(
+      AgentFactory.merge({ maxConcurrency: 1 }).create()
+    )
     const adminUser = await userWithRole('admin')
     const admin = await Browser.signIn(adminUser.email)
     assert.exists(project)
