@@ -20,6 +20,12 @@ import { MAX_INTEGER } from '#database/column_limits'
 
 /** How fresh `last_seen_at` is kept. */
 const SEEN_EVERY_SECONDS = 30
+/**
+ * The stale last_seen_at this process last replaced, per agent (by id and creation time: ids
+ * are reused after a truncate): the requests of a burst all loaded that same value, and only
+ * the first of them writes.
+ */
+const seenReplaced = new Map<string, number>()
 
 /** What an agent accepts: work types (`*` for all) and free tags. */
 export type AgentCapabilities = { work_types: string[]; tags: string[] }
@@ -88,11 +94,16 @@ export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
 
   /**
    * Records that the agent was seen, at most every 30 s: the check against the row already
-   * loaded costs nothing, and the conditional update keeps concurrent requests from piling up.
+   * loaded costs nothing; concurrent requests that loaded the same stale value leave it to
+   * the first of them, and the conditional update covers the other processes.
    */
   async markSeen() {
     if (this.lastSeenAt && this.lastSeenAt > DateTime.now().minus({ seconds: SEEN_EVERY_SECONDS }))
       return
+    const key = `${this.id}:${this.createdAt?.valueOf()}`
+    const stale = this.lastSeenAt?.toMillis() ?? 0
+    if (seenReplaced.get(key) === stale) return
+    seenReplaced.set(key, stale)
     await db.rawQuery(
       `update agents set last_seen_at = now()
         where id = ? and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ?))`,
