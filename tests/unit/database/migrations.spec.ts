@@ -37,7 +37,10 @@ test.group('Migrations', () => {
       settings.map((row) => [row.key, row.value]),
       [
         ['agents_enabled', true],
+        ['idempotency_key_retention_hours', 24],
         ['max_parallel_runs', null],
+        ['run_log_retention_days', 90],
+        ['webhook_delivery_retention_days', 30],
       ]
     )
   })
