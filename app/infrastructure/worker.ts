@@ -14,7 +14,7 @@ import {
 import DatabaseServer from '#infrastructure/database_server'
 import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
 import shutdown from '#infrastructure/shutdown'
-import { taskList as applicationTasks, crontab } from '#jobs/task_list'
+import { taskList as applicationTasks, notificationTaskList, crontab } from '#jobs/task_list'
 
 /**
  * graphile-worker 0.18 retries a job's completion and failure write only on the few codes of
@@ -31,7 +31,14 @@ for (const code of connectionLossCodes) {
   graphileLib.RETRYABLE_ERROR_CODES[code] ??= { minDelay: 500, maxDelay: 5000 }
 }
 
-type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
+type WorkerOptions = {
+  concurrency?: number
+  /** Slots of the notification runner (deliveries, each up to its 10 s timeout). */
+  notificationConcurrency?: number
+  /** Only these tasks, in one runner (tests). */
+  taskList?: TaskList
+  crontab?: string
+}
 
 const graphileLogger = new Logger((scope) => (level, message, meta) => {
   const child = logger.child({ component: 'worker', ...scope, ...meta })
@@ -48,6 +55,8 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
+  /** Runs only notification deliveries (see notificationTaskList). */
+  #notificationRunner?: Runner
   /** Set while `run()` is starting: a stop that comes meanwhile waits for it, then stops it. */
   #starting?: Promise<unknown>
   /** The ids this runner's pools lock jobs with (`locked_by`). */
@@ -102,7 +111,9 @@ export default class Worker {
 
   async #start(options: WorkerOptions) {
     const concurrency = options.concurrency ?? 5
-    this.#pool = createPool(concurrency + 2)
+    const notificationConcurrency = options.taskList ? 0 : (options.notificationConcurrency ?? 5)
+    // A task holds no connection while it waits on the network: two more for the second runner suffice.
+    this.#pool = createPool(concurrency + (notificationConcurrency ? 4 : 2))
     const events: WorkerEvents = new EventEmitter()
     events.on('pool:create', ({ workerPool }) => {
       this.#lockIds.push(workerPool.id)
@@ -123,16 +134,29 @@ export default class Worker {
       // Parsed here: an empty string would make graphile-worker look for a crontab file.
       parsedCronItems: parseCrontab(options.crontab ?? crontab),
     })
+    if (notificationConcurrency)
+      this.#notificationRunner = await run({
+        pgPool: this.#pool,
+        events,
+        concurrency: notificationConcurrency,
+        noHandleSignals: true,
+        pollInterval: 1000,
+        logger: graphileLogger,
+        gracefulShutdownAbortTimeout: 5000,
+        taskList: notificationTaskList,
+        parsedCronItems: [],
+      })
   }
 
   /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
   async stop() {
     await this.#starting?.catch(() => {})
-    const runner = this.#runner
+    const runners = [this.#runner, this.#notificationRunner]
     this.#runner = undefined
+    this.#notificationRunner = undefined
     clearInterval(this.#heartbeat)
     this.#heartbeat = undefined
-    if (runner) await runner.stop()
+    await Promise.all(runners.map((runner) => runner?.stop()))
     await this.#releaseOrphanedLocks()
     await this.#pool?.end()
     this.#pool = undefined
@@ -179,7 +203,7 @@ export default class Worker {
 
   /** Resolves when the runner stops, rejects if it crashes. */
   get promise() {
-    return this.#runner?.promise ?? Promise.resolve()
+    return Promise.all([this.#runner?.promise, this.#notificationRunner?.promise])
   }
 }
 

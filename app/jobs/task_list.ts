@@ -14,6 +14,7 @@ import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
 import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
+import deliverNotification from '#jobs/deliver_notification'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -32,6 +33,14 @@ export const taskList: TaskList = {
   post_question_to_github: postQuestionToGitHub,
   answer_question_from_github: answerQuestionFromGitHub,
   recover_crashed_workers: recoverCrashedWorkers,
+}
+
+/**
+ * Notification deliveries run in a runner of their own (Worker): a receiver that hangs until
+ * the timeout holds one of its slots, never one of the gate or GitHub jobs'.
+ */
+export const notificationTaskList: TaskList = {
+  deliver_notification: deliverNotification,
 }
 
 /** Recurring tasks (UTC). Each has a job key so that runs never overlap across processes. */
