@@ -178,7 +178,7 @@ export default class RunLifecycle {
       await Notifier.publish(trx, item.projectId, 'question.asked', {
         work_item: { id: item.id, title: item.title },
         run: { id: run.id },
-        agent: { key: agent.key },
+        agent: { id: agent.id, key: agent.key },
         question: { id: question.id, text: asked.question, choices: asked.choices ?? null },
       })
     })
@@ -505,7 +505,7 @@ async function publishRejection(
   await Notifier.publish(trx, item.projectId, 'run.rejected', {
     run: { id: run.id, attempt: run.attempt, pr_url: run.prUrl, head_sha: run.headSha },
     work_item: { id: item.id, title: item.title },
-    agent_id: run.agentId,
+    agent: { id: run.agentId },
     inherited_failure: ending.inherited,
     reasons: ending.verdicts
       .filter((verdict) => verdict.verdict === 'failed')
