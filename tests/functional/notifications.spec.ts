@@ -236,6 +236,20 @@ test.group('Notifications: deliveries', (group) => {
     assert.equal(delivery.lastStatusCode, 503)
   })
 
+  test('an integration deactivated after the event gets no request; its delivery ends failed', async ({
+    assert,
+  }) => {
+    const project = await ProjectFactory.create()
+    const integration = await webhookTo(project, receiver)
+    await DefaultBranchStatus.record(project.id, 'failing')
+    await integration.deactivate(await userWithRole('maintainer'), null)
+    await runQueuedDeliveries()
+    const [delivery] = await deliveriesOf('default_branch.red')
+    assert.equal(delivery.status, 'failed')
+    assert.equal(delivery.lastError, 'the integration is inactive')
+    assert.lengthOf(receiver.received, 0)
+  })
+
   test('a maintainer redelivers from the integration page: audited, one more attempt, same delivery id', async ({
     client,
     assert,

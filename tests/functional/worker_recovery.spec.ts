@@ -92,9 +92,15 @@ test.group('crashed worker recovery', (group) => {
     )
     const recoveredMs = Date.now() - killedAt
     assert.isNotNull(recovered, 'the crashed worker was never recovered')
-    assert.deepEqual(
+    // The killed process's pools (its job runner and its notification runner), and only them.
+    assert.include(
       recovered!.workers.map((w) => w.worker_id),
-      [locked[0].locked_by]
+      locked[0].locked_by
+    )
+    assert.lengthOf(
+      [...new Set(recovered!.workers.map((w) => `${w.host}:${w.pid}`))],
+      1,
+      'the pools of one process'
     )
     assert.isBelow(recoveredMs, WorkerRecovery.staleAfterSeconds * 1000 + 15_000)
 

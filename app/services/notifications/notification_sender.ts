@@ -20,7 +20,7 @@ type OutgoingRequest = { url: string; headers: Record<string, string>; body: str
  * throws for a retry, unless it was the last, which marks the delivery failed.
  */
 export default class NotificationSender {
-  static async deliver(deliveryId: number, final: boolean) {
+  static async deliver(deliveryId: number, finalAttempt: boolean) {
     const delivery = await NotificationDelivery.query()
       .where('id', deliveryId)
       .preload('integration')
@@ -28,6 +28,8 @@ export default class NotificationSender {
       .first()
     // Gone with its integration, or already delivered (a duplicate or a stale job).
     if (!delivery || delivery.status !== 'pending') return
+    // Deactivated since: nothing to retry for; the delivery ends failed, redeliverable later.
+    const last = finalAttempt || delivery.integration.status !== 'active'
 
     const outcome = await this.#send(delivery)
     await db.transaction(async (trx) => {
@@ -35,7 +37,7 @@ export default class NotificationSender {
         .where('id', delivery.id)
         .forUpdate()
         .firstOrFail()
-      locked.markAttempt(outcome, final)
+      locked.markAttempt(outcome, last)
       await locked.save()
       await NotificationDeliveryAttempt.create(
         {
@@ -49,9 +51,9 @@ export default class NotificationSender {
         { client: trx }
       )
     })
-    const result = outcome.ok ? 'delivered' : final ? 'failed' : 'retrying'
+    const result = outcome.ok ? 'delivered' : last ? 'failed' : 'retrying'
     notificationDeliveries.inc({ result })
-    if (!outcome.ok && !final) throw new DeliveryFailed(outcome.error ?? 'delivery failed')
+    if (!outcome.ok && !last) throw new DeliveryFailed(outcome.error ?? 'delivery failed')
   }
 
   static async #send(delivery: NotificationDelivery): Promise<AttemptOutcome> {
