@@ -566,6 +566,15 @@ test.group('Notifications: integration form', (group) => {
     }).header('referer', `${base}/new`)
     assert.property(fieldErrors(missing), 'url')
     assert.notInclude(JSON.stringify(missing.flashMessages()), SIGNING_SECRET)
+    const refusedForm = await client
+      .get(`${base}/new`)
+      .loginAs(maintainer)
+      .withFlashMessages({
+        ...(missing.flashMessages() as Record<string, any>),
+        events: ['run.rejected'],
+      })
+    assert.include(refusedForm.text(), 'value="run.rejected" checked')
+    assert.notInclude(refusedForm.text(), 'value="item.completed" checked', 'as the user left them')
     const ftp = await asUser(client, maintainer, 'post', base, {
       kind: 'webhook',
       name: 'ops',
