@@ -55,7 +55,29 @@ type Phase = {
   latencies: number[]
   /** The raw-SQL phase this one is compared with (itself for a baseline). */
   baseline?: Phase
+  /** Statements sent to Postgres by this process during the phase, per cycle. */
+  statements?: number
 }
+
+/**
+ * Every statement this process sends to Postgres (the server runs in it) is counted, by its
+ * first words with BENCH_STATEMENTS=1, so a phase can report its round trips per cycle.
+ */
+let statementsSent = 0
+const statementsByText = new Map<string, number>()
+const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statementsSent++
+  if (process.env.BENCH_STATEMENTS) {
+    const config = args[0] as string | { text?: string }
+    const text = (typeof config === 'string' ? config : (config?.text ?? '?'))
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 90)
+    statementsByText.set(text, (statementsByText.get(text) ?? 0) + 1)
+  }
+  return sendQuery.apply(this, args)
+} as typeof pg.Client.prototype.query
 
 const benchUrl = await prepareDatabase()
 process.env.DATABASE_URL = benchUrl
@@ -66,8 +88,11 @@ process.env.PORT = String(await freePort())
 process.env.RUN_WORKER = 'false'
 process.env.LOG_LEVEL ??= 'warn'
 process.env.DATABASE_POOL_MAX = String(AGENTS + 4)
-// The bench measures claiming, not the per-token request quota (docs/security.md).
+// The bench measures claiming and log ingest, not the quotas (docs/security.md): at 500-line
+// batches a run passes the default 2,000 log lines per second.
 process.env.QUOTA_AGENT_REQUESTS_PER_MINUTE ??= '100000000'
+process.env.QUOTA_LOG_LINES_PER_SECOND ??= '100000000'
+process.env.QUOTA_LOG_BYTES_PER_SECOND ??= '100000000000'
 
 const ignitor = new Ignitor(APP_ROOT, { importer: IMPORTER }).tap((app) => {
   app.booting(async () => {
@@ -102,7 +127,9 @@ async function run() {
   )
   const seedStarted = performance.now()
   const seeded = await seed(db, Agent)
-  console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
+  console.log(
+    `  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s, RSS now ${rssMegabytes()} MB`
+  )
   const baseUrl = `http://${process.env.HOST}:${process.env.PORT}`
 
   const complete = async (runId: number, itemId: number) => {
@@ -132,6 +159,7 @@ async function run() {
     })
   )
   await vacuum(db)
+  const profiling = await startCpuProfile()
   phases.push(
     await timedPhase('POST /api/v1/claims', raw, async (index) => {
       const started = performance.now()
@@ -153,6 +181,7 @@ async function run() {
       return latency
     })
   )
+  await profiling?.stop('http-claims')
   phases.push(await graphileWorkerPhase(raw))
 
   // Log ingest: each agent holds one running run and sends it batches of LOG_BATCH lines.
@@ -171,6 +200,7 @@ async function run() {
       message: `bench line ${i}: compiling module ${i % 17} of the project, nothing to see here`,
     })),
   })
+  const profilingLogs = await startCpuProfile()
   phases.push(
     await timedPhase(
       'POST /runs/:id/logs',
@@ -192,6 +222,7 @@ async function run() {
       LOG_BATCH
     )
   )
+  await profilingLogs?.stop('http-logs')
   await db.rawQuery(
     `update runs set status = 'succeeded', finished_at = now() where id = any(?::int[])`,
     [running]
@@ -203,7 +234,7 @@ async function run() {
   )
 
   console.log(
-    `\n${'phase'.padEnd(28)} ${'rate'.padStart(9)} ${'unit'.padEnd(9)} ${'vs raw'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`
+    `\n${'phase'.padEnd(28)} ${'rate'.padStart(9)} ${'unit'.padEnd(9)} ${'vs raw'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'stmts/cycle'.padStart(12)}`
   )
   for (const phase of phases) {
     const rate = phase.cycles / phase.seconds
@@ -211,7 +242,8 @@ async function run() {
     console.log(
       `${phase.name.padEnd(28)} ${rate.toFixed(0).padStart(9)} ${phase.unit.padEnd(9)} ` +
         `${(rate / (base.cycles / base.seconds)).toFixed(2).padStart(7)} ` +
-        `${ms(percentile(phase.latencies, 50)).padStart(10)} ${ms(percentile(phase.latencies, 99)).padStart(10)}`
+        `${ms(percentile(phase.latencies, 50)).padStart(10)} ${ms(percentile(phase.latencies, 99)).padStart(10)} ` +
+        `${phase.statements === undefined ? '–'.padStart(12) : phase.statements.toFixed(1).padStart(12)}`
     )
   }
 
@@ -239,6 +271,8 @@ async function timedPhase(
   const latencies: number[] = []
   const deadline = performance.now() + SECONDS * 1000
   const started = performance.now()
+  const statementsBefore = statementsSent
+  statementsByText.clear()
   await Promise.all(
     Array.from({ length: AGENTS }, async (_, index) => {
       while (performance.now() < deadline) {
@@ -255,8 +289,16 @@ async function timedPhase(
     seconds: (performance.now() - started) / 1000,
     latencies,
     baseline,
+    statements: (statementsSent - statementsBefore) / Math.max(1, latencies.length),
   }
-  console.log(`  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}`)
+  console.log(
+    `  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}, RSS now ${rssMegabytes()} MB`
+  )
+  if (process.env.BENCH_STATEMENTS) {
+    const top = [...statementsByText].sort((a, b) => b[1] - a[1]).slice(0, 15)
+    for (const [text, count] of top)
+      console.log(`    ${(count / Math.max(1, latencies.length)).toFixed(2).padStart(6)}  ${text}`)
+  }
   return phase
 }
 
@@ -463,12 +505,13 @@ async function wakeupPhase(
 
 async function seed(db: any, Agent: any) {
   // The bench's own scratch database: it opts out of the audit log's TRUNCATE refusal for this
-  // transaction only, as the test database does (migration 0420).
+  // transaction only, as the test database does (migration 0420). The seals go with the events:
+  // restarted ids would otherwise look sealed already (migration 0530).
   await db.transaction(async (trx: any) => {
     await trx.rawQuery(`set local gatehouse.audit_truncate_allowed = 'on'`)
     await trx.rawQuery(
       `truncate runs, run_logs, work_item_dependencies, work_items, agent_access_tokens, agents,
-                policies, projects, audit_events restart identity cascade`
+                policies, projects, audit_events, audit_seals restart identity cascade`
     )
   })
   await db.rawQuery(`update settings set value = 'true' where key = 'agents_enabled'`)
@@ -573,6 +616,36 @@ function percentile(values: number[], p: number) {
   if (values.length === 0) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/**
+ * BENCH_CPU_PROFILE=<dir>: V8 CPU profiles of this process (server and clients) during the
+ * HTTP phases, written to <dir>/http-claims.cpuprofile and http-logs.cpuprofile (open them in
+ * Chrome's DevTools).
+ */
+async function startCpuProfile() {
+  const directory = process.env.BENCH_CPU_PROFILE
+  if (!directory) return null
+  const { Session } = await import('node:inspector/promises')
+  const { writeFileSync } = await import('node:fs')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return {
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(join(directory, `${name}.cpuprofile`), JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
+}
+
+/** RSS, with the V8 heap's used and total size and memory outside it, in MB. */
+function rssMegabytes() {
+  const memory = process.memoryUsage()
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0)
+  return `${mb(memory.rss)} (heap ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`
 }
 
 function ms(value: number) {

@@ -1,6 +1,5 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import Worker from '#infrastructure/worker'
 import shutdown from '#infrastructure/shutdown'
 
 /**
@@ -17,8 +16,8 @@ export default class WorkerCommand extends BaseCommand {
   declare concurrency: number
 
   async run() {
-    await Worker.migrate()
-    // A stop that began while migrating must not find a worker started after it.
+    // No separate migration first: graphile-worker's run() migrates its schema, inside the retry
+    // below (a migration that met a Postgres shutting down ended the process).
     if (shutdown.begun) return
     const worker = await this.app.container.make('worker')
     await shutdown.track('worker start', () =>

@@ -92,6 +92,21 @@ export class AuditEventSchema extends BaseModel {
   declare subjectType: string | null
 }
 
+export class AuditSealSchema extends BaseModel {
+  static $columns = ['auditEventId', 'hash', 'prevHash', 'sealedAt', 'seq'] as const
+  $columns = AuditSealSchema.$columns
+  @column()
+  declare auditEventId: number
+  @column()
+  declare hash: string
+  @column()
+  declare prevHash: string
+  @column.dateTime()
+  declare sealedAt: DateTime
+  @column({ isPrimary: true })
+  declare seq: bigint | number
+}
+
 export class BudgetThresholdNoticeSchema extends BaseModel {
   static $columns = ['createdAt', 'month', 'percent', 'projectId'] as const
   $columns = BudgetThresholdNoticeSchema.$columns
@@ -103,6 +118,41 @@ export class BudgetThresholdNoticeSchema extends BaseModel {
   declare percent: number
   @column({ isPrimary: true })
   declare projectId: number
+}
+
+export class BulkActionSchema extends BaseModel {
+  static $columns = ['createdAt', 'doneCount', 'filter', 'finishedAt', 'id', 'kind', 'parameters', 'processedThroughId', 'reason', 'skippedCount', 'status', 'targetIds', 'totalCount', 'updatedAt', 'userId'] as const
+  $columns = BulkActionSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare doneCount: number
+  @column()
+  declare filter: any
+  @column.dateTime()
+  declare finishedAt: DateTime | null
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare kind: string
+  @column()
+  declare parameters: any
+  @column()
+  declare processedThroughId: number
+  @column()
+  declare reason: string
+  @column()
+  declare skippedCount: number
+  @column()
+  declare status: string
+  @column()
+  declare targetIds: any
+  @column()
+  declare totalCount: number
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+  @column()
+  declare userId: number
 }
 
 export class IdempotencyKeySchema extends BaseModel {
@@ -384,7 +434,7 @@ export class RunLogSchema extends BaseModel {
 }
 
 export class RunSchema extends BaseModel {
-  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logsCutAt', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
+  static $columns = ['agentId', 'artifactsUrl', 'attempt', 'branchName', 'cancelRequestedAt', 'costUsd', 'costs', 'createdAt', 'error', 'feedback', 'finishedAt', 'gateResults', 'gateStatus', 'gatesEvaluatedAt', 'headSha', 'heartbeatAt', 'id', 'judgedHeadSha', 'lastLogSeq', 'leaseExpiresAt', 'logBytes', 'logSecondBytes', 'logSecondLines', 'logSecondStartedAt', 'logsCutAt', 'logsPrunedAt', 'logsPrunedOlderThanDays', 'logsUrl', 'prChangedAt', 'prNumber', 'prUrl', 'progress', 'projectId', 'reviewStatus', 'reviewedAt', 'reviewedByUserId', 'startedAt', 'status', 'summary', 'tests', 'updatedAt', 'workItemId'] as const
   $columns = RunSchema.$columns
   @column()
   declare agentId: number
@@ -428,8 +478,18 @@ export class RunSchema extends BaseModel {
   declare leaseExpiresAt: DateTime
   @column()
   declare logBytes: number
+  @column()
+  declare logSecondBytes: number
+  @column()
+  declare logSecondLines: number
+  @column.dateTime()
+  declare logSecondStartedAt: DateTime | null
   @column.dateTime()
   declare logsCutAt: DateTime | null
+  @column.dateTime()
+  declare logsPrunedAt: DateTime | null
+  @column()
+  declare logsPrunedOlderThanDays: number | null
   @column()
   declare logsUrl: string | null
   @column.dateTime()

@@ -12,9 +12,8 @@ server.use([
 router.use([
   () => import('#middleware/http_metrics_middleware'),
   () => import('#middleware/request_input_middleware'),
-  () => import('@adonisjs/session/session_middleware'),
-  () => import('@adonisjs/shield/shield_middleware'),
-  () => import('@adonisjs/auth/initialize_auth_middleware'),
+  () => import('#middleware/browser_session_middleware'),
+  () => import('#middleware/initialize_auth_middleware'),
   () => import('#middleware/initialize_bouncer_middleware'),
 ])
 

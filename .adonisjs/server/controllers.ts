@@ -24,6 +24,7 @@ export const controllers = {
     Runs: () => import('#controllers/api/runs_controller'),
   },
   AuditEvents: () => import('#controllers/audit_events_controller'),
+  BulkActions: () => import('#controllers/bulk_actions_controller'),
   Dashboard: () => import('#controllers/dashboard_controller'),
   GithubWebhooks: () => import('#controllers/github_webhooks_controller'),
   HealthChecks: () => import('#controllers/health_checks_controller'),

@@ -1,6 +1,7 @@
 export const policies = {
   AgentPolicy: () => import('#policies/agent_policy'),
   AuditEventPolicy: () => import('#policies/audit_event_policy'),
+  BulkActionPolicy: () => import('#policies/bulk_action_policy'),
   ProjectPolicy: () => import('#policies/project_policy'),
   RunPolicy: () => import('#policies/run_policy'),
   SettingPolicy: () => import('#policies/setting_policy'),

@@ -93,6 +93,9 @@ export type ScannedRoutes = {
     'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.create': { paramsTuple?: []; params?: {} }
+    'bulk_actions.store': { paramsTuple?: []; params?: {} }
+    'bulk_actions.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   GET: {
@@ -135,6 +138,8 @@ export type ScannedRoutes = {
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.create': { paramsTuple?: []; params?: {} }
+    'bulk_actions.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   HEAD: {
@@ -177,6 +182,8 @@ export type ScannedRoutes = {
     'runs.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.index': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.logs.stream': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.create': { paramsTuple?: []; params?: {} }
+    'bulk_actions.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'audit_events.index': { paramsTuple?: []; params?: {} }
   }
   POST: {
@@ -212,6 +219,7 @@ export type ScannedRoutes = {
     'agents.tokens.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.cancellation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'runs.review.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
+    'bulk_actions.store': { paramsTuple?: []; params?: {} }
   }
   DELETE: {
     'api.agent.drain.destroy': { paramsTuple?: []; params?: {} }

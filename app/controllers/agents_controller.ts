@@ -1,6 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { urlFor } from '@adonisjs/core/services/url_builder'
-import db from '@adonisjs/lucid/services/db'
 import Agent, { type AgentProfile } from '#models/agent'
 import Run from '#models/run'
 import Project from '#models/project'
@@ -12,12 +11,15 @@ import { createAgentValidator, updateAgentValidator } from '#validators/agent'
 export default class AgentsController {
   async index({ request, view, bouncer }: HttpContext) {
     const { before, after } = await request.validateUsing(cursorValidator, { data: request.qs() })
-    const page = await KeysetPage.fetch(Agent.query(), { before, after }, { order: 'asc' })
+    const page = await KeysetPage.fetch(
+      Agent.query().withScopes((scopes) => scopes.withLoad()),
+      { before, after },
+      { order: 'asc' }
+    )
     return view.render('pages/agents/index', {
       section: 'agents',
       page,
       links: page.links(urlFor('agents.index')),
-      running: await runningCounts(page.rows.map((agent) => agent.id)),
       canManage: await bouncer.with(AgentPolicy).allows('manage'),
     })
   }
@@ -49,11 +51,10 @@ export default class AgentsController {
       .orderBy('id', 'desc')
       .limit(20)
       .preload('workItem')
-    const running = await runningCounts([agent.id])
     return view.render('pages/agents/show', {
       section: 'agents',
       agent,
-      running: running.get(agent.id) ?? 0,
+      running: await agent.runningCount(),
       tokens: await agent.tokenSummaries(),
       // Flashed by AgentTokensController.store for this one response, then gone for good.
       issuedToken: session.flashMessages.get('issuedToken') ?? null,
@@ -116,17 +117,4 @@ async function toProfile(input: {
     maxConcurrency: input.max_concurrency,
     projectIds: await Project.idsOfSlugs((input.projects as string[] | undefined) ?? []),
   }
-}
-
-/** Running runs per agent, from the partial index of running runs. */
-async function runningCounts(agentIds: number[]) {
-  if (agentIds.length === 0) return new Map<number, number>()
-  const rows = await db
-    .from('runs')
-    .where('status', 'running')
-    .whereIn('agent_id', agentIds)
-    .groupBy('agent_id')
-    .select('agent_id')
-    .count('* as running')
-  return new Map<number, number>(rows.map((row) => [row.agent_id, Number(row.running)]))
 }

@@ -8,13 +8,15 @@ import RunPolicy from '#policies/run_policy'
 import KeysetPage from '#presenters/keyset_page'
 import { runFiltersValidator } from '#validators/run'
 import { filledParams } from '#validators/list_filters'
+import BulkActionPolicy from '#policies/bulk_action_policy'
+import { RUN_BULK_KINDS } from '#models/bulk_action'
 
 /** How many of a running run's last lines its page shows before following the rest live. */
 const TAIL_LINES = 200
 
 /** Runs: the filtered list and the detail page (costs, tests, gates, review, logs). */
 export default class RunsController {
-  async index({ request, view }: HttpContext) {
+  async index({ request, view, bouncer }: HttpContext) {
     const { before, after, ...filters } = await request.validateUsing(runFiltersValidator, {
       data: filledParams(request.qs()),
     })
@@ -34,6 +36,7 @@ export default class RunsController {
       projects: await Project.query().orderBy('name'),
       agents: await Agent.query().orderBy('key'),
       statuses: RUN_STATUSES,
+      bulkKinds: await BulkActionPolicy.offered(bouncer, RUN_BULK_KINDS),
     })
   }
 

@@ -11,6 +11,8 @@ import WorkItemPolicy from '#policies/work_item_policy'
 import KeysetPage from '#presenters/keyset_page'
 import { createWorkItemValidator, workItemFiltersValidator } from '#validators/work_item'
 import { filledParams } from '#validators/list_filters'
+import BulkActionPolicy from '#policies/bulk_action_policy'
+import { WORK_ITEM_BULK_KINDS } from '#models/bulk_action'
 
 /** The work items of every project: the filtered list, creation and the detail page. */
 export default class WorkItemsController {
@@ -32,6 +34,7 @@ export default class WorkItemsController {
       projects: await Project.query().orderBy('name'),
       statuses: WORK_ITEM_STATUSES,
       canCreate: await bouncer.with(WorkItemPolicy).allows('manage'),
+      bulkKinds: await BulkActionPolicy.offered(bouncer, WORK_ITEM_BULK_KINDS),
     })
   }
 

@@ -6,6 +6,12 @@ import { MAX_INTEGER } from '#database/column_limits'
 
 /** How stale a token's last_used_at may get before a request records it again. */
 const RECORD_USE_EVERY_MS = 60_000
+/**
+ * The stale last_used_at this process last replaced, per token (by its hash: ids are reused
+ * after a truncate): the requests of a burst all loaded that same value, and only the first
+ * of them writes.
+ */
+const useReplaced = new Map<string, number>()
 
 /**
  * Access tokens as AdonisJS stores them, except that verifying one writes `last_used_at` at
@@ -38,7 +44,11 @@ export default class AgentTokensProvider<
     if (!token.verify(decoded.secret) || token.isExpired()) return null
 
     const lastUsedAt = token.lastUsedAt ? new Date(token.lastUsedAt).getTime() : 0
-    if (Date.now() - lastUsedAt >= RECORD_USE_EVERY_MS) {
+    if (
+      Date.now() - lastUsedAt >= RECORD_USE_EVERY_MS &&
+      useReplaced.get(row.hash) !== lastUsedAt
+    ) {
+      useReplaced.set(row.hash, lastUsedAt)
       token.lastUsedAt = new Date()
       await client.from(this.table).where({ id: row.id }).update({ last_used_at: token.lastUsedAt })
     }

@@ -14,7 +14,12 @@ import {
 import DatabaseServer from '#infrastructure/database_server'
 import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
 import shutdown from '#infrastructure/shutdown'
-import { taskList as applicationTasks, notificationTaskList, crontab } from '#jobs/task_list'
+import {
+  taskList as applicationTasks,
+  crontab,
+  maintenanceTasks,
+  notificationTasks,
+} from '#jobs/task_list'
 
 /**
  * graphile-worker 0.18 retries a job's completion and failure write only on the few codes of
@@ -31,13 +36,17 @@ for (const code of connectionLossCodes) {
   graphileLib.RETRYABLE_ERROR_CODES[code] ??= { minDelay: 500, maxDelay: 5000 }
 }
 
-type WorkerOptions = {
-  concurrency?: number
-  /** Slots of the notification runner (deliveries, each up to its 10 s timeout). */
-  notificationConcurrency?: number
-  /** Only these tasks, in one runner (tests). */
-  taskList?: TaskList
-  crontab?: string
+type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
+
+/** Slots of the maintenance runner: its jobs are short, and one long prune leaves one free. */
+const MAINTENANCE_CONCURRENCY = 2
+
+/** Slots of the notification runner: each delivery may wait up to its 10 s timeout. */
+const NOTIFICATION_CONCURRENCY = 5
+
+/** The tasks of `tasks` for which `keep` holds. */
+function tasksWhere(tasks: TaskList, keep: (identifier: string) => boolean): TaskList {
+  return Object.fromEntries(Object.entries(tasks).filter(([identifier]) => keep(identifier)))
 }
 
 const graphileLogger = new Logger((scope) => (level, message, meta) => {
@@ -49,13 +58,16 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 })
 
 /**
- * The graphile-worker runner of this process: its own pg pool (jobs must not starve web
- * requests of connections, and the runner needs a LISTEN connection of its own).
+ * The graphile-worker runners of this process, on a pg pool of their own (jobs must not starve
+ * web requests of connections, and each runner needs a LISTEN connection of its own): one for
+ * the general jobs (GitHub calls, gates, webhooks), one with reserved slots for the
+ * maintenance tasks (task_list.ts), so that the reaper never waits behind a slow GitHub, and
+ * one for notification deliveries, so that a slow receiver delays nothing else.
  */
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
-  /** Runs only notification deliveries (see notificationTaskList). */
+  #maintenanceRunner?: Runner
   #notificationRunner?: Runner
   /** Set while `run()` is starting: a stop that comes meanwhile waits for it, then stops it. */
   #starting?: Promise<unknown>
@@ -100,6 +112,9 @@ export default class Worker {
         return await this.start(options)
       } catch (error) {
         if (!isConnectionLoss(error)) throw error
+        // The failed attempt's heartbeat timer would beat for pools that never started.
+        clearInterval(this.#heartbeat)
+        this.#heartbeat = undefined
         await this.#pool?.end().catch(() => {})
         this.#pool = undefined
         this.#lockIds = []
@@ -111,9 +126,22 @@ export default class Worker {
 
   async #start(options: WorkerOptions) {
     const concurrency = options.concurrency ?? 5
-    const notificationConcurrency = options.taskList ? 0 : (options.notificationConcurrency ?? 5)
-    // A task holds no connection while it waits on the network: two more for the second runner suffice.
-    this.#pool = createPool(concurrency + (notificationConcurrency ? 4 : 2))
+    const tasks = options.taskList ?? applicationTasks
+    const isMaintenance = (task: string) => maintenanceTasks.includes(task)
+    const isNotification = (task: string) => notificationTasks.includes(task)
+    const notifications = tasksWhere(tasks, isNotification)
+    const hasNotifications = Object.keys(notifications).length > 0
+    // Parsed here: an empty string would make graphile-worker look for a crontab file.
+    const cronItems = parseCrontab(options.crontab ?? crontab)
+    const maintenance = tasksWhere(tasks, isMaintenance)
+    const hasMaintenance = Object.keys(maintenance).length > 0
+    // A delivery holds no connection while it waits on its receiver: two more suffice for that runner.
+    this.#pool = createPool(
+      concurrency +
+        2 +
+        (hasMaintenance ? MAINTENANCE_CONCURRENCY + 1 : 0) +
+        (hasNotifications ? 2 : 0)
+    )
     const events: WorkerEvents = new EventEmitter()
     events.on('pool:create', ({ workerPool }) => {
       this.#lockIds.push(workerPool.id)
@@ -121,42 +149,61 @@ export default class Worker {
     })
     this.#heartbeat = setInterval(() => void this.#beat(), Worker.heartbeatIntervalMs)
     this.#heartbeat.unref()
-    this.#runner = await run({
+    const common = {
       pgPool: this.#pool,
       events,
-      concurrency,
       noHandleSignals: true,
       pollInterval: 1000,
       logger: graphileLogger,
       // Inside the process's 10 s stop deadline, with room for the pools and Postgres after.
       gracefulShutdownAbortTimeout: 5000,
-      taskList: options.taskList ?? applicationTasks,
-      // Parsed here: an empty string would make graphile-worker look for a crontab file.
-      parsedCronItems: parseCrontab(options.crontab ?? crontab),
+    }
+    this.#runner = await run({
+      ...common,
+      concurrency,
+      taskList: tasksWhere(tasks, (task) => !isMaintenance(task) && !isNotification(task)),
+      parsedCronItems: cronItems.filter((item) => !isMaintenance(item.task)),
     })
-    if (notificationConcurrency)
-      this.#notificationRunner = await run({
-        pgPool: this.#pool,
-        events,
-        concurrency: notificationConcurrency,
-        noHandleSignals: true,
-        pollInterval: 1000,
-        logger: graphileLogger,
-        gracefulShutdownAbortTimeout: 5000,
-        taskList: notificationTaskList,
-        parsedCronItems: [],
-      })
+    try {
+      if (hasMaintenance)
+        this.#maintenanceRunner = await run({
+          ...common,
+          concurrency: MAINTENANCE_CONCURRENCY,
+          taskList: maintenance,
+          parsedCronItems: cronItems.filter((item) => isMaintenance(item.task)),
+        })
+      if (hasNotifications)
+        this.#notificationRunner = await run({
+          ...common,
+          concurrency: NOTIFICATION_CONCURRENCY,
+          taskList: notifications,
+          parsedCronItems: [],
+        })
+    } catch (error) {
+      // A start that fails half-way (Postgres went away) leaves nothing running to retry over.
+      await Promise.all(this.#runners().map((runner) => runner.stop().catch(() => {})))
+      this.#runner = undefined
+      this.#maintenanceRunner = undefined
+      throw error
+    }
+  }
+
+  #runners() {
+    return [this.#runner, this.#maintenanceRunner, this.#notificationRunner].filter(
+      (runner) => !!runner
+    )
   }
 
   /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
   async stop() {
     await this.#starting?.catch(() => {})
-    const runners = [this.#runner, this.#notificationRunner]
+    const runners = this.#runners()
     this.#runner = undefined
+    this.#maintenanceRunner = undefined
     this.#notificationRunner = undefined
     clearInterval(this.#heartbeat)
     this.#heartbeat = undefined
-    await Promise.all(runners.map((runner) => runner?.stop()))
+    await Promise.all(runners.map((runner) => runner.stop()))
     await this.#releaseOrphanedLocks()
     await this.#pool?.end()
     this.#pool = undefined
@@ -201,9 +248,9 @@ export default class Worker {
     }
   }
 
-  /** Resolves when the runner stops, rejects if it crashes. */
-  get promise() {
-    return Promise.all([this.#runner?.promise, this.#notificationRunner?.promise])
+  /** Resolves when the runners stop, rejects if one crashes. */
+  get promise(): Promise<void> {
+    return Promise.all(this.#runners().map((runner) => runner.promise)).then(() => {})
   }
 }
 

@@ -3,8 +3,9 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import { policies } from '#generated/policies'
 import type User from '#models/user'
+import { servesBrowser } from '#middleware/browser_session_middleware'
 
-/** A Bouncer for the signed-in user of this request, shared with Edge for `@can`. */
+/** A Bouncer for the signed-in user of this request, shared with Edge for `@can` (browser routes). */
 export default class InitializeBouncerMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     ctx.bouncer = new Bouncer(
@@ -12,7 +13,7 @@ export default class InitializeBouncerMiddleware {
       {},
       policies
     ).setContainerResolver(ctx.containerResolver)
-    if ('view' in ctx) ctx.view.share(ctx.bouncer.edgeHelpers)
+    if (servesBrowser(ctx)) ctx.view.share(ctx.bouncer.edgeHelpers)
     return next()
   }
 }

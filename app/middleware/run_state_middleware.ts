@@ -12,9 +12,12 @@ export default class RunStateMiddleware {
     try {
       await next()
     } finally {
-      const agent = ctx.auth.use('api').user
-      const state = agent ? await Run.currentState(agent.id, ctx.params.id) : null
-      if (state) ctx.response.header('Gatehouse-Run-State', state)
+      // Unless the call read the state in its own work (a log batch's update): no second read.
+      if (ctx.response.getHeader('Gatehouse-Run-State') === undefined) {
+        const agent = ctx.auth.use('api').user
+        const state = agent ? await Run.currentState(agent.id, ctx.params.id) : null
+        if (state) ctx.response.header('Gatehouse-Run-State', state)
+      }
     }
   }
 }

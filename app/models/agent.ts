@@ -1,6 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
-import { column, hasMany } from '@adonisjs/lucid/orm'
+import { column, hasMany, scope } from '@adonisjs/lucid/orm'
 import { compose } from '@adonisjs/core/helpers'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
@@ -20,6 +20,12 @@ import { MAX_INTEGER } from '#database/column_limits'
 
 /** How fresh `last_seen_at` is kept. */
 const SEEN_EVERY_SECONDS = 30
+/**
+ * The stale last_seen_at this process last replaced, per agent (by id and creation time: ids
+ * are reused after a truncate): the requests of a burst all loaded that same value, and only
+ * the first of them writes.
+ */
+const seenReplaced = new Map<string, number>()
 
 /** What an agent accepts: work types (`*` for all) and free tags. */
 export type AgentCapabilities = { work_types: string[]; tags: string[] }
@@ -48,6 +54,9 @@ const PROFILE_FIELDS = [
   'maxConcurrency',
   'projectIds',
 ] as const
+
+/** How busy an agent is: its running runs against its max_concurrency. */
+export type AgentLoad = { running: number; maxConcurrency: number; freeSlots: number }
 
 /** A token's row as the admin pages list it (never its secret or hash). */
 export type AgentTokenSummary = {
@@ -85,11 +94,16 @@ export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
 
   /**
    * Records that the agent was seen, at most every 30 s: the check against the row already
-   * loaded costs nothing, and the conditional update keeps concurrent requests from piling up.
+   * loaded costs nothing; concurrent requests that loaded the same stale value leave it to
+   * the first of them, and the conditional update covers the other processes.
    */
   async markSeen() {
     if (this.lastSeenAt && this.lastSeenAt > DateTime.now().minus({ seconds: SEEN_EVERY_SECONDS }))
       return
+    const key = `${this.id}:${this.createdAt?.valueOf()}`
+    const stale = this.lastSeenAt?.toMillis() ?? 0
+    if (seenReplaced.get(key) === stale) return
+    seenReplaced.set(key, stale)
     await db.rawQuery(
       `update agents set last_seen_at = now()
         where id = ? and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ?))`,
@@ -207,13 +221,47 @@ export default class Agent extends compose(AgentSchema, withAuditedChanges()) {
     )
   }
 
-  /** How many runs of this agent are still running. */
+  /**
+   * Adds each agent's running count to a listing in one subselect (backed by the partial
+   * index of running runs), so that `runningCount()` asks nothing more per agent.
+   */
+  static withLoad = scope((query) => {
+    query
+      .select('agents.*')
+      .select(
+        db.raw(
+          `(select count(*)::int from runs where runs.agent_id = agents.id and runs.status = 'running') as running_count`
+        )
+      )
+  })
+
+  /** How many runs of this agent are still running: as `withLoad` read them, else counted now. */
   async runningCount() {
+    if (this.$extras.running_count !== undefined) return Number(this.$extras.running_count)
     const [row] = await db
       .from('runs')
       .where({ agent_id: this.id, status: 'running' })
       .count('* as n')
     return Number(row.n)
+  }
+
+  /** Its running runs against max_concurrency; never fewer than 0 free (the max may be lowered below what runs). */
+  async currentLoad(): Promise<AgentLoad> {
+    const running = await this.runningCount()
+    return {
+      running,
+      maxConcurrency: this.maxConcurrency,
+      freeSlots: Math.max(0, this.maxConcurrency - running),
+    }
+  }
+
+  async freeSlots() {
+    const { freeSlots } = await this.currentLoad()
+    return freeSlots
+  }
+
+  async hasFreeSlot() {
+    return (await this.freeSlots()) > 0
   }
 
   /**

@@ -107,15 +107,6 @@ export default class IdempotencyKey extends IdempotencyKeySchema {
   static async release(id: number) {
     await db.from('idempotency_keys').where('id', id).whereNull('status_code').delete()
   }
-
-  /** Forgets keys older than their lifetime; returns how many. */
-  static async prune() {
-    const deleted = await db
-      .from('idempotency_keys')
-      .where('created_at', '<', db.raw(`now() - make_interval(hours => ?)`, [KEY_LIFETIME_HOURS]))
-      .delete()
-    return Number(deleted)
-  }
 }
 
 /** JSON with object keys sorted. */

@@ -9,7 +9,12 @@ import Project from '#models/project'
 import Agent from '#models/agent'
 import User from '#models/user'
 import Run from '#models/run'
-import { withAuditedChanges, type AuditedOutcome } from '#models/mixins/audited_changes'
+import {
+  bulkDetails,
+  withAuditedChanges,
+  type AuditedOutcome,
+  type BulkStep,
+} from '#models/mixins/audited_changes'
 import type { Actor } from '#models/audit_event'
 import type { ProjectPolicies } from '#models/policy'
 import Claimable from '#infrastructure/claimable'
@@ -143,15 +148,24 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
     return ['completed', 'failed', 'cancelled'].includes(this.status)
   }
 
-  /** Reviewers let items through the `require_approval` claim gate. Approving twice keeps the first. */
-  async approve(by: User, ip?: string | null) {
-    await this.#humanChange(by, ip, 'work_item.approved', async () => {
-      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
-      if (this.approvedAt) return { unchanged: true }
-      this.approvedAt = DateTime.now()
-      this.approvedByUserId = by.id
-      return { announce: true }
-    })
+  /**
+   * Reviewers let items through the `require_approval` claim gate. Approving twice keeps the
+   * first (false: nothing changed).
+   */
+  async approve(by: User, ip?: string | null, bulk?: BulkStep) {
+    return this.#humanChange(
+      by,
+      ip,
+      'work_item.approved',
+      async () => {
+        if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+        if (this.approvedAt) return { unchanged: true }
+        this.approvedAt = DateTime.now()
+        this.approvedByUserId = by.id
+        return { announce: true }
+      },
+      bulk
+    )
   }
 
   /**
@@ -159,21 +173,31 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
    * agent learns it on its next heartbeat, and the run ends as `cancelled` however it reports.
    * With `runningRunId`, only while that run is the item's running one.
    */
-  async cancel(by: User | Actor, ip?: string | null, options: { runningRunId?: number } = {}) {
-    await this.#humanChange(by, ip, 'work_item.cancelled', async (trx) => {
-      if (this.isFinal)
-        throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
-      const previousStatus = this.status
-      const runId = await this.#requestStopOfRunningRun(trx)
-      // Cancelling from a run's page: that run must still be the one running (not a stale page).
-      if (options.runningRunId !== undefined && runId !== options.runningRunId) {
-        throw new InvalidTransition(
-          `Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`
-        )
-      }
-      this.#leave('cancelled')
-      return { details: { previous_status: previousStatus, stopping_run_id: runId } }
-    })
+  async cancel(
+    by: User | Actor,
+    ip?: string | null,
+    options: { runningRunId?: number; bulk?: BulkStep } = {}
+  ) {
+    return this.#humanChange(
+      by,
+      ip,
+      'work_item.cancelled',
+      async (trx) => {
+        if (this.isFinal)
+          throw new InvalidTransition(`Work item ${this.id} is already ${this.status}.`)
+        const previousStatus = this.status
+        const runId = await this.#requestStopOfRunningRun(trx)
+        // Cancelling from a run's page: that run must still be the one running (not a stale page).
+        if (options.runningRunId !== undefined && runId !== options.runningRunId) {
+          throw new InvalidTransition(
+            `Run ${options.runningRunId} is no longer running; work item ${this.id} was left as it is.`
+          )
+        }
+        this.#leave('cancelled')
+        return { details: { previous_status: previousStatus, stopping_run_id: runId } }
+      },
+      options.bulk
+    )
   }
 
   /**
@@ -196,32 +220,38 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
   }
 
   /** Gives a failed or cancelled item a fresh set of attempts. */
-  async requeue(by: User | Actor, ip?: string | null, note?: string | null) {
-    await this.#humanChange(by, ip, 'work_item.requeued', async (trx) => {
-      if (!['failed', 'cancelled'].includes(this.status)) {
-        throw new InvalidTransition(
-          `Only failed or cancelled items can be requeued; this one is ${this.status}.`
-        )
-      }
-      await this.#ensureNoRunStillStopping(trx)
-      const previousStatus = this.status
-      this.status = 'pending'
-      this.attempts = 0
-      this.runAfter = DateTime.now()
-      this.completedAt = null
-      this.affinityAgentId = null
-      this.affinityUntil = null
-      this.needsHumanAt = null
-      // The note goes to the next attempt (its claim answer's `feedback.notes`).
-      if (note) {
-        await trx.table('work_item_notes').insert({
-          work_item_id: this.id,
-          user_id: by instanceof User ? by.id : null,
-          note,
-        })
-      }
-      return { announce: true, details: { previous_status: previousStatus, note: note ?? null } }
-    })
+  async requeue(by: User | Actor, ip?: string | null, note?: string | null, bulk?: BulkStep) {
+    return this.#humanChange(
+      by,
+      ip,
+      'work_item.requeued',
+      async (trx) => {
+        if (!['failed', 'cancelled'].includes(this.status)) {
+          throw new InvalidTransition(
+            `Only failed or cancelled items can be requeued; this one is ${this.status}.`
+          )
+        }
+        await this.#ensureNoRunStillStopping(trx)
+        const previousStatus = this.status
+        this.status = 'pending'
+        this.attempts = 0
+        this.runAfter = DateTime.now()
+        this.completedAt = null
+        this.affinityAgentId = null
+        this.affinityUntil = null
+        this.needsHumanAt = null
+        // The note goes to the next attempt (its claim answer's `feedback.notes`).
+        if (note) {
+          await trx.table('work_item_notes').insert({
+            work_item_id: this.id,
+            user_id: by instanceof User ? by.id : null,
+            note,
+          })
+        }
+        return { announce: true, details: { previous_status: previousStatus, note: note ?? null } }
+      },
+      bulk
+    )
   }
 
   /** A human puts the item on hold; a running run is asked to stop, as on cancel. */
@@ -250,13 +280,19 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
     })
   }
 
-  async reprioritise(by: User, priority: number, ip?: string | null) {
-    await this.#humanChange(by, ip, 'work_item.reprioritised', async () => {
-      if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
-      const previous = this.priority
-      this.priority = priority
-      return { details: { from: previous, to: priority } }
-    })
+  async reprioritise(by: User, priority: number, ip?: string | null, bulk?: BulkStep) {
+    return this.#humanChange(
+      by,
+      ip,
+      'work_item.reprioritised',
+      async () => {
+        if (this.isFinal) throw new InvalidTransition(`Work item ${this.id} is ${this.status}.`)
+        const previous = this.priority
+        this.priority = priority
+        return { details: { from: previous, to: priority } }
+      },
+      bulk
+    )
   }
 
   /** Only the pinned agent may claim the item from now on. */
@@ -416,24 +452,29 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
     }
   }
 
-  /** One human action: the audited change, announced if it leaves the item claimable. */
+  /**
+   * One human action: the audited change, announced if it leaves the item claimable. As a step
+   * of a bulk action, inside the batch's transaction. False when nothing changed.
+   */
   async #humanChange(
     by: User | Actor,
     ip: string | null | undefined,
     action: string,
-    change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>
+    change: (trx: TransactionClientContract) => Promise<AuditedOutcome | void>,
+    bulk?: BulkStep
   ) {
-    await this.changeAudited(
+    return this.changeAudited(
       by,
       action,
       async (trx) => {
         const outcome = (await change(trx)) ?? {}
         return {
           ...outcome,
+          details: { ...outcome.details, ...bulkDetails(bulk) },
           announce: outcome.announce && this.status === 'pending' && this.projectId,
         }
       },
-      { ip }
+      { ip, client: bulk?.client }
     )
   }
 

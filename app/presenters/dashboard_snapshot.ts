@@ -1,19 +1,10 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
+import Agent from '#models/agent'
 import AuditEvent from '#models/audit_event'
 import Run from '#models/run'
 import BarChart from '#presenters/bar_chart'
 import ClaimOutlook from '#services/claims/claim_outlook'
-
-export type AgentLoad = {
-  id: number
-  key: string
-  name: string
-  enabled: boolean
-  running: number
-  maxConcurrency: number
-  lastSeenAt: DateTime | null
-}
 
 /**
  * Everything the dashboard shows, read in a handful of index-backed queries: the claim
@@ -74,24 +65,14 @@ export default class DashboardSnapshot {
     }
   }
 
-  /** Enabled agents first, then by name; running counts come from the partial index on running runs. */
-  static async #agents(): Promise<AgentLoad[]> {
-    const { rows } = await db.rawQuery(
-      `select a.id, a.key, a.name, a.enabled, a.max_concurrency, a.last_seen_at,
-              (select count(*)::int from runs r where r.agent_id = a.id and r.status = 'running') as running
-         from agents a
-        order by a.enabled desc, a.name, a.id
-        limit 50`
-    )
-    return rows.map((row: any) => ({
-      id: row.id,
-      key: row.key,
-      name: row.name,
-      enabled: row.enabled,
-      running: row.running,
-      maxConcurrency: row.max_concurrency,
-      lastSeenAt: row.last_seen_at ? DateTime.fromJSDate(row.last_seen_at) : null,
-    }))
+  /** Enabled agents first, then by name, each with its load. */
+  static async #agents() {
+    return Agent.query()
+      .withScopes((scopes) => scopes.withLoad())
+      .orderBy('enabled', 'desc')
+      .orderBy('name')
+      .orderBy('id')
+      .limit(50)
   }
 
   /** The last 24 clock hours (UTC), oldest first, each with its finished runs by outcome. */

@@ -1,6 +1,6 @@
 import limiter from '@adonisjs/limiter/services/main'
 import { errors as limiterErrors } from '@adonisjs/limiter'
-import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
 import env from '#start/env'
 import Problem from '#exceptions/problem'
 
@@ -20,7 +20,9 @@ export const QUOTAS = {
 
 /**
  * Quotas that keep one agent or viewer from starving the others, counted in Postgres with
- * @adonisjs/limiter's database store (every process counts the same requests), except the
+ * @adonisjs/limiter's database store (every process counts the same requests; each process
+ * adds its counts at most once a second, see SharedCounts), except the log quotas, counted on
+ * the run's row by the statement that numbers each batch, and the
  * open-connection counts, which are per process because connections are. Past a quota:
  * 429 with Retry-After and the RateLimit headers, or 413 for a run's log total.
  */
@@ -36,35 +38,27 @@ export default class Quotas {
     )
   }
 
-  /** A batch of log lines for a run: per-second rates, then the run's total. */
-  static async logBatch(runId: number, lines: number, bytes: number) {
-    await this.#consume(
-      `run_log_lines:${runId}`,
-      QUOTAS.logLinesPerSecond,
-      1,
-      lines,
-      'log lines per second for this run'
-    )
-    await this.#consume(
-      `run_log_bytes:${runId}`,
-      QUOTAS.logBytesPerSecond,
-      1,
-      bytes,
-      'log bytes per second for this run'
-    )
-    const { rows } = await db.rawQuery(
-      `update runs set log_bytes = log_bytes + ? where id = ? and log_bytes + ? <= ? returning log_bytes`,
-      [bytes, runId, bytes, QUOTAS.maxLogBytesPerRun]
-    )
-    if (rows.length > 0) return
-    await db.rawQuery(`update runs set logs_cut_at = coalesce(logs_cut_at, now()) where id = ?`, [
-      runId,
-    ])
-    throw new Problem(
-      413,
-      'Content Too Large',
-      `This run has sent its ${QUOTAS.maxLogBytesPerRun} bytes of logs (max_log_bytes_per_run): further lines are refused and the run page says its logs were cut.`
-    )
+  /**
+   * A run's log counts after a batch, as `Run` counted them on the run's row in the statement
+   * that numbered the batch: its lines and bytes this second, then its total. Throws the 429 or
+   * the 413 (LogTotalReached); the caller's transaction then rolls the batch and its counts back.
+   */
+  static judgeLogBatch(counts: LogBatchCounts) {
+    const retryAfter = Math.max(1, Math.ceil(Number(counts.second_left)))
+    const rates: [number, number, string][] = [
+      [Number(counts.log_second_lines), QUOTAS.logLinesPerSecond, 'log lines per second'],
+      [Number(counts.log_second_bytes), QUOTAS.logBytesPerSecond, 'log bytes per second'],
+    ]
+    for (const [counted, limit, what] of rates) {
+      if (counted <= limit) continue
+      throw new Problem(
+        429,
+        'Too Many Requests',
+        `Quota reached: at most ${limit} ${what} for this run.`,
+        { ...rateLimitHeaders(limit, 0, retryAfter, 1), 'Retry-After': String(retryAfter) }
+      )
+    }
+    if (Number(counts.log_bytes) > QUOTAS.maxLogBytesPerRun) throw new LogTotalReached()
   }
 
   static async #consume(
@@ -74,17 +68,167 @@ export default class Quotas {
     amount: number,
     what: string
   ) {
-    const throttle = limiter.use({ requests: limit, duration: windowSeconds })
-    try {
-      await throttle.consume(key, amount)
-    } catch (error) {
-      if (!(error instanceof limiterErrors.E_TOO_MANY_REQUESTS)) throw error
-      const retryAfter = Math.max(1, Math.ceil(error.response.availableIn))
-      throw new Problem(429, 'Too Many Requests', `Quota reached: at most ${limit} ${what}.`, {
-        ...rateLimitHeaders(limit, 0, retryAfter, windowSeconds),
-        'Retry-After': String(retryAfter),
-      })
+    const refusal = await sharedCounts.consume(key, limit, windowSeconds, amount)
+    if (refusal === null) return
+    throw new Problem(429, 'Too Many Requests', `Quota reached: at most ${limit} ${what}.`, {
+      ...rateLimitHeaders(limit, 0, refusal.retryAfter, windowSeconds),
+      'Retry-After': String(refusal.retryAfter),
+    })
+  }
+
+  /** Forgets this process's counts (tests that empty `rate_limits` between cases). */
+  static forgetLocalCounts() {
+    sharedCounts.forget()
+  }
+}
+
+/** How long a process counts a key's admitted requests before adding them to Postgres. */
+const SYNC_EVERY_MS = 1000
+/** Past this many keys, keys whose window is over are dropped. */
+const SWEEP_ABOVE_KEYS = 10_000
+
+type KeyCount = {
+  /** What Postgres allowed at the last sync: points left until the window resets. */
+  remaining: number
+  resetsAt: number
+  /** Admitted here since the last sync, not yet counted in Postgres. */
+  unsynced: number
+  syncedAt: number
+  /** Refused here without asking Postgres until then (Postgres said the quota was used up). */
+  refusedUntil: number
+  syncing: Promise<unknown> | null
+}
+
+/**
+ * The shared count in Postgres (@adonisjs/limiter's database store), written at most once a
+ * second per key and process instead of once per request. A process admits a request on its
+ * own while what it admitted since its last sync fits in what Postgres then had left; past
+ * that, or in a new window, it asks Postgres (this request included) and waits for the
+ * answer. Once Postgres refuses, the process refuses on its own until the window resets, so a
+ * flood of refused requests writes nothing. Across N processes an agent can exceed a quota by
+ * at most what the other processes admitted in their last second before syncing.
+ */
+class SharedCounts {
+  #counts = new Map<string, KeyCount>()
+
+  /** Null when admitted; else the seconds until the quota has room again. */
+  async consume(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    amount: number
+  ): Promise<{ retryAfter: number } | null> {
+    // A changed limit starts a count of its own (tests lower quotas for a case).
+    const countKey = `${key}|${limit}|${windowSeconds}`
+    while (true) {
+      const count = this.#counts.get(countKey)
+      const now = Date.now()
+      if (count?.syncing) {
+        await count.syncing
+        continue
+      }
+      if (count && now < count.refusedUntil) {
+        return { retryAfter: Math.max(1, Math.ceil((count.refusedUntil - now) / 1000)) }
+      }
+      if (count && now < count.resetsAt && count.unsynced + amount <= count.remaining) {
+        count.unsynced += amount
+        if (now - count.syncedAt >= SYNC_EVERY_MS) {
+          this.#sync(key, countKey, limit, windowSeconds, 0).catch((error) =>
+            logger.warn({ err: error, key }, 'quota count could not be written')
+          )
+        }
+        return null
+      }
+      return this.#sync(key, countKey, limit, windowSeconds, amount)
     }
+  }
+
+  forget() {
+    this.#counts.clear()
+  }
+
+  /** Adds what this process admitted (and `amount`, this request) to the count in Postgres. */
+  async #sync(
+    key: string,
+    countKey: string,
+    limit: number,
+    windowSeconds: number,
+    amount: number
+  ): Promise<{ retryAfter: number } | null> {
+    const now = Date.now()
+    const previous = this.#counts.get(countKey)
+    // Requests admitted in a window that is over are not carried into the next one.
+    const carried = previous && now < previous.resetsAt ? previous.unsynced : 0
+    const count: KeyCount = previous ?? {
+      remaining: 0,
+      resetsAt: 0,
+      unsynced: 0,
+      syncedAt: 0,
+      refusedUntil: 0,
+      syncing: null,
+    }
+    count.unsynced = 0
+    count.syncedAt = now
+    this.#counts.set(countKey, count)
+    if (carried + amount === 0) return null
+    if (this.#counts.size > SWEEP_ABOVE_KEYS) this.#sweep(now)
+
+    const throttle = limiter.use({ requests: limit, duration: windowSeconds })
+    const asking = throttle.consume(key, carried + amount)
+    count.syncing = asking.catch(() => {})
+    try {
+      const response = await asking
+      count.remaining = response.remaining
+      count.resetsAt = Date.now() + response.availableIn * 1000
+      return null
+    } catch (error) {
+      if (!(error instanceof limiterErrors.E_TOO_MANY_REQUESTS)) {
+        // Postgres did not answer: these requests are counted at the next sync.
+        count.unsynced += carried
+        throw error
+      }
+      const retryAfter = Math.max(1, Math.ceil(error.response.availableIn))
+      count.remaining = 0
+      count.resetsAt = Date.now() + retryAfter * 1000
+      count.refusedUntil = count.resetsAt
+      return { retryAfter }
+    } finally {
+      count.syncing = null
+    }
+  }
+
+  #sweep(now: number) {
+    for (const [countKey, count] of this.#counts) {
+      if (
+        count.resetsAt <= now &&
+        count.refusedUntil <= now &&
+        count.unsynced === 0 &&
+        !count.syncing
+      )
+        this.#counts.delete(countKey)
+    }
+  }
+}
+
+const sharedCounts = new SharedCounts()
+
+/** A run's log counts after a batch (the columns `Run` returns from counting it). */
+export type LogBatchCounts = {
+  log_second_lines: number | string
+  log_second_bytes: number | string
+  log_bytes: number | string
+  /** Seconds until the run's current second of counts is over. */
+  second_left: number | string
+}
+
+/** Past max_log_bytes_per_run: refused, and the run's logs are marked cut. */
+export class LogTotalReached extends Problem {
+  constructor() {
+    super(
+      413,
+      'Content Too Large',
+      `This run has sent its ${QUOTAS.maxLogBytesPerRun} bytes of logs (max_log_bytes_per_run): further lines are refused and the run page says its logs were cut.`
+    )
   }
 }
 

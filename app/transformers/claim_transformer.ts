@@ -18,17 +18,18 @@ export default class ClaimTransformer extends BaseTransformer<Run> {
     run: Run,
     protected workItem: WorkItem,
     protected project: Project,
-    protected leaseSeconds: number
+    protected leaseSeconds: number,
+    /** Whether the item has earlier runs, notes or questions (false: nothing to read). */
+    protected earlier = true
   ) {
     super(run)
   }
 
   async toObject() {
     const run = this.resource
-    const [feedback, questions] = await Promise.all([
-      RunFeedback.before(run),
-      Question.conversationOf(this.workItem.id),
-    ])
+    const [feedback, questions] = this.earlier
+      ? await Promise.all([RunFeedback.before(run), Question.conversationOf(this.workItem.id)])
+      : [null, []]
     return {
       run: RunTransformer.transform(run, this.leaseSeconds).useVariant('claimed'),
       work_item: WorkItemTransformer.transform(this.workItem, this.project),

@@ -3,27 +3,33 @@ import db from '@adonisjs/lucid/services/db'
 import type { Infer } from '@vinejs/vine/types'
 import type { AgentProfile } from '#models/agent'
 
+type WordOptions = { allowStar: boolean; label: string }
+
+/** What is wrong with one word of a list (work type, tag, project slug), if anything. */
+function wordProblem(text: string, options: WordOptions) {
+  if (!(options.allowStar && text === '*') && !/^[a-z0-9]+([-_:.][a-z0-9]+)*$/.test(text))
+    return `"${text}" is not a valid ${options.label}: use lowercase letters, digits, - and _`
+  if (text.length > 64) return `Each ${options.label} has at most 64 characters`
+  return null
+}
+
+/** One word of a list given as an array (agent definitions). */
+const word = vine.createRule<WordOptions>((value, options, field) => {
+  if (typeof value !== 'string') return
+  const problem = wordProblem(value, options)
+  if (problem) field.report(problem, 'wordList', field)
+})
+
 /**
- * A list typed as comma-separated words (work types, tags): each a lowercase slug, or `*`
- * (every work type) when `allowStar`. Becomes the array stored in capabilities.
+ * A list typed as comma-separated words (the pages' form): each checked as `word` checks it,
+ * `*` allowed when `allowStar`. Becomes the array stored in capabilities.
  */
-const wordList = vine.createRule<{ allowStar: boolean; label: string }>((value, options, field) => {
+const wordList = vine.createRule<WordOptions>((value, options, field) => {
   if (typeof value !== 'string') return
   const words = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
-  const bad = words.find(
-    (word) => !(options.allowStar && word === '*') && !/^[a-z0-9]+([-_:.][a-z0-9]+)*$/.test(word)
-  )
-  if (bad) {
-    field.report(
-      `"${bad}" is not a valid ${options.label}: use lowercase letters, digits, - and _`,
-      'wordList',
-      field
-    )
-    return
-  }
-  if (words.some((word) => word.length > 64)) {
-    field.report(`Each ${options.label} has at most 64 characters`, 'wordList', field)
-    return
+  for (const each of words) {
+    const problem = wordProblem(each, options)
+    if (problem) return field.report(problem, 'wordList', field)
   }
   field.mutate(words, field)
 })
@@ -43,44 +49,52 @@ const knownProjectSlugs = vine.createRule(async (value, _options, field) => {
   }
 })
 
-const profile = {
-  name: vine.string().trim().minLength(1).maxLength(255),
-  description: vine.string().trim().maxLength(5000).optional(),
-  work_types: vine
-    .string()
-    .trim()
-    .use(wordList({ allowStar: true, label: 'work type' })),
-  tags: vine
-    .string()
-    .trim()
-    .use(wordList({ allowStar: false, label: 'tag' }))
-    .optional(),
-  model_name: vine.string().trim().maxLength(255).optional(),
-  model_version: vine.string().trim().maxLength(255).optional(),
+const AGENT_KEY = /^[a-z0-9]+([-_][a-z0-9]+)*$/
+const WORK_TYPE = { allowStar: true, label: 'work type' }
+const TAG = { allowStar: false, label: 'tag' }
+const PROJECT_SLUG = { allowStar: false, label: 'project slug' }
+
+/**
+ * The rules of an agent's fields, written once. The pages' form (lists typed as comma-separated
+ * words) and agent definitions (`agent:create`, `agents:seed`: JSON arrays) wrap them; each
+ * call builds a fresh schema, as VineJS schemas are changed by what is chained onto them.
+ */
+const agentField = {
+  /** What precedes the format checks: the form lower-cases what was typed first. */
+  key: (typed = vine.string().trim()) => typed.maxLength(64).regex(AGENT_KEY),
+  name: () => vine.string().trim().minLength(1).maxLength(255),
+  description: () => vine.string().trim().maxLength(5000),
+  workType: () => vine.string().trim().use(word(WORK_TYPE)),
+  tag: () => vine.string().trim().use(word(TAG)),
+  projectSlug: () => vine.string().trim().use(word(PROJECT_SLUG)),
+  model: () => vine.string().trim().maxLength(255),
   // The agent's own GitHub account: its approvals never count for min_approvals.
-  github_login: vine
-    .string()
-    .trim()
-    .maxLength(100)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/)
-    .optional(),
-  max_concurrency: vine.number().withoutDecimals().range([1, 1000]),
-  projects: vine
-    .string()
-    .trim()
-    .use(wordList({ allowStar: false, label: 'project slug' }))
-    .use(knownProjectSlugs())
-    .optional(),
+  githubLogin: () =>
+    vine
+      .string()
+      .trim()
+      .maxLength(100)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/),
+  maxConcurrency: () => vine.number().withoutDecimals().range([1, 1000]),
+}
+
+/** The profile as the pages' form sends it. */
+const profile = {
+  name: agentField.name(),
+  description: agentField.description().optional(),
+  work_types: vine.string().trim().use(wordList(WORK_TYPE)),
+  tags: vine.string().trim().use(wordList(TAG)).optional(),
+  model_name: agentField.model().optional(),
+  model_version: agentField.model().optional(),
+  github_login: agentField.githubLogin().optional(),
+  max_concurrency: agentField.maxConcurrency(),
+  projects: vine.string().trim().use(wordList(PROJECT_SLUG)).use(knownProjectSlugs()).optional(),
 }
 
 /** POST /agents */
 export const createAgentValidator = vine.create({
-  key: vine
-    .string()
-    .trim()
-    .toLowerCase()
-    .maxLength(64)
-    .regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/)
+  key: agentField
+    .key(vine.string().trim().toLowerCase())
     .unique({ table: 'agents', column: 'key' }),
   ...profile,
 })
@@ -96,38 +110,21 @@ export const issueAgentTokenValidator = vine.create({
 
 /** An agent as maintainers declare it (`agents:seed` files, `agent:create`). */
 export const agentDefinition = vine.object({
-  key: vine
-    .string()
-    .trim()
-    .maxLength(64)
-    .regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/),
-  name: vine.string().trim().minLength(1).maxLength(255),
-  description: vine.string().trim().maxLength(2000).optional(),
+  key: agentField.key(),
+  name: agentField.name(),
+  description: agentField.description().optional(),
   capabilities: vine
     .object({
-      work_types: vine
-        .array(vine.string().trim().minLength(1).maxLength(64))
-        .minLength(1)
-        .distinct(),
-      tags: vine.array(vine.string().trim().minLength(1).maxLength(64)).distinct().optional(),
+      work_types: vine.array(agentField.workType()).minLength(1).distinct(),
+      tags: vine.array(agentField.tag()).distinct().optional(),
     })
     .optional(),
-  model_name: vine.string().trim().maxLength(255).nullable().optional(),
-  model_version: vine.string().trim().maxLength(255).nullable().optional(),
-  github_login: vine
-    .string()
-    .trim()
-    .maxLength(100)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/)
-    .nullable()
-    .optional(),
-  max_concurrency: vine.number().withoutDecimals().range([1, 1000]).optional(),
+  model_name: agentField.model().nullable().optional(),
+  model_version: agentField.model().nullable().optional(),
+  github_login: agentField.githubLogin().nullable().optional(),
+  max_concurrency: agentField.maxConcurrency().optional(),
   /** Slugs of the only projects it may claim from; absent or empty: every project. */
-  projects: vine
-    .array(vine.string().trim().minLength(1).maxLength(255))
-    .distinct()
-    .use(knownProjectSlugs())
-    .optional(),
+  projects: vine.array(agentField.projectSlug()).distinct().use(knownProjectSlugs()).optional(),
   enabled: vine.boolean({ strict: true }).optional(),
 })
 

@@ -10,7 +10,7 @@ const workType = () =>
     .maxLength(64)
     .regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/)
 
-const priority = () => vine.number().withoutDecimals().range([-1_000_000, 1_000_000])
+export const priority = () => vine.number().withoutDecimals().range([-1_000_000, 1_000_000])
 
 /** The payload field: a JSON object typed into a textarea. */
 const jsonObject = vine.createRule((value, _options, field) => {

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 import factory from '@adonisjs/lucid/factories'
 import WorkItem from '#models/work_item'
 import { ProjectFactory } from '#database/factories/project_factory'
@@ -13,6 +14,10 @@ export const WorkItemFactory = factory
     attempts: 0,
     source: 'manual' as const,
   }))
+  // Due already (unless a run_after was merged): a claim takes only items whose run_after has passed.
+  .state('due', (item) => {
+    if (item.runAfter === undefined) item.runAfter = DateTime.now().minus({ seconds: 1 })
+  })
   .relation('project', () => ProjectFactory)
   .relation('runs', () => RunFactory)
   .build()

@@ -69,6 +69,13 @@ router
       .where('id', rowId)
       .as('runs')
 
+    // Over everything a list's filter selects; the list pages link here with their filter.
+    router
+      .resource('bulk-actions', controllers.BulkActions)
+      .only(['create', 'store', 'show'])
+      .tap('create', (route) => route.setPattern('/bulk-actions/new'))
+      .where('id', rowId)
+
     router.get('/audit', [controllers.AuditEvents, 'index']).as('audit_events.index')
   })
   .use(middleware.auth())

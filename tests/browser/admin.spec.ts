@@ -5,8 +5,8 @@ import Setting from '#models/setting'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld, setSettings } from '#tests/support/claim_world'
 import { PASSWORD, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
 
 test.group('Admin pages in a browser', (group) => {
   group.each.setup(() => emptyWorld())

@@ -4,8 +4,8 @@ import WorkItem from '#models/work_item'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun, tokenFor } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
 import { userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** The agent API, called as an agent would (the server under test is this process). */
 async function agentApi(token: string, path: string, body: unknown = {}) {

@@ -2,8 +2,8 @@ import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import WebhookDelivery from '#models/webhook_delivery'
 import { ProjectFactory } from '#database/factories/project_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import { PASSWORD, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 test.group('Webhook deliveries page in a browser', (group) => {
   // Leave nothing behind for suites that clean up only after their tests.

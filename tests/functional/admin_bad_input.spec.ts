@@ -2,8 +2,8 @@ import { test } from '@japa/runner'
 import router from '@adonisjs/core/services/router'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, fieldErrors, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** Routes that are not admin pages (as in admin_routes.spec.ts). */
 const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/login$/]

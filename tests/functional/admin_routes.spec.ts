@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import router from '@adonisjs/core/services/router'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, leaveNothingBehind } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** Routes that are not admin pages: the agent API, webhooks, health checks, metrics (its own token), and the login form itself. */
 const PUBLIC = [/^\/api\//, /^\/webhooks\//, /^\/health/, /^\/metrics$/, /^\/login$/]

@@ -5,7 +5,6 @@ import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -13,6 +12,7 @@ import {
   htmlOf,
   userWithRole,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 const profile = (overrides: Record<string, unknown> = {}) => ({
   name: 'Builder',

@@ -2,7 +2,6 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -10,6 +9,7 @@ import {
   htmlOf,
   userWithRole,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 test.group('Audit log page', (group) => {
   group.each.setup(() => emptyWorld())

@@ -7,13 +7,13 @@ import { AgentFactory } from '#database/factories/agent_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld, setSettings } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
 
 async function dashboard(client: Parameters<typeof asUser>[0]) {
   const response = await asUser(client, await userWithRole('viewer'), 'get', '/')

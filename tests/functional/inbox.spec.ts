@@ -5,7 +5,11 @@ import Policy from '#models/policy'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
 import { asUser, userWithRole } from '#tests/support/admin_pages'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 function claim(client: ApiClient, token: string) {
   return client.post('/api/v1/claims').bearerToken(token).json({})
@@ -18,10 +22,12 @@ test.group('Inbox', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject({ gatesConfig: { tests_reported: true } })
+    const project = await ProjectFactory.merge({ gatesConfig: { tests_reported: true } }).create()
     await Policy.create({ projectId: project.id, key: 'max_attempts', value: 1 })
-    const item = await createItem(project, { title: 'Round the cart' })
-    const { token } = await createAgent()
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Round the cart' })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.create())
     const claimed = await claim(client, token)
     const runId = claimed.body().run.id
     await client
@@ -64,10 +70,10 @@ test.group('Inbox', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     await Policy.create({ projectId: project.id, key: 'max_attempts', value: 1 })
-    const item = await createItem(project)
-    const { token } = await createAgent()
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.create())
     const claimed = await claim(client, token)
     await client
       .post(`/api/v1/runs/${claimed.body().run.id}/complete`)
@@ -82,11 +88,15 @@ test.group('Inbox', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject({ gatesConfig: { human_review: true } })
-    const asking = await createItem(project, { title: 'Which currency?', priority: 10 })
-    const reviewed = await createItem(project, { title: 'Needs eyes', priority: 0 })
-    const first = await createAgent()
-    const second = await createAgent()
+    const project = await ProjectFactory.merge({ gatesConfig: { human_review: true } }).create()
+    const asking = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Which currency?', priority: 10 })
+      .create()
+    const reviewed = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Needs eyes', priority: 0 })
+      .create()
+    const first = await agentWithToken(AgentFactory.create())
+    const second = await agentWithToken(AgentFactory.create())
     const askClaim = await claim(client, first.token)
     const askRun = askClaim.body().run.id
     await client

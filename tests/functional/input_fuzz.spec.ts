@@ -7,8 +7,8 @@ import type User from '#models/user'
 import { claimedRun } from '#tests/support/claimed_run'
 import { asUser, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
 import { clearJobs } from '#tests/support/github_world'
-import { emptyWorld } from '#tests/support/claim_world'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** Fixed, so that a failure replays; the count bounds the test's time in `npm test`. */
 const SEED = 1313

@@ -3,7 +3,6 @@ import db from '@adonisjs/lucid/services/db'
 import AuditEvent from '#models/audit_event'
 import Integration from '#models/integration'
 import { ProjectFactory } from '#database/factories/project_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -11,6 +10,7 @@ import {
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 const SECRET = 'ghp_TopSecretValue1234567890abcdefABCDEF'
 

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 test.group('Admin layout', (group) => {
   group.each.setup(() => emptyWorld())

@@ -1,9 +1,9 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import emitter from '@adonisjs/core/services/emitter'
 import type User from '#models/user'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
+import { planOf, queriesOf } from '#tests/support/captured_queries'
 
 /** The tables that grow without bound: no list page may scan them. */
 const BIG_TABLES = ['work_items', 'runs', 'run_logs', 'audit_events']
@@ -51,34 +51,6 @@ async function seedVolume() {
       from generate_series(1, 100000) g;
   `)
   await db.rawQuery('analyze')
-}
-
-type CapturedQuery = { sql: string; bindings: unknown[] }
-
-/** Loads a page once with query reporting on, and returns every SQL statement it ran. */
-async function queriesOf(load: () => Promise<unknown>) {
-  const captured: CapturedQuery[] = []
-  const capture = (query: { sql: string; bindings?: unknown[] }) =>
-    captured.push({ sql: query.sql, bindings: query.bindings ?? [] })
-  const connection = db.manager.get('postgres')!.connection!
-  const prettyPrint = (db as any).prettyPrint
-  emitter.off('db:query', prettyPrint)
-  emitter.on('db:query', capture)
-  connection.config.debug = true
-  try {
-    await load()
-  } finally {
-    connection.config.debug = false
-    emitter.off('db:query', capture)
-  }
-  return captured
-}
-
-/** The plan of a captured statement, as EXPLAIN prints it. */
-async function planOf(query: CapturedQuery) {
-  const sql = query.sql.replace(/\$\d+/g, '?')
-  const { rows } = await db.rawQuery(`explain ${sql}`, query.bindings as any[])
-  return rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')
 }
 
 function median(values: number[]) {

@@ -15,8 +15,10 @@ import RunLifecycle from '#services/runs/run_lifecycle'
 import DefaultBranchStatus from '#services/github/default_branch_status'
 import { DELIVERY_MAX_ATTEMPTS } from '#services/notifications/notifier'
 import { ProjectFactory } from '#database/factories/project_factory'
-import { claimedRun } from '#tests/support/claimed_run'
-import { createAgent, createItem, emptyWorld } from '#tests/support/claim_world'
+import { agentWithToken, claimedRun } from '#tests/support/claimed_run'
+import { emptyWorld } from '#tests/support/test_database'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { asUser, fieldErrors, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
 import { clearJobs, jobsOf } from '#tests/support/github_world'
 import { startReceiver as startLocalReceiver } from '#tests/support/notification_receiver'
@@ -348,8 +350,8 @@ test.group('Notifications: deliveries', (group) => {
     receiver = await startReceiver({ hang: true })
     const project = await ProjectFactory.create()
     await webhookTo(project, receiver)
-    const { token } = await createAgent()
-    await createItem(project)
+    const { token } = await agentWithToken(AgentFactory.create())
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const viewer = await userWithRole('viewer')
     const worker = await new Worker().start({ concurrency: 1, crontab: '' })
     try {

@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,23 +9,10 @@ import pg from 'pg'
 import { startEmbedded } from '#infrastructure/database_server'
 import type EmbeddedPostgres from '#infrastructure/embedded_postgres'
 import { freePort } from '#infrastructure/free_port'
+import { killGatehouse, startGatehouse } from '#tests/support/gatehouse_process'
 
 const appRoot = fileURLToPath(new URL('../../', import.meta.url))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** A process of Gatehouse's as an operator runs it, on a data directory and maybe a database. */
-function gatehouse(args: string[], dataDir: string, port: number, databaseUrl?: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, PORT: String(port) }
-  for (const name of ['DATABASE_URL', 'PGHOST', 'PGDATABASE', 'PGPORT', 'PGUSER', 'NODE_ENV']) {
-    delete env[name]
-  }
-  if (databaseUrl) env.DATABASE_URL = databaseUrl
-  const child = spawn('npm', args, { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  return { child, output: () => output }
-}
 
 async function statusOf(url: string, init?: RequestInit) {
   try {
@@ -86,17 +73,17 @@ test.group('A Postgres outage (process level)', () => {
     chmodSync(root, 0o755)
     const port = await freePort()
     let embedded: EmbeddedPostgres | undefined
-    let server: ReturnType<typeof gatehouse> | undefined
-    let worker: ReturnType<typeof gatehouse> | undefined
+    let server: ReturnType<typeof startGatehouse> | undefined
+    let worker: ReturnType<typeof startGatehouse> | undefined
     try {
       // The "external" Postgres, one this test starts and stops.
       const started = await startEmbedded(join(root, 'external'), { persistent: true })
       embedded = started.embedded!
       const databaseUrl = started.connectionString
-      server = gatehouse(['start'], join(root, 'server'), port, databaseUrl)
+      server = startGatehouse(['start'], join(root, 'server'), port, databaseUrl)
       const base = `http://127.0.0.1:${port}`
       await until(async () => (await statusCode(`${base}/health`)) === 200, 60_000, 'start')
-      worker = gatehouse(['run', 'worker'], join(root, 'server'), port, databaseUrl)
+      worker = startGatehouse(['run', 'worker'], join(root, 'server'), port, databaseUrl)
       const token = await agentToken(join(root, 'server'), databaseUrl)
       const asAgent = { headers: { authorization: `Bearer ${token}` } }
       assert.equal(await statusCode(`${base}/api/v1/agent`, asAgent), 200)
@@ -145,8 +132,8 @@ test.group('A Postgres outage (process level)', () => {
       assert.equal(await stopped(worker.child), 0, worker.output())
       assert.equal(await stopped(server.child), 0, server.output())
     } finally {
-      worker?.child.kill('SIGKILL')
-      server?.child.kill('SIGKILL')
+      killGatehouse(worker?.child)
+      killGatehouse(server?.child)
       await embedded?.stop().catch(() => {})
       rmSync(root, { recursive: true, force: true })
     }
@@ -158,7 +145,7 @@ test.group('A Postgres outage (process level)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-outage-'))
     chmodSync(dataDir, 0o755)
     const port = await freePort()
-    const server = gatehouse(['start'], dataDir, port)
+    const server = startGatehouse(['start'], dataDir, port)
     const base = `http://127.0.0.1:${port}`
     try {
       await until(async () => (await statusCode(`${base}/health/ready`)) === 200, 60_000, 'start')
@@ -184,7 +171,7 @@ test.group('A Postgres outage (process level)', () => {
       server.child.kill('SIGTERM')
       assert.equal(await stopped(server.child), 0, server.output())
     } finally {
-      server.child.kill('SIGKILL')
+      killGatehouse(server.child)
       rmSync(dataDir, { recursive: true, force: true })
     }
   }).timeout(180_000)
@@ -196,11 +183,11 @@ test.group('A Postgres outage (process level)', () => {
     chmodSync(dataDir, 0o755)
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    const server = gatehouse(['start'], dataDir, port)
-    let worker: ReturnType<typeof gatehouse> | undefined
+    const server = startGatehouse(['start'], dataDir, port)
+    let worker: ReturnType<typeof startGatehouse> | undefined
     try {
       await until(async () => (await statusCode(`${base}/health/ready`)) === 200, 60_000, 'start')
-      worker = gatehouse(['run', 'worker'], dataDir, port)
+      worker = startGatehouse(['run', 'worker'], dataDir, port)
       await until(async () => worker!.output().includes('worker running'), 60_000, 'worker start')
 
       worker.child.kill('SIGTERM')
@@ -210,9 +197,9 @@ test.group('A Postgres outage (process level)', () => {
       // The other way round: a worker that started Postgres leaves it to the attached server.
       server.child.kill('SIGTERM')
       assert.equal(await stopped(server.child), 0, server.output())
-      const owner = gatehouse(['run', 'worker'], dataDir, port)
+      const owner = startGatehouse(['run', 'worker'], dataDir, port)
       await until(async () => owner.output().includes('worker running'), 60_000, 'worker start')
-      const attached = gatehouse(['start'], dataDir, port)
+      const attached = startGatehouse(['start'], dataDir, port)
       await until(async () => (await statusCode(`${base}/health/ready`)) === 200, 60_000, 'start')
       owner.child.kill('SIGTERM')
       assert.equal(await stopped(owner.child), 0, owner.output())
@@ -220,8 +207,8 @@ test.group('A Postgres outage (process level)', () => {
       attached.child.kill('SIGTERM')
       assert.equal(await stopped(attached.child), 0, attached.output())
     } finally {
-      worker?.child.kill('SIGKILL')
-      server.child.kill('SIGKILL')
+      killGatehouse(worker?.child)
+      killGatehouse(server.child)
       rmSync(dataDir, { recursive: true, force: true })
     }
   }).timeout(240_000)

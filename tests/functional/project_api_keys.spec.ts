@@ -2,8 +2,8 @@ import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Project from '#models/project'
 import { ProjectFactory } from '#database/factories/project_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 test.group('Project API keys in the project page', (group) => {
   group.each.setup(() => emptyWorld())

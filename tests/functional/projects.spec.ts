@@ -5,7 +5,6 @@ import Policy from '#models/policy'
 import Project from '#models/project'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
-import { emptyWorld, setSettings } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -13,6 +12,7 @@ import {
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
 
 let sequence = 0
 

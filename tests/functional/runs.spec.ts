@@ -5,7 +5,6 @@ import type Run from '#models/run'
 import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -13,6 +12,7 @@ import {
   htmlOf,
   userWithRole,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** Reviews schedule follow-up jobs (gate deadlines, retry announcements): none may come due in another file's worker. */
 async function forgetQueuedJobs() {

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 const base = () => `http://${process.env.HOST}:${process.env.PORT}`
 

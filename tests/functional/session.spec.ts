@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import { SIGN_IN_ATTEMPTS, SIGN_IN_ATTEMPTS_PER_ADDRESS } from '#services/sign_in'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   PASSWORD,
   asUser,
@@ -9,6 +8,7 @@ import {
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 test.group('Admin sign-in', (group) => {
   group.each.setup(() => emptyWorld())

@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import Setting from '#models/setting'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -9,6 +8,9 @@ import {
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
+
+const DEFAULTS = Setting.fromValues({})
 
 test.group('Settings page', (group) => {
   group.each.setup(() => emptyWorld())
@@ -48,7 +50,11 @@ test.group('Settings page', (group) => {
 
     response.assertStatus(302)
     assert.equal(response.header('location'), '/settings')
-    assert.deepEqual(await Setting.current(), { agents_enabled: false, max_parallel_runs: 4 })
+    assert.deepEqual(await Setting.current(), {
+      ...DEFAULTS,
+      agents_enabled: false,
+      max_parallel_runs: 4,
+    })
     const event = await AuditEvent.findByOrFail('action', 'settings.updated')
     assert.equal(event.actorId, admin.id)
     assert.equal(event.ipAddress, '127.0.0.1')
@@ -79,7 +85,7 @@ test.group('Settings page', (group) => {
 
     response.assertStatus(302)
     assert.properties(fieldErrors(response), ['max_parallel_runs'])
-    assert.deepEqual(await Setting.current(), { agents_enabled: true, max_parallel_runs: null })
+    assert.deepEqual(await Setting.current(), DEFAULTS)
     assert.isNull(await AuditEvent.findBy('action', 'settings.updated'))
   })
 
@@ -94,5 +100,78 @@ test.group('Settings page', (group) => {
       })
     assert.include(response.text(), 'The max_parallel_runs field must be at least 1')
     assert.include(response.text(), 'name="max_parallel_runs" type="number" value="0"')
+  })
+
+  test('the retention periods are shown, saved and audited', async ({ client, assert }) => {
+    const admin = await userWithRole('admin')
+    const form = await asUser(client, admin, 'get', '/settings')
+    assert.include(form.text(), 'name="run_log_retention_days" type="number" value="90"')
+    assert.include(form.text(), 'name="webhook_delivery_retention_days" type="number" value="30"')
+    assert.include(form.text(), 'name="idempotency_key_retention_hours" type="number" value="24"')
+
+    const response = await asUser(client, admin, 'put', '/settings', {
+      agents_enabled: 'true',
+      max_parallel_runs: '',
+      run_log_retention_days: '14',
+      webhook_delivery_retention_days: '30',
+      idempotency_key_retention_hours: '72',
+    })
+
+    response.assertStatus(302)
+    assert.deepEqual(await Setting.current(), {
+      ...DEFAULTS,
+      run_log_retention_days: 14,
+      idempotency_key_retention_hours: 72,
+    })
+    const event = await AuditEvent.findByOrFail('action', 'settings.updated')
+    assert.deepEqual(event.details, {
+      run_log_retention_days: { from: 90, to: 14 },
+      idempotency_key_retention_hours: { from: 24, to: 72 },
+    })
+  })
+
+  test('non-positive, fractional or absurd retention periods are refused per field', async ({
+    client,
+    assert,
+  }) => {
+    const admin = await userWithRole('admin')
+    const refused = {
+      agents_enabled: 'true',
+      max_parallel_runs: '',
+      run_log_retention_days: '0',
+      webhook_delivery_retention_days: '1000000',
+      idempotency_key_retention_hours: '12',
+    }
+    const page = await asUser(client, admin, 'put', '/settings', refused).header(
+      'referer',
+      '/settings'
+    )
+    page.assertStatus(302)
+    assert.properties(fieldErrors(page), [
+      'run_log_retention_days',
+      'webhook_delivery_retention_days',
+      'idempotency_key_retention_hours',
+    ])
+
+    for (const value of ['-3', '1.5', 'ninety']) {
+      const json = await client
+        .put('/settings')
+        .loginAs(admin)
+        .withCsrfToken()
+        .header('accept', 'application/json')
+        .form({
+          ...refused,
+          run_log_retention_days: value,
+          webhook_delivery_retention_days: '30',
+          idempotency_key_retention_hours: '24',
+        })
+      json.assertStatus(422)
+      const fields = (json.body().errors as Array<{ field: string; message: string }>).map(
+        (error) => error.field
+      )
+      assert.deepEqual(fields, ['run_log_retention_days'], value)
+    }
+    assert.deepEqual(await Setting.current(), DEFAULTS)
+    assert.isNull(await AuditEvent.findBy('action', 'settings.updated'))
   })
 })

@@ -5,26 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
-import { createAgent, emptyWorld } from '#tests/support/claim_world'
 import { freePort } from '#infrastructure/free_port'
+import { killGatehouse, startGatehouse } from '#tests/support/gatehouse_process'
+import { emptyWorld } from '#tests/support/test_database'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const appRoot = fileURLToPath(new URL('../../', import.meta.url))
 const STOP_LIMIT_MS = 10_000
 
 /** `npm start` as a newcomer runs it, on the given data directory (and database, when given). */
-function npmStart(dataDir: string, port: number, databaseUrl?: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, PORT: String(port) }
-  for (const name of ['DATABASE_URL', 'PGHOST', 'PGDATABASE', 'PGPORT', 'PGUSER', 'NODE_ENV']) {
-    delete env[name]
-  }
-  if (databaseUrl) env.DATABASE_URL = databaseUrl
-  const child = spawn('npm', ['start'], { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  return { child, output: () => output }
-}
-
 function exited(child: ChildProcess) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -41,7 +31,7 @@ async function terminate(child: ChildProcess) {
     exited(child),
     new Promise<null>((resolve) => setTimeout(() => resolve(null), STOP_LIMIT_MS + 5000)),
   ])
-  if (!outcome) child.kill('SIGKILL')
+  if (!outcome) killGatehouse(child)
   return { outcome, ms: Date.now() - started }
 }
 
@@ -101,7 +91,7 @@ async function stopAtSomeMoment(
 async function timeToHealth(dataDir: string, databaseUrl?: string) {
   const port = await freePort()
   const started = Date.now()
-  const server = npmStart(dataDir, port, databaseUrl)
+  const server = startGatehouse(['start'], dataDir, port, databaseUrl)
   await waitForHealth(port, server)
   const ms = Date.now() - started
   await terminate(server.child)
@@ -121,7 +111,7 @@ test.group('Stopping (process level)', (group) => {
       const times: number[] = []
       for (let iteration = 0; iteration < 20; iteration++) {
         const port = await freePort()
-        const server = npmStart(dataDir, port)
+        const server = startGatehouse(['start'], dataDir, port)
         const { outcome, ms } = await stopAtSomeMoment(iteration, port, server, startMs)
         assert.isNotNull(outcome, `iteration ${iteration} did not exit:\n${server.output()}`)
         assert.isTrue(
@@ -149,7 +139,7 @@ test.group('Stopping (process level)', (group) => {
       const times: number[] = []
       for (let iteration = 0; iteration < 20; iteration++) {
         const port = await freePort()
-        const server = npmStart(dataDir, port, databaseUrl)
+        const server = startGatehouse(['start'], dataDir, port, databaseUrl)
         const { outcome, ms } = await stopAtSomeMoment(iteration, port, server, startMs)
         assert.isNotNull(outcome, `iteration ${iteration} did not exit:\n${server.output()}`)
         assert.isTrue(
@@ -175,8 +165,8 @@ test.group('Stopping (process level)', (group) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-stop-'))
     chmodSync(dataDir, 0o755)
     const port = await freePort()
-    const { token } = await createAgent({ maxConcurrency: 30 })
-    const server = npmStart(dataDir, port, process.env.DATABASE_URL)
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 30 }).create())
+    const server = startGatehouse(['start'], dataDir, port, process.env.DATABASE_URL)
     let runner: ChildProcess | undefined
     try {
       await waitForHealth(port, server)
@@ -212,7 +202,7 @@ test.group('Stopping (process level)', (group) => {
       console.log(`  stop with 20 long-polls and agent:run attached: ${ms} ms`)
     } finally {
       runner?.kill('SIGKILL')
-      server.child.kill('SIGKILL')
+      killGatehouse(server.child)
       rmSync(dataDir, { recursive: true, force: true })
     }
   }).timeout(120_000)

@@ -4,9 +4,9 @@ import User from '#models/user'
 import UserSession from '#models/user_session'
 import Installation from '#infrastructure/installation'
 import { SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS } from '#infrastructure/session_store'
-import { emptyWorld } from '#tests/support/claim_world'
 import { PASSWORD, leaveNothingBehind, userWithRole } from '#tests/support/admin_pages'
 import Browser from '#tests/support/browser_session'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** The cookie of a browser that signed in, as someone who copied it holds it. */
 async function stolenCookieOf(email: string, password = PASSWORD) {

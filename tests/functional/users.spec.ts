@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import AuditEvent from '#models/audit_event'
 import User from '#models/user'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   PASSWORD,
   asUser,
@@ -10,6 +9,7 @@ import {
   userWithRole,
   leaveNothingBehind,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 let sequence = 0
 const newUserForm = () => ({

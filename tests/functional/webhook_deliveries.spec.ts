@@ -2,8 +2,8 @@ import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import WebhookDelivery from '#models/webhook_delivery'
 import { ProjectFactory } from '#database/factories/project_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import { asUser, assertRoleGate, userWithRole } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 async function delivery(
   attributes: Partial<Pick<WebhookDelivery, 'status' | 'projectId' | 'event' | 'error'>> & {

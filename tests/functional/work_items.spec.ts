@@ -6,7 +6,6 @@ import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   asUser,
   assertRoleGate,
@@ -14,6 +13,7 @@ import {
   htmlOf,
   userWithRole,
 } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 async function pendingItem(attributes: Partial<WorkItem> = {}) {
   const project = await ProjectFactory.create()

@@ -4,7 +4,7 @@ import type { Assert } from '@japa/assert'
 import type User from '#models/user'
 import { USER_ROLES, type UserRole } from '#models/user'
 import { UserFactory } from '#database/factories/user_factory'
-import { emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** The factory's password for every user. */
 export const PASSWORD = 'correct horse battery staple'

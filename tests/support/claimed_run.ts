@@ -8,6 +8,7 @@ import type WorkItem from '#models/work_item'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { QuestionFactory } from '#database/factories/question_factory'
 
 type ClaimedRunOptions = {
   project?: Project
@@ -59,6 +60,30 @@ export async function claimedRun(options: ClaimedRunOptions = {}): Promise<Claim
 export async function tokenFor(agent: Agent) {
   const token = await Agent.accessTokens.create(agent)
   return token.value!.release()
+}
+
+/** An agent the factory built, with a bearer token to call the API as it. */
+export async function agentWithToken(built: Promise<Agent>) {
+  const agent = await built
+  return { agent, token: await tokenFor(agent) }
+}
+
+/**
+ * The world right after the run's agent asked a question (POST /runs/:id/questions): the item
+ * blocked on it, held by no agent, the question open.
+ */
+export async function askedQuestion(
+  world: ClaimedRun,
+  attributes: { question?: string; choices?: string[] } = {}
+) {
+  await world.item.merge({ status: 'blocked', lockedByAgentId: null }).save()
+  return QuestionFactory.merge({
+    workItemId: world.item.id,
+    projectId: world.project.id,
+    runId: world.run.id,
+    agentId: world.agent.id,
+    ...attributes,
+  }).create()
 }
 
 /** Reloads rows the code under test changed behind the test's back. */

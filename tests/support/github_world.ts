@@ -6,7 +6,7 @@ import type { GatesConfig } from '#models/project'
 import { ProjectFactory } from '#database/factories/project_factory'
 import type { Group } from '@japa/runner/core'
 import FakeGitHub from '#tests/support/fake_github/fake_github'
-import { emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
 
 export const GITHUB_TOKEN = 'ghp_test_token_0000000000000000000000000000'
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests'

@@ -2,7 +2,9 @@ import { chmodSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import db from '@adonisjs/lucid/services/db'
 import DatabaseServer from '#infrastructure/database_server'
+import Setting, { type Settings } from '#models/setting'
 
 /**
  * DATABASE_URL names the test database (CI: the machine's Postgres); it is created when
@@ -52,4 +54,28 @@ async function allowEmptyingTheAuditLog() {
   } finally {
     await client.end()
   }
+}
+
+/** The global switches, as an admin would set them. */
+export async function setSettings(settings: Partial<Settings>) {
+  for (const [key, value] of Object.entries(settings)) {
+    await db.rawQuery(
+      `insert into settings (key, value) values (?, ?::jsonb)
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [key, JSON.stringify(value)]
+    )
+  }
+}
+
+/**
+ * An empty world before each test (Lucid's truncate() only truncates after a test, leaving
+ * whatever ran before visible to the first one), with the settings rows the migration seeds.
+ */
+export async function emptyWorld() {
+  const { rows } = await db.rawQuery(
+    `select string_agg(format('%I', tablename), ', ') as tables from pg_tables
+      where schemaname = 'public' and tablename not like 'adonis_schema%'`
+  )
+  await db.rawQuery(`truncate ${rows[0].tables} restart identity cascade`)
+  await setSettings(Setting.fromValues({}))
 }

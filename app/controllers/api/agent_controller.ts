@@ -14,12 +14,14 @@ export default class AgentController {
       .preload('workItem')
       .orderBy('id')
 
+    const load = await agent.currentLoad()
+
     return agentApi.serialize({
       agent: AgentTransformer.transform(agent),
       limits: {
-        max_concurrency: agent.maxConcurrency,
-        running: running.length,
-        available: Math.max(0, agent.maxConcurrency - running.length),
+        max_concurrency: load.maxConcurrency,
+        running: load.running,
+        available: load.freeSlots,
       },
       running_runs: RunTransformer.transform(running).useVariant('running'),
     })

@@ -62,7 +62,7 @@ export default class ClaimsController {
 
     switch (result.outcome) {
       case 'claimed': {
-        const { run, workItem, project, leaseSeconds } = result
+        const { run, workItem, project, leaseSeconds, earlier } = result
         // Nobody will receive this claim: give the item back now rather than at lease expiry,
         // unless the agent sent an Idempotency-Key, with which its retry receives this answer.
         if (hangUp.signal.aborted && !request.header('idempotency-key')) {
@@ -70,7 +70,9 @@ export default class ClaimsController {
           return
         }
         return response.created(
-          await agentApi.serialize(ClaimTransformer.transform(run, workItem, project, leaseSeconds))
+          await agentApi.serialize(
+            ClaimTransformer.transform(run, workItem, project, leaseSeconds, earlier)
+          )
         )
       }
       case 'none':

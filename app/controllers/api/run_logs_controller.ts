@@ -2,7 +2,6 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { DateTime } from 'luxon'
 import Run, { runStateOf } from '#models/run'
 import Problem from '#exceptions/problem'
-import Quotas from '#services/quotas'
 import { MAX_LOG_BYTES, MAX_LOG_LINES, runLogsValidator } from '#validators/run'
 
 /** POST /api/v1/runs/:id/logs: a batch of log lines, numbered by the server. */
@@ -11,7 +10,6 @@ export default class RunLogsController {
     const run = await Run.findForAgentOrFail(auth.use('api').getUserOrFail(), params.id)
     refuseOversizedBatch(request.input('lines'))
     const { lines, first_seq: firstSeq } = await request.validateUsing(runLogsValidator)
-    await Quotas.logBatch(run.id, lines.length, Buffer.byteLength(JSON.stringify(lines)))
     const logLines = lines.map((line) => ({
       level: line.level,
       message: line.message,
@@ -20,14 +18,16 @@ export default class RunLogsController {
       loggedAt: line.logged_at ? DateTime.fromJSDate(line.logged_at) : null,
     }))
     // With `first_seq` the client numbers its lines and a batch sent twice is stored once.
-    if (firstSeq !== undefined) {
-      const { accepted, lastSeq } = await run.appendLogsFrom(firstSeq, logLines)
-      if (accepted === 0)
-        return response.ok({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
-      return response.accepted({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
-    }
-    const { accepted, lastSeq } = await run.appendLogs(logLines)
-    return response.accepted({ accepted, last_seq: lastSeq, run_state: runStateOf(run) })
+    const { accepted, lastSeq } =
+      firstSeq === undefined
+        ? await run.appendLogs(logLines)
+        : await run.appendLogsFrom(firstSeq, logLines)
+    // The append read the run's state as it numbered the batch: RunStateMiddleware needs no read.
+    const runState = runStateOf(run)
+    response.header('Gatehouse-Run-State', runState)
+    const answer = { accepted, last_seq: lastSeq, run_state: runState }
+    if (firstSeq !== undefined && accepted === 0) return response.ok(answer)
+    return response.accepted(answer)
   }
 }
 

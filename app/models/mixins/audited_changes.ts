@@ -18,6 +18,24 @@ export type AuditOptions = {
   locked?: boolean
 }
 
+/**
+ * A change made as one step of a larger one, inside its transaction: an item of a bulk action
+ * (the audit event names it and the reason the person gave), or the system following an
+ * outside event (a reopened GitHub issue: the reason only).
+ */
+export type BulkStep = {
+  client: TransactionClientContract
+  bulkActionId?: number
+  reason: string
+}
+
+/** What such a step adds to each item's audit event. */
+export function bulkDetails(bulk: BulkStep | undefined) {
+  if (!bulk) return {}
+  if (bulk.bulkActionId === undefined) return { reason: bulk.reason }
+  return { bulk_action_id: bulk.bulkActionId, reason: bulk.reason }
+}
+
 /** What a change did, as its callback tells it. */
 export type AuditedOutcome = {
   /** Nothing differed: nothing is saved, audited or announced. */

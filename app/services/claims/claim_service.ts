@@ -2,7 +2,6 @@ import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Agent from '#models/agent'
-import AuditEvent from '#models/audit_event'
 import GitHubReport from '#services/github/github_report'
 import Policy, { POLICY_DEFAULTS } from '#models/policy'
 import Project from '#models/project'
@@ -14,7 +13,15 @@ import claimNotifier, { type Announcement, type WaiterScope } from '#infrastruct
 export type ClaimRequest = { workTypes?: string[]; projectSlug?: string }
 
 export type ClaimResult =
-  | { outcome: 'claimed'; run: Run; workItem: WorkItem; project: Project; leaseSeconds: number }
+  | {
+      outcome: 'claimed'
+      run: Run
+      workItem: WorkItem
+      project: Project
+      leaseSeconds: number
+      /** The item has earlier runs, notes or questions: the claim answer has them to read. */
+      earlier: boolean
+    }
   /** Nothing eligible for this agent right now. */
   | { outcome: 'none' }
   /** The agent already runs `max_concurrency` runs. */
@@ -45,6 +52,7 @@ type ClaimRow = {
   run: Record<string, unknown> | null
   project: Record<string, unknown> | null
   own_policies: Record<string, unknown> | null
+  earlier: boolean | null
 }
 
 type Claimed = Extract<ClaimResult, { outcome: 'claimed' }>
@@ -62,7 +70,7 @@ function adapterRow(json: Record<string, unknown>) {
 
 /**
  * Claiming (spec §3): one short transaction that checks the limits, picks the eligible item
- * and turns it into a running Run (`claim_item`), then records the claim's audit event.
+ * and turns it into a running Run, with the claim's audit event (`claim_item`).
  *
  * Limits are exact across processes because each bound is counted only while holding the row
  * lock that every claim bounded by it must also take, in a fixed order (agent, settings,
@@ -121,7 +129,7 @@ export default class ClaimService {
       const row = rows[0] as ClaimRow
       switch (row.outcome) {
         case 'claimed':
-          return this.#started(trx, agent, row)
+          return this.#started(trx, row)
         case 'agent_at_limit':
           return { outcome: row.outcome, running: row.running!, maxConcurrency: row.at_most! }
         case 'system_at_limit':
@@ -132,25 +140,22 @@ export default class ClaimService {
     })
   }
 
-  /** The claimed item, its running run and project as models, with the claim's audit event. */
-  static async #started(
-    trx: TransactionClientContract,
-    agent: Agent,
-    row: ClaimRow
-  ): Promise<Claimed> {
+  /** The claimed item, its running run and project as models; the report job when the project reports. */
+  static async #started(trx: TransactionClientContract, row: ClaimRow): Promise<Claimed> {
     const workItem = WorkItem.$createFromAdapterResult(adapterRow(row.item!))!
     const run = Run.$createFromAdapterResult(adapterRow(row.run!))!
     const project = Project.$createFromAdapterResult(adapterRow(row.project!))!
     const policies = Policy.withDefaults(row.own_policies ?? {})
-    await AuditEvent.record(trx, {
-      actor: agent,
-      action: 'work_item.claimed',
-      subject: workItem,
-      details: { run_id: run.id, attempt: run.attempt },
-    })
     // Enqueues nothing (and costs no round trip) unless the item came from a GitHub issue and the project reports.
     await GitHubReport.runStarted(trx, run, workItem, policies)
-    return { outcome: 'claimed', run, workItem, project, leaseSeconds: policies.lease_seconds }
+    return {
+      outcome: 'claimed',
+      run,
+      workItem,
+      project,
+      leaseSeconds: policies.lease_seconds,
+      earlier: row.earlier ?? true,
+    }
   }
 }
 

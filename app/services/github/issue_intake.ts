@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon'
 import { RequestError } from 'octokit'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
@@ -7,6 +6,7 @@ import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
 import AuditEvent from '#models/audit_event'
 import Claimable from '#infrastructure/claimable'
+import InvalidTransition from '#exceptions/invalid_transition'
 import GitHubClient, { GitHubFailure } from '#services/github/github_client'
 
 /** What intake reads of a GitHub issue (REST answer or webhook payload: the same shape). */
@@ -219,28 +219,18 @@ export default class IssueIntake {
     const item = await WorkItem.query({ client: trx })
       .where('projectId', project.id)
       .where('externalRef', externalRefOf(issueNumber))
-      .forUpdate()
       .first()
     if (!item || item.status !== 'cancelled') return 'unchanged'
-    const stopping = await trx
-      .from('runs')
-      .where('work_item_id', item.id)
-      .where('status', 'running')
-      .first()
-    if (stopping) return 'unchanged'
-    item.useTransaction(trx)
-    item.merge({ status: 'pending', attempts: 0, runAfter: DateTime.now(), completedAt: null })
-    await item.save()
-    await AuditEvent.record(trx, {
-      actor: 'system',
-      action: 'work_item.requeued',
-      subject: item,
-      details: {
+    try {
+      await item.requeue('system', null, null, {
+        client: trx,
         reason: `GitHub issue #${issueNumber} was reopened`,
-        previous_status: 'cancelled',
-      },
-    })
-    await Claimable.announce(trx, project.id)
+      })
+    } catch (error) {
+      // Cancelled meanwhile by someone else, or its run has not yet stopped: left as it is.
+      if (error instanceof InvalidTransition) return 'unchanged'
+      throw error
+    }
     return 'reopened'
   }
 

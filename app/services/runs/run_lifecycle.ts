@@ -23,6 +23,7 @@ import type { GateFacts } from '#services/runs/gates/accept_gate'
 import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
 import { runDuration } from '#infrastructure/metrics'
+import { bulkDetails, inTransaction, type BulkStep } from '#models/mixins/audited_changes'
 import Notifier from '#services/notifications/notifier'
 
 /** What an agent reports when it finishes a run (POST /runs/:id/complete). */
@@ -62,8 +63,8 @@ export type RunEnding =
   | { as: 'rejected'; verdicts: GateVerdict[]; inherited: boolean }
   | { as: 'failed'; by: Agent }
   | { as: 'timed_out'; reason: TimeoutReason }
-  | { as: 'released'; by: Agent; reason: string | null }
-  | { as: 'cancelled'; by: Agent | 'system'; reportedAs: string }
+  | { as: 'released'; by: Agent | User; reason: string | null; bulk?: BulkStep }
+  | { as: 'cancelled'; by: Agent | User | 'system'; reportedAs: string; bulk?: BulkStep }
   | { as: 'needs_input'; by: Agent; questionId: number }
 
 /**
@@ -185,23 +186,39 @@ export default class RunLifecycle {
     return { ...settled, question, repeated }
   }
 
-  /** The agent gives the item back unworked: `pending` again, and the attempt does not count. */
-  static async release(run: Run, agent: Agent, reason?: string | null): Promise<RunSettlement> {
-    return this.#transition(run, async (trx, item) => {
-      if (!run.isRunning) {
-        if (run.status === 'released' || isStoppedOnRequest(run)) return
-        throw new InvalidTransition(`Run ${run.id} already finished as ${run.status}.`)
-      }
-      run.merge({ finishedAt: DateTime.now(), error: reason ?? null })
-      await this.#end(
-        trx,
-        run,
-        item,
-        run.cancelRequestedAt
-          ? { as: 'cancelled', by: agent, reportedAs: 'released' }
-          : { as: 'released', by: agent, reason: reason ?? null }
-      )
-    })
+  /**
+   * The agent gives the item back unworked: `pending` again, and the attempt does not count.
+   * A maintainer may do the same in bulk (the agent learns on its next call that the run has
+   * ended). `released` is false when the run had already been released or stopped.
+   */
+  static async release(
+    run: Run,
+    by: Agent | User,
+    reason?: string | null,
+    bulk?: BulkStep
+  ): Promise<RunSettlement & { released: boolean }> {
+    let released = false
+    const settled = await this.#transition(
+      run,
+      async (trx, item) => {
+        if (!run.isRunning) {
+          if (run.status === 'released' || isStoppedOnRequest(run)) return
+          throw new InvalidTransition(`Run ${run.id} already finished as ${run.status}.`)
+        }
+        run.merge({ finishedAt: DateTime.now(), error: reason ?? null })
+        await this.#end(
+          trx,
+          run,
+          item,
+          run.cancelRequestedAt
+            ? { as: 'cancelled', by, reportedAs: 'released', bulk }
+            : { as: 'released', by, reason: reason ?? null, bulk }
+        )
+        released = true
+      },
+      bulk?.client
+    )
+    return { ...settled, released }
   }
 
   /**
@@ -404,9 +421,10 @@ export default class RunLifecycle {
   /** Locks item then run, applies the change unless it is a repeat, and answers the settled state. */
   static async #transition(
     run: Run,
-    change: (trx: TransactionClientContract, item: WorkItem) => Promise<unknown>
+    change: (trx: TransactionClientContract, item: WorkItem) => Promise<unknown>,
+    client?: TransactionClientContract
   ): Promise<RunSettlement> {
-    return db.transaction(async (trx) => {
+    return inTransaction(client, async (trx) => {
       const item = await WorkItem.findOrFail(run.workItemId, { client: trx })
       await item.lockRowIn(trx)
       await run.lockRowIn(trx)
@@ -422,7 +440,7 @@ function runEvent(
   ending: RunEnding
 ): {
   status?: Run['status']
-  actor: Agent | 'system'
+  actor: Agent | User | 'system'
   action: string
   details: Record<string, unknown>
 } {
@@ -467,14 +485,14 @@ function runEvent(
         status: 'released',
         actor: ending.by,
         action: 'run.released',
-        details: { reason: ending.reason },
+        details: { reason: ending.reason, ...bulkDetails(ending.bulk) },
       }
     case 'cancelled':
       return {
         status: 'cancelled',
         actor: ending.by,
         action: 'run.cancelled',
-        details: { reported_as: ending.reportedAs },
+        details: { reported_as: ending.reportedAs, ...bulkDetails(ending.bulk) },
       }
   }
 }

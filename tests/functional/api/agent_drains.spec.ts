@@ -3,7 +3,11 @@ import db from '@adonisjs/lucid/services/db'
 import type { ApiClient } from '@japa/api-client'
 import AuditEvent from '#models/audit_event'
 import Run from '#models/run'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const claim = (client: ApiClient, token: string) =>
   client.post('/api/v1/claims').bearerToken(token).json({})
@@ -17,10 +21,12 @@ test.group('Drain and disabled agents', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    await createItem(project)
-    await createItem(project)
-    const { agent, token } = await createAgent({ maxConcurrency: 2 })
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { agent, token } = await agentWithToken(
+      AgentFactory.merge({ maxConcurrency: 2 }).create()
+    )
     const claimed = await claim(client, token)
     const runId = claimed.body().run.id
 
@@ -64,10 +70,12 @@ test.group('Drain and disabled agents', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const item = await createItem(project)
-    await createItem(project)
-    const { agent, token } = await createAgent({ maxConcurrency: 2 })
+    const project = await ProjectFactory.create()
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { agent, token } = await agentWithToken(
+      AgentFactory.merge({ maxConcurrency: 2 }).create()
+    )
     const claimed = await claim(client, token)
     const runId = claimed.body().run.id
     await agent.disable('system')

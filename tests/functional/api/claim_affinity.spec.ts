@@ -3,7 +3,11 @@ import type { ApiClient } from '@japa/api-client'
 import db from '@adonisjs/lucid/services/db'
 import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 function claim(client: ApiClient, token: string) {
   return client.post('/api/v1/claims').bearerToken(token).json({})
@@ -11,12 +15,12 @@ function claim(client: ApiClient, token: string) {
 
 /** Agent A claims the only item and reports success with a failing test: the tests_reported gate rejects it. */
 async function rejectedOnce(client: ApiClient, policies: Record<string, unknown> = {}) {
-  const project = await createProject({ gatesConfig: { tests_reported: true } })
+  const project = await ProjectFactory.merge({ gatesConfig: { tests_reported: true } }).create()
   for (const [key, value] of Object.entries(policies))
     await Policy.create({ projectId: project.id, key, value })
-  const item = await createItem(project)
-  const first = await createAgent()
-  const second = await createAgent()
+  const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+  const first = await agentWithToken(AgentFactory.create())
+  const second = await agentWithToken(AgentFactory.create())
   const claimed = await claim(client, first.token)
   claimed.assertStatus(201)
   const completed = await client
@@ -77,9 +81,9 @@ test.group('Retry affinity', (group) => {
     assert.isNull(item.affinityAgentId)
     assert.isNull(item.affinityUntil)
 
-    const project = await createProject()
-    const failing = await createItem(project)
-    const agent = await createAgent()
+    const project = await ProjectFactory.create()
+    const failing = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const agent = await agentWithToken(AgentFactory.create())
     const claimed = await claim(client, agent.token)
     assert.equal(claimed.body().work_item.id, failing.id)
     await client

@@ -5,15 +5,12 @@ import AuditEvent from '#models/audit_event'
 import Policy from '#models/policy'
 import Run from '#models/run'
 import WorkItem from '#models/work_item'
-import {
-  createAgent,
-  createItem,
-  createProject,
-  emptyWorld,
-  finishRun,
-  setSettings,
-} from '#tests/support/claim_world'
 import type { ApiClient } from '@japa/api-client'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 function claim(client: ApiClient, token: string, body: Record<string, unknown> = {}) {
   return client.post('/api/v1/claims').bearerToken(token).json(body)
@@ -36,6 +33,22 @@ async function claimsNothing(client: ApiClient, token: string, body: Record<stri
   response.assertStatus(204)
 }
 
+/** Ends a run as the lifecycle code would (that code is not this spec's concern). */
+async function finishRun(runId: number) {
+  await db.transaction(async (trx) => {
+    const { rows } = await trx.rawQuery(
+      `update runs set status = 'succeeded', finished_at = now() where id = ? and status = 'running'
+       returning work_item_id`,
+      [runId]
+    )
+    await trx.rawQuery(
+      `update work_items set status = 'completed', locked_by_agent_id = null, completed_at = now()
+        where id = ?`,
+      [rows[0].work_item_id]
+    )
+  })
+}
+
 test.group('POST /api/v1/claims', (group) => {
   group.each.setup(() => emptyWorld())
 
@@ -43,9 +56,16 @@ test.group('POST /api/v1/claims', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject({ slug: 'shop' })
-    const item = await createItem(project, { title: 'Fix the cart', priority: 5 })
-    const { agent, token } = await createAgent()
+    const project = await ProjectFactory.merge({ slug: 'shop', repoFullName: 'acme/shop' }).create()
+    const item = await WorkItemFactory.apply('due')
+      .merge({
+        projectId: project.id,
+        title: 'Fix the cart',
+        priority: 5,
+        payload: { note: 'test' },
+      })
+      .create()
+    const { agent, token } = await agentWithToken(AgentFactory.create())
 
     const response = await claim(client, token)
 
@@ -87,10 +107,10 @@ test.group('POST /api/v1/claims', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 90 })
-    await createItem(project)
-    const { token } = await createAgent()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.create())
 
     const response = await claim(client, token)
 
@@ -104,10 +124,10 @@ test.group('POST /api/v1/claims', (group) => {
   })
 
   test('a retried item is claimed as the next attempt', async ({ client, assert }) => {
-    const project = await createProject()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     await WorkItem.query().where('id', item.id).update({ attempts: 2 })
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
 
     const response = await claim(client, token)
 
@@ -117,17 +137,17 @@ test.group('POST /api/v1/claims', (group) => {
   })
 
   test('nothing eligible answers 204', async ({ client }) => {
-    await createProject()
-    const { token } = await createAgent()
+    await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
     const response = await claim(client, token)
     response.assertStatus(204)
   })
 
   test('an agent at its limit gets 429 with Retry-After', async ({ client, assert }) => {
-    const project = await createProject()
-    await createItem(project)
-    await createItem(project)
-    const { token } = await createAgent({ maxConcurrency: 1 })
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 1 }).create())
 
     await claimed(client, token)
     const response = await claim(client, token)
@@ -139,9 +159,9 @@ test.group('POST /api/v1/claims', (group) => {
   })
 
   test('a disabled agent gets 403', async ({ client }) => {
-    const project = await createProject()
-    await createItem(project)
-    const { token } = await createAgent({ enabled: false })
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.merge({ enabled: false }).create())
     const response = await claim(client, token)
     response.assertStatus(403)
   })
@@ -155,9 +175,9 @@ test.group('POST /api/v1/claims', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    await createItem(project)
-    const { token } = await createAgent()
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.create())
     await setSettings({ agents_enabled: false })
 
     const response = await claim(client, token)
@@ -168,12 +188,12 @@ test.group('POST /api/v1/claims', (group) => {
   })
 
   test('the global cap on parallel runs answers 429 once reached', async ({ client, assert }) => {
-    const project = await createProject()
-    await createItem(project)
-    await createItem(project)
-    await createItem(project)
-    const first = await createAgent()
-    const second = await createAgent()
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const first = await agentWithToken(AgentFactory.create())
+    const second = await agentWithToken(AgentFactory.create())
     await setSettings({ max_parallel_runs: 1 })
 
     await claimed(client, first.token)
@@ -186,7 +206,7 @@ test.group('POST /api/v1/claims', (group) => {
   })
 
   test('invalid requests answer 422 with the fields at fault', async ({ client, assert }) => {
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
     const response = await claim(client, token, {
       wait_seconds: 31,
       work_types: 'code',
@@ -208,27 +228,27 @@ test.group('Claim order and eligibility', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const now = DateTime.now()
-    const low = await createItem(project, { priority: 0, runAfter: now.minus({ hours: 3 }) })
-    const laterTie = await createItem(project, {
-      priority: 10,
-      runAfter: now.minus({ minutes: 1 }),
-    })
-    const firstTie = await createItem(project, {
-      priority: 10,
-      runAfter: now.minus({ minutes: 5 }),
-    })
-    const sameTimeA = await createItem(project, {
-      priority: 5,
-      runAfter: now.minus({ minutes: 2 }),
-    })
-    const sameTimeB = await createItem(project, {
-      priority: 5,
-      runAfter: now.minus({ minutes: 2 }),
-    })
-    const high = await createItem(project, { priority: 100 })
-    const { token } = await createAgent({ maxConcurrency: 10 })
+    const low = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 0, runAfter: now.minus({ hours: 3 }) })
+      .create()
+    const laterTie = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 10, runAfter: now.minus({ minutes: 1 }) })
+      .create()
+    const firstTie = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 10, runAfter: now.minus({ minutes: 5 }) })
+      .create()
+    const sameTimeA = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 5, runAfter: now.minus({ minutes: 2 }) })
+      .create()
+    const sameTimeB = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 5, runAfter: now.minus({ minutes: 2 }) })
+      .create()
+    const high = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 100 })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 10 }).create())
 
     const order: number[] = []
     for (let i = 0; i < 6; i++) order.push(await claimedItemId(client, token))
@@ -237,27 +257,36 @@ test.group('Claim order and eligibility', (group) => {
   })
 
   test('an item is not claimable before its run_after', async ({ client }) => {
-    const project = await createProject()
-    await createItem(project, { runAfter: DateTime.now().plus({ minutes: 5 }) })
-    const { token } = await createAgent()
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, runAfter: DateTime.now().plus({ minutes: 5 }) })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.create())
     await claimsNothing(client, token)
   })
 
   test('only pending items are claimable', async ({ client }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     for (const status of ['blocked', 'failed', 'cancelled', 'completed', 'verifying'] as const) {
-      await createItem(project, { status })
+      await WorkItemFactory.apply('due').merge({ projectId: project.id, status }).create()
     }
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
     await claimsNothing(client, token)
   })
 
   test('an item waits until every item it depends on is completed', async ({ client, assert }) => {
-    const project = await createProject()
-    const first = await createItem(project, { priority: 0 })
-    const second = await createItem(project, { priority: 0 })
-    const dependant = await createItem(project, { priority: 100 }, [first, second])
-    const { token } = await createAgent({ maxConcurrency: 5 })
+    const project = await ProjectFactory.create()
+    const first = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 0 })
+      .create()
+    const second = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 0 })
+      .create()
+    const dependant = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 100 })
+      .create()
+    await dependant.related('dependsOn').attach([first.id, second.id])
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
 
     const a = await claimed(client, token)
     assert.equal(a.work_item.id, first.id)
@@ -273,36 +302,54 @@ test.group('Claim order and eligibility', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const docs = await createItem(project, { workType: 'docs', priority: 10 })
-    const code = await createItem(project, { workType: 'code', priority: 0 })
-    const coder = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
-    const anything = await createAgent({ capabilities: { work_types: ['*'], tags: [] } })
+    const project = await ProjectFactory.create()
+    const docs = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, workType: 'docs', priority: 10 })
+      .create()
+    const code = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, workType: 'code', priority: 0 })
+      .create()
+    const coder = await agentWithToken(
+      AgentFactory.merge({ capabilities: { work_types: ['code'], tags: [] } }).create()
+    )
+    const anything = await agentWithToken(
+      AgentFactory.merge({ capabilities: { work_types: ['*'], tags: [] } }).create()
+    )
 
     assert.equal(await claimedItemId(client, coder.token), code.id)
     assert.equal(await claimedItemId(client, anything.token), docs.id)
   })
 
   test('a pinned item goes only to its agent', async ({ client, assert }) => {
-    const project = await createProject()
-    const pinnedTo = await createAgent()
-    const other = await createAgent()
-    const pinned = await createItem(project, { assignedAgentId: pinnedTo.agent.id, priority: 10 })
-    const free = await createItem(project, { priority: 0 })
+    const project = await ProjectFactory.create()
+    const pinnedTo = await agentWithToken(AgentFactory.create())
+    const other = await agentWithToken(AgentFactory.create())
+    const pinned = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, assignedAgentId: pinnedTo.agent.id, priority: 10 })
+      .create()
+    const free = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 0 })
+      .create()
 
     assert.equal(await claimedItemId(client, other.token), free.id)
-    const stranger = await createAgent()
+    const stranger = await agentWithToken(AgentFactory.create())
     await claimsNothing(client, stranger.token)
     assert.equal(await claimedItemId(client, pinnedTo.token), pinned.id)
   })
 
   test('a claim may narrow by work types and by project', async ({ client, assert }) => {
-    const shop = await createProject({ slug: 'shop' })
-    const blog = await createProject({ slug: 'blog' })
-    await createItem(shop, { workType: 'code', priority: 100 })
-    const shopDocs = await createItem(shop, { workType: 'docs', priority: 50 })
-    const blogCode = await createItem(blog, { workType: 'code', priority: 10 })
-    const { token } = await createAgent({ maxConcurrency: 5 })
+    const shop = await ProjectFactory.merge({ slug: 'shop' }).create()
+    const blog = await ProjectFactory.merge({ slug: 'blog' }).create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: shop.id, workType: 'code', priority: 100 })
+      .create()
+    const shopDocs = await WorkItemFactory.apply('due')
+      .merge({ projectId: shop.id, workType: 'docs', priority: 50 })
+      .create()
+    const blogCode = await WorkItemFactory.apply('due')
+      .merge({ projectId: blog.id, workType: 'code', priority: 10 })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
 
     assert.equal(await claimedItemId(client, token, { work_types: ['docs'] }), shopDocs.id)
     assert.equal(await claimedItemId(client, token, { project: 'blog' }), blogCode.id)
@@ -310,17 +357,20 @@ test.group('Claim order and eligibility', (group) => {
   })
 
   test('requested work types the agent does not accept find nothing', async ({ client }) => {
-    const project = await createProject()
-    await createItem(project, { workType: 'docs' })
-    const { token } = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id, workType: 'docs' }).create()
+    const { token } = await agentWithToken(
+      AgentFactory.merge({ capabilities: { work_types: ['code'], tags: [] } }).create()
+    )
     await claimsNothing(client, token, { work_types: ['docs'] })
   })
 
   test('items of projects that are not active are not claimable', async ({ client }) => {
     for (const state of ['draft', 'paused', 'archived'] as const) {
-      await createItem(await createProject({ state }))
+      const project = await ProjectFactory.merge({ state }).create()
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     }
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
     await claimsNothing(client, token)
   })
 })
@@ -332,12 +382,19 @@ test.group('Claim gates', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject({ gatesConfig: { wip_limit: 2 } })
-    await createItem(project, { status: 'verifying' })
-    const items = [await createItem(project), await createItem(project)]
-    const other = await createProject()
-    const elsewhere = await createItem(other, { priority: -1 })
-    const { token } = await createAgent({ maxConcurrency: 5 })
+    const project = await ProjectFactory.merge({ gatesConfig: { wip_limit: 2 } }).create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'verifying' })
+      .create()
+    const items = [
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create(),
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create(),
+    ]
+    const other = await ProjectFactory.create()
+    const elsewhere = await WorkItemFactory.apply('due')
+      .merge({ projectId: other.id, priority: -1 })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
 
     const first = await claimed(client, token)
     assert.equal(first.work_item.id, items[0].id)
@@ -349,26 +406,32 @@ test.group('Claim gates', (group) => {
   })
 
   test('require_approval: only approved items are claimable', async ({ client, assert }) => {
-    const project = await createProject({ gatesConfig: { require_approval: true } })
-    await createItem(project, { priority: 100 })
-    const approved = await createItem(project, { approvedAt: DateTime.now() })
-    const { token } = await createAgent({ maxConcurrency: 5 })
+    const project = await ProjectFactory.merge({ gatesConfig: { require_approval: true } }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id, priority: 100 }).create()
+    const approved = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, approvedAt: DateTime.now() })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
 
     assert.equal(await claimedItemId(client, token), approved.id)
     await claimsNothing(client, token)
   })
 
   test('monthly_budget_usd: no claims once this month cost the budget', async ({ client }) => {
-    const project = await createProject({ gatesConfig: { monthly_budget_usd: 10 } })
-    await createItem(project)
-    await createItem(project)
-    const { agent, token } = await createAgent({ maxConcurrency: 5 })
+    const project = await ProjectFactory.merge({ gatesConfig: { monthly_budget_usd: 10 } }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { agent, token } = await agentWithToken(
+      AgentFactory.merge({ maxConcurrency: 5 }).create()
+    )
 
     const first = await claimed(client, token)
     await Run.query().where('id', first.run.id).update({ costUsd: 9.99 })
     await claimed(client, token) // still under budget
 
-    const lastMonth = await createItem(project, { status: 'completed' })
+    const lastMonth = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'completed' })
+      .create()
     await Run.create({
       workItemId: lastMonth.id,
       projectId: project.id,
@@ -379,11 +442,11 @@ test.group('Claim gates', (group) => {
       leaseExpiresAt: DateTime.utc().startOf('month'),
       costUsd: 1000,
     })
-    await createItem(project)
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     await claimed(client, token) // last month does not count
 
     await Run.query().where('id', first.run.id).update({ costUsd: 10 })
-    await createItem(project)
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     await claimsNothing(client, token)
   })
 
@@ -391,13 +454,17 @@ test.group('Claim gates', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject({
+    const project = await ProjectFactory.merge({
       gatesConfig: { default_branch_green: true },
       defaultBranchStatus: 'failing',
-    })
-    await createItem(project, { workType: 'code', priority: 100 })
-    const fix = await createItem(project, { workType: 'fix_ci' })
-    const { token } = await createAgent({ maxConcurrency: 5 })
+    }).create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, workType: 'code', priority: 100 })
+      .create()
+    const fix = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, workType: 'fix_ci' })
+      .create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
 
     assert.equal(await claimedItemId(client, token), fix.id)
     await claimsNothing(client, token)
@@ -408,9 +475,9 @@ test.group('Claim gates', (group) => {
   })
 
   test('a failing default branch does not matter without the gate', async ({ client }) => {
-    const project = await createProject({ defaultBranchStatus: 'failing' })
-    await createItem(project, { workType: 'code' })
-    const { token } = await createAgent()
+    const project = await ProjectFactory.merge({ defaultBranchStatus: 'failing' }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id, workType: 'code' }).create()
+    const { token } = await agentWithToken(AgentFactory.create())
     await claimed(client, token)
   })
 })
@@ -419,10 +486,14 @@ test.group('GET /api/v1/agent', (group) => {
   group.each.setup(() => emptyWorld())
 
   test('answers the agent, its limits and its running runs', async ({ client, assert }) => {
-    const project = await createProject()
-    const item = await createItem(project, { title: 'Refactor' })
-    await createItem(project)
-    const { agent, token } = await createAgent({ maxConcurrency: 3 })
+    const project = await ProjectFactory.create()
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Refactor' })
+      .create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { agent, token } = await agentWithToken(
+      AgentFactory.merge({ maxConcurrency: 3 }).create()
+    )
     const { run } = await claimed(client, token)
 
     const response = await client.get('/api/v1/agent').bearerToken(token)
@@ -442,7 +513,7 @@ test.group('GET /api/v1/agent', (group) => {
   })
 
   test('last_seen_at is recorded, but written at most every 30 s', async ({ client, assert }) => {
-    const { agent, token } = await createAgent()
+    const { agent, token } = await agentWithToken(AgentFactory.create())
 
     await client.get('/api/v1/agent').bearerToken(token)
     await agent.refresh()
@@ -463,7 +534,7 @@ test.group('GET /api/v1/agent', (group) => {
   })
 
   test('a token records its last use at most once a minute', async ({ client, assert }) => {
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
     await client.get('/api/v1/agent').bearerToken(token)
     const first = await db.from('agent_access_tokens').select('last_used_at').firstOrFail()
     assert.isNotNull(first.last_used_at)

@@ -3,13 +3,11 @@ import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import type WorkItem from '#models/work_item'
 import type Project from '#models/project'
-import {
-  createAgent,
-  createItem,
-  createProject,
-  emptyWorld,
-  setSettings,
-} from '#tests/support/claim_world'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const jitter = (max: number) => sleep(Math.floor(Math.random() * max))
@@ -58,16 +56,20 @@ test.group('Claiming under concurrency', (group) => {
     client,
     assert,
   }) => {
-    const wipThree = await createProject({ gatesConfig: { wip_limit: 3 } })
-    const wipFive = await createProject({ gatesConfig: { wip_limit: 5 } })
-    const approvalOnly = await createProject({ gatesConfig: { require_approval: true } })
-    const open = await createProject()
+    const wipThree = await ProjectFactory.merge({ gatesConfig: { wip_limit: 3 } }).create()
+    const wipFive = await ProjectFactory.merge({ gatesConfig: { wip_limit: 5 } }).create()
+    const approvalOnly = await ProjectFactory.merge({
+      gatesConfig: { require_approval: true },
+    }).create()
+    const open = await ProjectFactory.create()
     const agents = await Promise.all(
       [1, 1, 2, 2, 5, 5].map((maxConcurrency, index) =>
-        createAgent({
-          maxConcurrency,
-          capabilities: { work_types: index === 0 ? ['code'] : ['*'], tags: [] },
-        })
+        agentWithToken(
+          AgentFactory.merge({
+            maxConcurrency,
+            capabilities: { work_types: index === 0 ? ['code'] : ['*'], tags: [] },
+          }).create()
+        )
       )
     )
     const pinnedAgent = agents[3].agent
@@ -79,16 +81,16 @@ test.group('Claiming under concurrency', (group) => {
       for (let i = 0; i < count; i++) {
         const approved = project !== approvalOnly || i % 2 === 0
         const dependsOn = previous && i % 10 === 0 ? [previous] : []
-        const item: WorkItem = await createItem(
-          project,
-          {
+        const item: WorkItem = await WorkItemFactory.apply('due')
+          .merge({
+            projectId: project.id,
             workType: i % 4 === 0 ? 'docs' : 'code',
             priority: i % 3,
             approvedAt: approved && project === approvalOnly ? DateTime.now() : null,
             assignedAgentId: i % 25 === 0 ? pinnedAgent.id : null,
-          },
-          dependsOn
-        )
+          })
+          .create()
+        if (dependsOn.length > 0) await item.related('dependsOn').attach(dependsOn.map((d) => d.id))
         const blockedByDependency = dependsOn.some((d) => ineligible.has(d.id))
         ;(approved && !blockedByDependency ? eligible : ineligible).add(item.id)
         previous = item
@@ -176,10 +178,13 @@ test.group('Claiming under concurrency', (group) => {
   }).timeout(120_000)
 
   test('the global cap holds with 30 claimers on 10 agents', async ({ client, assert }) => {
-    const project = await createProject()
-    for (let i = 0; i < 120; i++) await createItem(project)
+    const project = await ProjectFactory.create()
+    for (let i = 0; i < 120; i++)
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const agents = await Promise.all(
-      Array.from({ length: 10 }, () => createAgent({ maxConcurrency: 5 }))
+      Array.from({ length: 10 }, () =>
+        agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
+      )
     )
     await setSettings({ max_parallel_runs: 7 })
 
@@ -215,21 +220,26 @@ test.group('Claiming under concurrency', (group) => {
     client,
     assert,
   }) => {
-    const [a, b, c] = [await createProject(), await createProject(), await createProject()]
+    const [a, b, c] = [
+      await ProjectFactory.create(),
+      await ProjectFactory.create(),
+      await ProjectFactory.create(),
+    ]
     for (const project of [a, b, c]) {
-      for (let i = 0; i < 40; i++) await createItem(project)
+      for (let i = 0; i < 40; i++)
+        await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     }
     const onlyA = [
-      await createAgent({ maxConcurrency: 3 }),
-      await createAgent({ maxConcurrency: 3 }),
+      await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create()),
+      await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create()),
     ]
     const onlyBC = [
-      await createAgent({ maxConcurrency: 3 }),
-      await createAgent({ maxConcurrency: 3 }),
+      await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create()),
+      await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create()),
     ]
     const anywhere = [
-      await createAgent({ maxConcurrency: 3 }),
-      await createAgent({ maxConcurrency: 3 }),
+      await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create()),
+      await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create()),
     ]
     for (const { agent } of onlyA) await agent.merge({ projectIds: [a.id] }).save()
     for (const { agent } of onlyBC) await agent.merge({ projectIds: [b.id, c.id] }).save()

@@ -2,8 +2,11 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import WorkItem from '#models/work_item'
 import Claimable from '#infrastructure/claimable'
-import { createAgent, createProject, emptyWorld } from '#tests/support/claim_world'
 import type Project from '#models/project'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 /** Creates an item the way item creation must: announced in its own transaction. */
 async function enqueueAnnounced(project: Project, workType = 'code') {
@@ -26,8 +29,8 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
 
     const started = Date.now()
     const waiting = client.post('/api/v1/claims').bearerToken(token).json({ wait_seconds: 10 })
@@ -43,8 +46,8 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
   })
 
   test('with nothing arriving, it answers 204 after wait_seconds', async ({ client, assert }) => {
-    await createProject()
-    const { token } = await createAgent()
+    await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
 
     const started = Date.now()
     const response = await client
@@ -60,8 +63,10 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent({ capabilities: { work_types: ['code'], tags: [] } })
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(
+      AgentFactory.merge({ capabilities: { work_types: ['code'], tags: [] } }).create()
+    )
 
     const started = Date.now()
     const waiting = client.post('/api/v1/claims').bearerToken(token).json({ wait_seconds: 2 })
@@ -77,8 +82,10 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const agents = await Promise.all(Array.from({ length: 6 }, () => createAgent()))
+    const project = await ProjectFactory.create()
+    const agents = await Promise.all(
+      Array.from({ length: 6 }, () => agentWithToken(AgentFactory.create()))
+    )
 
     const waiting = agents.map(({ token }) =>
       client.post('/api/v1/claims').bearerToken(token).json({ wait_seconds: 3 })
@@ -106,8 +113,8 @@ test.group('POST /api/v1/claims with wait_seconds (long-poll)', (group) => {
   test('a claim made as the agent hangs up is given back at once, not at lease expiry', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { agent, token } = await createAgent()
+    const project = await ProjectFactory.create()
+    const { agent, token } = await agentWithToken(AgentFactory.create())
     const hangUp = new AbortController()
     const waiting = fetch(`http://${process.env.HOST}:${process.env.PORT}/api/v1/claims`, {
       method: 'POST',

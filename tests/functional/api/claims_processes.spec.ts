@@ -4,14 +4,13 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
 import DatabaseServer from '#infrastructure/database_server'
-import {
-  createAgent,
-  createItem,
-  createProject,
-  emptyWorld,
-  setSettings,
-} from '#tests/support/claim_world'
+import AuditChain from '#services/audit/audit_chain'
 import { freePort } from '#infrastructure/free_port'
+import { emptyWorld, setSettings } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -79,14 +78,18 @@ test.group('Claiming across processes', (group) => {
     assert,
     cleanup,
   }) => {
-    const wipThree = await createProject({ gatesConfig: { wip_limit: 3 } })
-    const wipFive = await createProject({ gatesConfig: { wip_limit: 5 } })
-    const open = await createProject()
+    const wipThree = await ProjectFactory.merge({ gatesConfig: { wip_limit: 3 } }).create()
+    const wipFive = await ProjectFactory.merge({ gatesConfig: { wip_limit: 5 } }).create()
+    const open = await ProjectFactory.create()
     const agents = await Promise.all(
-      [1, 1, 2, 2, 3, 3, 4, 4, 5, 5].map((maxConcurrency) => createAgent({ maxConcurrency }))
+      [1, 1, 2, 2, 3, 3, 4, 4, 5, 5].map((maxConcurrency) =>
+        agentWithToken(AgentFactory.merge({ maxConcurrency }).create())
+      )
     )
     for (let i = 0; i < 240; i++) {
-      await createItem([wipThree, wipFive, open][i % 3], { priority: i % 4 })
+      await WorkItemFactory.apply('due')
+        .merge({ projectId: [wipThree, wipFive, open][i % 3].id, priority: i % 4 })
+        .create()
     }
     const cap = 12
     await setSettings({ max_parallel_runs: cap })
@@ -131,6 +134,17 @@ test.group('Claiming across processes', (group) => {
       }
     })()
 
+    // The audit chain is sealed after commit, without ordering the writers: sealing all along
+    // must neither deadlock nor slow the claims, and must seal every event once.
+    let sealerRuns = 0
+    const sealer = (async () => {
+      while (!done) {
+        await AuditChain.seal()
+        sealerRuns++
+        await sleep(50)
+      }
+    })()
+
     const claimed: number[] = []
     async function claimer(index: number) {
       const { token } = agents[index % agents.length]
@@ -156,6 +170,7 @@ test.group('Claiming across processes', (group) => {
         }
       }
     }
+    const claimingSince = Date.now()
     const claimers = Array.from({ length: 40 }, (_, index) => claimer(index))
     const deadline = Date.now() + 150_000
     while (Date.now() < deadline) {
@@ -166,7 +181,8 @@ test.group('Claiming across processes', (group) => {
       await sleep(200)
     }
     done = true
-    await Promise.all([...claimers, sampler])
+    await Promise.all([...claimers, sampler, sealer])
+    const claimingSeconds = (Date.now() - claimingSince) / 1000
 
     const { running, ...breaches } = worst
     assert.deepEqual(breaches, { agents_over: 0, projects_over: 0, items_twice: 0 })
@@ -179,5 +195,25 @@ test.group('Claiming across processes', (group) => {
          from work_items where status = 'completed'`
     )
     assert.deepEqual(rows[0], { items: 240, runs: 240 })
+
+    await AuditChain.seal()
+    const { rows: chain } = await db.rawQuery(
+      `select (select count(*)::int from audit_events) as events,
+              (select count(*)::int from audit_seals) as seals,
+              (select count(*)::int from audit_events e
+                where not exists (select 1 from audit_seals s where s.audit_event_id = e.id))
+                as unsealed`
+    )
+    console.log(
+      `  240 items claimed and completed in ${claimingSeconds.toFixed(1)} s; the sealer ran ` +
+        `${sealerRuns} times meanwhile; ${chain[0].events} audit events, each sealed once`
+    )
+    assert.isAbove(sealerRuns, 1)
+    assert.isAtLeast(chain[0].events, 480, 'a claim and a completion event per item')
+    assert.deepEqual(chain[0], { events: chain[0].events, seals: chain[0].events, unsealed: 0 })
+    const report = await AuditChain.verify()
+    assert.equal(report.checked, chain[0].events)
+    assert.isNull(report.altered)
+    assert.isNull(report.brokenLink)
   }).timeout(300_000)
 })

@@ -2,8 +2,12 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import type { ApiClient } from '@japa/api-client'
 import Run from '#models/run'
-import pruneIdempotencyKeys from '#jobs/prune_idempotency_keys'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import pruneRetainedData from '#jobs/prune_retained_data'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const KEY = '5f0c1f8e-9a56-4c8f-8d3e-1b2f3a4b5c6d'
 
@@ -20,10 +24,10 @@ test.group('Idempotency-Key', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    await createItem(project, { title: 'first' })
-    await createItem(project, { title: 'second' })
-    const { token } = await createAgent({ maxConcurrency: 2 })
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id, title: 'first' }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id, title: 'second' }).create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 2 }).create())
 
     const first = await claim(client, token, KEY)
     first.assertStatus(201)
@@ -44,11 +48,11 @@ test.group('Idempotency-Key', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    await createItem(project)
-    await createItem(project)
-    const one = await createAgent()
-    const two = await createAgent()
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const one = await agentWithToken(AgentFactory.create())
+    const two = await agentWithToken(AgentFactory.create())
 
     const a = await claim(client, one.token, KEY)
     const b = await claim(client, two.token, KEY)
@@ -61,9 +65,9 @@ test.group('Idempotency-Key', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    await createItem(project)
-    const { token } = await createAgent()
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.create())
     const claimed = await claim(client, token, KEY)
     const runId = claimed.body().run.id
     const report = { outcome: 'succeeded', summary: 'done' }
@@ -85,9 +89,9 @@ test.group('Idempotency-Key', (group) => {
   })
 
   test('a key reused with another body is 422 and changes nothing', async ({ client, assert }) => {
-    const project = await createProject({ slug: 'shop' })
-    await createItem(project)
-    const { token } = await createAgent({ maxConcurrency: 2 })
+    const project = await ProjectFactory.merge({ slug: 'shop' }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 2 }).create())
     await claim(client, token, KEY, { project: 'shop' })
 
     const reused = await claim(client, token, KEY, { project: 'other' })
@@ -101,14 +105,14 @@ test.group('Idempotency-Key', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
 
     const refused = await claim(client, token, KEY, { wait_seconds: 99 })
     refused.assertStatus(422)
     const nothing = await claim(client, token, KEY)
     nothing.assertStatus(204)
-    await createItem(project)
+    await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     // 204 was a success: stored and replayed for this key, a new key claims the new item.
     const replayed = await claim(client, token, KEY)
     replayed.assertStatus(204)
@@ -118,7 +122,7 @@ test.group('Idempotency-Key', (group) => {
   })
 
   test('a malformed key is 400', async ({ client }) => {
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
     const response = await claim(client, token, 'has spaces in it')
     response.assertStatus(400)
   })
@@ -127,9 +131,10 @@ test.group('Idempotency-Key', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    for (let i = 0; i < 3; i++) await createItem(project)
-    const { token } = await createAgent({ maxConcurrency: 3 })
+    const project = await ProjectFactory.create()
+    for (let i = 0; i < 3; i++)
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 3 }).create())
     await claim(client, token, KEY)
     await claim(client, token, 'recent')
     await db
@@ -145,7 +150,7 @@ test.group('Idempotency-Key', (group) => {
       .from('idempotency_keys')
       .where('key', 'recent')
       .update({ created_at: db.raw(`now() - interval '25 hours'`) })
-    await pruneIdempotencyKeys()
+    await pruneRetainedData({})
     const keys = await db.from('idempotency_keys').orderBy('key').select('key')
     assert.deepEqual(
       keys.map((row) => row.key),

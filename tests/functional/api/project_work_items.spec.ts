@@ -5,7 +5,11 @@ import AuditEvent from '#models/audit_event'
 import type Project from '#models/project'
 import type { ProjectKeyScope } from '#models/project'
 import WorkItem from '#models/work_item'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 async function keyFor(project: Project, scopes: ProjectKeyScope[] = ['items:read', 'items:write']) {
   const key = await project.issueApiKey('system', { name: 'tracker', scopes })
@@ -30,7 +34,7 @@ test.group('Work-item API for integrations', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject({ slug: 'shop' })
+    const project = await ProjectFactory.merge({ slug: 'shop' }).create()
     const key = await keyFor(project)
 
     const created = await post(client, base(project), key.value, {
@@ -63,7 +67,7 @@ test.group('Work-item API for integrations', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const key = await keyFor(project)
     const first = await post(client, base(project), key.value, {
       items: [
@@ -106,10 +110,12 @@ test.group('Work-item API for integrations', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const key = await keyFor(project)
-    const item = await createItem(project, { title: 'old' })
-    const other = await createItem(project)
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'old' })
+      .create()
+    const other = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
 
     const patched = await client
       .patch(`${base(project)}/${item.id}`)
@@ -135,9 +141,9 @@ test.group('Work-item API for integrations', (group) => {
   })
 
   test('cancel and requeue, audited with the key', async ({ client, assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const key = await keyFor(project)
-    const item = await createItem(project)
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
 
     const cancelled = await post(client, `${base(project)}/${item.id}/cancellation`, key.value, {})
     cancelled.assertStatus(200)
@@ -155,10 +161,15 @@ test.group('Work-item API for integrations', (group) => {
   })
 
   test('list: filters and keyset pages', async ({ client, assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const key = await keyFor(project)
-    for (let i = 0; i < 5; i++) await createItem(project, { title: `item ${i}` })
-    const done = await createItem(project, { title: 'done' })
+    for (let i = 0; i < 5; i++)
+      await WorkItemFactory.apply('due')
+        .merge({ projectId: project.id, title: `item ${i}` })
+        .create()
+    const done = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'done' })
+      .create()
     await done.merge({ status: 'completed' }).save()
 
     const seen: string[] = []
@@ -182,10 +193,10 @@ test.group('Work-item API for integrations', (group) => {
     client,
     assert,
   }) => {
-    const project = await createProject()
-    const elsewhere = await createProject()
+    const project = await ProjectFactory.create()
+    const elsewhere = await ProjectFactory.create()
     const reader = await keyFor(project, ['items:read'])
-    const item = await createItem(project)
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
 
     const list = await client.get(base(project)).bearerToken(reader.value)
     list.assertStatus(200)
@@ -205,7 +216,7 @@ test.group('Work-item API for integrations', (group) => {
   })
 
   test('a create retried with its Idempotency-Key creates once', async ({ client, assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const key = await keyFor(project)
     const create = () =>
       client
@@ -223,9 +234,9 @@ test.group('Work-item API for integrations', (group) => {
   })
 
   test('a created item wakes an agent waiting on a long-poll', async ({ client, assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const key = await keyFor(project)
-    const { token } = await createAgent()
+    const { token } = await agentWithToken(AgentFactory.create())
 
     const started = Date.now()
     const waiting = client.post('/api/v1/claims').bearerToken(token).json({ wait_seconds: 20 })

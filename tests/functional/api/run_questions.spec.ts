@@ -7,7 +7,6 @@ import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { claimedRun, tokenFor } from '#tests/support/claimed_run'
 import { asUser, userWithRole } from '#tests/support/admin_pages'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   deliver,
   fakeGitHubGroup,
@@ -20,6 +19,7 @@ import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
 import processGitHubWebhook from '#jobs/process_github_webhook'
 import postQuestionToGitHub from '#jobs/post_question_to_github'
 import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
+import { emptyWorld } from '#tests/support/test_database'
 
 function ask(client: ApiClient, token: string, runId: number, body: Record<string, unknown>) {
   return client.post(`/api/v1/runs/${runId}/questions`).bearerToken(token).json(body)

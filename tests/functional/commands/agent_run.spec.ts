@@ -11,8 +11,12 @@ import db from '@adonisjs/lucid/services/db'
 import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
 import { UserFactory } from '#database/factories/user_factory'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
 import { discardQueuedJobs } from '#tests/support/queued_jobs'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const appRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const serverUrl = () => `http://${process.env.HOST}:${process.env.PORT}`
@@ -114,16 +118,23 @@ test.group('agent:run end to end', (group) => {
   test('three runners drain 100 items: retries, failures, ordered logs, limits kept', async ({
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     await Policy.createMany([
       { projectId: project.id, key: 'max_attempts', value: 2 },
       { projectId: project.id, key: 'retry_backoff_seconds', value: 0 },
     ])
     const runners = await Promise.all(
-      [1, 2, 3].map((maxConcurrency) => createAgent({ maxConcurrency }))
+      [1, 2, 3].map((maxConcurrency) =>
+        agentWithToken(AgentFactory.merge({ maxConcurrency }).create())
+      )
     )
     const items = []
-    for (let i = 0; i < 100; i++) items.push(await createItem(project, { title: `task ${i}` }))
+    for (let i = 0; i < 100; i++)
+      items.push(
+        await WorkItemFactory.apply('due')
+          .merge({ projectId: project.id, title: `task ${i}` })
+          .create()
+      )
     const alwaysFails = new Set(items.filter((_, i) => i % 11 === 5).map((item) => item.id))
     const failsOnce = new Set(items.filter((_, i) => i % 7 === 3).map((item) => item.id))
 
@@ -235,10 +246,12 @@ echo '{"summary":"done","tests":{"passed":3,"failed":0},"head_sha":"abc1234def"}
   test('through a rejection: the second attempt reads GATEHOUSE_FEEDBACK_FILE and the feedback on stdin', async ({
     assert,
   }) => {
-    const project = await createProject({ gatesConfig: { tests_reported: true } })
+    const project = await ProjectFactory.merge({ gatesConfig: { tests_reported: true } }).create()
     await Policy.create({ projectId: project.id, key: 'retry_backoff_seconds', value: 0 })
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'fix the flaky test' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'fix the flaky test' })
+      .create()
     // Attempt 1 reports a failing test (the gate rejects it); attempt 2 fixes what the feedback names.
     const script = join(workDir, 'learn.mjs')
     writeFileSync(
@@ -283,9 +296,9 @@ if (!file) {
   test('a last JSON line {"question": …} asks instead of completing: the item waits blocked', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const script = join(workDir, 'ask.sh')
     writeFileSync(
       script,
@@ -307,11 +320,15 @@ echo '{"question":"Which currency?","choices":["EUR","USD"]}'
   }).timeout(60_000)
 
   test('a cancel mid-run kills the child; Ctrl-C releases the items held', async ({ assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 3 })
-    const { token } = await createAgent({ maxConcurrency: 2 })
-    const first = await createItem(project, { priority: 10 })
-    const second = await createItem(project, { priority: 5 })
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 2 }).create())
+    const first = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 10 })
+      .create()
+    const second = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 5 })
+      .create()
     const script = join(workDir, 'long.sh')
     writeFileSync(
       script,
@@ -368,9 +385,9 @@ while true; do sleep 0.1; done
   test('a cancel reaches the runner through its log calls, long before the next heartbeat', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const script = join(workDir, 'ticking.sh')
     writeFileSync(
       script,
@@ -400,10 +417,14 @@ while true; do echo tick; sleep 0.2; done
   test('agent:disable --drain lets the running item finish, claims nothing new, then disables', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { agent, token } = await createAgent()
-    const first = await createItem(project, { priority: 10 })
-    const second = await createItem(project, { priority: 1 })
+    const project = await ProjectFactory.create()
+    const { agent, token } = await agentWithToken(AgentFactory.create())
+    const first = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 10 })
+      .create()
+    const second = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, priority: 1 })
+      .create()
     const script = join(workDir, 'slow.sh')
     writeFileSync(
       script,
@@ -437,9 +458,11 @@ echo done
   test('the command gets the item in its environment and on stdin; its last JSON line is the report', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent({ maxConcurrency: 2 })
-    const item = await createItem(project, { title: 'Fix "quotes" & $HOME' })
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 2 }).create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Fix "quotes" & $HOME', payload: { note: 'test' } })
+      .create()
     const script = join(workDir, 'report.sh')
     writeFileSync(
       script,
@@ -506,9 +529,9 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
   })
 
   test('output with NUL bytes is logged in full, the NULs made visible', async ({ assert }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const runner = agentRun(token, `echo before; printf 'a\\000b\\n'; echo after`, [
       '--exit-when-idle',
     ])
@@ -524,7 +547,7 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
   test('more slots than the agent may hold are capped to its max_concurrency', async ({
     assert,
   }) => {
-    const { token } = await createAgent({ maxConcurrency: 1 })
+    const { token } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 1 }).create())
     const runner = agentRun(token, 'true', ['--concurrency=3', '--exit-when-idle', '--json'])
     assert.equal(await runner.exited, 0, runner.output())
     const capped = runner
@@ -537,9 +560,9 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
   })
 
   test('a report the server rejects is logged and the run still completes', async ({ assert }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const runner = agentRun(token, `echo '{"summary":"ok","head_sha":"not a sha"}'`, [
       '--exit-when-idle',
     ])
@@ -558,10 +581,10 @@ echo '{"summary":"all good","pr_url":"https://github.com/acme/x/pull/7","pr_numb
   })
 
   test('a command that ignores SIGTERM is killed after the grace period', async ({ assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 3 })
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const script = join(workDir, 'stubborn.sh')
     writeFileSync(
       script,
@@ -594,9 +617,9 @@ while true; do sleep 0.1; done
   test('Ctrl-C while a finished command is being reported completes its run instead of releasing it', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     let runner: ReturnType<typeof aceProcess> | undefined
     // A proxy that holds the run's log batch back and interrupts the runner meanwhile: the
     // command has already finished, so its work is reported, not given back.
@@ -630,9 +653,9 @@ while true; do sleep 0.1; done
   test('transient server errors and dropped connections are retried with backoff', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     // A proxy in front of the server that fails the first requests: a 502, a 503, a dropped connection.
     let requests = 0
     const proxy = createServer(async (request, response) => {
@@ -665,9 +688,12 @@ while true; do sleep 0.1; done
   test('through a proxy that drops every third answer, each item is claimed and completed once and every line stored once, in order', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const items = [await createItem(project), await createItem(project)]
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const items = [
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create(),
+      await WorkItemFactory.apply('due').merge({ projectId: project.id }).create(),
+    ]
     // The request reaches the server and is done; its answer never reaches the runner.
     let calls = 0
     let logCalls = 0
@@ -727,7 +753,7 @@ while [ $i -le 40 ]; do echo "line $i"; [ $((i % 4)) = 0 ] && sleep 0.2; i=$((i+
     assert.equal(await bad.exited, 1)
     assert.match(bad.output(), /\[ error \] Gatehouse answered 401/)
 
-    const { agent, token } = await createAgent({ enabled: false })
+    const { agent, token } = await agentWithToken(AgentFactory.merge({ enabled: false }).create())
     const disabled = agentRun(token, 'true', ['--exit-when-idle'])
     assert.equal(await disabled.exited, 1)
     assert.include(disabled.output(), `Gatehouse answered 403: Agent "${agent.key}" is disabled.`)

@@ -17,7 +17,6 @@ import db from '@adonisjs/lucid/services/db'
 import Policy from '#models/policy'
 import type Project from '#models/project'
 import { UserFactory } from '#database/factories/user_factory'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
 import { discardQueuedJobs } from '#tests/support/queued_jobs'
 import FakeGitHub from '#tests/support/fake_github/fake_github'
 import {
@@ -28,6 +27,11 @@ import {
   serverUrl,
   until,
 } from '#tests/support/agent_run_process'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const GIT_TOKEN = 'ghp_gitTokenThatMustNeverBeLogged0123'
 
@@ -183,10 +187,12 @@ test.group('agent:run with a coding CLI preset', (group) => {
   test('the fake claude works a GitHub item: worktree, hook, commit, push, PR with Fixes #42, costs', async ({
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const { origin, mainSha } = originFor(project)
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'Fix the flaky login test' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Fix the flaky login test' })
+      .create()
     item.payload = { issue_number: 42, title: 'Flaky login test', body: 'It fails one run in ten.' }
     await item.save()
 
@@ -275,14 +281,16 @@ test.group('agent:run with a coding CLI preset', (group) => {
   test('a rejected attempt continues on the same branch and pull request (continue_from, feedback)', async ({
     assert,
   }) => {
-    const project = await createProject({ gatesConfig: { tests_reported: true } })
+    const project = await ProjectFactory.merge({ gatesConfig: { tests_reported: true } }).create()
     await Policy.createMany([
       { projectId: project.id, key: 'max_attempts', value: 2 },
       { projectId: project.id, key: 'retry_backoff_seconds', value: 0 },
     ])
     const { origin } = originFor(project)
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'Fix the flaky login test' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Fix the flaky login test' })
+      .create()
 
     // Until the server says so itself, a proxy adds feedback to a retried item's claim answer,
     // from its last run, in the feedback issue's shape (continue_from inside feedback).
@@ -375,9 +383,9 @@ test.group('agent:run with a coding CLI preset', (group) => {
   test("the shell preset gets the claim's feedback as GATEHOUSE_FEEDBACK_FILE and in the stdin JSON", async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { token } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     const feedback = [{ attempt: 1, outcome: 'rejected', gates: [{ gate: 'tests_reported' }] }]
     const proxy = createServer((request, response) =>
       forwardToServer(request, response, (answer) => ({ ...answer, feedback }))
@@ -408,10 +416,12 @@ test.group('agent:run with a coding CLI preset', (group) => {
   test('a CLI that changes nothing fails with "no changes" and pushes nothing', async ({
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const { origin } = originFor(project)
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'A noop item' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'A noop item' })
+      .create()
     const agent = runner(token, ['--exit-when-idle'])
     assert.equal(await agent.exited, 0, agent.output())
 
@@ -426,11 +436,13 @@ test.group('agent:run with a coding CLI preset', (group) => {
   }).timeout(120_000)
 
   test('a cancel mid-run stops the CLI; --keep-failed keeps its worktree', async ({ assert }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     await Policy.create({ projectId: project.id, key: 'lease_seconds', value: 3 })
     originFor(project)
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'A slow item' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'A slow item' })
+      .create()
     const agent = runner(token, ['--wait=1', '--keep-failed'])
     const pidFile = join(workDir, 'record', `${item.id}-1.pid`)
     await until(async () => existsSync(pidFile), 30_000, 'the CLI to start')
@@ -470,10 +482,12 @@ test.group('agent:run with a coding CLI preset', (group) => {
   test('--max-run-seconds stops the CLI, fails the run with the reason and removes the worktree', async ({
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     originFor(project)
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'Another slow item' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Another slow item' })
+      .create()
     const agent = runner(token, ['--exit-when-idle', '--max-run-seconds=2'])
     assert.equal(await agent.exited, 0, agent.output())
 
@@ -488,10 +502,12 @@ test.group('agent:run with a coding CLI preset', (group) => {
   test('a custom preset file is loaded; a bad one stops agent:run with every problem named', async ({
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const { origin } = originFor(project)
-    const { token } = await createAgent()
-    const item = await createItem(project, { title: 'Scripted change' })
+    const { token } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, title: 'Scripted change' })
+      .create()
     const custom = join(workDir, 'my-preset.json')
     writeFileSync(
       custom,

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const doc = fileURLToPath(new URL('../../../docs/agent-protocol.md', import.meta.url))
 
@@ -25,10 +29,15 @@ test.group('docs/agent-protocol.md', (group) => {
   test('the minimal shell agent (at most 30 lines) drains 5 items', async ({ assert }) => {
     const script = shellAgent()
     assert.isAtMost(script.trimEnd().split('\n').length, 30)
-    const project = await createProject()
-    const { token } = await createAgent()
+    const project = await ProjectFactory.create()
+    const { token } = await agentWithToken(AgentFactory.create())
     const items = []
-    for (let i = 1; i <= 5; i++) items.push(await createItem(project, { title: `task ${i}` }))
+    for (let i = 1; i <= 5; i++)
+      items.push(
+        await WorkItemFactory.apply('due')
+          .merge({ projectId: project.id, title: `task ${i}` })
+          .create()
+      )
 
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-shell-agent-'))
     try {

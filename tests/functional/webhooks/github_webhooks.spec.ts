@@ -6,7 +6,6 @@ import AuditEvent from '#models/audit_event'
 import type Project from '#models/project'
 import WebhookProcessor from '#services/github/webhook_processor'
 import processGitHubWebhook from '#jobs/process_github_webhook'
-import { emptyWorld } from '#tests/support/claim_world'
 import { claimedRun } from '#tests/support/claimed_run'
 import { webhookExample } from '#tests/support/fake_github/recorded_shapes'
 import {
@@ -18,6 +17,7 @@ import {
   signatureOf,
   EXAMPLE_REPO,
 } from '#tests/support/github_world'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** Processes the deliveries the endpoint enqueued, as the worker would (the task function itself). */
 async function processQueued() {

@@ -9,9 +9,9 @@ import { RUN_STATUSES } from '#models/run'
 import DbDemo from '#commands/db_demo'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
-import { emptyWorld } from '#tests/support/claim_world'
 import { discardQueuedJobs } from '#tests/support/queued_jobs'
 import { keepCommandOutput, runCommand } from '#tests/support/ace_commands'
+import { emptyWorld } from '#tests/support/test_database'
 
 test.group('db:demo', (group) => {
   // Starts from an empty database whatever ran before; truncated again afterwards.

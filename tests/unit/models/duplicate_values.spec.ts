@@ -3,8 +3,8 @@ import { errors as vineErrors } from '@vinejs/vine'
 import Integration from '#models/integration'
 import Project, { type ProjectSettings } from '#models/project'
 import User from '#models/user'
-import { emptyWorld } from '#tests/support/claim_world'
 import { userWithRole, leaveNothingBehind } from '#tests/support/admin_pages'
+import { emptyWorld } from '#tests/support/test_database'
 
 const settings = (slug: string): ProjectSettings => ({
   name: slug,

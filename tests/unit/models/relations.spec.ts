@@ -188,13 +188,20 @@ test.group('Models and factories', (group) => {
   })
 
   test('settings read as typed switches', async ({ assert }) => {
-    assert.deepEqual(await Setting.current(), { agents_enabled: true, max_parallel_runs: null })
+    const defaults = {
+      agents_enabled: true,
+      max_parallel_runs: null,
+      run_log_retention_days: 90,
+      webhook_delivery_retention_days: 30,
+      idempotency_key_retention_hours: 24,
+    }
+    assert.deepEqual(await Setting.current(), defaults)
     const admin = await UserFactory.apply('admin').create()
     await Setting.updateOrCreate(
       { key: 'max_parallel_runs' },
       { value: 4, updatedByUserId: admin.id }
     )
-    assert.deepEqual(await Setting.current(), { agents_enabled: true, max_parallel_runs: 4 })
+    assert.deepEqual(await Setting.current(), { ...defaults, max_parallel_runs: 4 })
     const setting = await Setting.query()
       .where('key', 'max_parallel_runs')
       .preload('updatedBy')

@@ -5,7 +5,11 @@ import DatabaseServer from '#infrastructure/database_server'
 import ClaimGates from '#services/claims/claim_gates'
 import { DateTime } from 'luxon'
 import ClaimService from '#services/claims/claim_service'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 type PlanNode = {
   'Node Type': string
@@ -59,9 +63,9 @@ test.group('ClaimService: the claim query', (group) => {
   test('walks the partial index work_items_claim_order in claim order, without sorting', async ({
     assert,
   }) => {
-    const shop = await createProject()
-    const blog = await createProject({ gatesConfig: { require_approval: true } })
-    const { agent } = await createAgent()
+    const shop = await ProjectFactory.create()
+    const blog = await ProjectFactory.merge({ gatesConfig: { require_approval: true } }).create()
+    const { agent } = await agentWithToken(AgentFactory.create())
     await db.rawQuery(
       `insert into work_items (project_id, work_type, title, status, priority, run_after)
        select case when i % 2 = 0 then ?::int else ?::int end,
@@ -102,7 +106,7 @@ test.group('ClaimGates: why a project has nothing claimable', (group) => {
   group.each.setup(() => emptyWorld())
 
   test('reports each configured gate as open or closed with its reason', async ({ assert }) => {
-    const project = await createProject({
+    const project = await ProjectFactory.merge({
       gatesConfig: {
         wip_limit: 1,
         require_approval: true,
@@ -110,7 +114,7 @@ test.group('ClaimGates: why a project has nothing claimable', (group) => {
         default_branch_green: true,
       },
       defaultBranchStatus: 'failing',
-    })
+    }).create()
     await db.rawQuery(
       `insert into work_items (project_id, title, status) values (?, 'busy', 'verifying')`,
       [project.id]
@@ -135,7 +139,7 @@ test.group('ClaimGates: why a project has nothing claimable', (group) => {
   })
 
   test('a paused project is closed whatever its gates', async ({ assert }) => {
-    const project = await createProject({ state: 'paused' })
+    const project = await ProjectFactory.merge({ state: 'paused' }).create()
     const admission = (await ClaimGates.forProject(project.id))!
     assert.isFalse(admission.open)
     assert.deepEqual(admission.gates, [
@@ -148,11 +152,13 @@ test.group('ClaimService: who may take an item', (group) => {
   group.each.setup(() => emptyWorld())
 
   test('an agent limited to some projects claims only from them', async ({ assert }) => {
-    const shop = await createProject()
-    const blog = await createProject()
-    await createItem(blog, { priority: 100 })
-    const shopItem = await createItem(shop, { priority: 0 })
-    const { agent } = await createAgent({ maxConcurrency: 5 })
+    const shop = await ProjectFactory.create()
+    const blog = await ProjectFactory.create()
+    await WorkItemFactory.apply('due').merge({ projectId: blog.id, priority: 100 }).create()
+    const shopItem = await WorkItemFactory.apply('due')
+      .merge({ projectId: shop.id, priority: 0 })
+      .create()
+    const { agent } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 5 }).create())
     agent.projectIds = [shop.id]
     await agent.save()
 
@@ -166,10 +172,10 @@ test.group('ClaimService: who may take an item', (group) => {
   test('a rejected item goes to its agent first, to others once the window has passed', async ({
     assert,
   }) => {
-    const project = await createProject()
-    const { agent: rejected } = await createAgent()
-    const { agent: other } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { agent: rejected } = await agentWithToken(AgentFactory.create())
+    const { agent: other } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     item.merge({ affinityAgentId: rejected.id, affinityUntil: DateTime.now().plus({ minutes: 5 }) })
     await item.save()
 
@@ -180,10 +186,10 @@ test.group('ClaimService: who may take an item', (group) => {
   })
 
   test('once the affinity window has passed any agent may claim the item', async ({ assert }) => {
-    const project = await createProject()
-    const { agent: rejected } = await createAgent()
-    const { agent: other } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.create()
+    const { agent: rejected } = await agentWithToken(AgentFactory.create())
+    const { agent: other } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     item.merge({
       affinityAgentId: rejected.id,
       affinityUntil: DateTime.now().minus({ seconds: 1 }),

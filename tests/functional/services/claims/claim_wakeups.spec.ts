@@ -5,9 +5,13 @@ import Claimable from '#infrastructure/claimable'
 import claimNotifier, { WAKE_BATCH } from '#infrastructure/claim_notifier'
 import ClaimService, { type ClaimResult } from '#services/claims/claim_service'
 import announceClaimable from '#jobs/announce_claimable'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
 import type Project from '#models/project'
 import type Agent from '#models/agent'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -54,9 +58,11 @@ test.group('Long-poll wake-ups', (group) => {
   test('500 waiters and one new item: one claim answered, the others keep waiting', async ({
     assert,
   }) => {
-    const project = await createProject()
+    const project = await ProjectFactory.create()
     const agents = await Promise.all(
-      Array.from({ length: 50 }, () => createAgent({ maxConcurrency: 10 }))
+      Array.from({ length: 50 }, () =>
+        agentWithToken(AgentFactory.merge({ maxConcurrency: 10 }).create())
+      )
     )
     const waiting = await waiters(
       agents.map(({ agent }) => agent),
@@ -76,10 +82,12 @@ test.group('Long-poll wake-ups', (group) => {
   }).timeout(60_000)
 
   test('a WIP slot freed wakes a waiter of the full project', async ({ assert }) => {
-    const project = await createProject({ gatesConfig: { wip_limit: 1 } })
-    const busy = await createItem(project, { status: 'in_progress' })
-    const next = await createItem(project)
-    const { agent } = await createAgent()
+    const project = await ProjectFactory.merge({ gatesConfig: { wip_limit: 1 } }).create()
+    const busy = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'in_progress' })
+      .create()
+    const next = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { agent } = await agentWithToken(AgentFactory.create())
     const waiting = await waiters([agent], 1)
 
     await db.rawQuery(`update work_items set status = 'completed' where id = ?`, [busy.id])
@@ -92,10 +100,12 @@ test.group('Long-poll wake-ups', (group) => {
   })
 
   test('the start of a month (budgets reset) wakes waiters', async ({ assert }) => {
-    const project = await createProject({ gatesConfig: { monthly_budget_usd: 1 } })
-    const item = await createItem(project)
-    const { agent } = await createAgent()
-    const spent = await createItem(project, { status: 'completed' })
+    const project = await ProjectFactory.merge({ gatesConfig: { monthly_budget_usd: 1 } }).create()
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
+    const { agent } = await agentWithToken(AgentFactory.create())
+    const spent = await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'completed' })
+      .create()
     const { rows } = await db.rawQuery(
       `insert into runs (work_item_id, project_id, agent_id, attempt, status, lease_expires_at, cost_usd)
        values (?, ?, ?, 1, 'succeeded', now(), 2) returning id`,

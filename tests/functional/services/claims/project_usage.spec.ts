@@ -4,7 +4,11 @@ import ace from '@adonisjs/core/services/ace'
 import ClaimService from '#services/claims/claim_service'
 import ProjectUsage from '#services/claims/project_usage'
 import UsageVerify from '#commands/usage_verify'
-import { createAgent, createItem, createProject, emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
+import { ProjectFactory } from '#database/factories/project_factory'
+import { WorkItemFactory } from '#database/factories/work_item_factory'
+import { AgentFactory } from '#database/factories/agent_factory'
+import { agentWithToken } from '#tests/support/claimed_run'
 
 async function stored(projectId: number) {
   const { rows } = await db.rawQuery(
@@ -28,11 +32,14 @@ test.group('Project usage: the claim gates read maintained counts', (group) => {
   test('WIP and month spend follow claims, completions, costs, requeues and deletions', async ({
     assert,
   }) => {
-    const limited = await createProject({ gatesConfig: { wip_limit: 3, monthly_budget_usd: 10 } })
-    const open = await createProject()
-    const { agent } = await createAgent({ maxConcurrency: 10 })
-    for (let i = 0; i < 4; i++) await createItem(limited, { priority: 10 })
-    await createItem(open)
+    const limited = await ProjectFactory.merge({
+      gatesConfig: { wip_limit: 3, monthly_budget_usd: 10 },
+    }).create()
+    const open = await ProjectFactory.create()
+    const { agent } = await agentWithToken(AgentFactory.merge({ maxConcurrency: 10 }).create())
+    for (let i = 0; i < 4; i++)
+      await WorkItemFactory.apply('due').merge({ projectId: limited.id, priority: 10 }).create()
+    await WorkItemFactory.apply('due').merge({ projectId: open.id }).create()
 
     const claims = []
     for (let i = 0; i < 4; i++) claims.push(await ClaimService.claim(agent))
@@ -76,10 +83,14 @@ test.group('Project usage: the claim gates read maintained counts', (group) => {
   test('setting a WIP limit counts the items already in progress; removing it drops the row', async ({
     assert,
   }) => {
-    const project = await createProject()
-    await createItem(project, { status: 'in_progress' })
-    await createItem(project, { status: 'verifying' })
-    await createItem(project, { status: 'pending' })
+    const project = await ProjectFactory.create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'in_progress' })
+      .create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'verifying' })
+      .create()
+    await WorkItemFactory.apply('due').merge({ projectId: project.id, status: 'pending' }).create()
 
     project.gatesConfig = { wip_limit: 5 }
     await project.save()
@@ -92,10 +103,12 @@ test.group('Project usage: the claim gates read maintained counts', (group) => {
   })
 
   test('usage:verify reports drift and fails; --repair recounts', async ({ assert }) => {
-    const project = await createProject({ gatesConfig: { wip_limit: 2 } })
-    await createItem(project, { status: 'in_progress' })
-    const { agent } = await createAgent()
-    const item = await createItem(project)
+    const project = await ProjectFactory.merge({ gatesConfig: { wip_limit: 2 } }).create()
+    await WorkItemFactory.apply('due')
+      .merge({ projectId: project.id, status: 'in_progress' })
+      .create()
+    const { agent } = await agentWithToken(AgentFactory.create())
+    const item = await WorkItemFactory.apply('due').merge({ projectId: project.id }).create()
     await db.rawQuery(
       `insert into runs (work_item_id, project_id, agent_id, attempt, status, lease_expires_at, cost_usd)
        values (?, ?, ?, 1, 'failed', now(), 4)`,

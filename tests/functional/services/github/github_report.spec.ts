@@ -10,7 +10,6 @@ import reportItemToGitHub from '#jobs/report_item_to_github'
 import reportRunToGitHub from '#jobs/report_run_to_github'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
-import { emptyWorld } from '#tests/support/claim_world'
 import {
   clearJobs,
   githubProject,
@@ -19,6 +18,7 @@ import {
   runGitHubJobs,
   EXAMPLE_REPO,
 } from '#tests/support/github_world'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** A job's helpers as graphile-worker passes them: only the attempt counters are read. */
 const attempt = (attempts: number, max = 8) => ({ job: { attempts, max_attempts: max } }) as any

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import RunLogStream from '#services/runs/run_log_stream'
 import runLogNotifier from '#infrastructure/run_log_notifier'
 import { claimedRun } from '#tests/support/claimed_run'
-import { emptyWorld } from '#tests/support/claim_world'
+import { emptyWorld } from '#tests/support/test_database'
 
 /** Collects what the stream writes; `until` resolves once a chunk matches. */
 function collector() {

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Agent, { type AgentProfile } from '#models/agent'
@@ -6,6 +7,7 @@ import AuditEvent from '#models/audit_event'
 import { AgentFactory } from '#database/factories/agent_factory'
 import { UserFactory } from '#database/factories/user_factory'
 import { databaseSnapshot } from '#tests/support/database_snapshot'
+import { claimedRun } from '#tests/support/claimed_run'
 
 const profileOf = (agent: Agent): AgentProfile => ({
   name: agent.name,
@@ -83,5 +85,57 @@ test.group('Changes to agents', (group) => {
     await trx.rollback()
 
     assert.deepEqual(await databaseSnapshot(), before)
+  })
+})
+
+test.group('An agent’s load', (group) => {
+  group.each.setup(() => testUtils.db().truncate())
+
+  test('running runs count against max_concurrency; finished runs free their slot', async ({
+    assert,
+  }) => {
+    const agent = await AgentFactory.merge({ maxConcurrency: 2 }).create()
+    const first = await claimedRun({ agent })
+    assert.deepEqual(await agent.currentLoad(), { running: 1, maxConcurrency: 2, freeSlots: 1 })
+    assert.isTrue(await agent.hasFreeSlot())
+
+    await claimedRun({ agent })
+    assert.equal(await agent.runningCount(), 2)
+    assert.equal(await agent.freeSlots(), 0)
+    assert.isFalse(await agent.hasFreeSlot())
+
+    await first.run.merge({ status: 'succeeded', finishedAt: DateTime.now() }).save()
+    assert.equal(await agent.freeSlots(), 1)
+  })
+
+  test('a max lowered below what runs leaves no free slot, never a negative one', async ({
+    assert,
+  }) => {
+    const agent = await AgentFactory.merge({ maxConcurrency: 3 }).create()
+    await claimedRun({ agent })
+    await claimedRun({ agent })
+    await agent.merge({ maxConcurrency: 1 }).save()
+
+    assert.deepEqual(await agent.currentLoad(), { running: 2, maxConcurrency: 1, freeSlots: 0 })
+  })
+
+  test('withLoad reads every listed agent’s running count with the rows', async ({ assert }) => {
+    const busy = await AgentFactory.merge({ key: 'busy', maxConcurrency: 2 }).create()
+    await AgentFactory.merge({ key: 'idle' }).create()
+    await claimedRun({ agent: busy })
+
+    const listed = await Agent.query()
+      .withScopes((scopes) => scopes.withLoad())
+      .orderBy('key')
+    // What the listing read stands for the page it renders: no query per agent behind it.
+    await db.from('runs').delete()
+
+    const loads = []
+    for (const agent of listed) loads.push([agent.key, await agent.runningCount()])
+    assert.deepEqual(loads, [
+      ['busy', 1],
+      ['idle', 0],
+    ])
+    assert.equal(await busy.runningCount(), 0, 'an agent loaded without it counts now')
   })
 })

@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { claimedRun } from '#tests/support/claimed_run'
 import { UserFactory } from '#database/factories/user_factory'
@@ -99,6 +100,30 @@ test.group('Human actions on work items', (group) => {
     await RunLifecycle.release(run, agent)
     await item.requeue(user)
     assert.equal(item.status, 'pending')
+  })
+
+  test('requeue as a step of the caller’s transaction (a reopened issue) says why, and rolls back with it', async ({
+    assert,
+  }) => {
+    const item = await pendingItem({ status: 'cancelled' })
+    const reason = 'GitHub issue #7 was reopened'
+
+    await assert.rejects(() =>
+      db.transaction(async (trx) => {
+        await item.requeue('system', null, null, { client: trx, reason })
+        throw new Error('the rest of the step failed')
+      })
+    )
+    await item.refresh()
+    assert.equal(item.status, 'cancelled')
+    assert.lengthOf(await AuditEvent.query().where('action', 'work_item.requeued'), 0)
+
+    await db.transaction((trx) => item.requeue('system', null, null, { client: trx, reason }))
+    await item.refresh()
+    assert.equal(item.status, 'pending')
+    const [event] = await AuditEvent.query().where('action', 'work_item.requeued')
+    assert.equal(event.actorType, 'system')
+    assert.deepEqual(event.details, { reason, previous_status: 'cancelled', note: null })
   })
 
   test('block puts an item on hold with a reason; unblock returns it to pending', async ({
