@@ -107,6 +107,19 @@ export class AuditSealSchema extends BaseModel {
   declare seq: bigint | number
 }
 
+export class BudgetThresholdNoticeSchema extends BaseModel {
+  static $columns = ['createdAt', 'month', 'percent', 'projectId'] as const
+  $columns = BudgetThresholdNoticeSchema.$columns
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column.date()
+  declare month: DateTime
+  @column()
+  declare percent: number
+  @column({ isPrimary: true })
+  declare projectId: number
+}
+
 export class BulkActionSchema extends BaseModel {
   static $columns = ['createdAt', 'doneCount', 'filter', 'finishedAt', 'id', 'kind', 'parameters', 'processedThroughId', 'reason', 'skippedCount', 'status', 'targetIds', 'totalCount', 'updatedAt', 'userId'] as const
   $columns = BulkActionSchema.$columns
@@ -168,7 +181,7 @@ export class IdempotencyKeySchema extends BaseModel {
 }
 
 export class IntegrationSchema extends BaseModel {
-  static $columns = ['createdAt', 'id', 'kind', 'name', 'projectId', 'status', 'updatedAt', 'value'] as const
+  static $columns = ['createdAt', 'id', 'kind', 'name', 'notificationEvents', 'projectId', 'status', 'updatedAt', 'url', 'value'] as const
   $columns = IntegrationSchema.$columns
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
@@ -179,13 +192,71 @@ export class IntegrationSchema extends BaseModel {
   @column()
   declare name: string
   @column()
+  declare notificationEvents: any | null
+  @column()
   declare projectId: number
   @column()
   declare status: string
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
   @column()
+  declare url: string | null
+  @column()
   declare value: string
+}
+
+export class NotificationDeliverySchema extends BaseModel {
+  static $columns = ['attempts', 'createdAt', 'data', 'deliveredAt', 'deliveryUuid', 'event', 'id', 'integrationId', 'lastAttemptAt', 'lastError', 'lastStatusCode', 'occurredAt', 'projectId', 'status', 'updatedAt'] as const
+  $columns = NotificationDeliverySchema.$columns
+  @column()
+  declare attempts: number
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+  @column()
+  declare data: any
+  @column.dateTime()
+  declare deliveredAt: DateTime | null
+  @column()
+  declare deliveryUuid: string
+  @column()
+  declare event: string
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare integrationId: number
+  @column.dateTime()
+  declare lastAttemptAt: DateTime | null
+  @column()
+  declare lastError: string | null
+  @column()
+  declare lastStatusCode: number | null
+  @column.dateTime()
+  declare occurredAt: DateTime
+  @column()
+  declare projectId: number
+  @column()
+  declare status: string
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}
+
+export class NotificationDeliveryAttemptSchema extends BaseModel {
+  static $columns = ['attempt', 'attemptedAt', 'durationMs', 'error', 'id', 'notificationDeliveryId', 'statusCode'] as const
+  $columns = NotificationDeliveryAttemptSchema.$columns
+  @column()
+  declare attempt: number
+  @column.dateTime()
+  declare attemptedAt: DateTime
+  @column()
+  declare durationMs: number
+  @column()
+  declare error: string | null
+  @column({ isPrimary: true })
+  declare id: number
+  @column()
+  declare notificationDeliveryId: number
+  @column()
+  declare statusCode: number | null
 }
 
 export class PolicySchema extends BaseModel {

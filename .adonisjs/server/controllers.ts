@@ -32,6 +32,7 @@ export const controllers = {
   IntegrationDeactivations: () => import('#controllers/integration_deactivations_controller'),
   Integrations: () => import('#controllers/integrations_controller'),
   Metrics: () => import('#controllers/metrics_controller'),
+  NotificationRedeliveries: () => import('#controllers/notification_redeliveries_controller'),
   ProjectApiKeys: () => import('#controllers/project_api_keys_controller'),
   ProjectStates: () => import('#controllers/project_states_controller'),
   Projects: () => import('#controllers/projects_controller'),

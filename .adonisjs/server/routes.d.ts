@@ -45,10 +45,12 @@ export type ScannedRoutes = {
     'projects.state.update': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.show': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.update': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.deactivation.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.deliveries.redelivery.store': { paramsTuple: [ParamValue,ParamValue,ParamValue]; params: {'projectId': ParamValue,'integrationId': ParamValue,'id': ParamValue} }
     'projects.api_keys.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'projects.api_keys.destroy': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'settings.edit': { paramsTuple?: []; params?: {} }
@@ -117,6 +119,7 @@ export type ScannedRoutes = {
     'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.show': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'settings.edit': { paramsTuple?: []; params?: {} }
     'users.index': { paramsTuple?: []; params?: {} }
@@ -160,6 +163,7 @@ export type ScannedRoutes = {
     'projects.show': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.edit': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }
     'projects.integrations.create': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
+    'projects.integrations.show': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'projects.integrations.edit': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
     'settings.edit': { paramsTuple?: []; params?: {} }
     'users.index': { paramsTuple?: []; params?: {} }
@@ -199,6 +203,7 @@ export type ScannedRoutes = {
     'projects.store': { paramsTuple?: []; params?: {} }
     'projects.integrations.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'projects.integrations.deactivation.store': { paramsTuple: [ParamValue,ParamValue]; params: {'projectId': ParamValue,'id': ParamValue} }
+    'projects.integrations.deliveries.redelivery.store': { paramsTuple: [ParamValue,ParamValue,ParamValue]; params: {'projectId': ParamValue,'integrationId': ParamValue,'id': ParamValue} }
     'projects.api_keys.store': { paramsTuple: [ParamValue]; params: {'projectId': ParamValue} }
     'users.store': { paramsTuple?: []; params?: {} }
     'users.deactivation.store': { paramsTuple: [ParamValue]; params: {'id': ParamValue} }

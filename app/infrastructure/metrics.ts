@@ -56,6 +56,13 @@ export const webhookDeliveries = new Counter({
   registers: [registry],
 })
 
+export const notificationDeliveries = new Counter({
+  name: 'gatehouse_notification_deliveries_total',
+  help: 'Notification delivery attempts (slack, webhook) by result (delivered, retrying, failed: the last attempt failed).',
+  labelNames: ['result'],
+  registers: [registry],
+})
+
 export const httpDuration = new Histogram({
   name: 'gatehouse_http_request_duration_seconds',
   help: 'HTTP request durations by route pattern, method and status class.',

@@ -14,7 +14,12 @@ import {
 import DatabaseServer from '#infrastructure/database_server'
 import { connectionLossCodes, isConnectionLoss } from '#infrastructure/connection_loss'
 import shutdown from '#infrastructure/shutdown'
-import { taskList as applicationTasks, crontab, maintenanceTasks } from '#jobs/task_list'
+import {
+  taskList as applicationTasks,
+  crontab,
+  maintenanceTasks,
+  notificationTasks,
+} from '#jobs/task_list'
 
 /**
  * graphile-worker 0.18 retries a job's completion and failure write only on the few codes of
@@ -36,6 +41,9 @@ type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: stri
 /** Slots of the maintenance runner: its jobs are short, and one long prune leaves one free. */
 const MAINTENANCE_CONCURRENCY = 2
 
+/** Slots of the notification runner: each delivery may wait up to its 10 s timeout. */
+const NOTIFICATION_CONCURRENCY = 5
+
 /** The tasks of `tasks` for which `keep` holds. */
 function tasksWhere(tasks: TaskList, keep: (identifier: string) => boolean): TaskList {
   return Object.fromEntries(Object.entries(tasks).filter(([identifier]) => keep(identifier)))
@@ -52,13 +60,15 @@ const graphileLogger = new Logger((scope) => (level, message, meta) => {
 /**
  * The graphile-worker runners of this process, on a pg pool of their own (jobs must not starve
  * web requests of connections, and each runner needs a LISTEN connection of its own): one for
- * the general jobs (GitHub calls, gates, webhooks) and one with reserved slots for the
- * maintenance tasks (task_list.ts), so that the reaper never waits behind a slow GitHub.
+ * the general jobs (GitHub calls, gates, webhooks), one with reserved slots for the
+ * maintenance tasks (task_list.ts), so that the reaper never waits behind a slow GitHub, and
+ * one for notification deliveries, so that a slow receiver delays nothing else.
  */
 export default class Worker {
   #pool?: pg.Pool
   #runner?: Runner
   #maintenanceRunner?: Runner
+  #notificationRunner?: Runner
   /** Set while `run()` is starting: a stop that comes meanwhile waits for it, then stops it. */
   #starting?: Promise<unknown>
   /** The ids this runner's pools lock jobs with (`locked_by`). */
@@ -118,11 +128,20 @@ export default class Worker {
     const concurrency = options.concurrency ?? 5
     const tasks = options.taskList ?? applicationTasks
     const isMaintenance = (task: string) => maintenanceTasks.includes(task)
+    const isNotification = (task: string) => notificationTasks.includes(task)
+    const notifications = tasksWhere(tasks, isNotification)
+    const hasNotifications = Object.keys(notifications).length > 0
     // Parsed here: an empty string would make graphile-worker look for a crontab file.
     const cronItems = parseCrontab(options.crontab ?? crontab)
     const maintenance = tasksWhere(tasks, isMaintenance)
     const hasMaintenance = Object.keys(maintenance).length > 0
-    this.#pool = createPool(concurrency + 2 + (hasMaintenance ? MAINTENANCE_CONCURRENCY + 1 : 0))
+    // A delivery holds no connection while it waits on its receiver: two more suffice for that runner.
+    this.#pool = createPool(
+      concurrency +
+        2 +
+        (hasMaintenance ? MAINTENANCE_CONCURRENCY + 1 : 0) +
+        (hasNotifications ? 2 : 0)
+    )
     const events: WorkerEvents = new EventEmitter()
     events.on('pool:create', ({ workerPool }) => {
       this.#lockIds.push(workerPool.id)
@@ -142,31 +161,46 @@ export default class Worker {
     this.#runner = await run({
       ...common,
       concurrency,
-      taskList: tasksWhere(tasks, (task) => !isMaintenance(task)),
+      taskList: tasksWhere(tasks, (task) => !isMaintenance(task) && !isNotification(task)),
       parsedCronItems: cronItems.filter((item) => !isMaintenance(item.task)),
     })
-    if (!hasMaintenance) return
     try {
-      this.#maintenanceRunner = await run({
-        ...common,
-        concurrency: MAINTENANCE_CONCURRENCY,
-        taskList: maintenance,
-        parsedCronItems: cronItems.filter((item) => isMaintenance(item.task)),
-      })
+      if (hasMaintenance)
+        this.#maintenanceRunner = await run({
+          ...common,
+          concurrency: MAINTENANCE_CONCURRENCY,
+          taskList: maintenance,
+          parsedCronItems: cronItems.filter((item) => isMaintenance(item.task)),
+        })
+      if (hasNotifications)
+        this.#notificationRunner = await run({
+          ...common,
+          concurrency: NOTIFICATION_CONCURRENCY,
+          taskList: notifications,
+          parsedCronItems: [],
+        })
     } catch (error) {
       // A start that fails half-way (Postgres went away) leaves nothing running to retry over.
-      await this.#runner.stop().catch(() => {})
+      await Promise.all(this.#runners().map((runner) => runner.stop().catch(() => {})))
       this.#runner = undefined
+      this.#maintenanceRunner = undefined
       throw error
     }
+  }
+
+  #runners() {
+    return [this.#runner, this.#maintenanceRunner, this.#notificationRunner].filter(
+      (runner) => !!runner
+    )
   }
 
   /** Lets running jobs finish (aborting them after the grace period), then closes the pool. */
   async stop() {
     await this.#starting?.catch(() => {})
-    const runners = [this.#runner, this.#maintenanceRunner].filter((runner) => !!runner)
+    const runners = this.#runners()
     this.#runner = undefined
     this.#maintenanceRunner = undefined
+    this.#notificationRunner = undefined
     clearInterval(this.#heartbeat)
     this.#heartbeat = undefined
     await Promise.all(runners.map((runner) => runner.stop()))
@@ -216,7 +250,7 @@ export default class Worker {
 
   /** Resolves when the runners stop, rejects if one crashes. */
   get promise(): Promise<void> {
-    return Promise.all([this.#runner?.promise, this.#maintenanceRunner?.promise]).then(() => {})
+    return Promise.all(this.#runners().map((runner) => runner.promise)).then(() => {})
   }
 }
 

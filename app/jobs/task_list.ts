@@ -16,6 +16,7 @@ import answerQuestionFromGitHub from '#jobs/answer_question_from_github'
 import recoverCrashedWorkers from '#jobs/recover_crashed_workers'
 import processBulkAction from '#jobs/process_bulk_action'
 import sealAuditEvents from '#jobs/seal_audit_events'
+import deliverNotification from '#jobs/deliver_notification'
 
 /** Every graphile-worker task Gatehouse runs, by identifier. */
 export const taskList: TaskList = {
@@ -36,6 +37,7 @@ export const taskList: TaskList = {
   recover_crashed_workers: recoverCrashedWorkers,
   process_bulk_action: processBulkAction,
   seal_audit_events: sealAuditEvents,
+  deliver_notification: deliverNotification,
 }
 
 /**
@@ -48,6 +50,12 @@ export const maintenanceTasks = [
   'recover_crashed_workers',
   'prune_retained_data',
 ]
+
+/**
+ * Notification deliveries (slack, webhook) run in a runner of their own (Worker): a receiver
+ * that hangs until the timeout holds one of its slots, never a gate, GitHub or maintenance job's.
+ */
+export const notificationTasks = ['deliver_notification']
 
 /**
  * Recurring tasks (UTC). Each has a job key so that runs never overlap across processes.

@@ -7,11 +7,19 @@ import Project from '#models/project'
 import { withAuditedChanges } from '#models/mixins/audited_changes'
 import type User from '#models/user'
 import DuplicateValue from '#exceptions/duplicate_value'
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '#services/notifications/notifier'
 
 const UNIQUE_NAME = 'integrations_project_id_kind_name_unique'
 
 export const INTEGRATION_KINDS = ['github', 'slack', 'webhook'] as const
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number]
+
+/** What a maintainer sets besides the secret: a webhook's URL and the events to send. */
+export type NotificationSettings = {
+  url?: string | null
+  /** Null or every event: all, future ones included. */
+  events?: NotificationEvent[] | null
+}
 
 /** A project's connection to an external service; its secret is encrypted at rest. */
 export default class Integration extends compose(IntegrationSchema, withAuditedChanges()) {
@@ -21,12 +29,19 @@ export default class Integration extends compose(IntegrationSchema, withAuditedC
   @column({ serializeAs: null })
   declare value: string
 
+  declare notificationEvents: NotificationEvent[] | null
+
   @belongsTo(() => Project)
   declare project: BelongsTo<typeof Project>
 
   /** Ciphertext bound to the integration's kind and name (set those first). */
   static seal(kind: IntegrationKind, name: string, plaintext: string) {
     return encryption.encrypt(plaintext, undefined, `integration:${kind}:${name}`)
+  }
+
+  /** Whether an event goes to this integration (its filter; none set: all). */
+  receives(event: NotificationEvent) {
+    return this.notificationEvents === null || this.notificationEvents.includes(event)
   }
 
   set secret(plaintext: string) {
@@ -41,7 +56,7 @@ export default class Integration extends compose(IntegrationSchema, withAuditedC
   /** A maintainer connects a service to a project; the audit trail never holds the secret. */
   static async connect(
     project: Project,
-    attributes: { kind: IntegrationKind; name: string; secret: string },
+    attributes: { kind: IntegrationKind; name: string; secret: string } & NotificationSettings,
     actor: User,
     ipAddress: string | null
   ) {
@@ -56,6 +71,8 @@ export default class Integration extends compose(IntegrationSchema, withAuditedC
             kind: attributes.kind,
             name: attributes.name,
             status: 'active',
+            url: attributes.url ?? null,
+            notificationEvents: eventFilter(attributes.events),
           })
           integration.secret = attributes.secret
           integration.useTransaction(trx)
@@ -76,7 +93,7 @@ export default class Integration extends compose(IntegrationSchema, withAuditedC
    * kind or name (part of the ciphertext's purpose) changes.
    */
   async reconfigure(
-    changes: { kind: IntegrationKind; name: string; secret: string | null },
+    changes: { kind: IntegrationKind; name: string; secret: string | null } & NotificationSettings,
     actor: User,
     ipAddress: string | null
   ) {
@@ -89,12 +106,19 @@ export default class Integration extends compose(IntegrationSchema, withAuditedC
           if (changes.kind !== this.kind) details.kind = { from: this.kind, to: changes.kind }
           if (changes.name !== this.name) details.name = { from: this.name, to: changes.name }
           if (changes.secret !== null) details.secret_changed = true
+          const url = changes.url ?? null
+          if (url !== this.url) details.url = { from: this.url, to: url }
+          const events = eventFilter(changes.events)
+          if (JSON.stringify(events) !== JSON.stringify(this.notificationEvents))
+            details.notification_events = { from: this.notificationEvents, to: events }
           if (Object.keys(details).length === 0) return { unchanged: true }
           const plaintext = changes.secret ?? this.revealSecret()
           if (plaintext === null)
             throw new Error(`Integration ${this.id}: the stored secret cannot be decrypted`)
           this.kind = changes.kind
           this.name = changes.name
+          this.url = url
+          this.notificationEvents = events
           this.secret = plaintext
           return { details }
         },
@@ -123,4 +147,11 @@ export default class Integration extends compose(IntegrationSchema, withAuditedC
       { ip: ipAddress }
     )
   }
+}
+
+/** Stored as chosen, in the list's order; all of them is stored as null (all, future ones too). */
+function eventFilter(events: NotificationEvent[] | null | undefined): NotificationEvent[] | null {
+  if (!events) return null
+  const chosen = NOTIFICATION_EVENTS.filter((event) => events.includes(event))
+  return chosen.length === NOTIFICATION_EVENTS.length || chosen.length === 0 ? null : chosen
 }

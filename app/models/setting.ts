@@ -6,6 +6,7 @@ import { SettingSchema } from '#database/schema'
 import { jsonColumn } from '#models/json_column'
 import { withAuditedChanges } from '#models/mixins/audited_changes'
 import User from '#models/user'
+import Notifier from '#services/notifications/notifier'
 
 export type Settings = {
   agents_enabled: boolean
@@ -87,6 +88,12 @@ export default class Setting extends compose(SettingSchema, withAuditedChanges()
           )
         }
         if (Object.keys(changes).length === 0) return { unchanged: true, result: before }
+        // Global: every project's integrations hear of it.
+        if (changes.agents_enabled)
+          await Notifier.publish(trx, null, 'kill_switch.changed', {
+            agents_enabled: next.agents_enabled,
+            changed_by: by.email,
+          })
         return { details: changes, announce: reopensClaims(before, next), result: next }
       },
       { ip: ipAddress }

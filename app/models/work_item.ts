@@ -21,6 +21,7 @@ import Claimable from '#infrastructure/claimable'
 import JobQueue from '#infrastructure/job_queue'
 import InvalidTransition from '#exceptions/invalid_transition'
 import Evidence from '#services/audit/evidence'
+import Notifier from '#services/notifications/notifier'
 
 export const WORK_ITEM_STATUSES = [
   'pending',
@@ -325,6 +326,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
    */
   async retryOrFail(trx: TransactionClientContract, policies: ProjectPolicies, cause: RetryCause) {
     let delay: number | null = null
+    let needsHuman = false
     await this.changeAudited(
       'system',
       'work_item.retry_scheduled',
@@ -344,6 +346,7 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
           this.status = 'failed'
           // Rejected to the end: the agent cannot get past the gates alone; a person must look (the inbox).
           if (cause.rejected) this.needsHumanAt = DateTime.now()
+          needsHuman = Boolean(cause.rejected)
           return {
             action: 'work_item.failed',
             details: { ...details, needs_human: Boolean(cause.rejected) },
@@ -370,6 +373,13 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
       },
       { client: trx, locked: true }
     )
+    if (needsHuman) {
+      await Notifier.publish(trx, this.projectId, 'item.needs_human', {
+        work_item: { id: this.id, title: this.title, attempts: this.attempts },
+        run: { id: cause.run.id },
+        reason: cause.reason,
+      })
+    }
     if (delay) {
       // Waiting claimers hear of changes, not of time passing: tell them when the backoff ends.
       await JobQueue.enqueue(
@@ -427,6 +437,10 @@ export default class WorkItem extends compose(WorkItemSchema, withAuditedChanges
       { client: trx, locked: true }
     )
     await Evidence.record(trx, this.id)
+    await Notifier.publish(trx, this.projectId, 'item.completed', {
+      work_item: { id: this.id, title: this.title, attempts: this.attempts },
+      run: { id: run.id, pr_url: run.prUrl, head_sha: run.headSha },
+    })
     const dependantProjects = await trx
       .from('work_item_dependencies')
       .join('work_items', 'work_items.id', 'work_item_dependencies.work_item_id')

@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { INTEGRATION_KINDS } from '#models/integration'
+import { NOTIFICATION_EVENTS } from '#services/notifications/notifier'
 
 const kind = () => vine.enum(INTEGRATION_KINDS)
 const name = () =>
@@ -19,12 +20,32 @@ const name = () =>
       },
     })
 const secret = () => vine.string().minLength(1).maxLength(10_000)
+/**
+ * Where a webhook integration POSTs (not a secret). Required for `webhook`, except for the one
+ * the project names as GitHub's inbound webhook secret (webhook_secret_name), which only holds it.
+ */
+const url = () =>
+  vine
+    .string()
+    .trim()
+    .maxLength(2000)
+    .url({ require_protocol: true, protocols: ['http', 'https'], require_tld: false })
+    .nullable()
+    .optional()
+    .requiredWhen(
+      (field) =>
+        field.parent.kind === 'webhook' && field.parent.name !== field.meta.webhookSecretName
+    )
+/** The events to deliver (`slack`, `webhook`); none ticked means all. */
+const events = () => vine.array(vine.enum(NOTIFICATION_EVENTS)).distinct().optional()
 
 /** POST /projects/:projectId/integrations */
 export const createIntegrationValidator = vine.create({
   kind: kind(),
   name: name(),
   secret: secret(),
+  url: url(),
+  events: events(),
 })
 
 /** PUT /projects/:projectId/integrations/:id (a blank secret keeps the stored one). */
@@ -32,4 +53,6 @@ export const updateIntegrationValidator = vine.create({
   kind: kind(),
   name: name(),
   secret: secret().nullable(),
+  url: url(),
+  events: events(),
 })

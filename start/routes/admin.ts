@@ -46,7 +46,7 @@ router
 
     router
       .resource('projects.integrations', controllers.Integrations)
-      .only(['create', 'store', 'edit', 'update'])
+      .only(['create', 'store', 'show', 'edit', 'update'])
       .params({ projects: 'projectId' })
       .tap('create', (route) => route.setPattern('/projects/:projectId/integrations/new'))
       .where('projectId', rowId)
@@ -62,6 +62,15 @@ router
       .where('projectId', rowId)
       .where('id', rowId)
       .as('projects.integrations')
+    router
+      .post('/projects/:projectId/integrations/:integrationId/deliveries/:id/redelivery', [
+        controllers.NotificationRedeliveries,
+        'store',
+      ])
+      .where('projectId', rowId)
+      .where('integrationId', rowId)
+      .where('id', rowId)
+      .as('projects.integrations.deliveries.redelivery.store')
     router
       .group(() => {
         router.post('/', [controllers.ProjectApiKeys, 'store']).as('store')

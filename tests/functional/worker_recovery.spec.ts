@@ -76,13 +76,13 @@ test.group('crashed worker recovery', (group) => {
     assert.isNotNull(locked[0].locked_by)
     assert.isNotNull(locked[0].beat_at, 'the worker heartbeats under the id it locks jobs with')
 
-    // The process beats for each of its runners' pools (general and maintenance).
+    // The process beats for each of its runners' pools (general, maintenance, notifications).
     const { rows: pools } = await db.rawQuery(
       `select worker_id from worker_heartbeats
         where pid = (select pid from worker_heartbeats where worker_id = ?) order by worker_id`,
       [locked[0].locked_by]
     )
-    assert.lengthOf(pools, 2, 'one heartbeat per runner pool of the worker process')
+    assert.lengthOf(pools, 3, 'one heartbeat per runner pool of the worker process')
 
     const exited = new Promise((resolve) => worker.child.once('exit', resolve))
     killGroup(worker.child)

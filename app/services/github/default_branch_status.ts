@@ -9,6 +9,7 @@ import Policy from '#models/policy'
 import WorkItem from '#models/work_item'
 import { FIX_CI_WORK_TYPE } from '#services/claims/claim_gates'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import Notifier from '#services/notifications/notifier'
 
 /**
  * Keeps a project's `default_branch_status` (the `default_branch_green` claim gate's fact)
@@ -71,6 +72,19 @@ export default class DefaultBranchStatus {
         await Claimable.announce(trx, project.id)
       }
       if (status === 'failing') await this.#openFixCi(trx, project, failingChecks)
+      // Red and green are the changes people act on; `unknown` tells them nothing.
+      if (status === 'failing' || (status === 'passing' && previous === 'failing'))
+        await Notifier.publish(
+          trx,
+          project.id,
+          status === 'failing' ? 'default_branch.red' : 'default_branch.green',
+          {
+            branch: project.repoDefaultBranch,
+            from: previous,
+            to: status,
+            failing_checks: failingChecks.map((check) => check.name),
+          }
+        )
       return status
     })
   }

@@ -24,6 +24,7 @@ import GitHubReport from '#services/github/github_report'
 import InvalidTransition from '#exceptions/invalid_transition'
 import { runDuration } from '#infrastructure/metrics'
 import { bulkDetails, inTransaction, type BulkStep } from '#models/mixins/audited_changes'
+import Notifier from '#services/notifications/notifier'
 
 /** What an agent reports when it finishes a run (POST /runs/:id/complete). */
 export type CompletionReport = {
@@ -175,6 +176,12 @@ export default class RunLifecycle {
         details: { run_id: run.id, question_id: question.id, question: asked.question },
       })
       await GitHubQuestions.schedulePost(trx, question, item)
+      await Notifier.publish(trx, item.projectId, 'question.asked', {
+        work_item: { id: item.id, title: item.title },
+        run: { id: run.id },
+        agent: { id: agent.id, key: agent.key },
+        question: { id: question.id, text: asked.question, choices: asked.choices ?? null },
+      })
     })
     return { ...settled, question, repeated }
   }
@@ -396,6 +403,7 @@ export default class RunLifecycle {
       return
     }
     const policies = await Policy.forProject(run.projectId, trx)
+    if (ending.as === 'rejected') await publishRejection(trx, run, item, ending)
     if (ending.as === 'accepted') {
       await item.recordCompletion(trx, run)
     } else if (ending.as === 'rejected' && ending.inherited) {
@@ -503,6 +511,28 @@ function retryReason(
     )
     .join('; ')
   return `rejected by gates (${reasons})`
+}
+
+/** run.rejected, whatever comes of the item (retry, inherited-failure wait, failure). */
+async function publishRejection(
+  trx: TransactionClientContract,
+  run: Run,
+  item: WorkItem,
+  ending: Extract<RunEnding, { as: 'rejected' }>
+) {
+  await Notifier.publish(trx, item.projectId, 'run.rejected', {
+    run: { id: run.id, attempt: run.attempt, pr_url: run.prUrl, head_sha: run.headSha },
+    work_item: { id: item.id, title: item.title },
+    agent: { id: run.agentId },
+    inherited_failure: ending.inherited,
+    reasons: ending.verdicts
+      .filter((verdict) => verdict.verdict === 'failed')
+      .map((verdict) => ({
+        gate: verdict.gate,
+        code: verdict.code ?? null,
+        reason: verdict.reason,
+      })),
+  })
 }
 
 function sameQuestion(earlier: Question, asked: AskedQuestion) {
