@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import pruneRetainedData, { PRUNE_JOB_KEY } from '#jobs/prune_retained_data'
+import Integration from '#models/integration'
 import Run from '#models/run'
 import { retainedData } from '#services/retention/retention_pruner'
 import { claimedRun } from '#tests/support/claimed_run'
@@ -36,6 +37,35 @@ async function idempotencyKeys(ages: string[]) {
       `insert into idempotency_keys (token_kind, token_id, key, fingerprint, status_code, created_at)
        values ('agent', 1, ?, 'f', 201, now() - ?::interval)`,
       [`key-${index}-${age}`, age]
+    )
+  }
+}
+
+/** Outgoing deliveries to one webhook integration, each `[age, status]`, with one attempt each. */
+async function notificationDeliveries(deliveries: [string, string][]) {
+  const { project } = await claimedRun()
+  const integration = await Integration.connect(
+    project,
+    {
+      kind: 'webhook',
+      name: 'ops-hook',
+      secret: 'signing-secret',
+      url: 'https://hooks.example.com/gatehouse',
+      events: null,
+    },
+    await userWithRole('maintainer'),
+    null
+  )
+  for (const [age, status] of deliveries) {
+    const { rows } = await db.rawQuery(
+      `insert into notification_deliveries (project_id, integration_id, event, data, status, created_at)
+       values (?, ?, 'item.completed', '{}', ?, now() - ?::interval) returning id`,
+      [project.id, integration.id, status, age]
+    )
+    await db.rawQuery(
+      `insert into notification_delivery_attempts (notification_delivery_id, attempt, duration_ms)
+       values (?, 1, 5)`,
+      [rows[0].id]
     )
   }
 }
@@ -106,6 +136,27 @@ test.group('Retention (prune_retained_data)', (group) => {
     const untouched = await Run.findOrFail(recentRun.id)
     assert.isNull(untouched.logsPrunedAt)
     assert.equal(await pendingPasses(), 0, 'a complete pass enqueues no other')
+  })
+
+  test('sent notification deliveries go with the received ones; one being redelivered stays', async ({
+    assert,
+  }) => {
+    await setSettings({ webhook_delivery_retention_days: 5 })
+    await notificationDeliveries([
+      ['6 days', 'delivered'],
+      ['6 days', 'failed'],
+      ['6 days', 'pending'],
+      ['4 days', 'delivered'],
+    ])
+
+    await pruneRetainedData({})
+
+    const left = await db.from('notification_deliveries').orderBy('id').select('status')
+    assert.deepEqual(
+      left.map((row) => row.status),
+      ['pending', 'delivered']
+    )
+    assert.equal(await count('notification_delivery_attempts'), 2, 'attempts go with them')
   })
 
   test('the run page says when its logs were pruned', async ({ client, assert }) => {

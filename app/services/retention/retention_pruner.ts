@@ -14,6 +14,8 @@ type RetainedData = {
   table: string
   agedBy: string
   keepFor: (settings: Settings) => KeepFor
+  /** SQL a row must also satisfy to go (e.g. not still being worked on). */
+  onlyWhere?: string
   alsoInBatch?: (keepFor: KeepFor) => { sql: string; bindings: unknown[] }
 }
 
@@ -34,6 +36,14 @@ export const retainedData: RetainedData[] = [
     table: 'webhook_deliveries',
     agedBy: 'received_at',
     keepFor: (settings) => ({ days: settings.webhook_delivery_retention_days }),
+  },
+  {
+    // Outgoing deliveries are kept as long as incoming ones; their attempts go with them.
+    table: 'notification_deliveries',
+    agedBy: 'created_at',
+    keepFor: (settings) => ({ days: settings.webhook_delivery_retention_days }),
+    // A redelivery of an old delivery may still be under way.
+    onlyWhere: `status <> 'pending'`,
   },
   {
     table: 'idempotency_keys',
@@ -90,6 +100,7 @@ export default class RetentionPruner {
       `with doomed as (
          select id from ${data.table}
           where ${data.agedBy} < now() - make_interval(${interval} => ?)
+            ${data.onlyWhere ? `and ${data.onlyWhere}` : ''}
           order by ${data.agedBy}
           limit ?
        ), deleted as (
