@@ -19,7 +19,22 @@ const name = () =>
         if (field.meta.integrationId !== undefined) query.whereNot('id', field.meta.integrationId)
       },
     })
-const secret = () => vine.string().minLength(1).maxLength(10_000)
+/** A Slack integration's secret is its incoming-webhook URL: refused at once, not at send time. */
+const slackWebhookUrl = vine.createRule((value, _, field) => {
+  if (field.parent.kind !== 'slack' || typeof value !== 'string') return
+  let parsed: URL | null = null
+  try {
+    parsed = new URL(value)
+  } catch {}
+  if (parsed?.protocol !== 'https:') {
+    field.report(
+      'A Slack secret is its incoming-webhook URL (https://hooks.slack.com/services/…)',
+      'slackWebhookUrl',
+      field
+    )
+  }
+})
+const secret = () => vine.string().minLength(1).maxLength(10_000).use(slackWebhookUrl())
 /**
  * Where a webhook integration POSTs (not a secret). Required for `webhook`, except for the one
  * the project names as GitHub's inbound webhook secret (webhook_secret_name), which only holds it.

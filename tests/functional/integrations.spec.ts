@@ -48,7 +48,11 @@ test.group('Integrations', (group) => {
     await assertRoleGate(client, assert, {
       method: 'post',
       url: base,
-      form: () => ({ kind: 'slack', name: `HOOK_${++sequence}`, secret: 'xoxb-1' }),
+      form: () => ({
+        kind: 'slack',
+        name: `HOOK_${++sequence}`,
+        secret: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      }),
       minimumRole: 'maintainer',
     })
     await assertRoleGate(client, assert, {
@@ -176,6 +180,15 @@ test.group('Integrations', (group) => {
       }
     )
     assert.sameMembers(Object.keys(fieldErrors(bad)), ['kind', 'name', 'secret'])
+
+    const slackToken = await asUser(
+      client,
+      await userWithRole('admin'),
+      'post',
+      `/projects/${project.id}/integrations`,
+      { kind: 'slack', name: 'alerts', secret: 'xoxb-1' }
+    )
+    assert.match(fieldErrors(slackToken).secret?.[0] ?? '', /incoming-webhook URL/)
   })
 
   test('deactivating and reactivating are audited', async ({ client, assert }) => {
