@@ -13,6 +13,7 @@
  * (production mode, job worker included) on a free port against the bench's database, so its
  * CPU and memory are not the 32 clients'. Its peak RSS (VmHWM) is reported as the server's.
  * The raw, `ClaimService` and graphile-worker phases run in the bench process.
+ * BENCH_SERVER=build spawns the compiled server instead (`npm run build` first).
  */
 import 'reflect-metadata'
 import { randomBytes } from 'node:crypto'
@@ -303,7 +304,7 @@ async function run() {
   let peak = 0
   for (const each of servers) peak = Math.max(peak, await each.peakRssBytes())
   console.log(
-    `server process peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MB (VmHWM of bin/server.ts)` +
+    `server process peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MB (VmHWM of ${process.env.BENCH_SERVER === 'build' ? 'build/bin/server.js' : 'bin/server.ts'})` +
       `; bench process (clients, raw pools, ClaimService phase): ` +
       `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`
   )
@@ -333,8 +334,11 @@ type Server = {
 async function startServer(profileName: string): Promise<Server> {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
+  // BENCH_SERVER=build: the compiled server (`npm run build`, then build/bin/server.js) with
+  // no TypeScript loader; the probe's types are stripped by Node itself.
+  const fromBuild = process.env.BENCH_SERVER === 'build'
   const args = [
-    '--import=@poppinss/ts-exec',
+    ...(fromBuild ? [] : ['--import=@poppinss/ts-exec']),
     '--enable-source-maps',
     `--import=${new URL('./server_probe.ts', import.meta.url).href}`,
   ]
@@ -343,9 +347,9 @@ async function startServer(profileName: string): Promise<Server> {
     mkdirSync(directory, { recursive: true })
     args.push('--cpu-prof', `--cpu-prof-dir=${directory}`)
   }
-  args.push('bin/server.ts')
+  args.push(fromBuild ? 'bin/server.js' : 'bin/server.ts')
   const child = spawn(process.execPath, args, {
-    cwd: fileURLToPath(APP_ROOT),
+    cwd: fileURLToPath(new URL(fromBuild ? 'build/' : './', APP_ROOT)),
     env: { ...serverEnv, DATABASE_URL: benchUrl, HOST: '127.0.0.1', PORT: String(port) },
     // Its banner and first-admin password are of no interest; its errors are.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
