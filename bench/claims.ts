@@ -8,12 +8,21 @@
  * claim + complete; completion is the same raw SQL everywhere, so the ratios compare claiming.
  * `--scale`: 1,000 projects (100 with WIP limits, 100 with budgets), 1,000,000 pending items
  * and 1,000,000 runs finished this month. Not a test: it prints numbers.
+ *
+ * The HTTP phases talk to a server of its own: `bin/server.ts` spawned as `npm start` runs it
+ * (production mode, job worker included) on a free port against the bench's database, so its
+ * CPU and memory are not the 32 clients'. Its peak RSS (VmHWM) is reported as the server's.
+ * The raw, `ClaimService` and graphile-worker phases run in the bench process.
+ * BENCH_SERVER=build spawns the compiled server instead (`npm run build` first).
  */
 import 'reflect-metadata'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, chmodSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { Ignitor } from '@adonisjs/core'
@@ -55,13 +64,14 @@ type Phase = {
   latencies: number[]
   /** The raw-SQL phase this one is compared with (itself for a baseline). */
   baseline?: Phase
-  /** Statements sent to Postgres by this process during the phase, per cycle. */
+  /** Statements sent to Postgres by the bench and the server during the phase, per cycle. */
   statements?: number
 }
 
 /**
- * Every statement this process sends to Postgres (the server runs in it) is counted, by its
- * first words with BENCH_STATEMENTS=1, so a phase can report its round trips per cycle.
+ * Every statement this process sends to Postgres is counted, by its first words with
+ * BENCH_STATEMENTS=1, so a phase can report its round trips per cycle (the server counts its
+ * own: bench/server_probe.ts).
  */
 let statementsSent = 0
 const statementsByText = new Map<string, number>()
@@ -85,8 +95,9 @@ process.env.NODE_ENV = 'production'
 process.env.APP_KEY ??= randomBytes(32).toString('base64url')
 process.env.HOST = '127.0.0.1'
 process.env.PORT = String(await freePort())
-process.env.RUN_WORKER = 'false'
 process.env.LOG_LEVEL ??= 'warn'
+/** The server's pool is `npm start`'s (20) unless DATABASE_POOL_MAX says otherwise. */
+const serverPoolMax = process.env.DATABASE_POOL_MAX
 process.env.DATABASE_POOL_MAX = String(AGENTS + 4)
 // The bench measures claiming and log ingest, not the quotas (docs/security.md): at 500-line
 // batches a run passes the default 2,000 log lines per second.
@@ -94,24 +105,37 @@ process.env.QUOTA_AGENT_REQUESTS_PER_MINUTE ??= '100000000'
 process.env.QUOTA_LOG_LINES_PER_SECOND ??= '100000000'
 process.env.QUOTA_LOG_BYTES_PER_SECOND ??= '100000000000'
 
-const ignitor = new Ignitor(APP_ROOT, { importer: IMPORTER }).tap((app) => {
-  app.booting(async () => {
-    await import('#start/env')
-  })
-  app.starting(async () => {
-    const { default: Installation } = await import('#infrastructure/installation')
-    await Installation.migrate()
-    const { default: Worker } = await import('#infrastructure/worker')
-    await Worker.migrate()
-  })
-})
-await ignitor.httpServer().start()
-const app = ignitor.getApp()!
+/** The environment of the spawned server: `npm start`'s, with the bench's quotas and pool. */
+const serverEnv = { ...process.env, DATABASE_POOL_MAX: serverPoolMax }
+if (serverPoolMax === undefined) delete serverEnv.DATABASE_POOL_MAX
+// The bench process itself runs no worker; the server runs one, as `npm start` does.
+process.env.RUN_WORKER = 'false'
 
+// The bench process boots the app without an HTTP server, for the seed, the ClaimService
+// phase and the migrations the spawned server then finds done.
+const app = new Ignitor(APP_ROOT, { importer: IMPORTER })
+  .tap((application) => {
+    application.booting(async () => {
+      await import('#start/env')
+    })
+    application.starting(async () => {
+      const { default: Installation } = await import('#infrastructure/installation')
+      await Installation.migrate()
+      const { default: Worker } = await import('#infrastructure/worker')
+      await Worker.migrate()
+    })
+  })
+  .createApp('console')
+await app.init()
+await app.boot()
+await app.start(async () => {})
+
+const servers: Server[] = []
 try {
   await run()
 } finally {
-  // Stops the HTTP server, the pools and, when the bench started one, the embedded Postgres.
+  for (const server of servers) await server.stop()
+  // Stops the pools and, when the bench started one, the embedded Postgres.
   await app.terminate()
 }
 
@@ -128,9 +152,8 @@ async function run() {
   const seedStarted = performance.now()
   const seeded = await seed(db, Agent)
   console.log(
-    `  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s, RSS now ${rssMegabytes()} MB`
+    `  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s, RSS now ${rssMegabytes(process.memoryUsage())} MB`
   )
-  const baseUrl = `http://${process.env.HOST}:${process.env.PORT}`
 
   const complete = async (runId: number, itemId: number) => {
     await db.transaction(async (trx) => {
@@ -158,41 +181,76 @@ async function run() {
       return latency
     })
   )
-  await vacuum(db)
-  const profiling = await startCpuProfile()
-  phases.push(
-    await timedPhase('POST /api/v1/claims', raw, async (index) => {
-      const started = performance.now()
-      const response = await fetch(`${baseUrl}/api/v1/claims`, {
-        method: 'POST',
-        headers: {
-          'authorization': `Bearer ${seeded.tokens[index]}`,
-          'content-type': 'application/json',
-        },
-        body: '{}',
-      })
-      const latency = performance.now() - started
-      if (response.status !== 201) {
-        await response.body?.cancel()
-        return null
-      }
-      const body = (await response.json()) as { run: { id: number }; work_item: { id: number } }
-      await complete(body.run.id, body.work_item.id)
-      return latency
-    })
-  )
-  await profiling?.stop('http-claims')
   phases.push(await graphileWorkerPhase(raw))
 
   // Log ingest: each agent holds one running run and sends it batches of LOG_BATCH lines.
-  const running: number[] = []
-  for (const agent of seeded.agents) {
-    const result = await ClaimService.claim(agent)
-    if (result.outcome !== 'claimed') throw new Error(`log phase: claim ${result.outcome}`)
-    running.push(result.run.id as number)
+  const holdRuns = async () => {
+    const running: number[] = []
+    for (const agent of seeded.agents) {
+      const result = await ClaimService.claim(agent)
+      if (result.outcome !== 'claimed') throw new Error(`log phase: claim ${result.outcome}`)
+      running.push(result.run.id as number)
+    }
+    return running
   }
-  const rawLogs = await rawLogPhase(running)
+  const releaseRuns = async (running: number[]) => {
+    await db.rawQuery(
+      `update runs set status = 'succeeded', finished_at = now() where id = any(?::int[])`,
+      [running]
+    )
+    await db.rawQuery(
+      `update work_items set status = 'completed', completed_at = now()
+        where id in (select work_item_id from runs where id = any(?::int[]))`,
+      [running]
+    )
+  }
+  const rawRunning = await holdRuns()
+  const rawLogs = await rawLogPhase(rawRunning)
   phases.push(rawLogs)
+  await releaseRuns(rawRunning)
+  await vacuum(db)
+
+  // The server starts only now: the phases above hold up to 3 pools of AGENTS connections
+  // in this process, and Postgres's 100 connections must leave room for the server's and
+  // everyone else's. With BENCH_CPU_PROFILE each HTTP phase gets a server of its own, so each
+  // profile is one phase's (and a boot's); otherwise one server serves them all, as in
+  // production.
+  let server = await startServer('http-claims')
+  const claimsServer = server
+  phases.push(
+    await timedPhase(
+      'POST /api/v1/claims',
+      raw,
+      async (index) => {
+        const started = performance.now()
+        const response = await fetch(`${claimsServer.baseUrl}/api/v1/claims`, {
+          method: 'POST',
+          headers: {
+            'authorization': `Bearer ${seeded.tokens[index]}`,
+            'content-type': 'application/json',
+          },
+          body: '{}',
+        })
+        const latency = performance.now() - started
+        if (response.status !== 201) {
+          await response.body?.cancel()
+          return null
+        }
+        const body = (await response.json()) as { run: { id: number }; work_item: { id: number } }
+        await complete(body.run.id, body.work_item.id)
+        return latency
+      },
+      1,
+      server
+    )
+  )
+  if (process.env.BENCH_CPU_PROFILE) {
+    await server.stop()
+    server = await startServer('http-logs')
+  }
+  const logsServer = server
+
+  const running = await holdRuns()
   const batch = JSON.stringify({
     lines: Array.from({ length: LOG_BATCH }, (_, i) => ({
       level: 'info',
@@ -200,14 +258,13 @@ async function run() {
       message: `bench line ${i}: compiling module ${i % 17} of the project, nothing to see here`,
     })),
   })
-  const profilingLogs = await startCpuProfile()
   phases.push(
     await timedPhase(
       'POST /runs/:id/logs',
       rawLogs,
       async (index) => {
         const started = performance.now()
-        const response = await fetch(`${baseUrl}/api/v1/runs/${running[index]}/logs`, {
+        const response = await fetch(`${logsServer.baseUrl}/api/v1/runs/${running[index]}/logs`, {
           method: 'POST',
           headers: {
             'authorization': `Bearer ${seeded.tokens[index]}`,
@@ -219,19 +276,11 @@ async function run() {
         if (response.status !== 202) throw new Error(`log ingest: ${response.status}`)
         return performance.now() - started
       },
-      LOG_BATCH
+      LOG_BATCH,
+      server
     )
   )
-  await profilingLogs?.stop('http-logs')
-  await db.rawQuery(
-    `update runs set status = 'succeeded', finished_at = now() where id = any(?::int[])`,
-    [running]
-  )
-  await db.rawQuery(
-    `update work_items set status = 'completed', completed_at = now()
-      where id in (select work_item_id from runs where id = any(?::int[]))`,
-    [running]
-  )
+  await releaseRuns(running)
 
   console.log(
     `\n${'phase'.padEnd(28)} ${'rate'.padStart(9)} ${'unit'.padEnd(9)} ${'vs raw'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'stmts/cycle'.padStart(12)}`
@@ -247,15 +296,121 @@ async function run() {
     )
   }
 
-  const wakeups = await wakeupPhase(db, Claimable, baseUrl, seeded, complete)
+  const wakeups = await wakeupPhase(db, Claimable, logsServer.baseUrl, seeded, complete)
   console.log(
     `\nlong-poll wake-up (${wakeups.length} items, item committed → claim answered): ` +
       `p50 ${ms(percentile(wakeups, 50))}, p99 ${ms(percentile(wakeups, 99))}`
   )
+  let peak = 0
+  for (const each of servers) peak = Math.max(peak, await each.peakRssBytes())
   console.log(
-    `server process peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB ` +
-      `(the bench's clients run in the same process)`
+    `server process peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MB (VmHWM of ${process.env.BENCH_SERVER === 'build' ? 'build/bin/server.js' : 'bin/server.ts'})` +
+      `; bench process (clients, raw pools, ClaimService phase): ` +
+      `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`
   )
+}
+
+type ServerStats = {
+  statements: number
+  statementsByText: [string, number][]
+  maxRssBytes: number
+  rssBytes: number
+  heapUsedBytes: number
+  heapTotalBytes: number
+  externalBytes: number
+}
+type Server = {
+  baseUrl: string
+  stats(): Promise<ServerStats>
+  peakRssBytes(): Promise<number>
+  stop(): Promise<void>
+}
+
+/**
+ * Spawns `bin/server.ts` as `npm start` runs it, with bench/server_probe.ts loaded for the
+ * statement counts and memory, and waits for /health. `profileName`: with BENCH_CPU_PROFILE,
+ * the server's V8 CPU profile is written to <dir>/<profileName>/ when it stops.
+ */
+async function startServer(profileName: string): Promise<Server> {
+  const port = await freePort()
+  const baseUrl = `http://127.0.0.1:${port}`
+  // BENCH_SERVER=build: the compiled server (`npm run build`, then build/bin/server.js) with
+  // no TypeScript loader; the probe's types are stripped by Node itself.
+  const fromBuild = process.env.BENCH_SERVER === 'build'
+  const args = [
+    ...(fromBuild ? [] : ['--import=@poppinss/ts-exec']),
+    '--enable-source-maps',
+    `--import=${new URL('./server_probe.ts', import.meta.url).href}`,
+  ]
+  if (process.env.BENCH_CPU_PROFILE) {
+    const directory = join(process.env.BENCH_CPU_PROFILE, profileName)
+    mkdirSync(directory, { recursive: true })
+    args.push('--cpu-prof', `--cpu-prof-dir=${directory}`)
+  }
+  args.push(fromBuild ? 'bin/server.js' : 'bin/server.ts')
+  const child = spawn(process.execPath, args, {
+    cwd: fileURLToPath(new URL(fromBuild ? 'build/' : './', APP_ROOT)),
+    env: { ...serverEnv, DATABASE_URL: benchUrl, HOST: '127.0.0.1', PORT: String(port) },
+    // Its banner and first-admin password are of no interest; its errors are.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  const exited = once(child, 'exit')
+  let running = true
+  void exited.then(() => (running = false))
+  const bootDeadline = performance.now() + 180_000
+  while (true) {
+    if (!running) throw new Error(`the server exited during start-up (${child.exitCode})`)
+    if (performance.now() > bootDeadline) throw new Error('the server did not answer /health')
+    const healthy = await fetch(`${baseUrl}/health`).then(
+      async (response) => {
+        await response.body?.cancel()
+        return response.ok
+      },
+      () => false
+    )
+    if (healthy) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  let lastPeakBytes = 0
+  const server: Server = {
+    baseUrl,
+    async stats(): Promise<ServerStats> {
+      // The server sends messages of its own (AdonisJS announces itself when ready).
+      const answer = new Promise<ServerStats>((resolve) => {
+        const receive = (message: { type?: string }) => {
+          if (message?.type !== 'stats') return
+          child.off('message', receive)
+          resolve(message as ServerStats)
+        }
+        child.on('message', receive)
+      })
+      child.send({ type: 'stats' })
+      return answer
+    },
+    /** VmHWM from /proc (the probe's getrusage figure where there is none); kept after exit. */
+    async peakRssBytes() {
+      if (!running) return lastPeakBytes
+      let status = ''
+      try {
+        status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      } catch {}
+      const match = /^VmHWM:\s+(\d+) kB/m.exec(status)
+      if (match) lastPeakBytes = Number(match[1]) * 1024
+      else {
+        const stats = await this.stats()
+        lastPeakBytes = stats.maxRssBytes
+      }
+      return lastPeakBytes
+    },
+    async stop() {
+      if (!running) return
+      await this.peakRssBytes()
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+  servers.push(server)
+  return server
 }
 
 /**
@@ -266,9 +421,12 @@ async function timedPhase(
   name: string,
   baseline: Phase | undefined,
   cycle: (index: number) => Promise<number | null>,
-  perCycle = 1
+  perCycle = 1,
+  server?: Server
 ): Promise<Phase> {
   const latencies: number[] = []
+  const serverBefore = server ? await server.stats() : undefined
+  const serverStatementsBefore = serverBefore?.statements ?? 0
   const deadline = performance.now() + SECONDS * 1000
   const started = performance.now()
   const statementsBefore = statementsSent
@@ -282,20 +440,32 @@ async function timedPhase(
       }
     })
   )
+  const seconds = (performance.now() - started) / 1000
+  const serverStats = server ? await server.stats() : undefined
   const phase: Phase = {
     name,
     unit: perCycle === 1 ? 'cycles/s' : 'lines/s',
     cycles: latencies.length * perCycle,
-    seconds: (performance.now() - started) / 1000,
+    seconds,
     latencies,
     baseline,
-    statements: (statementsSent - statementsBefore) / Math.max(1, latencies.length),
+    statements:
+      (statementsSent -
+        statementsBefore +
+        (serverStats ? serverStats.statements - serverStatementsBefore : 0)) /
+      Math.max(1, latencies.length),
   }
   console.log(
-    `  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}, RSS now ${rssMegabytes()} MB`
+    `  ${name}: ${phase.cycles} ${perCycle === 1 ? 'cycles' : 'lines'}, RSS now ${rssMegabytes(process.memoryUsage())} MB` +
+      (serverStats
+        ? `; server RSS now ${rssMegabytes({ rss: serverStats.rssBytes, heapUsed: serverStats.heapUsedBytes, heapTotal: serverStats.heapTotalBytes, external: serverStats.externalBytes })} MB, peak ${((await server!.peakRssBytes()) / 1024 / 1024).toFixed(0)} MB`
+        : '')
   )
   if (process.env.BENCH_STATEMENTS) {
-    const top = [...statementsByText].sort((a, b) => b[1] - a[1]).slice(0, 15)
+    const byText = new Map(statementsByText)
+    for (const [text, count] of serverStats?.statementsByText ?? [])
+      byText.set(text, (byText.get(text) ?? 0) + count)
+    const top = [...byText].sort((a, b) => b[1] - a[1]).slice(0, 15)
     for (const [text, count] of top)
       console.log(`    ${(count / Math.max(1, latencies.length)).toFixed(2).padStart(6)}  ${text}`)
   }
@@ -618,32 +788,13 @@ function percentile(values: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
-/**
- * BENCH_CPU_PROFILE=<dir>: V8 CPU profiles of this process (server and clients) during the
- * HTTP phases, written to <dir>/http-claims.cpuprofile and http-logs.cpuprofile (open them in
- * Chrome's DevTools).
- */
-async function startCpuProfile() {
-  const directory = process.env.BENCH_CPU_PROFILE
-  if (!directory) return null
-  const { Session } = await import('node:inspector/promises')
-  const { writeFileSync } = await import('node:fs')
-  const session = new Session()
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
-  return {
-    async stop(name: string) {
-      const { profile } = await session.post('Profiler.stop')
-      writeFileSync(join(directory, `${name}.cpuprofile`), JSON.stringify(profile))
-      session.disconnect()
-    },
-  }
-}
-
 /** RSS, with the V8 heap's used and total size and memory outside it, in MB. */
-function rssMegabytes() {
-  const memory = process.memoryUsage()
+function rssMegabytes(memory: {
+  rss: number
+  heapUsed: number
+  heapTotal: number
+  external: number
+}) {
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0)
   return `${mb(memory.rss)} (heap ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`
 }

@@ -1,7 +1,8 @@
 import { defineConfig } from '@adonisjs/auth'
 import { sessionGuard, sessionUserProvider } from '@adonisjs/auth/session'
-import { tokensGuard, tokensUserProvider } from '@adonisjs/auth/access_tokens'
+import { tokensGuard } from '@adonisjs/auth/access_tokens'
 import type { InferAuthenticators, InferAuthEvents, Authenticators } from '@adonisjs/auth/types'
+import { TokenableUserProvider } from '#infrastructure/agent_tokens_provider'
 
 const authConfig = defineConfig({
   default: 'web',
@@ -14,14 +15,15 @@ const authConfig = defineConfig({
     }),
     // Agents on /api/v1: `Authorization: Bearer gha_…`.
     api: tokensGuard({
-      provider: tokensUserProvider({
+      // The token and its agent in one statement (AgentTokensProvider.verifyWithTokenable).
+      provider: new TokenableUserProvider({
         tokens: 'accessTokens',
         model: () => import('#models/agent'),
       }),
     }),
     // Integrations on /api/v1/projects/:slug: `Authorization: Bearer ghk_…` (a project API key).
     projects: tokensGuard({
-      provider: tokensUserProvider({
+      provider: new TokenableUserProvider({
         tokens: 'apiKeys',
         model: () => import('#models/project'),
       }),

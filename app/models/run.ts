@@ -238,9 +238,7 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
         : null
       const lastSeq: number = rows[0].last_log_seq
       const firstSeq = lastSeq - lines.length + 1
-      if (lines.length > 0) await this.#insertLogs(trx, firstSeq, lines)
-      // Live log pages wake on commit (see run_log_notifier.ts).
-      await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
+      await this.#storeLogs(trx, firstSeq, lines)
       this.lastLogSeq = lastSeq
       return { accepted: lines.length, lastSeq }
     })
@@ -283,8 +281,7 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
       this.cancelRequestedAt = counted[0].cancel_requested_at
         ? DateTime.fromJSDate(counted[0].cancel_requested_at)
         : null
-      await this.#insertLogs(trx, stored + 1, fresh)
-      await trx.rawQuery('select pg_notify(?, ?)', [RUN_LOGS_CHANNEL, String(this.id)])
+      await this.#storeLogs(trx, stored + 1, fresh)
       this.lastLogSeq = lastSeq
       return { accepted: fresh.length, lastSeq }
     })
@@ -319,16 +316,20 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
   }
 
   /**
-   * Stores lines numbered from `firstSeq` in one statement whose parameters are one array per
-   * column: a multi-row VALUES had 7 parameters per line, and numbering and sending 3,500 of
-   * them for a batch of 500 took about half of the log phase's CPU in the bench.
+   * Stores lines numbered from `firstSeq` (none for an empty batch) and notifies live log
+   * pages, which wake on commit (see run_log_notifier.ts), in one statement: the NOTIFY was a
+   * round trip of its own. The parameters are one array per column: a multi-row VALUES had 7
+   * parameters per line, and numbering and sending 3,500 of them for a batch of 500 took about
+   * half of the log phase's CPU in the bench.
    */
-  async #insertLogs(trx: TransactionClientContract, firstSeq: number, lines: LogLine[]) {
+  async #storeLogs(trx: TransactionClientContract, firstSeq: number, lines: LogLine[]) {
     await trx.rawQuery(
-      `insert into run_logs (run_id, seq, level, stream, message, data, logged_at)
-       select ?, ? + t.n - 1, t.level, t.stream, t.message, t.data, coalesce(t.logged_at, now())
-         from unnest(?::text[], ?::text[], ?::text[], ?::jsonb[], ?::timestamptz[])
-              with ordinality as t(level, stream, message, data, logged_at, n)`,
+      `with stored as (
+         insert into run_logs (run_id, seq, level, stream, message, data, logged_at)
+         select ?, ? + t.n - 1, t.level, t.stream, t.message, t.data, coalesce(t.logged_at, now())
+           from unnest(?::text[], ?::text[], ?::text[], ?::jsonb[], ?::timestamptz[])
+                with ordinality as t(level, stream, message, data, logged_at, n))
+       select pg_notify(?, ?)`,
       [
         this.id,
         firstSeq,
@@ -338,6 +339,8 @@ export default class Run extends compose(RunSchema, withAuditedChanges()) {
         lines.map((line) => line.message),
         lines.map((line) => (line.data ? JSON.stringify(line.data) : null)) as string[],
         lines.map((line) => line.loggedAt?.toJSDate() ?? null) as Date[],
+        RUN_LOGS_CHANNEL,
+        String(this.id),
       ]
     )
   }

@@ -1,8 +1,8 @@
-import { BaseTransformer } from '@adonisjs/core/transformers'
+import UntracedTransformer from '#transformers/untraced_transformer'
 import type Agent from '#models/agent'
 
 /** An agent as the agent API shows it (GET /api/v1/agent). */
-export default class AgentTransformer extends BaseTransformer<Agent> {
+export default class AgentTransformer extends UntracedTransformer<Agent> {
   toObject() {
     const agent = this.resource
     return {

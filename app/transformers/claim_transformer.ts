@@ -1,4 +1,4 @@
-import { BaseTransformer } from '@adonisjs/core/transformers'
+import UntracedTransformer from '#transformers/untraced_transformer'
 import type Run from '#models/run'
 import type WorkItem from '#models/work_item'
 import type Project from '#models/project'
@@ -13,7 +13,7 @@ import QuestionTransformer from '#transformers/question_transformer'
  * this one (null on a first attempt) and the item's conversation with people (issue 12). Read
  * after the claim committed.
  */
-export default class ClaimTransformer extends BaseTransformer<Run> {
+export default class ClaimTransformer extends UntracedTransformer<Run> {
   constructor(
     run: Run,
     protected workItem: WorkItem,

@@ -1,8 +1,8 @@
-import { BaseTransformer } from '@adonisjs/core/transformers'
+import UntracedTransformer from '#transformers/untraced_transformer'
 import type Question from '#models/question'
 
 /** A question an agent asked about a work item, as the agent API shows it. */
-export default class QuestionTransformer extends BaseTransformer<Question> {
+export default class QuestionTransformer extends UntracedTransformer<Question> {
   /** The question just asked (POST /api/v1/runs/:id/questions). */
   toObject() {
     const question = this.resource

@@ -1,10 +1,10 @@
-import { BaseTransformer } from '@adonisjs/core/transformers'
+import UntracedTransformer from '#transformers/untraced_transformer'
 import { type default as Run, runStateOf } from '#models/run'
 import WorkItemTransformer from '#transformers/work_item_transformer'
 import RunFeedback, { isUnsuccessful } from '#services/runs/run_feedback'
 
 /** A run as the agent API shows it to the agent that holds it. */
-export default class RunTransformer extends BaseTransformer<Run> {
+export default class RunTransformer extends UntracedTransformer<Run> {
   constructor(
     run: Run,
     /** The lease the claim granted, for the heartbeat interval of the claim answer. */

@@ -1,9 +1,9 @@
-import { BaseTransformer } from '@adonisjs/core/transformers'
+import UntracedTransformer from '#transformers/untraced_transformer'
 import type Project from '#models/project'
 import type WorkItem from '#models/work_item'
 
 /** A work item as the agent API shows it. */
-export default class WorkItemTransformer extends BaseTransformer<WorkItem> {
+export default class WorkItemTransformer extends UntracedTransformer<WorkItem> {
   constructor(
     item: WorkItem,
     /** The item's project, for the claim answer (the claim has it at hand, unpreloaded). */

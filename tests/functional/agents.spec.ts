@@ -13,6 +13,7 @@ import {
   userWithRole,
 } from '#tests/support/admin_pages'
 import { emptyWorld } from '#tests/support/test_database'
+import { queriesOf } from '#tests/support/captured_queries'
 
 const profile = (overrides: Record<string, unknown> = {}) => ({
   name: 'Builder',
@@ -386,5 +387,33 @@ test.group('Agent tokens', (group) => {
     stillWorks.assertStatus(200)
     const event = await AuditEvent.findByOrFail('action', 'agent.token_revoked')
     assert.equal(event.details.token_id, Number(token.identifier))
+  })
+
+  test('one statement reads the token and its agent; an expired token no longer authenticates', async ({
+    client,
+    assert,
+  }) => {
+    const agent = await AgentFactory.create()
+    const token = await Agent.accessTokens.create(agent)
+    const plaintext = token.value!.release()
+
+    let status = 0
+    const queries = await queriesOf(async () => {
+      const me = await client.get('/api/v1/agent').bearerToken(plaintext)
+      status = me.status()
+    })
+    assert.equal(status, 200)
+    const lookups = queries.filter((query) =>
+      /^select\b[\s\S]*\bfrom\s+"?(agent_access_tokens|agents)\b/i.test(query.sql.trim())
+    )
+    assert.lengthOf(lookups, 1)
+    assert.match(lookups[0].sql, /join agents/)
+
+    await db
+      .from('agent_access_tokens')
+      .where('id', Number(token.identifier))
+      .update({ expires_at: new Date(Date.now() - 1000) })
+    const expired = await client.get('/api/v1/agent').bearerToken(plaintext)
+    expired.assertStatus(401)
   })
 })

@@ -1,8 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
-import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Agent from '#models/agent'
-import GitHubReport from '#services/github/github_report'
+import { REPORT_ITEM_TASK, REPORT_MAX_ATTEMPTS } from '#services/github/github_report'
 import Policy, { POLICY_DEFAULTS } from '#models/policy'
 import Project from '#models/project'
 import Run from '#models/run'
@@ -33,16 +32,19 @@ export type ClaimResult =
   | { outcome: 'agent_disabled' }
 
 /**
- * The claim in one call: `claim_item` (database/migrations/0411_create_claim_function.ts)
- * locks the agent (and the global cap while set), counts, walks the claim-order index judging
- * each candidate's project gates on its maintained usage rows, locks the item, re-checks a WIP
- * limit under the project's WIP row lock, and starts the run. Its outcome names what stopped it.
+ * The claim in one statement, committed on its own: `claim_item`
+ * (database/migrations/0550_claim_item_per_project_pick.ts) locks the agent (and the global
+ * cap while set), counts, walks the claim-order index judging each candidate's project gates
+ * on its maintained usage rows, locks the item, re-checks a WIP limit under the project's WIP
+ * row lock, and starts the run. Its outcome names what stopped it. `claim_and_report` (0560)
+ * adds the GitHub comment job for an issue's item in a reporting project, in the same
+ * transaction, as GitHubReport.itemChanged would.
  */
 const CLAIM_ITEM = `
-select * from claim_item(?,
-                         case when ?::boolean then ?::text[] end,  -- requested work types, if any
-                         nullif(?, ''),                             -- project slug, if any
-                         ?::jsonb)`
+select * from claim_and_report(?,
+                               case when ?::boolean then ?::text[] end,  -- requested work types, if any
+                               nullif(?, ''),                             -- project slug, if any
+                               ?::jsonb, ?, ?)`
 
 type ClaimRow = {
   outcome: ClaimResult['outcome']
@@ -69,8 +71,9 @@ function adapterRow(json: Record<string, unknown>) {
 }
 
 /**
- * Claiming (spec §3): one short transaction that checks the limits, picks the eligible item
- * and turns it into a running Run, with the claim's audit event (`claim_item`).
+ * Claiming (spec §3): one short transaction, a single statement, that checks the limits,
+ * picks the eligible item and turns it into a running Run, with the claim's audit event and
+ * report job (`claim_and_report`).
  *
  * Limits are exact across processes because each bound is counted only while holding the row
  * lock that every claim bounded by it must also take, in a fixed order (agent, settings,
@@ -118,36 +121,35 @@ export default class ClaimService {
   }
 
   static async #claimOnce(agent: Agent, request: ClaimRequest): Promise<ClaimResult> {
-    return db.transaction(async (trx) => {
-      const { rows } = await trx.rawQuery(CLAIM_ITEM, [
-        agent.id,
-        request.workTypes !== undefined,
-        request.workTypes ?? [],
-        request.projectSlug ?? '',
-        JSON.stringify(POLICY_DEFAULTS),
-      ])
-      const row = rows[0] as ClaimRow
-      switch (row.outcome) {
-        case 'claimed':
-          return this.#started(trx, row)
-        case 'agent_at_limit':
-          return { outcome: row.outcome, running: row.running!, maxConcurrency: row.at_most! }
-        case 'system_at_limit':
-          return { outcome: row.outcome, running: row.running!, maxParallelRuns: row.at_most! }
-        default:
-          return { outcome: row.outcome }
-      }
-    })
+    // No BEGIN and COMMIT around it: the statement is its transaction.
+    const { rows } = await db.rawQuery(CLAIM_ITEM, [
+      agent.id,
+      request.workTypes !== undefined,
+      request.workTypes ?? [],
+      request.projectSlug ?? '',
+      JSON.stringify(POLICY_DEFAULTS),
+      REPORT_ITEM_TASK,
+      REPORT_MAX_ATTEMPTS,
+    ])
+    const row = rows[0] as ClaimRow
+    switch (row.outcome) {
+      case 'claimed':
+        return this.#started(row)
+      case 'agent_at_limit':
+        return { outcome: row.outcome, running: row.running!, maxConcurrency: row.at_most! }
+      case 'system_at_limit':
+        return { outcome: row.outcome, running: row.running!, maxParallelRuns: row.at_most! }
+      default:
+        return { outcome: row.outcome }
+    }
   }
 
-  /** The claimed item, its running run and project as models; the report job when the project reports. */
-  static async #started(trx: TransactionClientContract, row: ClaimRow): Promise<Claimed> {
+  /** The claimed item, its running run and project as models. */
+  static #started(row: ClaimRow): Claimed {
     const workItem = WorkItem.$createFromAdapterResult(adapterRow(row.item!))!
     const run = Run.$createFromAdapterResult(adapterRow(row.run!))!
     const project = Project.$createFromAdapterResult(adapterRow(row.project!))!
     const policies = Policy.withDefaults(row.own_policies ?? {})
-    // Enqueues nothing (and costs no round trip) unless the item came from a GitHub issue and the project reports.
-    await GitHubReport.runStarted(trx, run, workItem, policies)
     return {
       outcome: 'claimed',
       run,

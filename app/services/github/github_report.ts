@@ -35,15 +35,6 @@ export const commentMarker = (itemId: number) => `<!-- gatehouse:item:${itemId} 
  * retries and bursts of changes converge on one edit.
  */
 export default class GitHubReport {
-  static async runStarted(
-    trx: TransactionClientContract,
-    _run: Run,
-    item: WorkItem,
-    policies?: ProjectPolicies
-  ) {
-    await this.itemChanged(trx, item, policies)
-  }
-
   static async runFinished(
     trx: TransactionClientContract,
     _run: Run,
@@ -53,7 +44,10 @@ export default class GitHubReport {
     await this.itemChanged(trx, item, policies)
   }
 
-  /** Anything the comment shows changed: the job edits the comment (one job per item at a time). */
+  /**
+   * Anything the comment shows changed: the job edits the comment (one job per item at a time).
+   * A claim enqueues the same job in SQL (`claim_and_report`, database/migrations/0560).
+   */
   static async itemChanged(
     trx: TransactionClientContract,
     item: WorkItem,
