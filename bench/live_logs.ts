@@ -30,7 +30,7 @@ type FollowerCommand =
   | { type: 'mark' }
 type FollowerReport =
   | { type: 'opened'; refused: string[] }
-  | { type: 'marked'; received: number[] }
+  | { type: 'marked'; received: number[]; cpuSeconds: number }
   | { type: 'done'; received: number[]; endSeqs: (number | null)[]; failures: string[] }
 
 if (process.argv.includes('--followers')) {
@@ -182,7 +182,9 @@ async function benchmark() {
 
     const readsBefore = RunLogStream.reads
     const logReadsBefore = logReads
+    const cpuBefore = process.cpuUsage()
     const crowded = await push()
+    const cpu = process.cpuUsage(cpuBefore)
     const crowdedRate = (crowded.batches * LOG_BATCH) / crowded.seconds
     const streamReads = RunLogStream.reads - readsBefore
     const selects = logReads - logReadsBefore
@@ -227,6 +229,11 @@ async function benchmark() {
       `lines received per viewer (${pushed} pushed): min ${Math.min(...received)}, max ${Math.max(...received)}; ` +
         `${complete}/${received.length} got every line, ${endedAtLast}/${received.length} ended at seq ${lastSeq}` +
         (done.failures.length ? `; failures: ${done.failures.slice(0, 3).join('; ')}` : '')
+    )
+    console.log(
+      `CPU in the ${viewers}-viewer phase (${crowded.seconds.toFixed(1)} s): this process (server and pushers) ` +
+        `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; the viewers' process ` +
+        `${marked.type === 'marked' ? marked.cpuSeconds.toFixed(1) : '?'} s since it started (2 cores shared)`
     )
     if (lagging.length) {
       console.log(
@@ -351,11 +358,16 @@ function waitFor(child: ReturnType<typeof fork>, type: FollowerReport['type']) {
  * of its `end` event, and reports when every stream has ended.
  */
 function followerProcess() {
-  const EVENT = 'event: line\n'
+  const EVENT = Buffer.from('event: line\n')
   let received: number[] = []
   process.on('message', async (command: FollowerCommand) => {
     if (command.type === 'mark') {
-      process.send!({ type: 'marked', received: [...received] } satisfies FollowerReport)
+      const cpu = process.cpuUsage()
+      process.send!({
+        type: 'marked',
+        received: [...received],
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      } satisfies FollowerReport)
       return
     }
     const streams = command.cookies.flatMap((cookie) =>
@@ -374,7 +386,7 @@ function followerProcess() {
           refused.push(`${response.status} ${await response.text()}`.slice(0, 200))
           return null
         }
-        return { index, reader: response.body!.pipeThrough(new TextDecoderStream()).getReader() }
+        return { index, reader: response.body!.getReader() }
       })
     )
     process.send!({ type: 'opened', refused } satisfies FollowerReport)
@@ -382,13 +394,13 @@ function followerProcess() {
       readers.map(async (opened) => {
         if (!opened) return
         const { index, reader } = opened
-        let carry = ''
-        let tail = ''
+        let carry = Buffer.alloc(0)
+        let tail = Buffer.alloc(0)
         try {
           while (true) {
             const { value, done } = await reader.read()
             if (done) break
-            const text = carry + value
+            const text = Buffer.concat([carry, value])
             let from = 0
             let at: number
             while ((at = text.indexOf(EVENT, from)) !== -1) {
@@ -396,10 +408,10 @@ function followerProcess() {
               from = at + EVENT.length
             }
             // A partial match at the end is completed by the next chunk.
-            carry = text.slice(Math.max(from, text.length - EVENT.length + 1))
-            tail = (tail + value).slice(-400)
+            carry = text.subarray(Math.max(from, text.length - EVENT.length + 1))
+            tail = Buffer.concat([tail, value]).subarray(-400)
           }
-          const end = /event: end\ndata: (.*)\n/.exec(tail)
+          const end = /event: end\ndata: (.*)\n/.exec(tail.toString())
           endSeqs[index] = end ? JSON.parse(end[1]).last_seq : null
         } catch (error) {
           failures.push(String(error))
