@@ -28,12 +28,16 @@ import {
  * is a mutable export of its lib module (not in its package exports, so reached by path):
  * adding the connection-loss codes makes those writes wait for Postgres to come back.
  * tests/functional/outage.spec.ts fails if an upgrade moves it.
+ * The waits are short and bounded for every such code, including the ones graphile-worker
+ * already lists (57P03 "starting up", ETIMEDOUT: 3 s growing to 120 s): a stop waits for a
+ * pending completion write, and a retry asleep for a minute overran the 10 s stop after an
+ * outage.
  */
 const graphileLib = (await import(
   new URL('./lib.js', import.meta.resolve('graphile-worker')).href
 )) as { RETRYABLE_ERROR_CODES: Record<string, { minDelay: number; maxDelay: number }> }
 for (const code of connectionLossCodes) {
-  graphileLib.RETRYABLE_ERROR_CODES[code] ??= { minDelay: 500, maxDelay: 5000 }
+  graphileLib.RETRYABLE_ERROR_CODES[code] = { minDelay: 250, maxDelay: 2000 }
 }
 
 type WorkerOptions = { concurrency?: number; taskList?: TaskList; crontab?: string }
