@@ -22,7 +22,8 @@ export default class RunLogStream {
   static async pipe(
     runId: number,
     afterSeq: number,
-    write: (chunk: string) => void,
+    /** Resolves when the viewer can take more: a slow one reads on at its own pace. */
+    write: (chunk: string) => void | Promise<void>,
     signal: AbortSignal
   ) {
     let lastSeq = afterSeq
@@ -40,7 +41,7 @@ export default class RunLogStream {
         woken = false
         const batch = await linesAfter(runId, lastSeq)
         if (batch.count > 0) {
-          write(batch.events)
+          await write(batch.events)
           lastSeq = batch.lastSeq
         }
         if (batch.count === BATCH) continue

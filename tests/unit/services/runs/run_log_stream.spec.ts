@@ -98,4 +98,50 @@ test.group('RunLogStream', (group) => {
     assert.deepEqual(out.chunks.filter((chunk) => chunk.includes('event: line')).length, 1)
     assert.notInclude(out.chunks.join(''), 'event: end')
   })
+
+  test('a viewer that cannot take more is not read for until it drains, then gets every line', async ({
+    assert,
+  }) => {
+    const { run } = await claimedRun()
+    // Two full batches (500 lines each) and a bit.
+    for (let part = 0; part < 3; part++) {
+      await run.appendLogs(
+        Array.from({ length: 500 }, (_, n) => ({
+          level: 'info' as const,
+          message: `line ${part * 500 + n + 1}`,
+        }))
+      )
+    }
+    const received: string[] = []
+    let drain = () => {}
+    const hangUp = new AbortController()
+    const piping = RunLogStream.pipe(
+      run.id,
+      0,
+      (chunk) => {
+        received.push(chunk)
+        // The socket's buffer is full after every write until the viewer reads.
+        return new Promise<void>((resolve) => (drain = resolve))
+      },
+      hangUp.signal
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.lengthOf(received, 1, 'one batch written, nothing more read while it waits')
+
+    while (!received.join('').includes('line 1500')) {
+      drain()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await run.merge({ status: 'succeeded', finishedAt: DateTime.now() }).save()
+    while (!received.join('').includes('event: end')) {
+      drain()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await piping
+    const seqs = [...received.join('').matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]))
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 1500 }, (_, n) => n + 1)
+    )
+  })
 })
