@@ -58,14 +58,14 @@ select e.id, e.occurred_at, e.subject_id as run_id, e.details, p.slug as project
  order by e.id desc
  limit ${LIMIT}`
 
-/** Active projects whose runs this calendar month (UTC) cost 80 % or more of monthly_budget_usd (runs_project_started). */
+/** Active projects whose runs this UTC month cost 80 % or more of monthly_budget_usd (the maintained project_usage row). */
 export const BUDGETS = `
 select p.id, p.slug, p.name, b.budget, s.spent
   from projects p
  cross join lateral (select (p.gates_config ->> 'monthly_budget_usd')::numeric as budget) b
- cross join lateral (select coalesce(sum(r.cost_usd), 0) as spent from runs r
-                      where r.project_id = p.id
-                        and r.started_at >= date_trunc('month', now() at time zone 'UTC') at time zone 'UTC') s
+ cross join lateral (select coalesce(
+                        (select pu.spent_usd from project_usage pu
+                          where pu.project_id = p.id and pu.month = usage_month(now())), 0) as spent) s
  where p.state = 'active' and jsonb_typeof(p.gates_config -> 'monthly_budget_usd') = 'number'
    and b.budget > 0 and s.spent >= b.budget * ${BUDGET_WARNING_SHARE}
  order by s.spent / b.budget desc`

@@ -9,7 +9,7 @@ import { emptyWorld } from '#tests/support/test_database'
 import { ProjectFactory } from '#database/factories/project_factory'
 import { WorkItemFactory } from '#database/factories/work_item_factory'
 import { AgentFactory } from '#database/factories/agent_factory'
-import { agentWithToken } from '#tests/support/claimed_run'
+import { agentWithToken, claimedRun } from '#tests/support/claimed_run'
 
 function claim(client: ApiClient, token: string) {
   return client.post('/api/v1/claims').bearerToken(token).json({})
@@ -136,5 +136,24 @@ test.group('Inbox', (group) => {
       `select count(*)::int as n from questions where status = 'open'`
     )
     assert.equal(rows[0].n, 0)
+  })
+
+  test('projects past 80 % of their monthly budget are listed with this month’s spend', async ({
+    client,
+    assert,
+  }) => {
+    const near = await claimedRun({ gates: { monthly_budget_usd: 10 } })
+    await near.run.merge({ costUsd: 8.5 }).save()
+    const under = await claimedRun({ gates: { monthly_budget_usd: 10 } })
+    await under.run.merge({ costUsd: 7.9 }).save()
+    await near.project.merge({ name: 'Near budget' }).save()
+    await under.project.merge({ name: 'Under budget' }).save()
+
+    const page = await asUser(client, await userWithRole('viewer'), 'get', '/inbox')
+    page.assertStatus(200)
+    const section = page.text().split('Projects over 80 % of their monthly budget')[1]
+    assert.include(section, 'Near budget')
+    assert.include(section, '$8.50')
+    assert.notInclude(section, 'Under budget')
   })
 })
