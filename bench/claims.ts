@@ -19,14 +19,15 @@ import 'reflect-metadata'
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, chmodSync, mkdirSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { Ignitor } from '@adonisjs/core'
 import { freePort } from '#infrastructure/free_port'
+import { prepareBenchDatabase } from './bench_database.js'
+import { statements } from './statement_counter.js'
 
 const { values: flags } = parseArgs({
   options: {
@@ -68,28 +69,7 @@ type Phase = {
   statements?: number
 }
 
-/**
- * Every statement this process sends to Postgres is counted, by its first words with
- * BENCH_STATEMENTS=1, so a phase can report its round trips per cycle (the server counts its
- * own: bench/server_probe.ts).
- */
-let statementsSent = 0
-const statementsByText = new Map<string, number>()
-const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  statementsSent++
-  if (process.env.BENCH_STATEMENTS) {
-    const config = args[0] as string | { text?: string }
-    const text = (typeof config === 'string' ? config : (config?.text ?? '?'))
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 90)
-    statementsByText.set(text, (statementsByText.get(text) ?? 0) + 1)
-  }
-  return sendQuery.apply(this, args)
-} as typeof pg.Client.prototype.query
-
-const benchUrl = await prepareDatabase()
+const benchUrl = await prepareBenchDatabase('bench')
 process.env.DATABASE_URL = benchUrl
 process.env.NODE_ENV = 'production'
 process.env.APP_KEY ??= randomBytes(32).toString('base64url')
@@ -429,8 +409,8 @@ async function timedPhase(
   const serverStatementsBefore = serverBefore?.statements ?? 0
   const deadline = performance.now() + SECONDS * 1000
   const started = performance.now()
-  const statementsBefore = statementsSent
-  statementsByText.clear()
+  const statementsBefore = statements.sent
+  statements.byText.clear()
   await Promise.all(
     Array.from({ length: AGENTS }, async (_, index) => {
       while (performance.now() < deadline) {
@@ -450,7 +430,7 @@ async function timedPhase(
     latencies,
     baseline,
     statements:
-      (statementsSent -
+      (statements.sent -
         statementsBefore +
         (serverStats ? serverStats.statements - serverStatementsBefore : 0)) /
       Math.max(1, latencies.length),
@@ -462,7 +442,7 @@ async function timedPhase(
         : '')
   )
   if (process.env.BENCH_STATEMENTS) {
-    const byText = new Map(statementsByText)
+    const byText = new Map(statements.byText)
     for (const [text, count] of serverStats?.statementsByText ?? [])
       byText.set(text, (byText.get(text) ?? 0) + count)
     const top = [...byText].sort((a, b) => b[1] - a[1]).slice(0, 15)
@@ -753,33 +733,6 @@ async function seed(db: any, Agent: any) {
 async function vacuum(db: any) {
   await db.rawQuery('vacuum analyze work_items')
   await db.rawQuery('vacuum analyze runs')
-}
-
-async function prepareDatabase(): Promise<string> {
-  const { default: DatabaseServer } = await import('#infrastructure/database_server')
-  if (!DatabaseServer.isConfigured()) {
-    const directory = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
-    chmodSync(directory, 0o755)
-    await DatabaseServer.ensure({ directory, persistent: false })
-  }
-  const url = new URL(DatabaseServer.connectionString())
-  const benchDatabase = `${decodeURIComponent(url.pathname.slice(1)) || 'gatehouse'}_bench`
-  const maintenance = new URL(url)
-  maintenance.pathname = '/postgres'
-  const client = new pg.Client({ connectionString: maintenance.toString() })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [
-      benchDatabase,
-    ])
-    if (exists.rowCount === 0)
-      await client.query(`create database ${client.escapeIdentifier(benchDatabase)}`)
-  } finally {
-    await client.end()
-  }
-  url.pathname = `/${encodeURIComponent(benchDatabase)}`
-  return url.toString()
 }
 
 function percentile(values: number[], p: number) {

@@ -14,12 +14,11 @@
 import 'reflect-metadata'
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, chmodSync } from 'node:fs'
-import { tmpdir, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
+import { prepareBenchDatabase } from './bench_database.js'
 
 /** Lines per POST /runs/:id/logs, as `npm run bench`'s log phase sends them. */
 const LOG_BATCH = 500
@@ -65,7 +64,7 @@ async function benchmark() {
 
   const { Ignitor } = await import('@adonisjs/core')
   const { freePort } = await import('#infrastructure/free_port')
-  process.env.DATABASE_URL = await prepareDatabase()
+  process.env.DATABASE_URL = await prepareBenchDatabase('bench_live_logs')
   process.env.NODE_ENV = 'production'
   process.env.APP_KEY ??= randomBytes(32).toString('base64url')
   process.env.HOST = '127.0.0.1'
@@ -420,33 +419,6 @@ function followerProcess() {
     )
     process.send!({ type: 'done', received, endSeqs, failures } satisfies FollowerReport)
   })
-}
-
-async function prepareDatabase(): Promise<string> {
-  const { default: DatabaseServer } = await import('#infrastructure/database_server')
-  if (!DatabaseServer.isConfigured()) {
-    const directory = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
-    chmodSync(directory, 0o755)
-    await DatabaseServer.ensure({ directory, persistent: false })
-  }
-  const url = new URL(DatabaseServer.connectionString())
-  const benchDatabase = `${decodeURIComponent(url.pathname.slice(1)) || 'gatehouse'}_bench_live_logs`
-  const maintenance = new URL(url)
-  maintenance.pathname = '/postgres'
-  const client = new pg.Client({ connectionString: maintenance.toString() })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [
-      benchDatabase,
-    ])
-    if (exists.rowCount === 0)
-      await client.query(`create database ${client.escapeIdentifier(benchDatabase)}`)
-  } finally {
-    await client.end()
-  }
-  url.pathname = `/${encodeURIComponent(benchDatabase)}`
-  return url.toString()
 }
 
 function loadAverage() {
