@@ -18,6 +18,8 @@ const IDLE_CHECK_MS = 5_000
 export default class RunLogStream {
   /** Reads issued to Postgres by this process's streams (shared reads count once). */
   static reads = 0
+  /** Of those, the reads of log lines (the rest read the run's state). */
+  static lineReads = 0
 
   static async pipe(
     runId: number,
@@ -29,10 +31,11 @@ export default class RunLogStream {
     let lastSeq = afterSeq
     let woken = false
     let wake = () => {}
-    const unfollow = runLogNotifier.follow(runId, () => {
+    const unfollowNotifications = runLogNotifier.follow(runId, () => {
       woken = true
       wake()
     })
+    const unfollowBatches = followed(runId)
     await runLogNotifier.listen().catch((error) => {
       logger.warn({ err: error }, 'run log stream cannot listen; falling back to polling')
     })
@@ -52,7 +55,8 @@ export default class RunLogStream {
           )
           return
         }
-        if (woken) continue
+        // Lines beyond what this follower was given (a kept, shorter batch): read on at once.
+        if (woken || run.last_log_seq > lastSeq) continue
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, IDLE_CHECK_MS)
           signal.addEventListener('abort', done, { once: true })
@@ -67,7 +71,8 @@ export default class RunLogStream {
         if (!woken && !signal.aborted) write(': still running\n\n')
       }
     } finally {
-      unfollow()
+      unfollowNotifications()
+      unfollowBatches()
     }
   }
 }
@@ -88,25 +93,66 @@ function shared<T>(key: string, read: () => Promise<T>): Promise<T> {
   return pending
 }
 
+type Batch = { count: number; lastSeq: number; events: string }
+
+/**
+ * Batches read lately, per followed run, kept while the run has followers in this process: a
+ * follower that fell behind (it waits for its socket to drain) asks for the same (run, seq)
+ * batches the others asked for before, and finds them here instead of reading again. Lines
+ * after a seq never change, only grow, so a kept batch is still a true (if shorter) answer.
+ */
+const followers = new Map<number, number>()
+const keptBatches = new Map<number, Map<number, { keptAt: number; batch: Batch }>>()
+/** 20 batches of 500 lines: a follower further behind reads for itself. */
+const KEPT_PER_RUN = 20
+const KEPT_MS = 30_000
+
+function followed(runId: number) {
+  followers.set(runId, (followers.get(runId) ?? 0) + 1)
+  return () => {
+    const left = (followers.get(runId) ?? 1) - 1
+    if (left > 0) return followers.set(runId, left)
+    followers.delete(runId)
+    keptBatches.delete(runId)
+  }
+}
+
+function keep(runId: number, seq: number, batch: Batch) {
+  if (!followers.has(runId)) return
+  const kept = keptBatches.get(runId) ?? new Map()
+  keptBatches.set(runId, kept)
+  kept.set(seq, { keptAt: Date.now(), batch })
+  for (const oldest of kept.keys()) {
+    if (kept.size <= KEPT_PER_RUN) break
+    kept.delete(oldest)
+  }
+}
+
 /**
  * The lines after `seq` as Server-Sent Events, formatted once per read and written as one
  * chunk: formatting and writing each line per follower cut a run's log intake from about
  * 26,000-35,000 to 800-1,400 lines/s with 200 viewers (`npm run bench:live-logs`).
  */
-function linesAfter(runId: number, seq: number) {
+function linesAfter(runId: number, seq: number): Promise<Batch> {
+  const kept = keptBatches.get(runId)?.get(seq)
+  if (kept && Date.now() - kept.keptAt < KEPT_MS) return Promise.resolve(kept.batch)
   return shared(`lines:${runId}:${seq}`, async () => {
+    RunLogStream.lineReads++
     const lines = await RunLog.query()
       .where('runId', runId)
       .where('seq', '>', seq)
       .orderBy('seq')
       .limit(BATCH)
-    return {
+    const batch = {
       count: lines.length,
       lastSeq: lines.at(-1)?.seq ?? seq,
       events: lines
         .map((line) => `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(lineJson(line))}\n\n`)
         .join(''),
     }
+    // An empty answer is only true until the next line: never kept.
+    if (batch.count > 0) keep(runId, seq, batch)
+    return batch
   })
 }
 

@@ -144,4 +144,49 @@ test.group('RunLogStream', (group) => {
       Array.from({ length: 1500 }, (_, n) => n + 1)
     )
   })
+
+  test('a follower that fell behind is served the batches the others read, not read again', async ({
+    assert,
+  }) => {
+    const { run } = await claimedRun()
+    const fast = collector()
+    let drain = () => {}
+    const slow: string[] = []
+    const hangUp = new AbortController()
+    const piping = [
+      RunLogStream.pipe(run.id, 0, (chunk) => fast.write(chunk), hangUp.signal),
+      RunLogStream.pipe(
+        run.id,
+        0,
+        (chunk) => {
+          slow.push(chunk)
+          return new Promise<void>((resolve) => (drain = resolve))
+        },
+        hangUp.signal
+      ),
+    ]
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const before = RunLogStream.lineReads
+    for (let batch = 1; batch <= 5; batch++) {
+      await run.appendLogs([{ level: 'info', message: `batch ${batch}` }])
+      await fast.until(new RegExp(`batch ${batch}`))
+    }
+    const readsForFast = RunLogStream.lineReads - before
+    while (!slow.join('').includes('batch 5')) {
+      drain()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    assert.equal(
+      RunLogStream.lineReads - before,
+      readsForFast,
+      'the slow follower read no lines itself'
+    )
+    assert.deepEqual(
+      [...slow.join('').matchAll(/batch (\d)/g)].map((match) => Number(match[1])),
+      [1, 2, 3, 4, 5]
+    )
+    hangUp.abort()
+    drain()
+    await Promise.all(piping)
+  })
 })
