@@ -5,8 +5,11 @@ import type { NextFn } from '@adonisjs/core/types/http'
 import SessionMiddleware from '@adonisjs/session/session_middleware'
 import ShieldMiddleware from '@adonisjs/shield/shield_middleware'
 
-/** Callers here authenticate with a token or a signature, never with a browser's cookie. */
-const COOKIELESS_PREFIXES = ['/api/v1/', '/webhooks/']
+/**
+ * Callers here authenticate with a token or a signature (or not at all: health probes), never
+ * with a browser's cookie; a session for each of their requests would be a row per probe.
+ */
+const COOKIELESS_PREFIXES = ['/api/v1/', '/webhooks/', '/metrics', '/health']
 
 /** Whether the request is for a browser: not the agent API or the webhooks. */
 export function servesBrowser(ctx: HttpContext) {

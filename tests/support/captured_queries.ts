@@ -23,8 +23,12 @@ export async function queriesOf(load: () => Promise<unknown>) {
 }
 
 /** The plan of a captured statement as EXPLAIN prints it; `options` e.g. `(analyze, buffers)`. */
-export async function planOf(query: CapturedQuery, options = '') {
+export async function planOf(
+  query: CapturedQuery,
+  options = '',
+  client: Pick<typeof db, 'rawQuery'> = db
+) {
   const sql = query.sql.replace(/\$\d+/g, '?')
-  const { rows } = await db.rawQuery(`explain ${options} ${sql}`, query.bindings as any[])
+  const { rows } = await client.rawQuery(`explain ${options} ${sql}`, query.bindings as any[])
   return rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')
 }
